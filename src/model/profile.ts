@@ -1,0 +1,191 @@
+/**
+ * Machine profiles: the board a model boots. A profile is data (RAM, split, boot arguments, CPUs,
+ * architecture rule set); layout.ts turns it into addresses. Profiles are named by id and can be
+ * overridden field by field with a spec string `ID,key=value,...` (e.g. `arm32-1g,vmalloc=480M`).
+ */
+import { SZ_1M } from './types.ts';
+
+/** ARCH-6 rule sets: which mismatched-alias outcomes fail `no-conflicting-alias`. */
+export type RuleSet = 'linux-arm32' | 'armv7-b' | 'armv8';
+export const RULE_SETS: readonly RuleSet[] = ['linux-arm32', 'armv7-b', 'armv8'];
+
+/** LAYOUT-1 CONFIG_VMSPLIT_*: user/kernel split. */
+export type Split = '3G/1G' | '2G/2G' | '1G/3G';
+export const PAGE_OFFSET_OF: Record<Split, number> = {
+  '3G/1G': 0xc0000000,
+  '2G/2G': 0x80000000,
+  '1G/3G': 0x40000000,
+};
+
+export interface Profile {
+  readonly id: string;
+  readonly summary: string;
+  /** Physical start of RAM (PHYS_OFFSET). */
+  readonly ramBase: number;
+  readonly ramBytes: number;
+  readonly split: Split;
+  /** `vmalloc=S` boot argument in bytes, or null for the default (LAYOUT-3). */
+  readonly vmallocArg: number | null;
+  /** VMALLOC_END (LAYOUT-2): 0xFF000000 in 3.18. */
+  readonly vmallocEnd: number;
+  /**
+   * Explicit vmalloc_min for scaled-down machines (the `tiny` profile) [A]: a machine of a few MiB
+   * has no highmem under the real formula, so it states its split directly. null = LAYOUT-3.
+   */
+  readonly vmallocMin: number | null;
+  /** `cma=size[@base[-limit]]` (CMA-7); base 0 = dynamic, limit 0 = end of RAM. */
+  readonly cma: { readonly size: number; readonly base: number; readonly limit: number };
+  /** Online CPUs (lazy_max_pages, VMALLOC-5) and NR_CPUS (vmap block size, VMALLOC-7). */
+  readonly cpus: number;
+  readonly ruleSet: RuleSet;
+  /** ARCH-4: lazily unmapped ranges count as live until purged (`--no-stale-tlb` turns off). */
+  readonly staleTlb: boolean;
+  /** DMA318-9 `coherent_pool=`: atomic pool bytes (256 KiB default). */
+  readonly atomicPoolBytes: number;
+  /** CMA-8 CONFIG_CMA_ALIGNMENT (order cap, default 8). */
+  readonly cmaAlignment: number;
+  /** DMA318-1: ARMv6-only build with ARM_DMA_MEM_BUFFERABLE off => dma-coherent is SO. */
+  readonly dmaBufferable: boolean;
+  /** HEAP-CARVEOUT-1: the ION carveout heap's reserved range [A: fixed board reservation]. */
+  readonly carveout: { readonly base: number; readonly size: number };
+  /** CMA-10: movable allocations may borrow free CMA pages (default off, [A]). */
+  readonly cmaBorrowing: boolean;
+}
+
+const MiB = SZ_1M;
+const GiB = 1024 * MiB;
+
+const ARM32_1G: Profile = {
+  id: 'arm32-1g',
+  summary: 'ARMv7 SMP board, 1 GiB at 0x80000000, 3G/1G, default vmalloc (240 MiB), cma=256M (highmem), 4 CPUs',
+  ramBase: 0x80000000,
+  ramBytes: 1 * GiB,
+  split: '3G/1G',
+  vmallocArg: null,
+  vmallocEnd: 0xff000000,
+  vmallocMin: null,
+  cma: { size: 256 * MiB, base: 0, limit: 0 },
+  cpus: 4,
+  ruleSet: 'linux-arm32',
+  staleTlb: true,
+  atomicPoolBytes: 256 * 1024,
+  cmaAlignment: 8,
+  dmaBufferable: true,
+  carveout: { base: 0x88000000, size: 16 * MiB },
+  cmaBorrowing: false,
+};
+
+export const PROFILES: readonly Profile[] = [
+  ARM32_1G,
+  {
+    ...ARM32_1G,
+    id: 'arm32-1g-cma512',
+    summary: 'arm32-1g with cma=512M: does not fit in 264 MiB of highmem, so CMA lands in lowmem (GOLD-30)',
+    cma: { size: 512 * MiB, base: 0, limit: 0 },
+  },
+  {
+    ...ARM32_1G,
+    id: 'arm32-2g',
+    summary: '2 GiB at 0x80000000 (ends at the 4 GiB physical limit without LPAE), 3G/1G, cma=256M (highmem)',
+    ramBytes: 2 * GiB,
+  },
+  {
+    ...ARM32_1G,
+    id: 'arm32-4g',
+    summary: '4 GiB at 0x80000000 (LPAE physical addressing [A]; same 3G/1G virtual layout), cma=256M, for scaling',
+    ramBytes: 4 * GiB,
+  },
+  {
+    ...ARM32_1G,
+    id: 'tiny',
+    summary:
+      'exhaustive-search machine: 16 MiB (8 lowmem + 8 highmem), 1 MiB vmalloc window, cma=4M in highmem, 16 KiB pool [A: scaled]',
+    ramBytes: 16 * MiB,
+    vmallocMin: 0xc0800000,
+    vmallocEnd: 0xc1100000,
+    cma: { size: 4 * MiB, base: 0, limit: 0 },
+    cpus: 1,
+    atomicPoolBytes: 16 * 1024,
+    carveout: { base: 0x80200000, size: 1 * MiB },
+  },
+];
+
+export const DEFAULT_PROFILE_ID = 'arm32-1g';
+
+/** Bad profile spec: one line that names what was wrong. */
+export class ProfileError extends Error {
+  override name = 'ProfileError';
+}
+
+/** Parse `256M`, `1G`, `64K`, `0x80000000` or plain bytes; memparse-like. */
+export function parseSize(text: string): number {
+  const m = /^(0x[0-9a-f]+|\d+)([kmg]?)$/i.exec(text.trim());
+  if (!m) throw new ProfileError(`not a size: '${text}' (use e.g. 256M, 64K, 1G or 0x10000000)`);
+  const n = Number(m[1]);
+  const unit = (m[2] ?? '').toUpperCase();
+  const mult = unit === 'K' ? 1024 : unit === 'M' ? MiB : unit === 'G' ? GiB : 1;
+  return n * mult;
+}
+
+/** `cma=size[@base[-limit]]` (CMA-7): only @base => limit = base + size. */
+function parseCmaArg(text: string): Profile['cma'] {
+  const m = /^([^@]+)(?:@([^-]+)(?:-(.+))?)?$/.exec(text);
+  if (!m) throw new ProfileError(`bad cma= value '${text}' (want size[@base[-limit]])`);
+  const size = parseSize(m[1]!);
+  const base = m[2] === undefined ? 0 : parseSize(m[2]);
+  const limit = m[3] !== undefined ? parseSize(m[3]) : m[2] !== undefined ? base + size : 0;
+  return { size, base, limit };
+}
+
+const onOff = (key: string, v: string): boolean => {
+  if (v === 'on' || v === 'true' || v === '1') return true;
+  if (v === 'off' || v === 'false' || v === '0') return false;
+  throw new ProfileError(`${key}= takes on or off, not '${v}'`);
+};
+
+const OVERRIDES: Record<string, (p: Profile, v: string) => Profile> = {
+  vmalloc: (p, v) => ({ ...p, vmallocArg: parseSize(v), vmallocMin: null }),
+  cma: (p, v) => ({ ...p, cma: parseCmaArg(v) }),
+  ram: (p, v) => ({ ...p, ramBytes: parseSize(v) }),
+  cpus: (p, v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 32) throw new ProfileError(`cpus= takes 1..32, not '${v}'`);
+    return { ...p, cpus: n };
+  },
+  rules: (p, v) => {
+    if (!(RULE_SETS as readonly string[]).includes(v))
+      throw new ProfileError(`rules= takes one of ${RULE_SETS.join(', ')}, not '${v}'`);
+    return { ...p, ruleSet: v as RuleSet };
+  },
+  'stale-tlb': (p, v) => ({ ...p, staleTlb: onOff('stale-tlb', v) }),
+  coherent_pool: (p, v) => ({ ...p, atomicPoolBytes: parseSize(v) }),
+  split: (p, v) => {
+    if (!(v in PAGE_OFFSET_OF)) throw new ProfileError(`split= takes 3G/1G, 2G/2G or 1G/3G, not '${v}'`);
+    return { ...p, split: v as Split };
+  },
+  bufferable: (p, v) => ({ ...p, dmaBufferable: onOff('bufferable', v) }),
+  borrowing: (p, v) => ({ ...p, cmaBorrowing: onOff('borrowing', v) }),
+};
+export const PROFILE_KEYS = Object.keys(OVERRIDES);
+
+/**
+ * Resolve a profile spec `ID[,key=value...]`. The resolved profile's id is the spec itself, so a
+ * replay file that records it boots the same machine.
+ */
+export function resolveProfile(spec: string): Profile {
+  const [id, ...opts] = spec.split(',');
+  const base = PROFILES.find((p) => p.id === id);
+  if (!base) throw new ProfileError(`unknown profile '${id}' (known: ${PROFILES.map((p) => p.id).join(', ')})`);
+  let p: Profile = base;
+  for (const opt of opts) {
+    const eq = opt.indexOf('=');
+    const key = eq < 0 ? opt : opt.slice(0, eq);
+    const val = eq < 0 ? '' : opt.slice(eq + 1);
+    const apply = OVERRIDES[key];
+    if (!apply) throw new ProfileError(`unknown profile option '${key}' (known: ${PROFILE_KEYS.join(', ')})`);
+    p = apply(p, val);
+  }
+  if (p.ramBytes < 4 * MiB || p.ramBytes % (4 * MiB) !== 0)
+    throw new ProfileError(`ram= must be a multiple of 4 MiB and at least 4 MiB`);
+  return { ...p, id: spec };
+}
