@@ -57,7 +57,8 @@ const GiB = 1024 * MiB;
 
 const ARM32_1G: Profile = {
   id: 'arm32-1g',
-  summary: 'ARMv7 SMP board, 1 GiB at 0x80000000, 3G/1G, default vmalloc (240 MiB), cma=256M (highmem), 4 CPUs',
+  summary:
+    'ARMv7 SMP board, 1 GiB at 0x80000000, 3G/1G, default vmalloc (240 MiB), cma=256M (highmem), 4 CPUs',
   ramBase: 0x80000000,
   ramBytes: 1 * GiB,
   split: '3G/1G',
@@ -92,7 +93,8 @@ export const PROFILES: readonly Profile[] = [
   {
     ...ARM32_1G,
     id: 'arm32-4g',
-    summary: '4 GiB at 0x80000000 (LPAE physical addressing [A]; same 3G/1G virtual layout), cma=256M, for scaling',
+    summary:
+      '4 GiB at 0x80000000 (LPAE physical addressing [A]; same 3G/1G virtual layout), cma=256M, for scaling',
     ramBytes: 4 * GiB,
   },
   {
@@ -175,7 +177,8 @@ export const PROFILE_KEYS = Object.keys(OVERRIDES);
 export function resolveProfile(spec: string): Profile {
   const [id, ...opts] = spec.split(',');
   const base = PROFILES.find((p) => p.id === id);
-  if (!base) throw new ProfileError(`unknown profile '${id}' (known: ${PROFILES.map((p) => p.id).join(', ')})`);
+  if (!base)
+    throw new ProfileError(`unknown profile '${id}' (known: ${PROFILES.map((p) => p.id).join(', ')})`);
   let p: Profile = base;
   for (const opt of opts) {
     const eq = opt.indexOf('=');

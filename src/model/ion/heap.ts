@@ -1,0 +1,97 @@
+/**
+ * The ION heap operations (ION-1: allocate, free, map_dma, unmap_dma, map_kernel, unmap_kernel,
+ * map_user, shrink) and the generic helpers of ion_heap.c (ION-9, ION-14, ION-15).
+ */
+import type { DmaLayer } from '../dma/arm-3.18.ts';
+import { type Mm, VM_TAG } from '../mm.ts';
+import type { Mapping } from '../mmu.ts';
+import { Errno, fail, type KResult, MemType, ok, PAGE_SIZE } from '../types.ts';
+import type { IonBuffer } from './objects.ts';
+
+export type HeapName = 'system' | 'system-contig' | 'carveout' | 'cma';
+export const HEAP_NAMES: readonly HeapName[] = ['system', 'system-contig', 'carveout', 'cma'];
+
+export interface HeapCtx {
+  readonly mm: Mm;
+  readonly dma: DmaLayer;
+}
+
+export interface IonHeap {
+  readonly name: HeapName;
+  /** ION heap id: allocation visits heaps in descending id order (ION-1). */
+  readonly id: number;
+  /** ION_HEAP_FLAG_DEFER_FREE (ION-5, ION-6). */
+  readonly deferFree: boolean;
+  /** Physically contiguous buffers inside [areaStart, areaStart + areaPages) (contiguous-aligned). */
+  readonly contiguous: boolean;
+  area(ctx: HeapCtx): { start: number; pages: number } | null;
+  /** The alignment in pages the heap promises for a buffer of `pages` pages asked with `align`. */
+  alignPages(pages: number, alignBytes: number, ctx: HeapCtx): number;
+  /** 0 on success or a negative errno, exactly as the heap returns it. */
+  allocate(ctx: HeapCtx, buf: IonBuffer, len: number, align: number): number;
+  free(ctx: HeapCtx, buf: IonBuffer, shrinkerFree: boolean): void;
+  mapDma(ctx: HeapCtx, buf: IonBuffer): Int32Array | null;
+  /** null: the heap has no map_kernel (ION-8 -> -EINVAL). */
+  mapKernel(ctx: HeapCtx, buf: IonBuffer): KResult<{ vaddr: number; mapping: Mapping | null }> | null;
+  unmapKernel(ctx: HeapCtx, buf: IonBuffer): void;
+  /** The user mapping's pages and type, or an errno. */
+  mapUser(
+    ctx: HeapCtx,
+    buf: IonBuffer,
+    pgoff: number,
+    pages: number,
+  ): KResult<{ type: MemType; pages: Int32Array }>;
+  /** Pages the heap can give back (pools), and giving them back. */
+  shrinkCount(): number;
+  shrink(ctx: HeapCtx): number;
+  clone(): IonHeap;
+}
+
+/**
+ * ION-14 ion_heap_map_kernel(): vmalloc an n-pointer array (freed before return, so left lazy),
+ * then vmap WB if cached else NC. n + 1 window pages while mapped.
+ */
+export function ionHeapMapKernel(ctx: HeapCtx, buf: IonBuffer, type?: MemType) {
+  const { mm } = ctx;
+  mm.enter('ionHeapMapKernel');
+  const n = buf.pages.length;
+  const arr = mm.vmallocArray(4 * n, VM_TAG.ION_ARRAY);
+  if (arr === 0) return null;
+  const prot = type ?? (buf.cached ? MemType.WB : MemType.NC);
+  const m = mm.vmap(buf.pages, prot, `buffer ${buf.id} kmap`, buf.id, VM_TAG.ION_MAP);
+  mm.vfree(arr);
+  if (!m) return fail<{ vaddr: number; mapping: Mapping | null }>(Errno.ENOMEM);
+  return ok({ vaddr: m.vaddr, mapping: m as Mapping | null });
+}
+
+/** ION-14 ion_heap_unmap_kernel(): vunmap, lazy. */
+export function ionHeapUnmapKernel(ctx: HeapCtx, buf: IonBuffer): void {
+  ctx.mm.enter('ionHeapUnmapKernel');
+  if (buf.kmapMapping) ctx.mm.vunmap(buf.kmapMapping.vaddr);
+}
+
+/** ION-9 ion_heap_map_user(): remap_pfn_range over the sg list from vm_pgoff, the VMA's prot. */
+export function ionHeapMapUser(ctx: HeapCtx, buf: IonBuffer, pgoff: number, pages: number, type?: MemType) {
+  ctx.mm.enter('ionHeapMapUser');
+  const sg = buf.sgTable ?? buf.pages;
+  if (pgoff >= sg.length) return fail<{ type: MemType; pages: Int32Array }>(Errno.ENXIO);
+  const n = Math.min(pages, sg.length - pgoff);
+  return ok({ type: type ?? (buf.cached ? MemType.WB : MemType.NC), pages: sg.slice(pgoff, pgoff + n) });
+}
+
+/** ION-15 ion_heap_buffer_zero(): 32 pages at a time through vm_map_ram (WB if cached else NC). */
+export function ionHeapBufferZero(ctx: HeapCtx, buf: IonBuffer, pages: Int32Array = buf.pages): boolean {
+  const { mm } = ctx;
+  mm.enter('ionHeapBufferZero');
+  const prot = buf.cached ? MemType.WB : MemType.NC;
+  for (let i = 0; i < pages.length; i += 32) {
+    const batch = pages.slice(i, i + 32);
+    const m = mm.vmMapRam(batch, prot, `buffer ${buf.id} zeroing (vm_map_ram)`, buf.id);
+    if (!m) return false;
+    mm.zeroPages(batch);
+    mm.vmUnmapRam(m);
+  }
+  return true;
+}
+
+export const bytesToPages = (b: number): number => Math.ceil(b / PAGE_SIZE);

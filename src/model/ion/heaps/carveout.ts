@@ -1,0 +1,116 @@
+/**
+ * The 3.18 carveout heap (ion_carveout_heap.c, HEAP-CARVEOUT-1): genalloc at 4 KiB over a range
+ * reserved at boot, one sg entry, zeroed through NC at creation and on free (ION-15). The range
+ * stays WB in the linear map [M], so uncached carveout buffers alias (ARCH-7) unless the design's
+ * linear policy flips it.
+ */
+import { Cma } from '../../cma.ts';
+import { Owner } from '../../pages.ts';
+import { Errno, type KResult, type MemType, PAGE_SIZE } from '../../types.ts';
+import {
+  type HeapCtx,
+  type IonHeap,
+  ionHeapBufferZero,
+  ionHeapMapKernel,
+  ionHeapMapUser,
+  ionHeapUnmapKernel,
+} from '../heap.ts';
+import type { IonBuffer } from '../objects.ts';
+import type { LinearPolicy } from './linear-policy.ts';
+import { rangeOf } from './system.ts';
+
+export class CarveoutHeap implements IonHeap {
+  readonly name = 'carveout' as const;
+  readonly deferFree = true;
+  readonly contiguous = true;
+
+  /** gen_pool with first-fit at PAGE_SIZE granularity: the same bitmap as struct cma. */
+  private readonly pool: Cma | null;
+
+  constructor(
+    readonly id: number,
+    private readonly linear: LinearPolicy,
+    private readonly range: { start: number; pages: number } | null,
+    pool?: Cma | null,
+  ) {
+    this.pool = pool !== undefined ? pool : range ? new Cma('carveout', range.start, range.pages) : null;
+  }
+
+  clone(): CarveoutHeap {
+    return new CarveoutHeap(this.id, this.linear, this.range, this.pool?.clone() ?? null);
+  }
+
+  area() {
+    return this.range;
+  }
+
+  alignPages(): number {
+    return 1;
+  }
+
+  // HEAP-CARVEOUT-1 ion_carveout_heap_allocate(): align > 4 KiB -> -EINVAL, else genalloc
+  allocate(ctx: HeapCtx, buf: IonBuffer, len: number, align: number): number {
+    const { mm } = ctx;
+    mm.enter('ionCarveoutHeapAllocate');
+    if (align > PAGE_SIZE) return -Errno.EINVAL;
+    if (!this.pool) return -Errno.ENOMEM;
+    const count = len / PAGE_SIZE;
+    mm.enter('genPoolAlloc');
+    const { page } = this.pool.cmaAlloc(count, 0);
+    if (page < 0) return -Errno.ENOMEM;
+    mm.pages.claim(page, count, Owner.BUFFER, buf.id);
+    buf.pages = rangeOf(page, count);
+    if (!buf.cached) this.linear.toUncached(mm, buf.pages, `buffer ${buf.id} (carveout, uncached)`);
+    // HEAP-CARVEOUT-1 ion_carveout_heap_allocate() -> ion_heap_buffer_zero() at creation
+    if (!ionHeapBufferZero(ctx, buf)) {
+      this.release(ctx, buf);
+      return -Errno.ENOMEM;
+    }
+    return 0;
+  }
+
+  private release(ctx: HeapCtx, buf: IonBuffer): void {
+    if (!buf.cached) this.linear.toAllocator(ctx.mm, buf.pages, 'linear map restore (carveout)');
+    ctx.mm.enter('genPoolFree');
+    const first = buf.pages[0]!;
+    const { alreadyClear } = this.pool!.cmaRelease(first, buf.pages.length);
+    if (alreadyClear > 0) for (const p of buf.pages) ctx.mm.pages.noteDoubleFree(p);
+    ctx.mm.pages.release(first, buf.pages.length, Owner.CARVEOUT_FREE);
+  }
+
+  // HEAP-CARVEOUT-1 free: zero (ION-15), sync if cached, return to the genpool
+  free(ctx: HeapCtx, buf: IonBuffer): void {
+    ctx.mm.enter('ionCarveoutHeapFree');
+    ionHeapBufferZero(ctx, buf);
+    this.release(ctx, buf);
+  }
+
+  mapDma(_ctx: HeapCtx, buf: IonBuffer): Int32Array {
+    return buf.pages;
+  }
+
+  mapKernel(ctx: HeapCtx, buf: IonBuffer) {
+    return ionHeapMapKernel(ctx, buf);
+  }
+
+  unmapKernel(ctx: HeapCtx, buf: IonBuffer): void {
+    ionHeapUnmapKernel(ctx, buf);
+  }
+
+  mapUser(
+    ctx: HeapCtx,
+    buf: IonBuffer,
+    pgoff: number,
+    pages: number,
+  ): KResult<{ type: MemType; pages: Int32Array }> {
+    return ionHeapMapUser(ctx, buf, pgoff, pages);
+  }
+
+  shrinkCount(): number {
+    return 0;
+  }
+
+  shrink(): number {
+    return 0;
+  }
+}

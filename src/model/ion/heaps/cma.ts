@@ -1,0 +1,197 @@
+/**
+ * The ION CMA heap in each design's variant:
+ * - `Cma318Heap`: 3.18's ion_cma_heap.c (HEAP-CMA-1/2): dma_alloc_coherent on the heap's device,
+ *   every buffer kernel-mapped from alloc to free; optionally with DMA_ATTR_NO_KERNEL_MAPPING on the
+ *   4.1 DMA layer (DMA41-1..3) and on-demand kernel maps.
+ * - `CmaDirectHeap`: ION calling cma_alloc directly (HEAP-CMA-3/4, 4.12 as fixed in 4.15/4.16),
+ *   mapping on demand (ION-14, ION-9); with the REMAP linear policy it is ours, cma-direct-remap.
+ */
+import type { DmaAllocation, DmaAttrs, DmaDevice } from '../../dma/arm-3.18.ts';
+import { Owner } from '../../pages.ts';
+import { Errno, fail, getOrder, type KResult, MemType, ok, PAGE_SIZE } from '../../types.ts';
+import { type HeapCtx, type IonHeap, ionHeapMapKernel, ionHeapMapUser, ionHeapUnmapKernel } from '../heap.ts';
+import type { IonBuffer } from '../objects.ts';
+import type { LinearPolicy } from './linear-policy.ts';
+import { rangeOf } from './system.ts';
+
+/** The CMA heap's platform device: not coherent, default CMA area (CMA-8). */
+export const ionCmaDevice = (hasCma: boolean): DmaDevice => ({
+  name: 'ion-cma-heap',
+  coherent: false,
+  hasCma,
+});
+
+const cmaArea = (ctx: HeapCtx) =>
+  ctx.mm.cma ? { start: ctx.mm.cma.basePage, pages: ctx.mm.cma.count } : null;
+/** GOLD-11: 2^min(get_order(size), CONFIG_CMA_ALIGNMENT) pages. */
+const cmaAlignPages = (pages: number, ctx: HeapCtx) =>
+  1 << Math.min(getOrder(pages * PAGE_SIZE), ctx.mm.profile.cmaAlignment);
+
+export interface Cma318Options {
+  readonly attrs: DmaAttrs;
+  /** B9: 3.18 builds the sg table from virt_to_page(cpu_addr); a cookie forces the handle. */
+  readonly sgFromVirt: boolean;
+  /** map_kernel returns the allocation's cpu_addr (3.18) or vmaps on demand (ION-14). */
+  readonly mapKernelOnDemand: boolean;
+}
+
+export class Cma318Heap implements IonHeap {
+  readonly name = 'cma' as const;
+  readonly deferFree = false;
+  readonly contiguous = true;
+
+  constructor(
+    readonly id: number,
+    private readonly opts: Cma318Options,
+  ) {}
+
+  clone(): Cma318Heap {
+    return this;
+  }
+
+  area(ctx: HeapCtx) {
+    return cmaArea(ctx);
+  }
+
+  alignPages(pages: number, _align: number, ctx: HeapCtx): number {
+    return cmaAlignPages(pages, ctx);
+  }
+
+  // HEAP-CMA-1 ion_cma_allocate(): CACHED -> -EINVAL; align > 4 KiB -> -EINVAL; failures -> -1 (B11)
+  allocate(ctx: HeapCtx, buf: IonBuffer, len: number, align: number): number {
+    const { mm, dma } = ctx;
+    mm.enter('ionCmaAllocate');
+    if (buf.cached) return -Errno.EINVAL;
+    if (align > PAGE_SIZE) return -Errno.EINVAL;
+    const dev = ionCmaDevice(mm.cma !== null);
+    const a = dma.dmaAllocAttrs(mm, dev, len, true, this.opts.attrs, buf.id);
+    if (!a) return -1;
+    buf.priv = a;
+    buf.pages = rangeOf(a.page, a.count);
+    return 0;
+  }
+
+  free(ctx: HeapCtx, buf: IonBuffer): void {
+    ctx.mm.enter('ionCmaFree');
+    const a = buf.priv as DmaAllocation;
+    ctx.dma.dmaFreeAttrs(ctx.mm, ionCmaDevice(ctx.mm.cma !== null), a);
+  }
+
+  // HEAP-CMA-1 sg table: virt_to_page(cpu_addr) as linear arithmetic (B9, GOLD-20), or the handle
+  mapDma(ctx: HeapCtx, buf: IonBuffer): Int32Array {
+    const a = buf.priv as DmaAllocation;
+    if (!this.opts.sgFromVirt || a.cpuAddr === 0) return ctx.dma.dmaGetSgtable(a);
+    const first = (a.cpuAddr - ctx.mm.layout.pageOffset) / PAGE_SIZE;
+    return rangeOf(first, a.count);
+  }
+
+  // HEAP-CMA-2 ion_cma_map_kernel(): the allocation-time cpu_addr; no new mapping
+  mapKernel(ctx: HeapCtx, buf: IonBuffer) {
+    if (this.opts.mapKernelOnDemand) return ionHeapMapKernel(ctx, buf, MemType.NC);
+    const a = buf.priv as DmaAllocation;
+    return ok({ vaddr: a.cpuAddr, mapping: null });
+  }
+
+  unmapKernel(ctx: HeapCtx, buf: IonBuffer): void {
+    if (this.opts.mapKernelOnDemand) ionHeapUnmapKernel(ctx, buf);
+  }
+
+  // HEAP-CMA-2 ion_cma_mmap() -> dma_mmap_coherent(): NC + XN (DMA318-11)
+  mapUser(
+    ctx: HeapCtx,
+    buf: IonBuffer,
+    pgoff: number,
+    pages: number,
+  ): KResult<{ type: MemType; pages: Int32Array }> {
+    ctx.mm.enter('dmaMmapCoherent');
+    const a = buf.priv as DmaAllocation;
+    const type = ctx.dma.dmaMmapType(a, pgoff, pages);
+    if (type === null) return fail(Errno.ENXIO);
+    return ok({ type, pages: rangeOf(a.page + pgoff, pages) });
+  }
+
+  shrinkCount(): number {
+    return 0;
+  }
+
+  shrink(): number {
+    return 0;
+  }
+}
+
+export interface CmaDirectOptions {
+  readonly linear: LinearPolicy;
+  /** B12 (4.12 as merged): len in bytes passed as the page count, and no zeroing. */
+  readonly bytesAsPages?: boolean;
+}
+
+export class CmaDirectHeap implements IonHeap {
+  readonly name = 'cma' as const;
+  readonly deferFree = false;
+  readonly contiguous = true;
+
+  constructor(
+    readonly id: number,
+    private readonly opts: CmaDirectOptions,
+  ) {}
+
+  clone(): CmaDirectHeap {
+    return this;
+  }
+
+  area(ctx: HeapCtx) {
+    return cmaArea(ctx);
+  }
+
+  alignPages(pages: number, _align: number, ctx: HeapCtx): number {
+    return this.opts.bytesAsPages ? 1 : cmaAlignPages(pages, ctx);
+  }
+
+  // HEAP-CMA-4 ion_cma_allocate() (4.15/4.16): cma_alloc(n, min(order, 8)); NULL -> -ENOMEM
+  allocate(ctx: HeapCtx, buf: IonBuffer, len: number): number {
+    const { mm } = ctx;
+    mm.enter('ionCmaAllocate');
+    const n = this.opts.bytesAsPages ? len : len / PAGE_SIZE;
+    const align = this.opts.bytesAsPages ? 0 : Math.min(getOrder(len), mm.profile.cmaAlignment);
+    const page = mm.cmaAlloc(n, align, Owner.BUFFER, buf.id);
+    if (page < 0) return -Errno.ENOMEM;
+    buf.pages = rangeOf(page, n);
+    if (this.opts.bytesAsPages) return 0; // B12: pages not zeroed
+    if (!buf.cached) this.opts.linear.toUncached(mm, buf.pages, `buffer ${buf.id} (cma, uncached)`);
+    // HEAP-CMA-4: highmem per page via kmap_atomic (WB); lowmem by memset through the linear map
+    if (mm.isHighmem(page)) mm.kmapAtomic(buf.pages, `buffer ${buf.id} zeroing (kmap_atomic)`);
+    mm.zeroPages(buf.pages);
+    return 0;
+  }
+
+  // HEAP-CMA-4 ion_cma_free(): cma_release(n)
+  free(ctx: HeapCtx, buf: IonBuffer): void {
+    ctx.mm.enter('ionCmaFree');
+    if (!buf.cached) this.opts.linear.toAllocator(ctx.mm, buf.pages, 'linear map restore (cma)');
+    ctx.mm.cmaRelease(buf.pages[0]!, buf.pages.length);
+  }
+
+  mapDma(_ctx: HeapCtx, buf: IonBuffer): Int32Array {
+    return buf.pages;
+  }
+
+  mapKernel(ctx: HeapCtx, buf: IonBuffer) {
+    return ionHeapMapKernel(ctx, buf);
+  }
+
+  unmapKernel(ctx: HeapCtx, buf: IonBuffer): void {
+    ionHeapUnmapKernel(ctx, buf);
+  }
+
+  mapUser(ctx: HeapCtx, buf: IonBuffer, pgoff: number, pages: number) {
+    return ionHeapMapUser(ctx, buf, pgoff, pages);
+  }
+
+  shrinkCount(): number {
+    return 0;
+  }
+
+  shrink(): number {
+    return 0;
+  }
+}

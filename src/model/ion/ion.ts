@@ -1,0 +1,530 @@
+/**
+ * ION core, 3.18 (drivers/staging/android/ion/ion.c, ION-1..14): the device, clients, handles,
+ * buffers, dma-buf export/import, kernel-map reference counts, mmap, importer attachments, client
+ * exit and deferred free. Errors are returned as negative errnos where ion.c returns them.
+ */
+import type { DmaLayer } from '../dma/arm-3.18.ts';
+import { type Mm, VM_TAG } from '../mm.ts';
+import { Owner } from '../pages.ts';
+import { type BufferId, Errno, type HandleId, ModelBug, PAGE_SIZE, pagesOf } from '../types.ts';
+import type { HeapCtx, HeapName, IonHeap } from './heap.ts';
+import type { Attachment, DmaBuf, IonBuffer, IonClient, IonHandle, Vma } from './objects.ts';
+
+export interface IonCoreOptions {
+  /** B10: ion_buffer_create skips unmap_dma and free when the page array vmalloc fails (3.18). */
+  readonly leakOnPageArrayFailure: boolean;
+}
+
+/** What an ION ioctl returns: a value (id) or a negative errno. */
+export type IonRet = number;
+
+export class IonDevice {
+  /** ION-1 heaps in descending id order. */
+  readonly heaps: IonHeap[];
+  readonly buffers: Map<number, IonBuffer>;
+  readonly clients: Map<number, IonClient>;
+  readonly handles: (IonHandle | null)[];
+  readonly dmabufs: DmaBuf[];
+  readonly vmas: Vma[];
+  readonly attachments: Attachment[];
+  /** ION-6 deferred free list (DEFER_FREE heaps) and its size in bytes. */
+  readonly freeList: IonBuffer[];
+  freeListSize = 0;
+  private nextBufferId = 0;
+  /** Sum over buffers with kmap_cnt > 0 of their vmap size + guard (vmalloc-bounded). */
+  kmappedWindowPages = 0;
+  /** Buffers destroyed or leaked during the current op (freed-completely's incremental set). */
+  destroyedThisOp: IonBuffer[] = [];
+  /** Buffers created during the current op (zeroed-on-alloc, contiguous-aligned). */
+  createdThisOp: IonBuffer[] = [];
+  /** Attachments made during the current op (exclusive-ownership). */
+  attachedThisOp: Attachment[] = [];
+  opIndex = 0;
+
+  constructor(
+    heaps: IonHeap[],
+    readonly opts: IonCoreOptions,
+    from?: IonDevice,
+  ) {
+    this.heaps = [...heaps].sort((a, b) => b.id - a.id);
+    this.buffers = new Map();
+    this.clients = new Map();
+    this.handles = [];
+    this.dmabufs = [];
+    this.vmas = [];
+    this.attachments = [];
+    this.freeList = [];
+    if (from) this.copyFrom(from);
+  }
+
+  /** Deep copy for Kernel.clone(): objects are re-linked to the copied buffers. */
+  private copyFrom(from: IonDevice): void {
+    this.nextBufferId = from.nextBufferId;
+    this.freeListSize = from.freeListSize;
+    this.kmappedWindowPages = from.kmappedWindowPages;
+    this.opIndex = from.opIndex;
+    const heapByName = new Map(this.heaps.map((h) => [h.name, h]));
+    const bufs = new Map<IonBuffer, IonBuffer>();
+    const copyBuf = (b: IonBuffer) => {
+      let c = bufs.get(b);
+      if (!c) {
+        c = { ...b, heap: heapByName.get(b.heap.name) ?? b.heap };
+        bufs.set(b, c);
+      }
+      return c;
+    };
+    for (const [id, b] of from.buffers) this.buffers.set(id, copyBuf(b));
+    for (const b of from.freeList) this.freeList.push(copyBuf(b));
+    const handles = new Map<IonHandle, IonHandle>();
+    for (const h of from.handles) {
+      if (!h) {
+        this.handles.push(null);
+        continue;
+      }
+      const c = { ...h, buffer: copyBuf(h.buffer) };
+      handles.set(h, c);
+      this.handles.push(c);
+    }
+    for (const [id, cl] of from.clients) {
+      const c: IonClient = { id, byBuffer: new Map(), byIonId: new Map(), nextIonId: cl.nextIonId };
+      for (const [k, h] of cl.byBuffer) c.byBuffer.set(k, handles.get(h)!);
+      for (const [k, h] of cl.byIonId) c.byIonId.set(k, handles.get(h)!);
+      this.clients.set(id, c);
+    }
+    const dbufs = new Map<DmaBuf, DmaBuf>();
+    for (const d of from.dmabufs) {
+      const c = { ...d, buffer: copyBuf(d.buffer) };
+      dbufs.set(d, c);
+      this.dmabufs.push(c);
+    }
+    for (const v of from.vmas) this.vmas.push({ ...v, dmabuf: dbufs.get(v.dmabuf)! });
+    for (const a of from.attachments) this.attachments.push({ ...a, dmabuf: dbufs.get(a.dmabuf)! });
+  }
+
+  beginOp(opIndex: number): void {
+    this.opIndex = opIndex;
+    if (this.destroyedThisOp.length) this.destroyedThisOp = [];
+    if (this.createdThisOp.length) this.createdThisOp = [];
+    if (this.attachedThisOp.length) this.attachedThisOp = [];
+  }
+
+  heap(name: HeapName): IonHeap | undefined {
+    return this.heaps.find((h) => h.name === name);
+  }
+
+  /** A client exists from its first use (ion_client_create on open of /dev/ion). */
+  client(id: number): IonClient {
+    let c = this.clients.get(id);
+    if (!c) {
+      c = { id, byBuffer: new Map(), byIonId: new Map(), nextIonId: 1 };
+      this.clients.set(id, c);
+    }
+    return c;
+  }
+
+  // --- buffers ---------------------------------------------------------------------------
+
+  /** ION-4 ion_buffer_create(): heap allocate (+ one retry after draining a DEFER_FREE list). */
+  private ionBufferCreate(ctx: HeapCtx, heap: IonHeap, len: number, align: number, cached: boolean) {
+    const { mm } = ctx;
+    mm.enter('ionBufferCreate');
+    const buf: IonBuffer = {
+      id: this.nextBufferId as BufferId,
+      heap,
+      cached,
+      size: len,
+      align,
+      ref: 1,
+      handleCount: 0,
+      kmapCnt: 0,
+      vaddr: 0,
+      kmapMapping: null,
+      sgTable: null,
+      pages: new Int32Array(0),
+      faultMapped: false,
+      pageArrayVaddr: 0,
+      priv: null,
+      state: 'live',
+      createdAt: this.opIndex,
+    };
+    let ret = heap.allocate(ctx, buf, len, align);
+    if (ret !== 0 && heap.deferFree) {
+      this.ionHeapFreelistDrain(ctx, heap, 0, false);
+      ret = heap.allocate(ctx, buf, len, align);
+    }
+    if (ret !== 0) return ret;
+    this.nextBufferId++;
+    // ION-4 map_dma gives the sg table (NULL -> -EINVAL)
+    mm.enter('ionHeapMapDma');
+    const sg = heap.mapDma(ctx, buf);
+    if (!sg) {
+      heap.free(ctx, buf, false);
+      return -Errno.EINVAL;
+    }
+    buf.sgTable = sg;
+    // ION-2/ION-4 fault-mapped = CACHED and not CACHED_NEEDS_SYNC: a page array for life
+    if (cached) {
+      buf.faultMapped = true;
+      const addr = mm.vmallocArray(4 * (len / PAGE_SIZE), VM_TAG.ION_ARRAY);
+      if (addr === 0) {
+        if (this.opts.leakOnPageArrayFailure) {
+          buf.state = 'leaked'; // B10: unmap_dma and heap free skipped, memory leaks
+          this.destroyedThisOp.push(buf);
+          return -Errno.ENOMEM;
+        }
+        heap.free(ctx, buf, false);
+        return -Errno.ENOMEM;
+      }
+      buf.pageArrayVaddr = addr;
+    }
+    this.buffers.set(buf.id, buf);
+    this.createdThisOp.push(buf);
+    return buf;
+  }
+
+  /** ION-5 ion_buffer_put(): the last put frees (or queues on a DEFER_FREE heap). */
+  private ionBufferPut(ctx: HeapCtx, buf: IonBuffer): void {
+    ctx.mm.enter('ionBufferPut');
+    buf.ref--;
+    if (buf.ref < 0) throw new ModelBug(`buffer ${buf.id} kref went negative`);
+    if (buf.ref > 0) return;
+    this.buffers.delete(buf.id);
+    if (buf.heap.deferFree) {
+      buf.state = 'deferred';
+      this.freeList.push(buf);
+      this.freeListSize += buf.size;
+      return;
+    }
+    this.ionBufferDestroy(ctx, buf, false);
+  }
+
+  /** ION-5 ion_buffer_destroy(): unmap_kernel if still mapped (WARN), unmap_dma, heap free, vfree. */
+  private ionBufferDestroy(ctx: HeapCtx, buf: IonBuffer, shrinkerFree: boolean): void {
+    const { mm } = ctx;
+    mm.enter('ionBufferDestroy');
+    if (buf.kmapCnt > 0) {
+      mm.printk(`WARNING: ion_buffer_destroy: buffer ${buf.id} still kernel-mapped`);
+      this.kunmapBuffer(ctx, buf);
+    }
+    buf.heap.free(ctx, buf, shrinkerFree);
+    if (buf.pageArrayVaddr !== 0) mm.vfree(buf.pageArrayVaddr);
+    buf.pageArrayVaddr = 0;
+    buf.state = 'destroyed';
+    this.destroyedThisOp.push(buf);
+  }
+
+  /** ION-6 ion_heap_freelist_drain(): destroy queued buffers (all when bytes = 0). */
+  ionHeapFreelistDrain(ctx: HeapCtx, heap: IonHeap | null, bytes: number, shrinker: boolean): number {
+    ctx.mm.enter(shrinker ? 'ionHeapFreelistShrink' : 'ionHeapFreelistDrain');
+    let drained = 0;
+    for (let i = 0; i < this.freeList.length; ) {
+      const b = this.freeList[i]!;
+      if ((heap && b.heap !== heap) || (bytes > 0 && drained >= bytes)) {
+        i++;
+        continue;
+      }
+      this.freeList.splice(i, 1);
+      this.freeListSize -= b.size;
+      drained += b.size;
+      this.ionBufferDestroy(ctx, b, shrinker);
+    }
+    return drained;
+  }
+
+  // --- handles ---------------------------------------------------------------------------
+
+  /** ION-2 ion_handle_create(): takes a buffer ref, handle_count + 1. */
+  private ionHandleCreate(ctx: HeapCtx, client: IonClient, buf: IonBuffer): IonHandle {
+    ctx.mm.enter('ionHandleCreate');
+    const h: IonHandle = {
+      ordinal: this.handles.length,
+      ionId: client.nextIonId++ as HandleId,
+      client: client.id,
+      buffer: buf,
+      ref: 1,
+      kmapCnt: 0,
+      live: true,
+    };
+    buf.ref++;
+    buf.handleCount++;
+    this.handles.push(h);
+    client.byBuffer.set(buf.id, h);
+    client.byIonId.set(h.ionId, h);
+    return h;
+  }
+
+  /** ION-5 ion_handle_put() -> ion_handle_destroy(): drain kmaps, unlink, put the buffer. */
+  private ionHandlePut(ctx: HeapCtx, h: IonHandle): void {
+    ctx.mm.enter('ionHandlePut');
+    h.ref--;
+    if (h.ref > 0) return;
+    ctx.mm.enter('ionHandleDestroy');
+    const buf = h.buffer;
+    while (h.kmapCnt > 0) this.ionHandleKmapPut(ctx, h);
+    const client = this.clients.get(h.client);
+    client?.byBuffer.delete(buf.id);
+    client?.byIonId.delete(h.ionId);
+    h.live = false;
+    buf.handleCount--;
+    this.ionBufferPut(ctx, buf);
+  }
+
+  /** Look up a live handle of this client by op ordinal (ION-7: unknown id -> -EINVAL). */
+  private lookup(client: number, ordinal: number): IonHandle | null {
+    const h = this.handles[ordinal];
+    if (!h || !h.live || h.client !== client) return null;
+    return h;
+  }
+
+  // --- ioctls ----------------------------------------------------------------------------
+
+  /** ION-3 ion_alloc() via ION_IOC_ALLOC: returns the handle ordinal. */
+  ionAlloc(ctx: HeapCtx, clientId: number, len: number, align: number, heapName: HeapName, cached: boolean) {
+    ctx.mm.enter('ionAlloc');
+    const client = this.client(clientId);
+    len = pagesOf(len) * PAGE_SIZE;
+    if (len === 0) return -Errno.EINVAL;
+    const heap = this.heap(heapName);
+    if (!heap) return -Errno.ENODEV; // ION-3: no heap matched the mask
+    const r = this.ionBufferCreate(ctx, heap, len, align, cached);
+    if (typeof r === 'number') return r;
+    const h = this.ionHandleCreate(ctx, client, r);
+    this.ionBufferPut(ctx, r); // ION-3 drop the creation reference: the handle's remains
+    return h.ordinal;
+  }
+
+  /** ION-7 ION_IOC_FREE -> ion_free(): drop the user's handle reference. */
+  ionFree(ctx: HeapCtx, clientId: number, ordinal: number): IonRet {
+    ctx.mm.enter('ionFree');
+    const h = this.lookup(clientId, ordinal);
+    if (!h) return -Errno.EINVAL;
+    this.ionHandlePut(ctx, h);
+    return 0;
+  }
+
+  /** ION-11 ion_share_dma_buf_fd(): a new dma-buf per SHARE, holding a buffer reference. */
+  ionShareDmaBuf(ctx: HeapCtx, clientId: number, ordinal: number): IonRet {
+    ctx.mm.enter('ionShareDmaBufFd');
+    const h = this.lookup(clientId, ordinal);
+    if (!h) return -Errno.EINVAL;
+    h.buffer.ref++;
+    const d: DmaBuf = {
+      fd: this.dmabufs.length,
+      buffer: h.buffer,
+      fileRef: 1,
+      fdOpen: true,
+      released: false,
+    };
+    this.dmabufs.push(d);
+    return d.fd;
+  }
+
+  private liveFd(fd: number): DmaBuf | null {
+    const d = this.dmabufs[fd];
+    return d && d.fdOpen ? d : null;
+  }
+
+  /** ION-12 ion_import_dma_buf(): reuse this client's handle for the buffer, else a new one. */
+  ionImportDmaBuf(ctx: HeapCtx, clientId: number, fd: number): IonRet {
+    ctx.mm.enter('ionImportDmaBuf');
+    const d = this.liveFd(fd);
+    if (!d) return -Errno.EBADF;
+    const client = this.client(clientId);
+    const existing = client.byBuffer.get(d.buffer.id);
+    if (existing) {
+      existing.ref++;
+      return existing.ordinal;
+    }
+    return this.ionHandleCreate(ctx, client, d.buffer).ordinal;
+  }
+
+  /** fput(): the last file reference releases the dma-buf, which puts the buffer (ION-11). */
+  private dmaBufPut(ctx: HeapCtx, d: DmaBuf): void {
+    d.fileRef--;
+    if (d.fileRef > 0) return;
+    ctx.mm.enter('ionDmaBufRelease');
+    d.released = true;
+    this.ionBufferPut(ctx, d.buffer);
+  }
+
+  /** close(2) on a dma-buf fd. */
+  close(ctx: HeapCtx, fd: number): IonRet {
+    ctx.mm.enter('dmaBufClose');
+    const d = this.liveFd(fd);
+    if (!d) return -Errno.EBADF;
+    d.fdOpen = false;
+    this.dmaBufPut(ctx, d);
+    return 0;
+  }
+
+  /** ION-8 ion_buffer_kmap_get(): map_kernel at 0 -> 1. */
+  private ionBufferKmapGet(ctx: HeapCtx, buf: IonBuffer): IonRet {
+    ctx.mm.enter('ionBufferKmapGet');
+    if (buf.kmapCnt > 0) {
+      buf.kmapCnt++;
+      return 0;
+    }
+    const r = buf.heap.mapKernel(ctx, buf);
+    if (r === null) return -Errno.EINVAL;
+    if (!r.ok) return -r.errno;
+    buf.vaddr = r.value.vaddr;
+    buf.kmapMapping = r.value.mapping;
+    buf.kmapCnt = 1;
+    this.kmappedWindowPages += buf.pages.length + 1;
+    return 0;
+  }
+
+  private kunmapBuffer(ctx: HeapCtx, buf: IonBuffer): void {
+    buf.heap.unmapKernel(ctx, buf);
+    buf.kmapCnt = 0;
+    buf.vaddr = 0;
+    buf.kmapMapping = null;
+    this.kmappedWindowPages -= buf.pages.length + 1;
+  }
+
+  /** ION-8 ion_buffer_kmap_put(): unmap_kernel at 1 -> 0. */
+  private ionBufferKmapPut(ctx: HeapCtx, buf: IonBuffer): void {
+    ctx.mm.enter('ionBufferKmapPut');
+    buf.kmapCnt--;
+    if (buf.kmapCnt === 0) {
+      buf.kmapCnt = 1;
+      this.kunmapBuffer(ctx, buf);
+    }
+  }
+
+  private ionHandleKmapPut(ctx: HeapCtx, h: IonHandle): void {
+    ctx.mm.enter('ionHandleKmapPut');
+    if (h.kmapCnt === 0) {
+      ctx.mm.printk('WARNING: ion_handle_kmap_put: double unmap');
+      return;
+    }
+    h.kmapCnt--;
+    if (h.kmapCnt === 0) this.ionBufferKmapPut(ctx, h.buffer);
+  }
+
+  /** ION-8 ion_map_kernel(). */
+  ionMapKernel(ctx: HeapCtx, clientId: number, ordinal: number): IonRet {
+    ctx.mm.enter('ionMapKernel');
+    const h = this.lookup(clientId, ordinal);
+    if (!h) return -Errno.EINVAL;
+    if (!h.buffer.heap.mapKernel) return -Errno.ENODEV;
+    if (h.kmapCnt > 0) {
+      h.kmapCnt++;
+      return h.buffer.vaddr;
+    }
+    const r = this.ionBufferKmapGet(ctx, h.buffer);
+    if (r < 0) return r;
+    h.kmapCnt = 1;
+    return h.buffer.vaddr;
+  }
+
+  /** ION-8 ion_unmap_kernel(). */
+  ionUnmapKernel(ctx: HeapCtx, clientId: number, ordinal: number): IonRet {
+    ctx.mm.enter('ionUnmapKernel');
+    const h = this.lookup(clientId, ordinal);
+    if (!h) return -Errno.EINVAL;
+    this.ionHandleKmapPut(ctx, h);
+    return 0;
+  }
+
+  /** ION-9 ion_mmap() on a dma-buf fd: heap map_user with NC unless cached; holds a file ref. */
+  ionMmap(ctx: HeapCtx, fd: number, pgoff: number, pages: number | undefined): IonRet {
+    ctx.mm.enter('ionMmap');
+    const d = this.liveFd(fd);
+    if (!d) return -Errno.EBADF;
+    const buf = d.buffer;
+    const n = pages ?? buf.pages.length - pgoff;
+    if (pgoff < 0 || n <= 0 || pgoff + n > buf.pages.length) return -Errno.EINVAL;
+    const r = buf.heap.mapUser(ctx, buf, pgoff, n);
+    if (!r.ok) return -r.errno;
+    const mapping = ctx.mm.mmu.map(
+      'user',
+      r.value.type,
+      r.value.pages,
+      0,
+      `user VMA of buffer ${buf.id}`,
+      buf.id,
+    );
+    const v: Vma = { id: this.vmas.length, dmabuf: d, mapping, pgoff, pages: n, live: true };
+    this.vmas.push(v);
+    d.fileRef++;
+    return v.id;
+  }
+
+  munmap(ctx: HeapCtx, id: number): IonRet {
+    ctx.mm.enter('munmap');
+    const v = this.vmas[id];
+    if (!v || !v.live) return -Errno.EINVAL;
+    v.live = false;
+    if (v.mapping) ctx.mm.mmu.unmap(v.mapping, false); // user PTEs: TLB flushed by zap
+    this.dmaBufPut(ctx, v.dmabuf);
+    return 0;
+  }
+
+  /** The owning process writes every page of the VMA: writer tag = the buffer's. */
+  write(ctx: HeapCtx, id: number): IonRet {
+    ctx.mm.enter('userWrite');
+    const v = this.vmas[id];
+    if (!v || !v.live || !v.mapping) return -Errno.EINVAL;
+    const tag = v.dmabuf.buffer.id + 1;
+    for (const p of v.mapping.pages) ctx.mm.pages.setWriter(p, tag);
+    return 0;
+  }
+
+  /** dma_buf_get + dma_buf_attach + dma_buf_map_attachment: the buffer's sg table (ION-10). */
+  dmaMap(ctx: HeapCtx, fd: number, device: string): IonRet {
+    ctx.mm.enter('dmaBufMapAttachment');
+    const d = this.liveFd(fd);
+    if (!d) return -Errno.EBADF;
+    ctx.mm.enter('ionMapDmaBuf');
+    const a: Attachment = { dmabuf: d, device, sg: d.buffer.sgTable ?? d.buffer.pages, live: true };
+    this.attachments.push(a);
+    this.attachedThisOp.push(a);
+    d.fileRef++;
+    return this.attachments.length - 1;
+  }
+
+  dmaUnmap(ctx: HeapCtx, fd: number, device: string): IonRet {
+    ctx.mm.enter('dmaBufUnmapAttachment');
+    const a = this.attachments.find((x) => x.live && x.dmabuf.fd === fd && x.device === device);
+    if (!a) return -Errno.EINVAL;
+    a.live = false;
+    this.dmaBufPut(ctx, a.dmabuf);
+    return 0;
+  }
+
+  /** ION-13 client exit: every handle destroyed as ION-5 (fds and VMAs are separate [A]). */
+  clientExit(ctx: HeapCtx, clientId: number): IonRet {
+    ctx.mm.enter('ionClientDestroy');
+    const c = this.clients.get(clientId);
+    if (!c) return -Errno.EINVAL;
+    for (const h of [...c.byIonId.values()]) {
+      h.ref = 1;
+      this.ionHandlePut(ctx, h);
+    }
+    this.clients.delete(clientId);
+    return 0;
+  }
+
+  /** ION-6 + HEAP-POOL-1: the shrinker drains the free lists, then the heaps' pools. */
+  shrink(ctx: HeapCtx): IonRet {
+    ctx.mm.enter('ionHeapShrink');
+    let freed = this.ionHeapFreelistDrain(ctx, null, 0, true) / PAGE_SIZE;
+    for (const h of this.heaps) freed += h.shrink(ctx);
+    return freed;
+  }
+
+  liveBuffers(): IterableIterator<IonBuffer> {
+    return this.buffers.values();
+  }
+
+  /** Pages owned by ION (live and deferred buffers' pages), for the quiescence check. */
+  quiescent(): boolean {
+    return (
+      this.buffers.size === 0 && this.freeList.length === 0 && this.heaps.every((h) => h.shrinkCount() === 0)
+    );
+  }
+}
+
+export type { DmaLayer, Mm };
+export { Owner };

@@ -1,0 +1,258 @@
+/**
+ * One booted machine running one design: the mm core, the DMA layer, ION and the other driver of
+ * the seed's product. `apply(op)` is the single entry point every later part drives; `clone` and
+ * `hash` serve the explorer and determinism tests.
+ */
+import { createHash } from 'node:crypto';
+import { carveoutPages, checkHeaps, type Design, makeDmaLayer } from './designs/design.ts';
+import type { DmaAllocation, DmaLayer } from './dma/arm-3.18.ts';
+import type { HeapCtx } from './ion/heap.ts';
+import { IonDevice } from './ion/ion.ts';
+import type { DriverArea } from './ion/objects.ts';
+import { computeLayout } from './layout.ts';
+import { Mm, VM_TAG } from './mm.ts';
+import { type Op, parseOp } from './ops.ts';
+import { Owner } from './pages.ts';
+import type { Profile } from './profile.ts';
+import { assertNever, Errno, MemType, ModelBug, PAGE_SIZE } from './types.ts';
+
+export interface OpResult {
+  readonly ok: boolean;
+  /** Positive errno when the kernel failed the call (the value it returns negated). */
+  readonly errno?: number;
+  /** The id the op created (handle, fd, vma, area), or the count it returns. */
+  readonly value?: number;
+  /** Model functions the op passed through, in kernel vocabulary. */
+  readonly callPath: readonly string[];
+  /** Kernel log lines (WARN, vmap failure messages). */
+  readonly log: readonly string[];
+}
+
+/** The largest number of pages one driver-vmap may ask for (a bound for generated workloads). */
+export const DRIVER_VMAP_PAGES_MAX = 65536;
+
+export class Kernel {
+  readonly mm: Mm;
+  readonly dma: DmaLayer;
+  readonly ion: IonDevice;
+  readonly driverAreas: DriverArea[];
+  readonly atomicPool: DmaAllocation | null;
+  /** Boot-time figures for the quiescence check of freed-completely. */
+  readonly boot: { normalFree: number; highFree: number; cmaUsed: number; vmLive: number };
+  opsApplied = 0;
+
+  private constructor(
+    readonly profile: Profile,
+    readonly design: Design,
+    from?: Kernel,
+  ) {
+    if (from) {
+      this.mm = from.mm.clone();
+      this.dma = from.dma;
+      this.ion = new IonDevice(
+        from.ion.heaps.map((h) => h.clone()),
+        from.ion.opts,
+        from.ion,
+      );
+      this.driverAreas = from.driverAreas.map((a) => ({ ...a }));
+      this.atomicPool = from.atomicPool;
+      this.boot = from.boot;
+      this.opsApplied = from.opsApplied;
+      return;
+    }
+    const layout = computeLayout(profile);
+    this.mm = new Mm(profile, layout);
+    this.dma = makeDmaLayer(design, profile.dmaBufferable);
+    // DMA318-9 atomic_pool_init(): from the default CMA area when there is one (GOLD-8, GOLD-32)
+    this.atomicPool = this.bootAtomicPool();
+    const heaps = checkHeaps(design, design.heaps({ mm: this.mm, carveout: carveoutPages(this.mm) }));
+    this.ion = new IonDevice(heaps, design.ionCore);
+    this.driverAreas = [];
+    this.mm.beginOp();
+    this.boot = {
+      normalFree: this.mm.normal.freePagesCount,
+      highFree: this.mm.highmem?.freePagesCount ?? 0,
+      cmaUsed: this.mm.cma?.usedPages ?? 0,
+      vmLive: this.mm.vmalloc.livePages,
+    };
+  }
+
+  /** Boot a machine: layout, allocators, atomic pool, ION with the design's heaps. */
+  static boot(profile: Profile, design: Design): Kernel {
+    return new Kernel(profile, design);
+  }
+
+  clone(): Kernel {
+    return new Kernel(this.profile, this.design, this);
+  }
+
+  private bootAtomicPool(): DmaAllocation | null {
+    const { mm } = this;
+    mm.enter('atomicPoolInit');
+    const bytes = mm.profile.atomicPoolBytes;
+    if (bytes === 0) return null;
+    const type = this.dma.getDmaPgprot({});
+    if (mm.cma) return this.dma.allocFromContiguous(mm, bytes, type, {}, -1, 'atomic pool');
+    // DMA318-9: no default CMA area -> __alloc_remap_buffer(NULL, ...)
+    return this.dma.dmaAllocAttrs(
+      mm,
+      { name: 'atomic-pool', coherent: false, hasCma: false },
+      bytes,
+      true,
+      {},
+      -1,
+    );
+  }
+
+  private get ctx(): HeapCtx {
+    return { mm: this.mm, dma: this.dma };
+  }
+
+  /**
+   * Apply one op. A malformed op throws OpError before anything changes; a kernel failure is an
+   * errno in the result; a ModelBug is a bug in the model or the design.
+   */
+  apply(raw: Op | unknown): OpResult {
+    const op = parseOp(raw);
+    this.mm.beginOp();
+    this.ion.beginOp(this.opsApplied);
+    const ret = this.dispatch(op);
+    this.opsApplied++;
+    const { path, log } = this.mm.trace;
+    if (ret < 0) return { ok: false, errno: -ret, callPath: path, log };
+    return { ok: true, value: ret, callPath: path, log };
+  }
+
+  private dispatch(op: Op): number {
+    const { ion, ctx } = this;
+    switch (op.op) {
+      case 'alloc':
+        return ion.ionAlloc(ctx, op.client, op.len, op.align ?? 0, op.heap, op.cached ?? false);
+      case 'free':
+        return ion.ionFree(ctx, op.client, op.handle);
+      case 'share':
+        return ion.ionShareDmaBuf(ctx, op.client, op.handle);
+      case 'import':
+        return ion.ionImportDmaBuf(ctx, op.client, op.fd);
+      case 'close':
+        return ion.close(ctx, op.fd);
+      case 'kmap': {
+        const r = ion.ionMapKernel(ctx, op.client, op.handle);
+        return r < 0 ? r : 0;
+      }
+      case 'kunmap':
+        return ion.ionUnmapKernel(ctx, op.client, op.handle);
+      case 'mmap':
+        return ion.ionMmap(ctx, op.fd, op.pgoff ?? 0, op.pages);
+      case 'munmap':
+        return ion.munmap(ctx, op.vma);
+      case 'write':
+        return ion.write(ctx, op.vma);
+      case 'dma-map': {
+        const r = ion.dmaMap(ctx, op.fd, op.device);
+        return r < 0 ? r : 0;
+      }
+      case 'dma-unmap':
+        return ion.dmaUnmap(ctx, op.fd, op.device);
+      case 'driver-vmap':
+        return this.driverVmap(op.pages);
+      case 'driver-vunmap':
+        return this.driverVunmap(op.area);
+      case 'client-exit':
+        return ion.clientExit(ctx, op.client);
+      case 'purge':
+        this.mm.purgeVmapAreaLazy();
+        return 0;
+      case 'shrink':
+        return ion.shrink(ctx);
+      default:
+        return assertNever(op, 'op');
+    }
+  }
+
+  /**
+   * The seed's product: another driver allocates `n` discontiguous pages (alloc_page(GFP_HIGHUSER)
+   * one by one) and vmaps them WB (PAGE_KERNEL). vmap failure frees the pages: -ENOMEM.
+   */
+  private driverVmap(n: number): number {
+    const { mm } = this;
+    mm.enter('driverVmap');
+    if (n === 0 || n > DRIVER_VMAP_PAGES_MAX) return -Errno.EINVAL;
+    const id = this.driverAreas.length;
+    const pages = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const p = mm.allocPages(0, true, Owner.DRIVER, id);
+      if (p < 0) {
+        for (let j = 0; j < i; j++) mm.freePages(pages[j]!, 0);
+        return -Errno.ENOMEM;
+      }
+      pages[i] = p;
+    }
+    const m = mm.vmap(pages, MemType.WB, `driver area ${id}`, -1, VM_TAG.DRIVER);
+    if (!m) {
+      for (const p of pages) mm.freePages(p, 0);
+      return -Errno.ENOMEM;
+    }
+    this.driverAreas.push({ id, pages, mapping: m, vaddr: m.vaddr, live: true });
+    return id;
+  }
+
+  private driverVunmap(id: number): number {
+    const { mm } = this;
+    mm.enter('driverVunmap');
+    const a = this.driverAreas[id];
+    if (!a || !a.live) return -Errno.EINVAL;
+    a.live = false;
+    mm.vunmap(a.vaddr);
+    for (const p of a.pages) mm.freePages(p, 0);
+    return 0;
+  }
+
+  /** Canonical hash of the whole state (explorer, determinism tests). */
+  hash(): string {
+    const h = createHash('sha256');
+    const { pages } = this.mm;
+    h.update(pages.ownerKind);
+    h.update(new Uint8Array(pages.ownerId.buffer));
+    h.update(new Uint8Array(pages.writer.buffer));
+    h.update(pages.linearType);
+    h.update(pages.claims);
+    h.update(pages.doubleFrees);
+    for (const a of pages.live) h.update(new Uint8Array(a.buffer));
+    for (const a of pages.stale) h.update(new Uint8Array(a.buffer));
+    h.update(this.mm.normal.stateKey());
+    h.update(this.mm.highmem?.stateKey() ?? '');
+    if (this.mm.cma) h.update(this.mm.cma.bits as Uint8Array);
+    h.update(this.mm.vmalloc.snapshot());
+    h.update(this.ionKey());
+    return h.digest('hex');
+  }
+
+  /** ION object state as canonical text. */
+  ionKey(): string {
+    const ion = this.ion;
+    const parts: string[] = [];
+    for (const b of [...ion.buffers.values()].sort((x, y) => x.id - y.id))
+      parts.push(
+        `b${b.id}:${b.heap.name}:${b.size}:${b.ref}:${b.handleCount}:${b.kmapCnt}:${b.pages[0] ?? -1}`,
+      );
+    for (const h of ion.handles)
+      parts.push(h ? `h${h.ordinal}:${h.client}:${h.ref}:${h.kmapCnt}:${h.live}` : 'h-');
+    for (const d of ion.dmabufs) parts.push(`d${d.fd}:${d.fileRef}:${d.fdOpen}`);
+    for (const v of ion.vmas) parts.push(`v${v.id}:${v.live}`);
+    for (const a of ion.attachments) parts.push(`a${a.dmabuf.fd}:${a.device}:${a.live}`);
+    for (const a of this.driverAreas) parts.push(`r${a.id}:${a.live}`);
+    parts.push(`fl${ion.freeList.map((b) => b.id).join(',')}`);
+    for (const h of ion.heaps) parts.push(`${h.name}:${h.shrinkCount()}`);
+    return parts.join('|');
+  }
+
+  /** Pages of window the machine has in use, live and lazy. */
+  vmallocUsedPages(): number {
+    return this.mm.vmalloc.usedPages;
+  }
+
+  static pageBytes = PAGE_SIZE;
+}
+
+export { ModelBug };

@@ -1,0 +1,390 @@
+/**
+ * The memory-management core of one booted machine: the page allocator zones, the default CMA
+ * area, the vmalloc window and the mappings, with the kernel functions that the DMA layer, ION and
+ * drivers call (alloc_pages, cma_alloc, get_vm_area, vmap, vm_map_ram, kmap_atomic, __dma_remap).
+ * Each function records its name in the op's call path.
+ */
+import { BuddyZone } from './buddy.ts';
+import { Cma } from './cma.ts';
+import type { BootLayout } from './layout.ts';
+import { type Mapping, Mmu } from './mmu.ts';
+import { NO_LINEAR, Owner, PageState, Zone } from './pages.ts';
+import type { Profile } from './profile.ts';
+import { fls, MemType, ModelBug, PAGE_SIZE, pagesOf } from './types.ts';
+
+/** Pages [p, p+n) as an Int32Array. */
+export function pageRange(p: number, n: number): Int32Array {
+  const a = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = p + i;
+  return a;
+}
+
+import { VmapAllocator } from './vmalloc.ts';
+
+/** VMALLOC-7 VMAP_BBMAP_BITS: min(1024, max(64, 32768 / roundup_pow_of_two(NR_CPUS) / 16)). */
+export function vmapBlockPages(nrCpus: number): number {
+  const pow = 2 ** Math.ceil(Math.log2(Math.max(1, nrCpus)));
+  return Math.min(1024, Math.max(64, Math.floor(32768 / pow / 16)));
+}
+
+/** VMALLOC-5 lazy_max_pages() = fls(num_online_cpus()) * (32 MiB / PAGE_SIZE). */
+export const lazyMaxPages = (cpus: number): number => fls(cpus) * 8192;
+
+/** Who holds a vm area, for vmalloc-bounded and the reports. */
+export const VM_TAG = {
+  OTHER: 0,
+  /** a kernel mapping of an ION buffer (DMA remap or ION-14 vmap) */
+  ION_MAP: 1,
+  /** the atomic pool's permanent area (DMA318-9) */
+  ATOMIC_POOL: 2,
+  /** ION bookkeeping arrays (ION-4 page arrays, ION-14 pointer arrays) */
+  ION_ARRAY: 3,
+  /** another driver's vmaps (the seed's product) */
+  DRIVER: 4,
+} as const;
+export type VmTag = (typeof VM_TAG)[keyof typeof VM_TAG];
+export const VM_TAG_COUNT = 5;
+
+export interface CallTrace {
+  path: string[];
+  /** Kernel log lines (printk) of the current op. */
+  log: string[];
+}
+
+export class Mm {
+  readonly pages: PageState;
+  readonly mmu: Mmu;
+  readonly normal: BuddyZone;
+  readonly highmem: BuddyZone | null;
+  readonly cma: Cma | null;
+  readonly vmalloc: VmapAllocator;
+  /** vm areas handed out by getVmArea, by start page: size in pages (guard included) and tag. */
+  private readonly vmAreas: Map<number, { pages: number; tag: VmTag }>;
+  /** Live (not lazy) vm pages per VM_TAG, guard included: O(1) for vmalloc-bounded. */
+  readonly vmTagPages: Int32Array;
+  trace: CallTrace = { path: [], log: [] };
+  readonly lowmemPages: number;
+
+  constructor(
+    readonly profile: Profile,
+    readonly layout: BootLayout,
+    from?: Mm,
+  ) {
+    const basePfn = layout.ramBase / PAGE_SIZE;
+    const nPages = (layout.ramEnd - layout.ramBase) / PAGE_SIZE;
+    this.lowmemPages = (layout.lowmemLimit - layout.ramBase) / PAGE_SIZE;
+    if (from) {
+      this.pages = from.pages.clone();
+      this.mmu = from.mmu.clone(this.pages);
+      this.normal = from.normal.clone();
+      this.highmem = from.highmem?.clone() ?? null;
+      this.cma = from.cma?.clone() ?? null;
+      this.vmalloc = from.vmalloc.clone();
+      this.vmAreas = new Map(from.vmAreas);
+      this.vmTagPages = from.vmTagPages.slice();
+      return;
+    }
+    this.pages = new PageState(basePfn, nPages);
+    this.mmu = new Mmu(this.pages, profile.staleTlb);
+    this.normal = new BuddyZone('Normal', 0, this.lowmemPages);
+    this.highmem = nPages > this.lowmemPages ? new BuddyZone('HighMem', this.lowmemPages, nPages) : null;
+    this.vmalloc = new VmapAllocator(
+      layout.vmallocStart / PAGE_SIZE,
+      layout.vmallocEnd / PAGE_SIZE,
+      lazyMaxPages(profile.cpus),
+      vmapBlockPages(profile.cpus),
+    );
+    this.vmAreas = new Map();
+    this.vmTagPages = new Int32Array(VM_TAG_COUNT);
+    const c = layout.cma;
+    this.cma = c ? new Cma('reserved', (c.base - layout.ramBase) / PAGE_SIZE, c.size / PAGE_SIZE) : null;
+    this.boot();
+  }
+
+  clone(): Mm {
+    return new Mm(this.profile, this.layout, this);
+  }
+
+  /** LAYOUT-6: zones, memblock reservations, map_lowmem, dma_contiguous_remap, CMA activation. */
+  private boot(): void {
+    const { pages, layout } = this;
+    const n = pages.nPages;
+    for (let p = this.lowmemPages; p < n; p++) pages.zone[p] = Zone.HIGHMEM;
+    // LAYOUT-6 map_lowmem(): every lowmem page linear-mapped WB
+    for (let p = 0; p < this.lowmemPages; p++) pages.setLinearType(p, MemType.WB);
+    pages.typeChanges.fill(0);
+    const reserved: [number, number][] = [];
+    if (layout.carveout) {
+      const s = (layout.carveout.base - layout.ramBase) / PAGE_SIZE;
+      const cnt = layout.carveout.size / PAGE_SIZE;
+      pages.ownerKind.fill(Owner.CARVEOUT_FREE, s, s + cnt);
+      reserved.push([s, s + cnt]);
+    }
+    if (this.cma) {
+      // CMA-6 cma_activate_area(): pageblocks become MIGRATE_CMA; free pages stay in the area
+      const { basePage, count } = this.cma;
+      pages.ownerKind.fill(Owner.CMA_FREE, basePage, basePage + count);
+      reserved.push([basePage, basePage + count]);
+      // CMA-9 dma_contiguous_remap(): lowmem part re-mapped with WB PTEs (MT_MEMORY_DMA_READY)
+    }
+    reserved.sort((a, b) => a[0] - b[0]);
+    // free_all_bootmem(): everything else goes to the buddy allocator, zone by zone
+    let cursor = 0;
+    const freeTo = (from: number, to: number) => {
+      const lowEnd = Math.min(to, this.lowmemPages);
+      if (from < lowEnd) this.normal.freeRange(from, lowEnd - from);
+      const hiStart = Math.max(from, this.lowmemPages);
+      if (hiStart < to) this.highmem!.freeRange(hiStart, to - hiStart);
+    };
+    for (const [s, e] of reserved) {
+      if (s > cursor) freeTo(cursor, s);
+      cursor = Math.max(cursor, e);
+    }
+    if (cursor < n) freeTo(cursor, n);
+    pages.clearTouched();
+    this.mmu.clearCreations();
+  }
+
+  enter(fn: string): void {
+    this.trace.path.push(fn);
+  }
+
+  printk(line: string): void {
+    this.trace.log.push(line);
+  }
+
+  isHighmem(p: number): boolean {
+    return p >= this.lowmemPages;
+  }
+
+  linearAddr(p: number): number {
+    return this.layout.pageOffset + p * PAGE_SIZE;
+  }
+
+  // --- page allocator ----------------------------------------------------------------------
+
+  /**
+   * alloc_pages(gfp, order): zonelist HighMem then Normal when __GFP_HIGHMEM, else Normal only.
+   * The pages are claimed for `owner`. Returns the first page index or -1.
+   */
+  allocPages(order: number, highmem: boolean, owner: Owner, id: number): number {
+    this.enter('allocPages');
+    let p = -1;
+    if (highmem && this.highmem) p = this.highmem.allocPages(order);
+    if (p < 0) p = this.normal.allocPages(order);
+    if (p >= 0) this.pages.claim(p, 1 << order, owner, id);
+    return p;
+  }
+
+  /** __free_pages(page, order): a page already free is counted, never double-linked (B15). */
+  freePages(p: number, order: number): void {
+    this.enter('freePages');
+    const zone = this.isHighmem(p) ? this.highmem! : this.normal;
+    const r = zone.freePages(p, order);
+    if (!r.ok) {
+      if (r.reason === 'double-free') this.pages.noteDoubleFree(r.page);
+      else throw new ModelBug(`__free_pages(${p}, ${order}): ${r.reason}`);
+      return;
+    }
+    this.pages.release(p, 1 << order, Owner.FREE);
+  }
+
+  /** split_page() + free the tail (DMA318-7, HEAP-CONTIG-1): keep `keep` of 2^order pages. */
+  splitAndTrim(p: number, order: number, keep: number): void {
+    for (let i = p + keep; i < p + (1 << order); i++) {
+      const zone = this.isHighmem(i) ? this.highmem! : this.normal;
+      this.pages.release(i, 1, Owner.FREE);
+      const r = zone.freePages(i, 0);
+      if (!r.ok) throw new ModelBug(`split tail free failed: ${r.reason}`);
+    }
+  }
+
+  /** Split a block for accounting before freeing single pages of it (split_page()). */
+  splitPage(p: number, order: number): void {
+    const zone = this.isHighmem(p) ? this.highmem! : this.normal;
+    zone.splitAllocated(p, order, 1 << order);
+  }
+
+  // --- CMA -------------------------------------------------------------------------------
+
+  /** CMA-4 cma_alloc() + alloc_contig_range(): pages claimed for `owner`; -1 = NULL. */
+  cmaAlloc(count: number, alignOrder: number, owner: Owner, id: number): number {
+    this.enter('cmaAlloc');
+    if (!this.cma) return -1;
+    const { page } = this.cma.cmaAlloc(count, alignOrder);
+    if (page >= 0) this.pages.claim(page, count, owner, id);
+    return page;
+  }
+
+  /** CMA-5 cma_release(): no ownership check; a release of free pages counts double frees. */
+  cmaRelease(page: number, count: number): boolean {
+    this.enter('cmaRelease');
+    if (!this.cma) return false;
+    const r = this.cma.cmaRelease(page, count);
+    if (!r.released) return false;
+    // CMA-5 free_contig_range(): each page back to the allocator (CMA pageblocks: the area)
+    const end = Math.min(page + count, this.pages.nPages);
+    for (let p = page; p < end; p++) {
+      this.pages.release(p, 1, this.cma.contains(p) ? Owner.CMA_FREE : Owner.FREE);
+    }
+    return true;
+  }
+
+  // --- vmalloc -----------------------------------------------------------------------------
+
+  private dropPurged(purged: readonly { start: number; pages: number }[]): void {
+    for (const a of purged) this.mmu.dropStaleRange(a.start, a.pages);
+  }
+
+  /**
+   * VMALLOC-1/3/4 get_vm_area_caller(): PAGE_ALIGN(size) + one guard page, first fit, one purge
+   * and retry before failing. Returns the start address or 0 (NULL) after the kernel's message.
+   */
+  getVmArea(bytes: number, tag: VmTag): number {
+    this.enter('getVmArea');
+    const n = pagesOf(bytes);
+    if (n === 0) return 0;
+    const r = this.vmalloc.allocVmapArea(n + 1, 1, tag);
+    this.dropPurged(r.purged);
+    if (!r.ok) {
+      this.printk(
+        `vmap allocation for size ${(n + 1) * PAGE_SIZE} failed: use vmalloc=<size> to increase size.`,
+      );
+      return 0;
+    }
+    this.vmAreas.set(r.start, { pages: n + 1, tag });
+    this.vmTagPages[tag] = this.vmTagPages[tag]! + n + 1;
+    return r.start * PAGE_SIZE;
+  }
+
+  /** VMALLOC-5 remove_vm_area() + free_unmap_vmap_area(): PTEs cleared now, range lazy. */
+  private removeVmArea(vaddr: number): boolean {
+    const start = vaddr / PAGE_SIZE;
+    const area = this.vmAreas.get(start);
+    if (!area) return false;
+    this.vmAreas.delete(start);
+    this.vmTagPages[area.tag] = this.vmTagPages[area.tag]! - area.pages;
+    const m = this.mmu.findVm(vaddr);
+    if (m && m.state === 'live') this.mmu.unmap(m, true);
+    const r = this.vmalloc.freeVmapAreaLazy(start);
+    if (!r.ok) throw new ModelBug(`free_unmap_vmap_area(${vaddr}): ${r.reason}`);
+    this.dropPurged(r.purged);
+    return true;
+  }
+
+  /** Map pages into an area from getVmArea (map_vm_area). */
+  mapVmArea(
+    vaddr: number,
+    pages: Int32Array,
+    type: MemType,
+    owner: string,
+    bufferId = -1,
+    maintained = false,
+  ) {
+    this.enter('mapVmArea');
+    return this.mmu.map('vm', type, pages, vaddr, owner, bufferId, maintained);
+  }
+
+  /** VMALLOC-6 vmap(): NULL if n > RAM pages; area + guard, pages mapped with `type`. */
+  vmap(pages: Int32Array, type: MemType, owner: string, bufferId: number, tag: VmTag, maintained = false) {
+    this.enter('vmap');
+    if (pages.length > this.pages.nPages || pages.length === 0) return null;
+    const addr = this.getVmArea(pages.length * PAGE_SIZE, tag);
+    if (addr === 0) return null;
+    return this.mapVmArea(addr, pages, type, owner, bufferId, maintained);
+  }
+
+  /** VMALLOC-5 vunmap(): clears the PTEs, leaves the range lazy (stale until purge, ARCH-4). */
+  vunmap(vaddr: number): boolean {
+    this.enter('vunmap');
+    return this.removeVmArea(vaddr);
+  }
+
+  /** vfree() of a vmalloc'ed area: the area goes lazy; its pages are the caller's. */
+  vfree(vaddr: number): boolean {
+    this.enter('vfree');
+    return this.removeVmArea(vaddr);
+  }
+
+  /**
+   * VMALLOC-8 vmalloc() of a kernel array (ION-4 page arrays, ION-14 pointer arrays): the area
+   * (+ guard) is what ION costs the window; the backing order-0 pages are not modelled [A] beyond
+   * the window. Returns the address or 0.
+   */
+  vmallocArray(bytes: number, tag: VmTag): number {
+    this.enter('vmalloc');
+    return this.getVmArea(bytes, tag);
+  }
+
+  /** VMALLOC-7 vm_map_ram(): block space (no guard) or an own area for n > 32. */
+  vmMapRam(pages: Int32Array, type: MemType, owner: string, bufferId = -1): Mapping | null {
+    this.enter('vmMapRam');
+    const r = this.vmalloc.vmMapRam(pages.length, 0);
+    this.dropPurged(r.purged);
+    if (!r.ok) return null;
+    return this.mmu.map('vm-ram', type, pages, r.start * PAGE_SIZE, owner, bufferId);
+  }
+
+  /** VMALLOC-7 vm_unmap_ram(): PTEs cleared, TLB flush deferred (stale until the block is purged). */
+  vmUnmapRam(m: Mapping): void {
+    this.enter('vmUnmapRam');
+    this.mmu.unmap(m, true);
+    const r = this.vmalloc.vmUnmapRam(m.vaddr / PAGE_SIZE, m.pages.length);
+    if (!r.ok) throw new ModelBug(`vm_unmap_ram(${m.vaddr}): ${r.reason}`);
+    this.dropPurged(r.purged);
+  }
+
+  /** VMALLOC-5 purge_vmap_area_lazy(): flush the TLB of every lazy range and release it. */
+  purgeVmapAreaLazy(): void {
+    this.enter('purgeVmapAreaLazy');
+    this.dropPurged(this.vmalloc.purge());
+  }
+
+  /** vm_unmap_aliases(): purge lazy areas and flush dirty vmap-block ranges. */
+  vmUnmapAliases(): void {
+    this.enter('vmUnmapAliases');
+    this.dropPurged(this.vmalloc.vmUnmapAliases());
+  }
+
+  // --- mappings ----------------------------------------------------------------------------
+
+  /** kmap_atomic(page): a WB fixmap slot for the duration of the op (ARCH-3 [A]). */
+  kmapAtomic(pages: Int32Array, owner: string): void {
+    this.enter('kmapAtomic');
+    this.mmu.transient('kmap-atomic', MemType.WB, pages, owner);
+  }
+
+  /**
+   * DMA318-6 __dma_remap(): rewrite the linear PTEs of lowmem pages [p, p+n) in place and flush
+   * the TLB range: no break-before-make and no purge of lazy aliases (B18).
+   */
+  dmaRemap(p: number, n: number, type: MemType, owner: string): void {
+    this.enter('dmaRemap');
+    for (let i = p; i < p + n; i++) {
+      if (this.pages.linearType[i] === NO_LINEAR)
+        throw new ModelBug(`__dma_remap on page ${i} which has no linear PTE (highmem or section-mapped)`);
+    }
+    this.mmu.setLinear(p, n, type, owner);
+  }
+
+  /** Zero pages (memset through whatever alias the caller made): writer tags become CLEAN. */
+  zeroPages(pages: Int32Array | { start: number; count: number }): void {
+    if (pages instanceof Int32Array) for (const p of pages) this.pages.setWriter(p, 0);
+    else for (let p = pages.start; p < pages.start + pages.count; p++) this.pages.setWriter(p, 0);
+  }
+
+  /** Live vm area size and tag at a start address (find_vm_area), for checkers and reports. */
+  vmAreaAt(vaddr: number): { pages: number; tag: VmTag } | undefined {
+    return this.vmAreas.get(vaddr / PAGE_SIZE);
+  }
+
+  liveVmAreas(): IterableIterator<[number, { pages: number; tag: VmTag }]> {
+    return this.vmAreas.entries();
+  }
+
+  beginOp(): void {
+    this.pages.clearTouched();
+    this.mmu.clearCreations();
+    this.trace = { path: [], log: [] };
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * The CPU mappings of physical pages: the linear map of lowmem (one PTE type per page), kernel vm
+ * mappings (vmap, DMA remaps, vm_map_ram), user VMAs and transient kmap_atomic slots. Every
+ * mapping is an object with a type, pages and an owner, and every change is mirrored into the
+ * per-page counters of pages.ts, so "which types map page p" is O(1) and "which mappings cover
+ * page p" is answerable (by a scan, used only when a violation is reported).
+ */
+import { NO_LINEAR, type PageState } from './pages.ts';
+import { type MappingId, type MemType, ModelBug } from './types.ts';
+
+export type MappingKind = 'linear' | 'vm' | 'vm-ram' | 'user' | 'kmap-atomic';
+
+export interface Mapping {
+  readonly id: MappingId;
+  readonly kind: MappingKind;
+  readonly type: MemType;
+  /** Page index mapped at each virtual page (may be discontiguous). */
+  readonly pages: Int32Array;
+  readonly vaddr: number;
+  /** Who made it, in words: "buffer 3 kmap", "driver area 1", "atomic pool". */
+  readonly owner: string;
+  readonly bufferId: number;
+  state: 'live' | 'stale';
+  /** ARCH-6 armv8: every hand-over between aliases runs the maintenance sequence [A]. */
+  readonly maintained: boolean;
+}
+
+/**
+ * A mapping (or a linear-map PTE change) as it was created, with the types that already mapped
+ * each of its pages at that moment: checks see mappings made and removed within one op (ARCH-3).
+ */
+export interface MappingCreation {
+  readonly kind: MappingKind;
+  readonly type: MemType;
+  readonly owner: string;
+  readonly pages: Int32Array;
+  /** Per page: bit mask of live types (bits 0-3) and stale types (bits 4-7) before this mapping. */
+  readonly before: Uint8Array;
+  readonly maintained: boolean;
+}
+
+export class Mmu {
+  private nextId = 1;
+  readonly mappings: Map<number, Mapping>;
+  /** vm / vm-ram mappings by virtual page number (live or stale), for purges and vunmap. */
+  private readonly byVPage: Map<number, Mapping>;
+  /** Creations during the current op (cleared with the touched pages). */
+  creations: MappingCreation[] = [];
+
+  constructor(
+    private readonly pages: PageState,
+    readonly staleTlb: boolean,
+    from?: Mmu,
+  ) {
+    this.mappings = new Map();
+    this.byVPage = new Map();
+    if (from) {
+      this.nextId = from.nextId;
+      for (const [id, m] of from.mappings) {
+        const copy = { ...m };
+        this.mappings.set(id, copy);
+        if (m.kind === 'vm' || m.kind === 'vm-ram') this.byVPage.set(m.vaddr >>> 12, copy);
+      }
+    }
+  }
+
+  clone(pages: PageState): Mmu {
+    return new Mmu(pages, this.staleTlb, this);
+  }
+
+  private before(pages: Int32Array): Uint8Array {
+    const ps = this.pages;
+    const out = new Uint8Array(pages.length);
+    for (let i = 0; i < pages.length; i++) {
+      const p = pages[i]!;
+      out[i] = ps.typeMask(p, false) | ((ps.typeMask(p, true) & ~ps.typeMask(p, false)) << 4);
+    }
+    return out;
+  }
+
+  /** Create a live mapping of `pages` with memory type `type`. O(pages). */
+  map(
+    kind: Exclude<MappingKind, 'linear'>,
+    type: MemType,
+    pages: Int32Array,
+    vaddr: number,
+    owner: string,
+    bufferId = -1,
+    maintained = false,
+  ): Mapping {
+    this.creations.push({ kind, type, owner, pages, before: this.before(pages), maintained });
+    const m: Mapping = {
+      id: this.nextId++ as MappingId,
+      kind,
+      type,
+      pages,
+      vaddr,
+      owner,
+      bufferId,
+      state: 'live',
+      maintained,
+    };
+    for (let i = 0; i < pages.length; i++) this.pages.addLive(pages[i]!, type, 1);
+    this.mappings.set(m.id, m);
+    if (kind === 'vm' || kind === 'vm-ram') this.byVPage.set(vaddr >>> 12, m);
+    return m;
+  }
+
+  /**
+   * Remove a live mapping. `lazy`: the PTEs are cleared but the TLB may still hold them until the
+   * vmalloc range is purged (ARCH-4), so with staleTlb the mapping stays, stale. O(pages).
+   */
+  unmap(m: Mapping, lazy: boolean): void {
+    if (m.state !== 'live' || !this.mappings.has(m.id))
+      throw new ModelBug(`unmap of a mapping that is not live`);
+    for (let i = 0; i < m.pages.length; i++) this.pages.addLive(m.pages[i]!, m.type, -1);
+    if (lazy && this.staleTlb) {
+      m.state = 'stale';
+      for (let i = 0; i < m.pages.length; i++) this.pages.addStale(m.pages[i]!, m.type, 1);
+    } else this.forget(m);
+  }
+
+  /** The TLB flush of a purge: stale mappings in [vpage, vpage + n) are gone. */
+  dropStaleRange(vpage: number, n: number): void {
+    for (let v = vpage; v < vpage + n; v++) {
+      const m = this.byVPage.get(v);
+      if (!m) continue;
+      if (m.state === 'stale') {
+        for (let i = 0; i < m.pages.length; i++) this.pages.addStale(m.pages[i]!, m.type, -1);
+        this.forget(m);
+      }
+      v += Math.max(0, (m.pages.length || 1) - 1);
+    }
+  }
+
+  private forget(m: Mapping): void {
+    this.mappings.delete(m.id);
+    if ((m.kind === 'vm' || m.kind === 'vm-ram') && this.byVPage.get(m.vaddr >>> 12) === m)
+      this.byVPage.delete(m.vaddr >>> 12);
+  }
+
+  /** The vm mapping starting at a virtual address (find_vm_area), live or stale. */
+  findVm(vaddr: number): Mapping | undefined {
+    return this.byVPage.get(vaddr >>> 12);
+  }
+
+  /** A mapping that lives only during the op that makes it (kmap_atomic, ARCH-3 [A]). */
+  transient(kind: 'kmap-atomic' | 'vm-ram', type: MemType, pages: Int32Array, owner: string): void {
+    this.creations.push({ kind, type, owner, pages, before: this.before(pages), maintained: false });
+  }
+
+  /** Rewrite linear-map PTEs of [p, p+n) to `type` (or NO_LINEAR to unmap). O(n). */
+  setLinear(p: number, n: number, type: MemType | typeof NO_LINEAR, owner: string): void {
+    if (type !== NO_LINEAR) {
+      const pages = new Int32Array(n);
+      for (let i = 0; i < n; i++) pages[i] = p + i;
+      const changed = pages.filter((q) => this.pages.linearType[q] !== type);
+      if (changed.length > 0) {
+        // the old linear PTE is replaced in place: it does not count against the new one
+        const before = this.before(changed);
+        for (let i = 0; i < changed.length; i++) {
+          const old = this.pages.linearType[changed[i]!]!;
+          if (old !== NO_LINEAR && this.pages.live[old]![changed[i]!] === 1)
+            before[i] = before[i]! & ~(1 << old);
+        }
+        this.creations.push({ kind: 'linear', type, owner, pages: changed, before, maintained: false });
+      }
+    }
+    for (let i = p; i < p + n; i++) this.pages.setLinearType(i, type);
+  }
+
+  /** All mappings covering page p, the linear map included (a scan: for reports only). */
+  covering(
+    p: number,
+  ): { kind: MappingKind; type: MemType; owner: string; state: 'live' | 'stale'; vaddr: number }[] {
+    const out: { kind: MappingKind; type: MemType; owner: string; state: 'live' | 'stale'; vaddr: number }[] =
+      [];
+    const lt = this.pages.linearType[p]!;
+    if (lt !== NO_LINEAR)
+      out.push({ kind: 'linear', type: lt as MemType, owner: 'linear map', state: 'live', vaddr: -1 });
+    for (const m of this.mappings.values()) {
+      if (m.pages.includes(p))
+        out.push({ kind: m.kind, type: m.type, owner: m.owner, state: m.state, vaddr: m.vaddr });
+    }
+    return out;
+  }
+
+  clearCreations(): void {
+    if (this.creations.length > 0) this.creations = [];
+  }
+}
+
+export { NO_LINEAR };

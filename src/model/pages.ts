@@ -1,0 +1,210 @@
+/**
+ * Per-page state (the model's struct page), in typed arrays indexed by PageIdx = pfn - RAM base
+ * pfn. Every mutation goes through a method that also records the page as touched, so
+ * incremental checkers look only at the pages an op changed (O(touched), never O(RAM)).
+ */
+import { MemType, ModelBug } from './types.ts';
+
+export const Zone = { NORMAL: 0, HIGHMEM: 1 } as const;
+export type Zone = (typeof Zone)[keyof typeof Zone];
+
+/** Who holds a page. Kinds with an id use `ownerId` (buffer id, driver area id, ...). */
+export const Owner = {
+  /** in the buddy allocator */
+  FREE: 0,
+  /** in a CMA area, bit clear (borrowing off, CMA-10) */
+  CMA_FREE: 1,
+  /** memblock-reserved at boot, never allocatable (kernel image, carveout range when unused...) */
+  RESERVED: 2,
+  /** an ion_buffer (ownerId = buffer id) */
+  BUFFER: 3,
+  /** the ARM atomic pool (DMA318-9) */
+  ATOMIC_POOL: 4,
+  /** an ION page pool (HEAP-POOL-1), kept for reuse */
+  ION_POOL: 5,
+  /** free in the carveout genpool (HEAP-CARVEOUT-1) */
+  CARVEOUT_FREE: 6,
+  /** another driver's page (the seed's discontiguous vmaps; ownerId = driver area id) */
+  DRIVER: 7,
+  /** a kernel allocation made by the model on the way to a buffer (not yet handed over) */
+  KERNEL: 8,
+} as const;
+export type Owner = (typeof Owner)[keyof typeof Owner];
+export const OWNER_NAMES = [
+  'free',
+  'cma-free',
+  'reserved',
+  'buffer',
+  'atomic-pool',
+  'ion-pool',
+  'carveout-free',
+  'driver',
+  'kernel',
+] as const;
+
+/** Linear-map PTE type of a page with no linear mapping (highmem). */
+export const NO_LINEAR = 255;
+/** Writer tag of a page whose content is zero (or never written). */
+export const CLEAN = 0;
+
+export class PageState {
+  readonly zone: Uint8Array;
+  readonly ownerKind: Uint8Array;
+  readonly ownerId: Int32Array;
+  /** Number of live owners claiming the page; more than one is an exclusive-ownership finding. */
+  readonly claims: Uint8Array;
+  /** Who last wrote the page's data (CLEAN = zeroed). */
+  readonly writer: Int32Array;
+  /** Current linear-map PTE type (MemType) or NO_LINEAR. */
+  readonly linearType: Uint8Array;
+  /** Live mappings per MemType, the linear map included: live[type][page]. */
+  readonly live: readonly Int32Array[];
+  /** Lazily unmapped, unpurged mappings per MemType (ARCH-4 stale TLB entries). */
+  readonly stale: readonly Int32Array[];
+  /** Times a free page was freed again (B15): freed-completely reads it. */
+  readonly doubleFrees: Uint8Array;
+  /** Times the linear-map PTE type of the page changed (for the `sometimes` goal). */
+  readonly typeChanges: Uint16Array;
+
+  private readonly touchedFlag: Uint8Array;
+  private touchedList: Int32Array;
+  private touchedLen = 0;
+
+  constructor(
+    readonly basePfn: number,
+    readonly nPages: number,
+    from?: PageState,
+  ) {
+    const n = nPages;
+    this.zone = from ? from.zone.slice() : new Uint8Array(n);
+    this.ownerKind = from ? from.ownerKind.slice() : new Uint8Array(n);
+    this.ownerId = from ? from.ownerId.slice() : new Int32Array(n);
+    this.claims = from ? from.claims.slice() : new Uint8Array(n);
+    this.writer = from ? from.writer.slice() : new Int32Array(n);
+    this.linearType = from ? from.linearType.slice() : new Uint8Array(n).fill(NO_LINEAR);
+    this.live = from ? from.live.map((a) => a.slice()) : [0, 1, 2, 3].map(() => new Int32Array(n));
+    this.stale = from ? from.stale.map((a) => a.slice()) : [0, 1, 2, 3].map(() => new Int32Array(n));
+    this.doubleFrees = from ? from.doubleFrees.slice() : new Uint8Array(n);
+    this.typeChanges = from ? from.typeChanges.slice() : new Uint16Array(n);
+    this.touchedFlag = new Uint8Array(n);
+    this.touchedList = new Int32Array(1024);
+  }
+
+  clone(): PageState {
+    return new PageState(this.basePfn, this.nPages, this);
+  }
+
+  // --- touched-page tracking -------------------------------------------------------------
+
+  touch(p: number): void {
+    if (this.touchedFlag[p] === 1) return;
+    this.touchedFlag[p] = 1;
+    if (this.touchedLen === this.touchedList.length) {
+      const bigger = new Int32Array(this.touchedList.length * 2);
+      bigger.set(this.touchedList);
+      this.touchedList = bigger;
+    }
+    this.touchedList[this.touchedLen++] = p;
+  }
+
+  /** Pages touched since the last `clearTouched` (the current op). */
+  touched(): Int32Array {
+    return this.touchedList.subarray(0, this.touchedLen);
+  }
+
+  clearTouched(): void {
+    for (let i = 0; i < this.touchedLen; i++) this.touchedFlag[this.touchedList[i]!] = 0;
+    this.touchedLen = 0;
+  }
+
+  // --- ownership ---------------------------------------------------------------------------
+
+  /** Hand [p, p+n) to an owner. A page already claimed by a live owner gains a second claim. */
+  claim(p: number, n: number, kind: Owner, id: number): void {
+    for (let i = p; i < p + n; i++) {
+      const prev = this.ownerKind[i]!;
+      if (isLiveOwner(prev)) this.claims[i] = this.claims[i]! + 1;
+      else this.claims[i] = 1;
+      this.ownerKind[i] = kind;
+      this.ownerId[i] = id;
+      this.touch(i);
+    }
+  }
+
+  /**
+   * Return [p, p+n) to a free state (FREE, CMA_FREE, ION_POOL, CARVEOUT_FREE). Freeing a page that
+   * is already free counts a double free (B15) instead of corrupting anything.
+   */
+  release(p: number, n: number, kind: Owner): void {
+    for (let i = p; i < p + n; i++) {
+      if (isFreeKind(this.ownerKind[i]!)) this.doubleFrees[i] = Math.min(255, this.doubleFrees[i]! + 1);
+      const c = this.claims[i]!;
+      this.claims[i] = c > 0 ? c - 1 : 0;
+      if (c <= 1) {
+        this.ownerKind[i] = kind;
+        this.ownerId[i] = 0;
+      }
+      this.touch(i);
+    }
+  }
+
+  noteDoubleFree(p: number): void {
+    this.doubleFrees[p] = Math.min(255, this.doubleFrees[p]! + 1);
+    this.touch(p);
+  }
+
+  setWriter(p: number, tag: number): void {
+    this.writer[p] = tag;
+    this.touch(p);
+  }
+
+  // --- mapping counters (only mmu.ts calls these) --------------------------------------------
+
+  addLive(p: number, t: MemType, d: number): void {
+    const a = this.live[t]!;
+    a[p] = a[p]! + d;
+    if (a[p]! < 0) throw new ModelBug(`live mapping count of page ${p} went negative`);
+    this.touch(p);
+  }
+
+  addStale(p: number, t: MemType, d: number): void {
+    const a = this.stale[t]!;
+    a[p] = a[p]! + d;
+    if (a[p]! < 0) throw new ModelBug(`stale mapping count of page ${p} went negative`);
+    this.touch(p);
+  }
+
+  setLinearType(p: number, t: number): void {
+    const old = this.linearType[p]!;
+    if (old === t) return;
+    if (old !== NO_LINEAR) this.addLive(p, old as MemType, -1);
+    if (t !== NO_LINEAR) this.addLive(p, t as MemType, 1);
+    this.linearType[p] = t;
+    if (old !== NO_LINEAR && t !== NO_LINEAR) this.typeChanges[p] = Math.min(65535, this.typeChanges[p]! + 1);
+    this.touch(p);
+  }
+
+  pfnOf(p: number): number {
+    return this.basePfn + p;
+  }
+
+  /** Bit mask of MemTypes with a live (or, with staleTlb, stale) mapping of page p. */
+  typeMask(p: number, withStale: boolean): number {
+    let m = 0;
+    for (let t = 0; t < 4; t++) {
+      if (this.live[t]![p]! > 0 || (withStale && this.stale[t]![p]! > 0)) m |= 1 << t;
+    }
+    return m;
+  }
+}
+
+/** Owners that hold a page for a user (a buffer, a driver, a pool in use). */
+export function isLiveOwner(k: Owner | number): boolean {
+  return k === Owner.BUFFER || k === Owner.DRIVER || k === Owner.ATOMIC_POOL || k === Owner.KERNEL;
+}
+
+export function isFreeKind(k: Owner | number): boolean {
+  return k === Owner.FREE || k === Owner.CMA_FREE || k === Owner.CARVEOUT_FREE || k === Owner.ION_POOL;
+}
+
+export const WB_BIT = 1 << MemType.WB;
