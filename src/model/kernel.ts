@@ -40,6 +40,9 @@ export class Kernel {
   /** Boot-time figures for the quiescence check of freed-completely. */
   readonly boot: { normalFree: number; highFree: number; cmaUsed: number; vmLive: number };
   opsApplied = 0;
+  /** The last op applied and whether it succeeded (for goals and reports). */
+  lastOp: Op | null = null;
+  lastOk = true;
 
   private constructor(
     readonly profile: Profile,
@@ -118,6 +121,8 @@ export class Kernel {
     this.ion.beginOp(this.opsApplied);
     const ret = this.dispatch(op);
     this.opsApplied++;
+    this.lastOp = op;
+    this.lastOk = ret >= 0;
     const { path, log } = this.mm.trace;
     if (ret < 0) return { ok: false, errno: -ret, callPath: path, log };
     return { ok: true, value: ret, callPath: path, log };

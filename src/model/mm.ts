@@ -10,7 +10,7 @@ import type { BootLayout } from './layout.ts';
 import { type Mapping, Mmu } from './mmu.ts';
 import { NO_LINEAR, Owner, PageState, Zone } from './pages.ts';
 import type { Profile } from './profile.ts';
-import { fls, MemType, ModelBug, PAGE_SIZE, pagesOf } from './types.ts';
+import { MemType, ModelBug, PAGE_SIZE, pagesOf } from './types.ts';
 
 /** Pages [p, p+n) as an Int32Array. */
 export function pageRange(p: number, n: number): Int32Array {
@@ -19,16 +19,7 @@ export function pageRange(p: number, n: number): Int32Array {
   return a;
 }
 
-import { VmapAllocator } from './vmalloc.ts';
-
-/** VMALLOC-7 VMAP_BBMAP_BITS: min(1024, max(64, 32768 / roundup_pow_of_two(NR_CPUS) / 16)). */
-export function vmapBlockPages(nrCpus: number): number {
-  const pow = 2 ** Math.ceil(Math.log2(Math.max(1, nrCpus)));
-  return Math.min(1024, Math.max(64, Math.floor(32768 / pow / 16)));
-}
-
-/** VMALLOC-5 lazy_max_pages() = fls(num_online_cpus()) * (32 MiB / PAGE_SIZE). */
-export const lazyMaxPages = (cpus: number): number => fls(cpus) * 8192;
+import { lazyMaxPagesOf, VmapAllocator, vmapBlockPagesOf } from './vmalloc.ts';
 
 /** Who holds a vm area, for vmalloc-bounded and the reports. */
 export const VM_TAG = {
@@ -91,8 +82,8 @@ export class Mm {
     this.vmalloc = new VmapAllocator(
       layout.vmallocStart / PAGE_SIZE,
       layout.vmallocEnd / PAGE_SIZE,
-      lazyMaxPages(profile.cpus),
-      vmapBlockPages(profile.cpus),
+      lazyMaxPagesOf(profile.cpus),
+      vmapBlockPagesOf(profile.nrCpus),
     );
     this.vmAreas = new Map();
     this.vmTagPages = new Int32Array(VM_TAG_COUNT);

@@ -35,8 +35,10 @@ export interface Profile {
   readonly vmallocMin: number | null;
   /** `cma=size[@base[-limit]]` (CMA-7); base 0 = dynamic, limit 0 = end of RAM. */
   readonly cma: { readonly size: number; readonly base: number; readonly limit: number };
-  /** Online CPUs (lazy_max_pages, VMALLOC-5) and NR_CPUS (vmap block size, VMALLOC-7). */
+  /** Online CPUs (lazy_max_pages, VMALLOC-5). */
   readonly cpus: number;
+  /** NR_CPUS, compile time (vmap block size, VMALLOC-7). */
+  readonly nrCpus: number;
   readonly ruleSet: RuleSet;
   /** ARCH-4: lazily unmapped ranges count as live until purged (`--no-stale-tlb` turns off). */
   readonly staleTlb: boolean;
@@ -67,6 +69,7 @@ const ARM32_1G: Profile = {
   vmallocMin: null,
   cma: { size: 256 * MiB, base: 0, limit: 0 },
   cpus: 4,
+  nrCpus: 4,
   ruleSet: 'linux-arm32',
   staleTlb: true,
   atomicPoolBytes: 256 * 1024,
@@ -101,10 +104,11 @@ export const PROFILES: readonly Profile[] = [
     ...ARM32_1G,
     id: 'tiny',
     summary:
-      'exhaustive-search machine: 16 MiB (8 lowmem + 8 highmem), 1 MiB vmalloc window, cma=4M in highmem, 16 KiB pool [A: scaled]',
+      'exhaustive-search machine: 16 MiB (8 lowmem + 8 highmem), 2 MiB vmalloc window, cma=4M in highmem, 16 KiB pool, NR_CPUS 16 (128-page vmap blocks) [A: scaled]',
     ramBytes: 16 * MiB,
     vmallocMin: 0xc0800000,
-    vmallocEnd: 0xc1100000,
+    vmallocEnd: 0xc1200000,
+    nrCpus: 16,
     cma: { size: 4 * MiB, base: 0, limit: 0 },
     cpus: 1,
     atomicPoolBytes: 16 * 1024,
@@ -152,7 +156,7 @@ const OVERRIDES: Record<string, (p: Profile, v: string) => Profile> = {
   cpus: (p, v) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1 || n > 32) throw new ProfileError(`cpus= takes 1..32, not '${v}'`);
-    return { ...p, cpus: n };
+    return { ...p, cpus: n, nrCpus: Math.max(p.nrCpus, n) };
   },
   rules: (p, v) => {
     if (!(RULE_SETS as readonly string[]).includes(v))

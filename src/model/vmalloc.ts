@@ -544,6 +544,7 @@ export class VmapAllocator {
     }
   }
 
+  /** alloc_vmap_area() for every caller (area, ram, block). Complexity as allocVmapArea. */
   private allocArea(pages: number, align: number, tag: number, kind: AreaKind): AllocResult {
     // VMALLOC-4 alloc_vmap_area(): purge once and retry before failing
     checkPages(pages);
@@ -562,7 +563,7 @@ export class VmapAllocator {
     return { ok: true, start, purged };
   }
 
-  /** free_vmap_area_noflush(): mark lazy; the try-lock purge past the threshold. */
+  /** free_vmap_area_noflush(): mark lazy; the try-lock purge past the threshold. O(1), or as purgeLazy. */
   private freeNoflush(area: VmapArea): PurgedArea[] {
     // VMALLOC-5 free_vmap_area_noflush(): vmap_lazy_nr > lazy_max_pages() → try_purge_vmap_area_lazy()
     this.markLazy(area);
@@ -592,7 +593,10 @@ export class VmapAllocator {
     return purged;
   }
 
-  /** purge_vmap_area_lazy() = __purge_vmap_area_lazy(sync = 1): fragmented blocks, then all lazy areas. */
+  /**
+   * purge_vmap_area_lazy() = __purge_vmap_area_lazy(sync = 1): fragmented blocks, then all lazy
+   * areas. O(B² worst for the list splices, B blocks on the free list) + as purgeLazy.
+   */
   private purgeSync(): PurgedArea[] {
     // VMALLOC-7 purge_fragmented_blocks_allcpus(): free-list blocks with no mapped chunk left go lazy
     for (const bs of [...this.freeList]) {
@@ -606,7 +610,7 @@ export class VmapAllocator {
     return this.purgeLazy();
   }
 
-  /** vb_alloc(). O(B) + allocArea when a new block is needed. */
+  /** vb_alloc(). O(B) list walk, + allocArea when a new block is needed. */
   private vbAlloc(pages: number, tag: number): AllocResult {
     // VMALLOC-7 vb_alloc(): first free-list block with ≥ 2^order unhanded pages, else new_vmap_block()
     const order = orderOf(pages);

@@ -39,6 +39,10 @@ export class IonDevice {
   createdThisOp: IonBuffer[] = [];
   /** Attachments made during the current op (exclusive-ownership). */
   attachedThisOp: Attachment[] = [];
+  /** VMAs made during the current op (exclusive-ownership). */
+  mappedThisOp: Vma[] = [];
+  /** Buffers whose references changed during the current op (refcounts-balanced). */
+  touchedBuffers: Set<IonBuffer> = new Set();
   opIndex = 0;
 
   constructor(
@@ -106,6 +110,8 @@ export class IonDevice {
     if (this.destroyedThisOp.length) this.destroyedThisOp = [];
     if (this.createdThisOp.length) this.createdThisOp = [];
     if (this.attachedThisOp.length) this.attachedThisOp = [];
+    if (this.mappedThisOp.length) this.mappedThisOp = [];
+    if (this.touchedBuffers.size) this.touchedBuffers = new Set();
   }
 
   heap(name: HeapName): IonHeap | undefined {
@@ -185,6 +191,7 @@ export class IonDevice {
   /** ION-5 ion_buffer_put(): the last put frees (or queues on a DEFER_FREE heap). */
   private ionBufferPut(ctx: HeapCtx, buf: IonBuffer): void {
     ctx.mm.enter('ionBufferPut');
+    this.touchedBuffers.add(buf);
     buf.ref--;
     if (buf.ref < 0) throw new ModelBug(`buffer ${buf.id} kref went negative`);
     if (buf.ref > 0) return;
@@ -247,6 +254,7 @@ export class IonDevice {
     };
     buf.ref++;
     buf.handleCount++;
+    this.touchedBuffers.add(buf);
     this.handles.push(h);
     client.byBuffer.set(buf.id, h);
     client.byIonId.set(h.ionId, h);
@@ -257,6 +265,7 @@ export class IonDevice {
   private ionHandlePut(ctx: HeapCtx, h: IonHandle): void {
     ctx.mm.enter('ionHandlePut');
     h.ref--;
+    this.touchedBuffers.add(h.buffer);
     if (h.ref > 0) return;
     ctx.mm.enter('ionHandleDestroy');
     const buf = h.buffer;
@@ -308,6 +317,7 @@ export class IonDevice {
     const h = this.lookup(clientId, ordinal);
     if (!h) return -Errno.EINVAL;
     h.buffer.ref++;
+    this.touchedBuffers.add(h.buffer);
     const d: DmaBuf = {
       fd: this.dmabufs.length,
       buffer: h.buffer,
@@ -333,6 +343,7 @@ export class IonDevice {
     const existing = client.byBuffer.get(d.buffer.id);
     if (existing) {
       existing.ref++;
+      this.touchedBuffers.add(d.buffer);
       return existing.ordinal;
     }
     return this.ionHandleCreate(ctx, client, d.buffer).ordinal;
@@ -341,6 +352,7 @@ export class IonDevice {
   /** fput(): the last file reference releases the dma-buf, which puts the buffer (ION-11). */
   private dmaBufPut(ctx: HeapCtx, d: DmaBuf): void {
     d.fileRef--;
+    this.touchedBuffers.add(d.buffer);
     if (d.fileRef > 0) return;
     ctx.mm.enter('ionDmaBufRelease');
     d.released = true;
@@ -360,6 +372,7 @@ export class IonDevice {
   /** ION-8 ion_buffer_kmap_get(): map_kernel at 0 -> 1. */
   private ionBufferKmapGet(ctx: HeapCtx, buf: IonBuffer): IonRet {
     ctx.mm.enter('ionBufferKmapGet');
+    this.touchedBuffers.add(buf);
     if (buf.kmapCnt > 0) {
       buf.kmapCnt++;
       return 0;
@@ -394,6 +407,7 @@ export class IonDevice {
 
   private ionHandleKmapPut(ctx: HeapCtx, h: IonHandle): void {
     ctx.mm.enter('ionHandleKmapPut');
+    this.touchedBuffers.add(h.buffer);
     if (h.kmapCnt === 0) {
       ctx.mm.printk('WARNING: ion_handle_kmap_put: double unmap');
       return;
@@ -408,6 +422,7 @@ export class IonDevice {
     const h = this.lookup(clientId, ordinal);
     if (!h) return -Errno.EINVAL;
     if (!h.buffer.heap.mapKernel) return -Errno.ENODEV;
+    this.touchedBuffers.add(h.buffer);
     if (h.kmapCnt > 0) {
       h.kmapCnt++;
       return h.buffer.vaddr;
@@ -447,7 +462,9 @@ export class IonDevice {
     );
     const v: Vma = { id: this.vmas.length, dmabuf: d, mapping, pgoff, pages: n, live: true };
     this.vmas.push(v);
+    this.mappedThisOp.push(v);
     d.fileRef++;
+    this.touchedBuffers.add(buf);
     return v.id;
   }
 
@@ -481,6 +498,7 @@ export class IonDevice {
     this.attachments.push(a);
     this.attachedThisOp.push(a);
     d.fileRef++;
+    this.touchedBuffers.add(d.buffer);
     return this.attachments.length - 1;
   }
 

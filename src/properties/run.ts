@@ -1,0 +1,49 @@
+/**
+ * Run an op sequence on a freshly booted kernel, checking invariants after every op. The one
+ * runner behind check, replay, compare and the tests: replay does not depend on generators.
+ */
+import type { Design } from '../model/designs/design.ts';
+import { Kernel, type OpResult } from '../model/kernel.ts';
+import type { Op } from '../model/ops.ts';
+import type { Profile } from '../model/profile.ts';
+import { type CheckMode, checkStep, type InvariantId, type Violation } from '../spec/index.ts';
+
+export interface StepRecord {
+  readonly op: Op;
+  readonly result: OpResult;
+  readonly violations: readonly Violation[];
+}
+
+export interface RunOptions {
+  readonly invariants: readonly InvariantId[];
+  readonly mode?: CheckMode;
+  /** Stop at the first violation of any checked invariant (default: run every op). */
+  readonly stopOnViolation?: boolean;
+  /** Called after every step (metrics, goals). */
+  readonly onStep?: (k: Kernel, step: number, rec: StepRecord) => void;
+}
+
+export interface RunResult {
+  readonly kernel: Kernel;
+  readonly steps: StepRecord[];
+  /** First violation of each invariant, with the step index (from 0). */
+  readonly firstViolations: Map<string, { step: number; violation: Violation }>;
+}
+
+export function runOps(profile: Profile, design: Design, ops: readonly Op[], opts: RunOptions): RunResult {
+  const kernel = Kernel.boot(profile, design);
+  const steps: StepRecord[] = [];
+  const firstViolations = new Map<string, { step: number; violation: Violation }>();
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    const result = kernel.apply(op);
+    const violations = checkStep(kernel, opts.invariants, opts.mode ?? 'incremental');
+    const rec = { op, result, violations };
+    steps.push(rec);
+    for (const v of violations)
+      if (!firstViolations.has(v.invariant)) firstViolations.set(v.invariant, { step: i, violation: v });
+    opts.onStep?.(kernel, i, rec);
+    if (opts.stopOnViolation && violations.length > 0) break;
+  }
+  return { kernel, steps, firstViolations };
+}

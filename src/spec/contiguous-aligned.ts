@@ -1,0 +1,94 @@
+/**
+ * contiguous-aligned: a contiguous heap (CMA, system-contig, carveout) returns one physically
+ * contiguous range of exactly the buffer's pages, inside the heap's area, aligned as the heap
+ * promises. A kernel engineer calls a violation a broken contiguous allocator: a device that DMAs
+ * into a "contiguous" buffer walks into someone else's memory, or an alignment-sensitive engine
+ * (a codec, a display) faults.
+ *
+ * Alignment: CMA heaps 2^min(get_order(size), CONFIG_CMA_ALIGNMENT) pages (CMA-8, GOLD-11), on the
+ * physical frame number (B16 is the bug where it is relative to the area base); system-contig
+ * 2^get_order(size) pages (HEAP-CONTIG-1); carveout 1 page (align > 4 KiB is refused).
+ * Checked for every buffer still held (live or queued for deferred free).
+ * Rests on: CMA-1, CMA-4, CMA-8, HEAP-CMA-1, HEAP-CMA-4, HEAP-CONTIG-1, HEAP-CARVEOUT-1, B5, B12, B16.
+ */
+import type { IonBuffer } from '../model/ion/objects.ts';
+import type { Kernel } from '../model/kernel.ts';
+import { PAGE_SIZE } from '../model/types.ts';
+import { pageName, pfnOf } from './describe.ts';
+import type { Invariant, Violation } from './invariant.ts';
+import { BadSet, minOf } from './tracker.ts';
+
+function bufferProblem(k: Kernel, b: IonBuffer): string | null {
+  const heap = b.heap;
+  if (!heap.contiguous) return null;
+  const ctx = { mm: k.mm, dma: k.dma };
+  const want = b.size / PAGE_SIZE;
+  const pages = b.pages;
+  if (pages.length !== want) return `has ${pages.length} pages for ${want} pages asked`;
+  for (let i = 1; i < pages.length; i++)
+    if (pages[i] !== pages[i - 1]! + 1) return `is not contiguous at page ${i} (${pageName(k, pages[i]!)})`;
+  const area = heap.area(ctx);
+  const first = pages[0]!;
+  if (area && (first < area.start || first + pages.length > area.start + area.pages))
+    return `lies outside the ${heap.name} area`;
+  const align = heap.alignPages(pages.length, b.align, ctx);
+  if (pfnOf(k, first) % align !== 0) return `starts at ${pageName(k, first)}, not aligned to ${align} pages`;
+  return null;
+}
+
+function held(k: Kernel): IonBuffer[] {
+  return [...k.ion.buffers.values(), ...k.ion.freeList].sort((x, y) => x.id - y.id);
+}
+
+function violation(b: IonBuffer, why: string, k: Kernel): Violation {
+  return {
+    invariant: 'contiguous-aligned',
+    message: `buffer ${b.id} (${b.heap.name}, ${b.size} bytes) ${why}`,
+    pfns: b.pages.length ? [pfnOf(k, b.pages[0]!)] : [],
+    mappings: [],
+  };
+}
+
+const bad = new BadSet();
+
+export const contiguousAligned: Invariant = {
+  id: 'contiguous-aligned',
+  title: 'Contiguity and alignment',
+  definition:
+    'Contiguous heaps return physically contiguous ranges of the right size inside their area, aligned as promised.',
+  rests: [
+    'CMA-4',
+    'CMA-8',
+    'HEAP-CMA-1',
+    'HEAP-CMA-4',
+    'HEAP-CONTIG-1',
+    'HEAP-CARVEOUT-1',
+    'B5',
+    'B12',
+    'B16',
+  ],
+  incremental(k) {
+    const set = bad.current(
+      k,
+      () =>
+        held(k)
+          .filter((b) => bufferProblem(k, b))
+          .map((b) => b.id),
+      (s) => {
+        for (const b of k.ion.createdThisOp) if (bufferProblem(k, b)) s.add(b.id);
+        for (const b of k.ion.destroyedThisOp) s.delete(b.id);
+      },
+    );
+    if (set.size === 0) return null;
+    const id = minOf(set);
+    const b = held(k).find((x) => x.id === id)!;
+    return violation(b, bufferProblem(k, b)!, k);
+  },
+  full(k) {
+    for (const b of held(k)) {
+      const why = bufferProblem(k, b);
+      if (why) return violation(b, why, k);
+    }
+    return null;
+  },
+};

@@ -1,0 +1,112 @@
+/**
+ * freed-completely: when a buffer's last reference goes, everything it took goes back. A kernel
+ * engineer calls a violation a leak (pages that no live object owns), a double free (a page
+ * released to its allocator twice, B15), or a use-after-free hazard (a page back in its allocator
+ * still mapped, or with its linear map left non-cacheable, B6).
+ *
+ * A page in an allocator's free state (buddy, CMA area, carveout genpool) must have no live
+ * mapping but its linear PTE, and that PTE must be WB (CMA-9, DMA318-8). No page may be owned by
+ * a buffer that has been destroyed (or whose creation failed: B10). No page may have been freed
+ * twice. Lazily unmapped ranges pointing at freed pages are not leaks (they are TLB entries, which
+ * no-conflicting-alias covers). At quiescence (no buffers, no queued frees, empty pools, no driver
+ * areas) the allocators equal their boot state: buddy free pages, CMA bits used, live window.
+ * Pages kept in ION's own page pools are ION's, not freed.
+ * Rests on: CMA-5, DMA318-8, ION-4, ION-5, ION-6, HEAP-POOL-1, B6, B10, B15.
+ */
+import type { Kernel } from '../model/kernel.ts';
+import { isFreeKind, NO_LINEAR, Owner } from '../model/pages.ts';
+import { MemType, memTypeName } from '../model/types.ts';
+import { mappingsOf, pageName, pfnOf } from './describe.ts';
+import type { Invariant, Violation } from './invariant.ts';
+import { BadSet, minOf } from './tracker.ts';
+
+function liveBufferIds(k: Kernel): (id: number) => boolean {
+  return (id) => k.ion.buffers.has(id) || k.ion.freeList.some((b) => b.id === id);
+}
+
+/** Why page p is wrong, or null. */
+function pageProblem(k: Kernel, p: number, isLive: (id: number) => boolean): string | null {
+  const ps = k.mm.pages;
+  if (ps.doubleFrees[p]! > 0) return `was freed ${ps.doubleFrees[p]! + 1} times`;
+  const kind = ps.ownerKind[p]!;
+  if (kind === Owner.BUFFER && !isLive(ps.ownerId[p]!))
+    return `is still owned by buffer ${ps.ownerId[p]}, which is gone (leak)`;
+  if (isFreeKind(kind) && kind !== Owner.ION_POOL) {
+    const lt = ps.linearType[p]!;
+    if (lt !== NO_LINEAR && lt !== MemType.WB)
+      return `is free but its linear PTE is still ${memTypeName(lt as MemType)}`;
+    for (let t = 0; t < 4; t++) {
+      const linear = lt === t ? 1 : 0;
+      if (ps.live[t]![p]! > linear) return `is free but still mapped ${memTypeName(t as MemType)}`;
+    }
+  }
+  return null;
+}
+
+function quiescenceProblem(k: Kernel): Violation | null {
+  if (!k.ion.quiescent() || k.driverAreas.some((a) => a.live)) return null;
+  const b = k.boot;
+  const now = {
+    normalFree: k.mm.normal.freePagesCount,
+    highFree: k.mm.highmem?.freePagesCount ?? 0,
+    cmaUsed: k.mm.cma?.usedPages ?? 0,
+    vmLive: k.mm.vmalloc.livePages,
+  };
+  for (const key of ['normalFree', 'highFree', 'cmaUsed', 'vmLive'] as const) {
+    if (now[key] !== b[key])
+      return {
+        invariant: 'freed-completely',
+        message: `at quiescence ${key} is ${now[key]} pages, ${b[key]} at boot`,
+        pfns: [],
+        mappings: [],
+      };
+  }
+  return null;
+}
+
+function pageViolation(k: Kernel, p: number, why: string): Violation {
+  return {
+    invariant: 'freed-completely',
+    message: `${pageName(k, p)} ${why}`,
+    pfns: [pfnOf(k, p)],
+    mappings: mappingsOf(k, p),
+  };
+}
+
+const bad = new BadSet();
+
+export const freedCompletely: Invariant = {
+  id: 'freed-completely',
+  title: 'Correct freeing',
+  definition:
+    'Freed pages return to their allocator unmapped with WB linear PTEs, no page is owned by a gone buffer or freed twice, and at quiescence the allocators equal their boot state.',
+  rests: ['CMA-5', 'DMA318-8', 'ION-4', 'ION-5', 'ION-6', 'B6', 'B10', 'B15'],
+  incremental(k) {
+    const isLive = liveBufferIds(k);
+    const set = bad.current(
+      k,
+      () => fullBad(k),
+      (s) => {
+        for (const p of k.mm.pages.touched()) {
+          if (pageProblem(k, p, isLive)) s.add(p);
+          else s.delete(p);
+        }
+      },
+    );
+    if (set.size > 0) {
+      const p = minOf(set);
+      return pageViolation(k, p, pageProblem(k, p, isLive)!);
+    }
+    return quiescenceProblem(k);
+  },
+  full(k) {
+    const isLive = liveBufferIds(k);
+    for (const p of fullBad(k)) return pageViolation(k, p, pageProblem(k, p, isLive)!);
+    return quiescenceProblem(k);
+  },
+};
+
+function* fullBad(k: Kernel): Generator<number> {
+  const isLive = liveBufferIds(k);
+  for (let p = 0; p < k.mm.pages.nPages; p++) if (pageProblem(k, p, isLive)) yield p;
+}

@@ -1,0 +1,56 @@
+/**
+ * What an invariant is (DESIGN.md section 4): a stable id, a definition in plain words, the kernel
+ * facts it rests on, an incremental checker (after every op, O(what the op touched)) and a
+ * full-scan checker (walks the whole state, simple enough to trust by reading). Checkers read the
+ * kernel and never change it.
+ */
+import type { Kernel } from '../model/kernel.ts';
+
+export const INVARIANT_IDS = [
+  'no-conflicting-alias',
+  'vmalloc-bounded',
+  'freed-completely',
+  'refcounts-balanced',
+  'contiguous-aligned',
+  'zeroed-on-alloc',
+  'exclusive-ownership',
+] as const;
+export type InvariantId = (typeof INVARIANT_IDS)[number];
+/** The structural check that runs first; its failure is a model bug, not a kernel finding. */
+export type CheckId = InvariantId | 'type-ok';
+
+export interface MappingInfo {
+  readonly kind: string;
+  readonly type: string;
+  readonly owner: string;
+  readonly state: 'live' | 'stale';
+  readonly vaddr: number;
+}
+
+export interface Violation {
+  readonly invariant: CheckId;
+  /** One line a kernel engineer reads as a bug report. */
+  readonly message: string;
+  /** Physical page frame numbers involved (a few, not all). */
+  readonly pfns: readonly number[];
+  /** The mappings of the first page involved, with types and owners. */
+  readonly mappings: readonly MappingInfo[];
+}
+
+export interface Invariant {
+  readonly id: CheckId;
+  readonly title: string;
+  readonly definition: string;
+  /** KERNEL-MODEL.md rule ids the invariant rests on. */
+  readonly rests: readonly string[];
+  incremental(k: Kernel): Violation | null;
+  full(k: Kernel): Violation | null;
+}
+
+/** A `sometimes` property: a state the search must reach for its verdicts to mean anything. */
+export interface Goal {
+  readonly id: string;
+  readonly description: string;
+  /** Evaluated after every op; true once the state is reached. */
+  reached(k: Kernel): boolean;
+}

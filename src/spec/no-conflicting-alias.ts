@@ -1,0 +1,122 @@
+/**
+ * no-conflicting-alias: no physical page has two live CPU mappings whose memory types conflict
+ * under the profile's architecture rule set. A kernel engineer calls a violation "a mismatched
+ * alias": the same page cacheable through one mapping and non-cacheable (or Device/SO) through
+ * another, so a dirty line written back or a speculative fill through the cacheable alias can
+ * corrupt what the non-cacheable user (a device, user space) sees.
+ *
+ * Rule sets (ARCH-6), on the set of classes mapping a page (ARCH-1: WB, NC, DEV, SO):
+ * - `linux-arm32` (default): WB together with any other class is a conflict (COHERENCY and TYPE).
+ * - `armv7-b`: any two different classes conflict (ORDERING too).
+ * - `armv8`: WB with DEV or SO conflicts (TYPE); WB with NC (COHERENCY) conflicts unless every NC
+ *   mapping of the page is flagged `maintained` by its design (ARCH-5's recovery sequence at every
+ *   hand-over); NC/DEV/SO mixes (ORDERING only) do not.
+ * Stale entries (ARCH-4): a lazily unmapped, unpurged range keeps its class until the purge when
+ * the profile's staleTlb is on (the default; `stale-tlb=off` turns it off). Mappings made and
+ * removed within one op (kmap_atomic, zeroing vm_map_ram) are checked at creation (ARCH-3).
+ * Rests on: ARCH-1..7, DMA318-4..6, DMA41-2, HEAP-CMA-4, ION-14, ION-15, B17, B18.
+ */
+import type { Kernel } from '../model/kernel.ts';
+import type { RuleSet } from '../model/profile.ts';
+import { MemType } from '../model/types.ts';
+import { mappingsOf, pageName, pfnOf, typesOfMask } from './describe.ts';
+import type { Invariant, Violation } from './invariant.ts';
+import { BadSet, minOf } from './tracker.ts';
+
+const WB = 1 << MemType.WB;
+const NC = 1 << MemType.NC;
+const HARD = (1 << MemType.DEV) | (1 << MemType.SO);
+
+/** Does a set of classes conflict under a rule set? `ncMaintained` only matters for armv8. */
+export function conflicts(mask: number, rules: RuleSet, ncMaintained = () => false): boolean {
+  switch (rules) {
+    case 'linux-arm32':
+      return (mask & WB) !== 0 && (mask & ~WB) !== 0;
+    case 'armv7-b':
+      return (mask & (mask - 1)) !== 0;
+    case 'armv8':
+      if ((mask & WB) === 0) return false;
+      if ((mask & HARD) !== 0) return true;
+      return (mask & NC) !== 0 && !ncMaintained();
+  }
+}
+
+function pageMask(k: Kernel, p: number): number {
+  const ps = k.mm.pages;
+  return ps.typeMask(p, k.profile.staleTlb);
+}
+
+function ncAllMaintained(k: Kernel, p: number): boolean {
+  for (const m of k.mm.mmu.mappings.values()) {
+    if (m.type === MemType.NC && m.pages.includes(p) && !m.maintained) return false;
+  }
+  return true;
+}
+
+function pageBad(k: Kernel, p: number): boolean {
+  return conflicts(pageMask(k, p), k.profile.ruleSet, () => ncAllMaintained(k, p));
+}
+
+/** A mapping made during the op that conflicted with what mapped its pages at that moment. */
+function creationConflict(k: Kernel): Violation | null {
+  const rules = k.profile.ruleSet;
+  for (const c of k.mm.mmu.creations) {
+    for (let i = 0; i < c.pages.length; i++) {
+      const b = c.before[i]!;
+      const mask = (b & 0xf) | (k.profile.staleTlb ? b >> 4 : 0) | (1 << c.type);
+      if (conflicts(mask, rules, () => c.maintained)) {
+        const p = c.pages[i]!;
+        return {
+          invariant: 'no-conflicting-alias',
+          message: `${pageName(k, p)}: ${c.owner} (${c.kind}, ${typesOfMask(1 << c.type)}) made while the page was mapped ${typesOfMask(mask & ~(1 << c.type)) || typesOfMask(b & 0xf)}${b >> 4 ? ' (stale TLB entries included)' : ''} [${rules}]`,
+          pfns: [pfnOf(k, p)],
+          mappings: mappingsOf(k, p),
+        };
+      }
+    }
+  }
+  return null;
+}
+
+function pageViolation(k: Kernel, p: number): Violation {
+  const mask = pageMask(k, p);
+  return {
+    invariant: 'no-conflicting-alias',
+    message: `${pageName(k, p)} is mapped ${typesOfMask(mask)} at once [${k.profile.ruleSet}${k.profile.staleTlb ? ', stale TLB on' : ''}]`,
+    pfns: [pfnOf(k, p)],
+    mappings: mappingsOf(k, p),
+  };
+}
+
+const bad = new BadSet();
+
+export const noConflictingAlias: Invariant = {
+  id: 'no-conflicting-alias',
+  title: 'No aliased mappings with conflicting attributes',
+  definition:
+    'No physical page has two live mappings whose memory types conflict under the profile rule set; lazily unmapped ranges count until purged.',
+  rests: ['ARCH-1', 'ARCH-3', 'ARCH-4', 'ARCH-5', 'ARCH-6', 'ARCH-7', 'DMA41-2', 'B17', 'B18'],
+  incremental(k) {
+    const set = bad.current(
+      k,
+      () => fullBadPages(k),
+      (s) => {
+        for (const p of k.mm.pages.touched()) {
+          if (pageBad(k, p)) s.add(p);
+          else s.delete(p);
+        }
+      },
+    );
+    if (set.size > 0) return pageViolation(k, minOf(set));
+    return creationConflict(k);
+  },
+  full(k) {
+    for (const p of fullBadPages(k)) return pageViolation(k, p);
+    return creationConflict(k);
+  },
+};
+
+function* fullBadPages(k: Kernel): Generator<number> {
+  const n = k.mm.pages.nPages;
+  for (let p = 0; p < n; p++) if (pageBad(k, p)) yield p;
+}

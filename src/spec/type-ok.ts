@@ -1,0 +1,83 @@
+/**
+ * type-ok (TLA+'s TypeOK): the model's structures are well formed. Runs before the semantic
+ * invariants; a failure is a bug in the model or a design, never a kernel finding.
+ *
+ * Per page: counters non-negative, the linear type a valid class (or none) and only on lowmem,
+ * and the per-type live and stale counters equal the mappings that cover the page (the full check
+ * recomputes them from the mapping objects; the incremental one checks the touched pages' counts
+ * against their linear type and signs, and that every mapping made during the op lies in RAM).
+ * Ids: handle ordinals equal their index; VMA ids equal their index.
+ */
+import type { Kernel } from '../model/kernel.ts';
+import { NO_LINEAR } from '../model/pages.ts';
+import type { Invariant, Violation } from './invariant.ts';
+
+function bug(message: string): Violation {
+  return { invariant: 'type-ok', message, pfns: [], mappings: [] };
+}
+
+function pageShape(k: Kernel, p: number): string | null {
+  const ps = k.mm.pages;
+  const lt = ps.linearType[p]!;
+  if (lt !== NO_LINEAR && lt > 3) return `page ${p}: linear type ${lt}`;
+  if (lt !== NO_LINEAR && p >= k.mm.lowmemPages) return `page ${p}: highmem page with a linear PTE`;
+  for (let t = 0; t < 4; t++) {
+    if (ps.live[t]![p]! < 0 || ps.stale[t]![p]! < 0) return `page ${p}: negative mapping count`;
+    if (lt === t && ps.live[t]![p]! < 1) return `page ${p}: linear PTE type not counted`;
+  }
+  return null;
+}
+
+export const typeOk: Invariant = {
+  id: 'type-ok',
+  title: 'Model structures well formed',
+  definition:
+    'Counts non-negative, ids unique, mappings inside RAM, per-page counters equal to the mappings covering the page.',
+  rests: [],
+  incremental(k) {
+    for (const p of k.mm.pages.touched()) {
+      const why = pageShape(k, p);
+      if (why) return bug(why);
+    }
+    const n = k.mm.pages.nPages;
+    for (const c of k.mm.mmu.creations)
+      for (const p of c.pages) if (p < 0 || p >= n) return bug(`${c.owner} maps page ${p} outside RAM`);
+    return null;
+  },
+  full(k) {
+    const ps = k.mm.pages;
+    const n = ps.nPages;
+    for (let p = 0; p < n; p++) {
+      const why = pageShape(k, p);
+      if (why) return bug(why);
+    }
+    const live = [0, 1, 2, 3].map(() => new Int32Array(n));
+    const stale = [0, 1, 2, 3].map(() => new Int32Array(n));
+    for (let p = 0; p < k.mm.lowmemPages; p++) {
+      const lt = ps.linearType[p]!;
+      if (lt !== NO_LINEAR) live[lt]![p]!++;
+    }
+    for (const m of k.mm.mmu.mappings.values()) {
+      const arr = m.state === 'live' ? live : stale;
+      for (const p of m.pages) {
+        if (p < 0 || p >= n) return bug(`${m.owner} maps page ${p} outside RAM`);
+        arr[m.type]![p]!++;
+      }
+    }
+    for (let t = 0; t < 4; t++)
+      for (let p = 0; p < n; p++) {
+        if (live[t]![p] !== ps.live[t]![p] || stale[t]![p] !== ps.stale[t]![p])
+          return bug(
+            `page ${p}: type ${t} counters ${ps.live[t]![p]}/${ps.stale[t]![p]}, mappings say ${live[t]![p]}/${stale[t]![p]}`,
+          );
+      }
+    for (const c of k.mm.mmu.creations)
+      for (const p of c.pages) if (p < 0 || p >= n) return bug(`${c.owner} maps page ${p} outside RAM`);
+    const hs = k.ion.handles;
+    for (let i = 0; i < hs.length; i++)
+      if (hs[i] && hs[i]!.ordinal !== i) return bug(`handle ${i} has ordinal ${hs[i]!.ordinal}`);
+    for (let i = 0; i < k.ion.vmas.length; i++)
+      if (k.ion.vmas[i]!.id !== i) return bug(`vma ${i} has id ${k.ion.vmas[i]!.id}`);
+    return null;
+  },
+};

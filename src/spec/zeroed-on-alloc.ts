@@ -1,0 +1,63 @@
+/**
+ * zeroed-on-alloc: a buffer never exposes data written by an earlier owner. A kernel engineer calls
+ * a violation an information leak across processes (one app reads another's frames), the reason
+ * ION heaps zero (ION-15, HEAP-CMA-1's __GFP_ZERO, HEAP-CMA-4) and the bug of 4.12's CMA heap (B12)
+ * and the atomic pool (B19).
+ *
+ * Writer tags: every page records who last wrote it (0 = zeroed). A page held by buffer b must
+ * carry 0 or b's own tag; any other tag is data its earlier owner left behind.
+ * Rests on: DMA318-4, DMA318-10, ION-15, HEAP-SYS-1, HEAP-CMA-1, HEAP-CMA-4, B12, B19.
+ */
+import type { Kernel } from '../model/kernel.ts';
+import { CLEAN, Owner } from '../model/pages.ts';
+import { mappingsOf, pageName, pfnOf } from './describe.ts';
+import type { Invariant, Violation } from './invariant.ts';
+import { BadSet, minOf } from './tracker.ts';
+
+function pageBad(k: Kernel, p: number): boolean {
+  const ps = k.mm.pages;
+  if (ps.ownerKind[p] !== Owner.BUFFER) return false;
+  const w = ps.writer[p]!;
+  return w !== CLEAN && w !== ps.ownerId[p]! + 1;
+}
+
+function violation(k: Kernel, p: number): Violation {
+  const ps = k.mm.pages;
+  return {
+    invariant: 'zeroed-on-alloc',
+    message: `${pageName(k, p)} of buffer ${ps.ownerId[p]} still holds data written by buffer ${ps.writer[p]! - 1}'s user`,
+    pfns: [pfnOf(k, p)],
+    mappings: mappingsOf(k, p),
+  };
+}
+
+const bad = new BadSet();
+
+function* fullBad(k: Kernel): Generator<number> {
+  for (let p = 0; p < k.mm.pages.nPages; p++) if (pageBad(k, p)) yield p;
+}
+
+export const zeroedOnAlloc: Invariant = {
+  id: 'zeroed-on-alloc',
+  title: 'Zero on allocation',
+  definition:
+    "A page held by a buffer carries no writer tag but zero or the buffer's own: no earlier owner's data.",
+  rests: ['DMA318-4', 'ION-15', 'HEAP-SYS-1', 'HEAP-CMA-1', 'HEAP-CMA-4', 'B12', 'B19'],
+  incremental(k) {
+    const set = bad.current(
+      k,
+      () => fullBad(k),
+      (s) => {
+        for (const p of k.mm.pages.touched()) {
+          if (pageBad(k, p)) s.add(p);
+          else s.delete(p);
+        }
+      },
+    );
+    return set.size > 0 ? violation(k, minOf(set)) : null;
+  },
+  full(k) {
+    for (const p of fullBad(k)) return violation(k, p);
+    return null;
+  },
+};
