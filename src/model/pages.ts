@@ -190,9 +190,11 @@ export class PageState {
 
   /** Bit mask of MemTypes with a live (or, with staleTlb, stale) mapping of page p. */
   typeMask(p: number, withStale: boolean): number {
-    let m = 0;
-    for (let t = 0; t < 4; t++) {
-      if (this.live[t]![p]! > 0 || (withStale && this.stale[t]![p]! > 0)) m |= 1 << t;
+    const [l0, l1, l2, l3] = this.live as [Int32Array, Int32Array, Int32Array, Int32Array];
+    let m = (l0[p]! > 0 ? 1 : 0) | (l1[p]! > 0 ? 2 : 0) | (l2[p]! > 0 ? 4 : 0) | (l3[p]! > 0 ? 8 : 0);
+    if (withStale) {
+      const [s0, s1, s2, s3] = this.stale as [Int32Array, Int32Array, Int32Array, Int32Array];
+      m |= (s0[p]! > 0 ? 1 : 0) | (s1[p]! > 0 ? 2 : 0) | (s2[p]! > 0 ? 4 : 0) | (s3[p]! > 0 ? 8 : 0);
     }
     return m;
   }

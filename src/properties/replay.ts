@@ -5,9 +5,18 @@
  * and throws one ReplayError whose message is one line naming what was wrong.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { Design } from '../model/designs/design.ts';
+import { Kernel, type OpResult } from '../model/kernel.ts';
 import { type Op, OpError, parseOp } from '../model/ops.ts';
-import { ProfileError, resolveProfile } from '../model/profile.ts';
-import { type CheckId, INVARIANT_IDS } from '../spec/invariant.ts';
+import { type Profile, ProfileError, resolveProfile } from '../model/profile.ts';
+import {
+  type CheckId,
+  type CheckMode,
+  checkStep,
+  INVARIANT_IDS,
+  type InvariantId,
+  type MappingInfo,
+} from '../spec/index.ts';
 
 export const REPLAY_FORMAT = 'ionck-replay/1';
 export const TOKEN_PREFIX = 'ionck1:';
@@ -212,4 +221,97 @@ function validateOrigin(x: unknown): ReplayOrigin {
     if (o[k] !== undefined && (typeof o[k] !== 'string' || (o[k] as string).length > 10_000))
       throw new ReplayError(`replay 'origin.${k}' must be a string`);
   return canonicalOrigin(o as ReplayOrigin);
+}
+
+// --- replaying -------------------------------------------------------------------------------
+
+export interface ReplayStep {
+  readonly op: Op;
+  readonly ok: boolean;
+  readonly errno: number | null;
+  readonly value: number | null;
+  readonly callPath: readonly string[];
+}
+
+export interface ReplayFinding {
+  readonly invariant: string;
+  readonly step: number;
+  readonly message: string;
+  readonly pfns: readonly number[];
+  readonly mappings: readonly MappingInfo[];
+}
+
+export interface ReplayRun {
+  readonly design: string;
+  readonly profile: string;
+  readonly invariants: readonly InvariantId[];
+  readonly steps: readonly ReplayStep[];
+  /** The first violation of each check id, in step order. */
+  readonly violations: readonly ReplayFinding[];
+  /** Ops not run because the model threw (state undefined after an exception). */
+  readonly notRun: number;
+}
+
+/**
+ * The invariants a replay checks: the ones asked for, else the one it records, else all.
+ * (type-ok always runs first.)
+ */
+export function replayInvariants(r: Replay, asked: readonly InvariantId[]): InvariantId[] {
+  if (asked.length > 0) return [...asked];
+  if (r.invariant === 'type-ok') return [];
+  if (r.invariant !== undefined) return [r.invariant];
+  return [...INVARIANT_IDS];
+}
+
+/** Run every op of a replay on a freshly booted kernel (it does not stop at a violation). */
+export function runReplay(
+  r: Replay,
+  design: Design,
+  profile: Profile,
+  invariants: readonly InvariantId[],
+  mode: CheckMode = 'incremental',
+): ReplayRun {
+  const kernel = Kernel.boot(profile, design);
+  const steps: ReplayStep[] = [];
+  const violations: ReplayFinding[] = [];
+  const seen = new Set<string>();
+  let notRun = 0;
+  for (let i = 0; i < r.ops.length; i++) {
+    const op = r.ops[i]!;
+    let res: OpResult;
+    try {
+      res = kernel.apply(op);
+    } catch (e) {
+      const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      steps.push({ op, ok: false, errno: null, value: null, callPath: [] });
+      violations.push({
+        invariant: 'model-exception',
+        step: i,
+        message: `the model threw (a bug in the model or the design): ${msg.split('\n')[0]}`,
+        pfns: [],
+        mappings: [],
+      });
+      notRun = r.ops.length - i - 1;
+      break;
+    }
+    steps.push({
+      op,
+      ok: res.ok,
+      errno: res.errno ?? null,
+      value: res.value ?? null,
+      callPath: [...res.callPath],
+    });
+    for (const v of checkStep(kernel, invariants, mode)) {
+      if (seen.has(v.invariant)) continue;
+      seen.add(v.invariant);
+      violations.push({
+        invariant: v.invariant,
+        step: i,
+        message: v.message,
+        pfns: v.pfns,
+        mappings: v.mappings,
+      });
+    }
+  }
+  return { design: design.id, profile: profile.id, invariants, steps, violations, notRun };
 }

@@ -21,12 +21,16 @@ import type { Invariant, Violation } from './invariant.ts';
 import { BadSet, minOf } from './tracker.ts';
 
 function liveBufferIds(k: Kernel): (id: number) => boolean {
-  return (id) => k.ion.buffers.has(id) || k.ion.freeList.some((b) => b.id === id);
+  const queued = new Set<number>(k.ion.freeList.map((b) => b.id));
+  return (id) => k.ion.buffers.has(id) || queued.has(id);
 }
 
 /** Why page p is wrong, or null. */
 function pageProblem(k: Kernel, p: number, isLive: (id: number) => boolean): string | null {
   const ps = k.mm.pages;
+  const kind0 = ps.ownerKind[p]!;
+  // fast path: a page held by a live non-buffer owner or in the ION pool, never double-freed
+  if (ps.doubleFrees[p] === 0 && kind0 !== Owner.BUFFER && !isFreeKind(kind0)) return null;
   if (ps.doubleFrees[p]! > 0) return `was freed ${ps.doubleFrees[p]! + 1} times`;
   const kind = ps.ownerKind[p]!;
   if (kind === Owner.BUFFER && !isLive(ps.ownerId[p]!))
@@ -108,5 +112,25 @@ export const freedCompletely: Invariant = {
 
 function* fullBad(k: Kernel): Generator<number> {
   const isLive = liveBufferIds(k);
-  for (let p = 0; p < k.mm.pages.nPages; p++) if (pageProblem(k, p, isLive)) yield p;
+  const ps = k.mm.pages;
+  const { ownerKind, doubleFrees, linearType } = ps;
+  const [l0, l1, l2, l3] = ps.live as [Int32Array, Int32Array, Int32Array, Int32Array];
+  for (let p = 0; p < ps.nPages; p++) {
+    const kind = ownerKind[p]!;
+    // fast path for the common cases: a free page mapped only by a WB linear PTE (or nothing),
+    // and a page held by a live non-buffer owner
+    if (doubleFrees[p] === 0) {
+      if (kind === Owner.FREE || kind === Owner.CMA_FREE || kind === Owner.CARVEOUT_FREE) {
+        const lt = linearType[p]!;
+        if (
+          ((lt === MemType.WB && l0[p] === 1) || (lt === NO_LINEAR && l0[p] === 0)) &&
+          l1[p] === 0 &&
+          l2[p] === 0 &&
+          l3[p] === 0
+        )
+          continue;
+      } else if (kind !== Owner.BUFFER) continue;
+    }
+    if (pageProblem(k, p, isLive)) yield p;
+  }
 }

@@ -54,7 +54,10 @@ function ncAllMaintained(k: Kernel, p: number): boolean {
 }
 
 function pageBad(k: Kernel, p: number): boolean {
-  return conflicts(pageMask(k, p), k.profile.ruleSet, () => ncAllMaintained(k, p));
+  const mask = pageMask(k, p);
+  // one class (the common case) never conflicts
+  if ((mask & (mask - 1)) === 0) return false;
+  return conflicts(mask, k.profile.ruleSet, () => ncAllMaintained(k, p));
 }
 
 /** A mapping made during the op that conflicted with what mapped its pages at that moment. */

@@ -20,17 +20,16 @@ export class BadSet {
    * (used when the memo is missing or stale); `update` re-evaluates the keys the op touched.
    */
   current(k: Kernel, rebuild: () => Iterable<number>, update: (bad: Set<number>) => void): Set<number> {
-    let m = this.memos.get(k);
-    if (!m || m.at !== k.opsApplied - 1) {
-      m = { at: k.opsApplied, bad: new Set(rebuild()) };
-      this.memos.set(k, m);
-      return m.bad;
-    }
-    if (m.at !== k.opsApplied) {
+    const m = this.memos.get(k);
+    if (m && m.at === k.opsApplied) return m.bad;
+    if (m && m.at === k.opsApplied - 1) {
       update(m.bad);
       m.at = k.opsApplied;
+      return m.bad;
     }
-    return m.bad;
+    const fresh = { at: k.opsApplied, bad: new Set(rebuild()) };
+    this.memos.set(k, fresh);
+    return fresh.bad;
   }
 }
 

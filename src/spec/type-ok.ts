@@ -28,6 +28,20 @@ function pageShape(k: Kernel, p: number): string | null {
   return null;
 }
 
+/** Reused count arrays for the full recount (one set per RAM size). */
+let cache: { n: number; live: Int32Array[]; stale: Int32Array[] } | null = null;
+function scratch(n: number) {
+  if (!cache || cache.n !== n)
+    cache = {
+      n,
+      live: [0, 1, 2, 3].map(() => new Int32Array(n)),
+      stale: [0, 1, 2, 3].map(() => new Int32Array(n)),
+    };
+  for (const a of cache.live) a.fill(0);
+  for (const a of cache.stale) a.fill(0);
+  return cache;
+}
+
 export const typeOk: Invariant = {
   id: 'type-ok',
   title: 'Model structures well formed',
@@ -47,15 +61,13 @@ export const typeOk: Invariant = {
   full(k) {
     const ps = k.mm.pages;
     const n = ps.nPages;
+    const { live, stale } = scratch(n);
+    const lin = ps.linearType;
     for (let p = 0; p < n; p++) {
-      const why = pageShape(k, p);
-      if (why) return bug(why);
-    }
-    const live = [0, 1, 2, 3].map(() => new Int32Array(n));
-    const stale = [0, 1, 2, 3].map(() => new Int32Array(n));
-    for (let p = 0; p < k.mm.lowmemPages; p++) {
-      const lt = ps.linearType[p]!;
-      if (lt !== NO_LINEAR) live[lt]![p]!++;
+      const lt = lin[p]!;
+      if (lt === NO_LINEAR) continue;
+      if (lt > 3 || p >= k.mm.lowmemPages) return bug(pageShape(k, p) ?? `page ${p}: bad linear type`);
+      live[lt]![p]!++;
     }
     for (const m of k.mm.mmu.mappings.values()) {
       const arr = m.state === 'live' ? live : stale;

@@ -85,7 +85,7 @@ export function defineDesign(spec: unknown): Design {
     summary: s.summary,
     citations: s.citations as string[],
     dmaLayer: s.dmaLayer,
-    ionCore: { leakOnPageArrayFailure: core.leakOnPageArrayFailure },
+    ionCore: { leakOnPageArrayFailure: core.leakOnPageArrayFailure, freeRaceB3: core.freeRaceB3 === true },
     heaps: s.heaps as Design['heaps'],
     ...(typeof s.source === 'string' ? { source: s.source } : {}),
   };

@@ -13,6 +13,11 @@ import type { Attachment, DmaBuf, IonBuffer, IonClient, IonHandle, Vma } from '.
 export interface IonCoreOptions {
   /** B10: ion_buffer_create skips unmap_dma and free when the page array vmalloc fails (3.18). */
   readonly leakOnPageArrayFailure: boolean;
+  /**
+   * B3 (CVE-2016-9120): ION_IOC_FREE drops the client lock between lookup and free, so a second
+   * FREE of the same id passes the lookup and puts a handle that is already gone. Zoo only.
+   */
+  readonly freeRaceB3?: boolean;
 }
 
 /** What an ION ioctl returns: a value (id) or a negative errno. */
@@ -306,7 +311,15 @@ export class IonDevice {
   ionFree(ctx: HeapCtx, clientId: number, ordinal: number): IonRet {
     ctx.mm.enter('ionFree');
     const h = this.lookup(clientId, ordinal);
-    if (!h) return -Errno.EINVAL;
+    if (!h) {
+      const stale = this.handles[ordinal];
+      if (this.opts.freeRaceB3 && stale && stale.client === clientId) {
+        stale.ref--; // B3: the racing FREE's put lands on a destroyed handle
+        this.touchedBuffers.add(stale.buffer);
+        return 0;
+      }
+      return -Errno.EINVAL;
+    }
     this.ionHandlePut(ctx, h);
     return 0;
   }

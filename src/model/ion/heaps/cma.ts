@@ -123,6 +123,8 @@ export interface CmaDirectOptions {
   readonly linear: LinearPolicy;
   /** B12 (4.12 as merged): len in bytes passed as the page count, and no zeroing. */
   readonly bytesAsPages?: boolean;
+  /** B15: a free path that releases the pages twice (cma_release accepts it silently). */
+  readonly releaseTwice?: boolean;
 }
 
 export class CmaDirectHeap implements IonHeap {
@@ -169,6 +171,7 @@ export class CmaDirectHeap implements IonHeap {
     ctx.mm.enter('ionCmaFree');
     if (!buf.cached) this.opts.linear.toAllocator(ctx.mm, buf.pages, 'linear map restore (cma)');
     ctx.mm.cmaRelease(buf.pages[0]!, buf.pages.length);
+    if (this.opts.releaseTwice) ctx.mm.cmaRelease(buf.pages[0]!, buf.pages.length);
   }
 
   mapDma(_ctx: HeapCtx, buf: IonBuffer): Int32Array {

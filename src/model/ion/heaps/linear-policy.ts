@@ -43,16 +43,21 @@ function flip(mm: Mm, pages: Int32Array, type: MemType, owner: string): void {
   }
 }
 
-export const REMAP_LINEAR: LinearPolicy = {
-  id: 'remap',
-  toUncached(mm, pages, owner) {
-    mm.enter('remapLinearUncached');
-    purgeStaleAliases(mm);
-    flip(mm, pages, MemType.NC, owner);
-  },
-  toAllocator(mm, pages, owner) {
-    mm.enter('remapLinearRestore');
-    purgeStaleAliases(mm);
-    flip(mm, pages, MemType.WB, owner);
-  },
-};
+/** The remap policy; `purge: false` is the zoo's B18 mutant (flip without purging stale aliases). */
+export function remapLinear(purge: boolean): LinearPolicy {
+  return {
+    id: 'remap',
+    toUncached(mm, pages, owner) {
+      mm.enter('remapLinearUncached');
+      if (purge) purgeStaleAliases(mm);
+      flip(mm, pages, MemType.NC, owner);
+    },
+    toAllocator(mm, pages, owner) {
+      mm.enter('remapLinearRestore');
+      if (purge) purgeStaleAliases(mm);
+      flip(mm, pages, MemType.WB, owner);
+    },
+  };
+}
+
+export const REMAP_LINEAR: LinearPolicy = remapLinear(true);

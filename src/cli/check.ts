@@ -1,0 +1,319 @@
+/**
+ * `ionck check`: validate every input, run runCheck, then render the result as the terminal
+ * text, JSON (DESIGN.md section 7), Markdown (--out, GitHub step summary) and JUnit. The result
+ * is built once as data; every output is a projection of it.
+ */
+import { appendFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Design } from '../model/designs/design.ts';
+import { DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
+import { resolveProfile } from '../model/profile.ts';
+import { type CheckResult, type CheckViolation, type DesignCheck, runCheck } from '../properties/check.ts';
+import { formatReplayFile, parseReplay } from '../properties/replay.ts';
+import { INVARIANT_IDS, type InvariantId } from '../spec/index.ts';
+import { loadDesigns, validateBoot } from './designs.ts';
+import { mappingLines, opText, plural, resultText, stepLines, table } from './format.ts';
+import { type CliIo, EXIT, UsageError, writeFileAtomic } from './io.ts';
+import { checkProgress } from './progress.ts';
+
+export interface CheckCliOptions {
+  readonly design: readonly string[];
+  readonly profile: string;
+  readonly invariant: readonly string[];
+  readonly runs: number;
+  readonly maxOps: number;
+  readonly seed: number;
+  readonly timeLimit?: number;
+  readonly workers?: number;
+  readonly shard?: { index: number; count: number };
+  readonly json: boolean;
+  readonly out?: string;
+  readonly junit?: string;
+  readonly requireGoals: boolean;
+  readonly stats: boolean;
+}
+
+export function validateInvariants(ids: readonly string[]): InvariantId[] {
+  const out: InvariantId[] = [];
+  for (const id of ids) {
+    if (!(INVARIANT_IDS as readonly string[]).includes(id))
+      throw new UsageError(
+        `unknown invariant '${id}' (known: ${INVARIANT_IDS.join(', ')})`,
+        'unknown-invariant',
+      );
+    if (!out.includes(id as InvariantId)) out.push(id as InvariantId);
+  }
+  return out;
+}
+
+export function profileOf(spec: string) {
+  try {
+    return resolveProfile(spec);
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e), 'unknown-profile');
+  }
+}
+
+export async function checkCommand(o: CheckCliOptions, io: CliIo): Promise<number> {
+  // validate everything before any work or any write
+  const profile = profileOf(o.profile);
+  const invariants = o.invariant.length > 0 ? validateInvariants(o.invariant) : [...INVARIANT_IDS];
+  const designs: Design[] = await loadDesigns(o.design.length > 0 ? o.design : DEFAULT_DESIGN_IDS, io.cwd);
+  validateBoot(designs, profile);
+  const outDir = o.out !== undefined ? resolve(io.cwd, o.out) : undefined;
+  const junitPath = o.junit !== undefined ? resolve(io.cwd, o.junit) : undefined;
+
+  const shardText = o.shard ? ` shard ${o.shard.index}/${o.shard.count},` : '';
+  io.stderr(
+    `ionck check: seed ${o.seed},${shardText} ${o.runs} runs of up to ${o.maxOps} ops per design on ${profile.id} (rerun with --seed ${o.seed})\n`,
+  );
+  const progress = checkProgress(io, false);
+  let result: CheckResult;
+  try {
+    result = await runCheck({
+      designs,
+      profile,
+      invariants,
+      runs: o.runs,
+      maxOps: o.maxOps,
+      seed: o.seed,
+      ...(o.timeLimit !== undefined ? { timeLimitMs: o.timeLimit * 1000 } : {}),
+      ...(o.shard ? { shard: o.shard } : {}),
+      onProgress: (p) => progress.update(p),
+    });
+  } finally {
+    progress.stop();
+  }
+  for (const r of result.results) progress.designDone(r);
+
+  const json = checkJson(result, o.stats);
+  if (o.json) io.stdout(`${JSON.stringify(json, null, 2)}\n`);
+  else io.stdout(renderCheck(result, designs, o));
+
+  if (outDir) {
+    writeFileAtomic(join(outDir, 'check.json'), `${JSON.stringify(json, null, 2)}\n`);
+    writeFileAtomic(join(outDir, 'check.md'), checkMarkdown(result));
+    for (const r of result.results)
+      for (const v of r.violations) {
+        writeFileAtomic(
+          join(outDir, 'replays', `${r.design.replace(/[^a-z0-9.-]/g, '_')}--${v.invariant}.json`),
+          formatReplayFile(parseReplay(v.replay)),
+        );
+      }
+  }
+  if (junitPath) writeFileAtomic(junitPath, checkJunit(result, o.requireGoals));
+  const summary = io.env.GITHUB_STEP_SUMMARY;
+  if (summary) {
+    try {
+      appendFileSync(summary, checkMarkdown(result));
+    } catch (e) {
+      io.stderr(`ionck: could not append to GITHUB_STEP_SUMMARY: ${e instanceof Error ? e.message : e}\n`);
+    }
+  }
+  return exitCodeOf(result, o.requireGoals);
+}
+
+export function exitCodeOf(r: CheckResult, requireGoals: boolean): number {
+  if (r.results.some((d) => d.status === 'violated')) return EXIT.violated;
+  if (requireGoals && r.results.some((d) => d.status === 'unproven')) return EXIT.violated;
+  return EXIT.held;
+}
+
+/** The JSON of DESIGN.md section 7 (plus `stats` with --stats). Times only in elapsedMs. */
+export function checkJson(r: CheckResult, withStats: boolean) {
+  return {
+    results: r.results.map((d) => ({
+      design: d.design,
+      profile: d.profile,
+      status: d.status,
+      runs: d.runs,
+      opsExecuted: d.opsExecuted,
+      elapsedMs: d.elapsedMs,
+      violations: d.violations.map((v) => ({
+        invariant: v.invariant,
+        step: v.step,
+        message: v.message,
+        ops: v.ops,
+        callPath: v.callPath,
+        replay: v.replay,
+      })),
+      goals: d.goals.map((g) => ({ goal: g.goal, reached: g.reached })),
+      ...(withStats
+        ? {
+            stats: {
+              actions: d.stats.actions,
+              goals: d.stats.goals.map((g) => ({
+                goal: g.goal,
+                reached: g.reached,
+                shortest: g.ops ? g.ops.length : null,
+                ops: g.ops,
+              })),
+            },
+          }
+        : {}),
+    })),
+  };
+}
+
+const STATUS_WORD = { held: 'held', violated: 'VIOLATED', unproven: 'unproven' } as const;
+
+function findingsText(d: DesignCheck): string {
+  if (d.violations.length === 0) return '-';
+  return d.violations.map((v) => `${v.invariant} (${plural(v.ops.length, 'op')})`).join(', ');
+}
+
+/** The terminal text of a check. */
+export function renderCheck(r: CheckResult, designs: readonly Design[], o: CheckCliOptions): string {
+  let out = `ionck check  profile ${r.profile}  seed ${r.seed}${r.shard ? `  shard ${r.shard.index}/${r.shard.count}` : ''}  ${r.runs} runs x up to ${r.maxOps} ops\n\n`;
+  out += table(
+    ['design', 'verdict', 'runs', 'ops', 'time', 'findings'],
+    r.results.map((d) => [
+      d.design,
+      STATUS_WORD[d.status],
+      String(d.runs),
+      String(d.opsExecuted),
+      `${(d.elapsedMs / 1000).toFixed(1)}s`,
+      findingsText(d),
+    ]),
+  );
+  for (const d of r.results) {
+    const design = designs.find((x) => x.id === d.design);
+    out += `\n== ${d.design} on ${d.profile}: ${STATUS_WORD[d.status]}${d.interrupted ? ' (search cut short by --time-limit)' : ''}\n`;
+    if (design?.source) out += `   plugin: ${design.source}\n`;
+    out += table(
+      ['invariant', 'verdict'],
+      r.invariants.map((id) => {
+        const v = d.violations.find((x) => x.invariant === id);
+        return [id, v ? `violated after ${plural(v.ops.length, 'op')}` : `held in ${d.runs} runs`];
+      }),
+      '   ',
+    );
+    for (const v of d.violations.filter((x) => !(r.invariants as readonly string[]).includes(x.invariant)))
+      out += `   ${v.invariant}: ${v.invariant === 'type-ok' ? 'MODEL BUG (type-ok failed)' : 'MODEL EXCEPTION'}\n`;
+    out += `   goals: ${d.goals.map((g) => `${g.goal} ${g.reached ? 'reached' : 'NOT reached'}`).join(', ')}\n`;
+    if (d.status === 'unproven')
+      out += `   unproven: no violation, but not every goal was reached, so "held" would claim more than the runs showed\n`;
+    if (o.stats) out += statsText(d);
+    for (const v of d.violations) out += violationText(d, v);
+  }
+  return out;
+}
+
+function statsText(d: DesignCheck): string {
+  let out = '\n   action coverage (search runs):\n';
+  out += table(
+    ['op', 'applied', 'ok', 'failed'],
+    Object.entries(d.stats.actions).map(([k, a]) => [k, String(a.applied), String(a.ok), String(a.failed)]),
+    '     ',
+  );
+  out += '\n   goals:\n';
+  for (const g of d.stats.goals) {
+    out += `     ${g.goal}: ${g.reached ? `reached, shortest in ${plural(g.ops!.length, 'op')}` : 'NOT reached'} (${g.description})\n`;
+    if (g.ops && g.ops.length <= 12) for (const op of g.ops) out += `       ${opText(op)}\n`;
+  }
+  return out;
+}
+
+export function violationText(d: DesignCheck, v: CheckViolation): string {
+  const title =
+    v.invariant === 'type-ok'
+      ? `${d.design}: MODEL BUG (type-ok) after ${plural(v.ops.length, 'op')}`
+      : `${d.design} violates ${v.invariant} after ${plural(v.ops.length, 'op')}`;
+  let out = `\n-- ${title} (profile ${d.profile})\n   ${v.message}\n\n`;
+  v.detail.steps.forEach((s, i) => {
+    out += stepLines(i, s, '   ');
+  });
+  const maps = mappingLines(v.detail.pfns, v.detail.mappings, '   ');
+  if (maps) out += `\n${maps}`;
+  out += `\n   issue text:\n${issueBlock(d, v)}`;
+  return out;
+}
+
+/** An issue-ready Markdown block (four-backtick fence so the inner fences survive). */
+export function issueBlock(d: Pick<DesignCheck, 'design' | 'profile'>, v: CheckViolation): string {
+  const lines = [
+    '````markdown',
+    `**ionck: \`${d.design}\` violates \`${v.invariant}\`** on profile \`${d.profile}\` after ${plural(v.ops.length, 'op')}.`,
+    '',
+    `> ${v.message}`,
+    '',
+    '| # | op | result | call path |',
+    '|---|---|---|---|',
+    ...v.detail.steps.map(
+      (s, i) => `| ${i} | \`${opText(s.op)}\` | ${resultText(s)} | ${s.callPath.join(' > ') || '-'} |`,
+    ),
+    '',
+    'Reproduce:',
+    '',
+    '```sh',
+    `./bin/ionck replay ${v.replay}`,
+    '```',
+    '',
+    `Token: \`${v.replay}\``,
+    '````',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** Markdown summary (GitHub step summary, --out check.md). */
+export function checkMarkdown(r: CheckResult): string {
+  let out = `## ionck check: ${r.profile}, seed ${r.seed}\n\n`;
+  out += '| design | verdict | runs | findings |\n|---|---|---|---|\n';
+  for (const d of r.results)
+    out += `| \`${d.design}\` | ${STATUS_WORD[d.status]} | ${d.runs} | ${findingsText(d)} |\n`;
+  for (const d of r.results) {
+    const unreached = d.goals.filter((g) => !g.reached).map((g) => `\`${g.goal}\``);
+    if (unreached.length > 0) out += `\n\`${d.design}\`: goals not reached: ${unreached.join(', ')}\n`;
+    for (const v of d.violations) {
+      out += `\n### \`${d.design}\` violates \`${v.invariant}\` (${plural(v.ops.length, 'op')})\n\n`;
+      out += `> ${v.message}\n\n`;
+      out += v.ops.map((op, i) => `${i}. \`${opText(op)}\``).join('\n');
+      out += `\n\n\`\`\`sh\n./bin/ionck replay ${v.replay}\n\`\`\`\n`;
+    }
+  }
+  return out;
+}
+
+const xml = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** JUnit XML: one suite per design, one case per invariant and per goal. */
+export function checkJunit(r: CheckResult, requireGoals: boolean): string {
+  let tests = 0;
+  let failures = 0;
+  const suites: string[] = [];
+  for (const d of r.results) {
+    const cases: string[] = [];
+    let f = 0;
+    const ids = [
+      ...r.invariants,
+      ...d.violations.map((v) => v.invariant).filter((x) => !r.invariants.includes(x as InvariantId)),
+    ];
+    for (const id of ids) {
+      const v = d.violations.find((x) => x.invariant === id);
+      const body = v
+        ? `<failure message="${xml(v.message)}" type="${xml(id)}">${xml(
+            `${v.ops.map((op, i) => `#${i} ${opText(op)}`).join('\n')}\n\n./bin/ionck replay ${v.replay}\n`,
+          )}</failure>`
+        : '';
+      if (v) f++;
+      cases.push(`    <testcase classname="ionck.${xml(d.design)}" name="${xml(id)}">${body}</testcase>`);
+    }
+    for (const g of d.goals) {
+      let body = '';
+      if (!g.reached && requireGoals) {
+        body = `<failure message="goal ${xml(g.goal)} was never reached" type="goal"/>`;
+        f++;
+      } else if (!g.reached) body = `<skipped message="goal not reached"/>`;
+      cases.push(
+        `    <testcase classname="ionck.${xml(d.design)}.goals" name="${xml(g.goal)}">${body}</testcase>`,
+      );
+    }
+    tests += cases.length;
+    failures += f;
+    suites.push(
+      `  <testsuite name="${xml(`${d.design} on ${d.profile}`)}" tests="${cases.length}" failures="${f}" time="${(d.elapsedMs / 1000).toFixed(3)}">\n${cases.join('\n')}\n  </testsuite>`,
+    );
+  }
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="ionck check" tests="${tests}" failures="${failures}">\n${suites.join('\n')}\n</testsuites>\n`;
+}

@@ -1,0 +1,108 @@
+/** `ionck layout`: boot a profile and print its memory layout (DESIGN.md section 7). */
+import { builtinDesign, DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
+import { Kernel } from '../model/kernel.ts';
+import { VM_TAG } from '../model/mm.ts';
+import { PAGE_SIZE } from '../model/types.ts';
+import { profileOf } from './check.ts';
+import { hex32, mib, table } from './format.ts';
+import type { CliIo } from './io.ts';
+
+export interface LayoutJson {
+  readonly profile: string;
+  readonly lowmem: { physStart: number; physEnd: number; bytes: number };
+  readonly highmem: { physStart: number; physEnd: number; bytes: number };
+  readonly vmalloc: { start: number; end: number; bytes: number };
+  readonly cma: { base: number; size: number; zone: 'lowmem' | 'highmem' }[];
+  readonly atomicPool: { phys: number; size: number; vaddr: number; windowPages: number } | null;
+}
+
+/** The boot layout of a profile (the design does not change it; the first built-in boots it). */
+export function bootLayout(profileSpec: string): { json: LayoutJson; kernel: Kernel } {
+  const profile = profileOf(profileSpec);
+  const kernel = Kernel.boot(profile, builtinDesign(DEFAULT_DESIGN_IDS[0]!)!);
+  const l = kernel.mm.layout;
+  const pool = kernel.atomicPool;
+  const json: LayoutJson = {
+    profile: profile.id,
+    lowmem: { physStart: l.ramBase, physEnd: l.lowmemLimit, bytes: l.lowmemLimit - l.ramBase },
+    highmem: { physStart: l.lowmemLimit, physEnd: l.ramEnd, bytes: l.ramEnd - l.lowmemLimit },
+    vmalloc: { start: l.vmallocStart, end: l.vmallocEnd, bytes: l.vmallocEnd - l.vmallocStart },
+    cma: l.cma ? [{ base: l.cma.base, size: l.cma.size, zone: l.cma.zone }] : [],
+    atomicPool: pool
+      ? {
+          phys: l.ramBase + pool.page * PAGE_SIZE,
+          size: pool.count * PAGE_SIZE,
+          vaddr: pool.cpuAddr,
+          windowPages: kernel.mm.vmTagPages[VM_TAG.ATOMIC_POOL] ?? 0,
+        }
+      : null,
+  };
+  return { json, kernel };
+}
+
+export function layoutCommand(o: { profile: string; json: boolean }, io: CliIo): number {
+  const { json, kernel } = bootLayout(o.profile);
+  if (o.json) {
+    io.stdout(`${JSON.stringify(json, null, 2)}\n`);
+    return 0;
+  }
+  const l = kernel.mm.layout;
+  const p = kernel.profile;
+  let out = `ionck layout  profile ${json.profile}\n${p.summary}\n\n`;
+  const range = (a: number, b: number) => `${hex32(a)}-${hex32(b - 1)}`;
+  const rows: string[][] = [
+    [
+      'RAM',
+      range(l.ramBase, l.ramEnd),
+      mib(l.ramEnd - l.ramBase),
+      `${p.split} split, PAGE_OFFSET ${hex32(l.pageOffset)}`,
+    ],
+    [
+      'lowmem',
+      range(json.lowmem.physStart, json.lowmem.physEnd),
+      mib(json.lowmem.bytes),
+      `linear map at ${hex32(l.pageOffset)}-${hex32(l.highMemory - 1)}`,
+    ],
+    [
+      'highmem',
+      json.highmem.bytes > 0 ? range(json.highmem.physStart, json.highmem.physEnd) : '-',
+      mib(json.highmem.bytes),
+      json.highmem.bytes > 0 ? 'no linear mapping' : 'none',
+    ],
+    [
+      'vmalloc',
+      range(json.vmalloc.start, json.vmalloc.end),
+      mib(json.vmalloc.bytes),
+      `virtual; ${json.vmalloc.bytes / PAGE_SIZE} pages`,
+    ],
+  ];
+  for (const c of json.cma)
+    rows.push(['cma', range(c.base, c.base + c.size), mib(c.size), `default area, ${c.zone}`]);
+  if (json.cma.length === 0)
+    rows.push([
+      'cma',
+      '-',
+      '-',
+      `none${l.cmaError !== null ? ` (cma_declare_contiguous failed: -${l.cmaError})` : ''}`,
+    ]);
+  if (l.carveout)
+    rows.push([
+      'carveout',
+      range(l.carveout.base, l.carveout.base + l.carveout.size),
+      mib(l.carveout.size),
+      'ION carveout heap',
+    ]);
+  if (json.atomicPool) {
+    const a = json.atomicPool;
+    rows.push([
+      'atomic pool',
+      range(a.phys, a.phys + a.size),
+      mib(a.size),
+      `${a.vaddr ? `mapped at ${hex32(a.vaddr)}` : 'no kernel mapping'}, ${a.windowPages} window pages`,
+    ]);
+  }
+  out += table(['region', 'range', 'size', 'notes'], rows);
+  for (const w of l.warnings) out += `boot warning: ${w}\n`;
+  io.stdout(out);
+  return 0;
+}

@@ -1,0 +1,277 @@
+/**
+ * The `ionck` command (DESIGN.md section 7): check, compare, replay, explore, layout, list.
+ * `main(argv, io)` is the whole CLI as a function, so tests run it in-process. Exit codes: 0 held,
+ * 1 violated, 2 bad input or internal error. Bad input is one line on stderr, `ionck: <what was
+ * wrong>`, never a stack trace, and nothing is written.
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { DesignError } from '../model/designs/design.ts';
+import { OpError } from '../model/ops.ts';
+import { DEFAULT_PROFILE_ID, ProfileError } from '../model/profile.ts';
+import { CHECK_DEFAULTS } from '../properties/check.ts';
+import { ReplayError } from '../properties/replay.ts';
+import { checkCommand } from './check.ts';
+import { type CliIo, EXIT, processIo, type SubcommandCli, UsageError } from './io.ts';
+import { layoutCommand } from './layout.ts';
+import { LIST_WHAT, listCommand } from './list.ts';
+import { replayCommand } from './replay.ts';
+
+/** Bounds on numeric flags (a limit on everything, unit last). */
+export const RUNS_MAX = 10_000_000;
+export const MAX_OPS_MAX = 100_000;
+export const WORKERS_MAX = 256;
+export const SHARDS_MAX = 10_000;
+export const TIME_LIMIT_S_MAX = 7 * 24 * 3600;
+export const SEED_MAX = 2 ** 31 - 1;
+
+const intArg =
+  (what: string, min: number, max: number) =>
+  (v: string): number => {
+    if (!/^\d+$/.test(v.trim()))
+      throw new InvalidArgumentError(`${what} must be an integer in ${min}..${max}`);
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${what} must be an integer in ${min}..${max}`);
+    return n;
+  };
+
+const secondsArg = (v: string): number => {
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v.trim()) || !(n > 0) || n > TIME_LIMIT_S_MAX)
+    throw new InvalidArgumentError(`seconds must be a number in (0, ${TIME_LIMIT_S_MAX}]`);
+  return n;
+};
+
+const shardArg = (v: string): { index: number; count: number } => {
+  const m = /^(\d+)\/(\d+)$/.exec(v.trim());
+  const index = m ? Number(m[1]) : Number.NaN;
+  const count = m ? Number(m[2]) : Number.NaN;
+  if (!m || count < 1 || count > SHARDS_MAX || index < 1 || index > count)
+    throw new InvalidArgumentError(`shard must be I/N with 1 <= I <= N <= ${SHARDS_MAX}, e.g. 2/4`);
+  return { index, count };
+};
+
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+const nonEmpty = (what: string) => (v: string) => {
+  if (v.trim() === '') throw new InvalidArgumentError(`${what} must not be empty`);
+  return v;
+};
+
+const SUBCOMMANDS: Record<'compare' | 'explore', { path: string; fn: string; file: string }> = {
+  compare: { path: '../report/compare.ts', fn: 'runCompareCli', file: 'src/report/compare.ts' },
+  explore: { path: '../explore/cli.ts', fn: 'runExploreCli', file: 'src/explore/cli.ts' },
+};
+
+/** compare and explore live in their own modules, loaded only when asked for. */
+async function delegate(name: 'compare' | 'explore', args: readonly string[], io: CliIo): Promise<number> {
+  const s = SUBCOMMANDS[name];
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(new URL(s.path, import.meta.url).href)) as Record<string, unknown>;
+  } catch (e) {
+    const why = e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e);
+    throw new UsageError(
+      `'ionck ${name}' is not available: cannot load ${s.file} (${why.slice(0, 200)})`,
+      'missing',
+    );
+  }
+  const fn = mod[s.fn];
+  if (typeof fn !== 'function')
+    throw new UsageError(`'ionck ${name}' is not available: ${s.file} does not export ${s.fn}`, 'missing');
+  const code = await (fn as SubcommandCli)(args, io);
+  return typeof code === 'number' && Number.isInteger(code) ? code : EXIT.bad;
+}
+
+function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
+  const program = new Command('ionck')
+    .description(
+      'Property-based checker for the 3.18-era ARM32 memory stack (CMA, dma_alloc_coherent, vmalloc, ION)',
+    )
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s), outputError: () => {} })
+    .showSuggestionAfterError(true)
+    .helpCommand(false);
+
+  program
+    .command('check')
+    .description('search every design for invariant violations with fast-check; shrink each one')
+    .option(
+      '--design <id|file>',
+      'built-in design id or plugin file ./x.ts (repeatable; default: the 4 built-ins)',
+      collect,
+      [],
+    )
+    .option('--profile <spec>', 'machine profile, ID[,key=value...]', nonEmpty('profile'), DEFAULT_PROFILE_ID)
+    .option('--invariant <id>', 'invariant to check (repeatable; default: all)', collect, [])
+    .option('--runs <n>', 'fast-check runs per design', intArg('runs', 1, RUNS_MAX), CHECK_DEFAULTS.runs)
+    .option('--max-ops <n>', 'most ops per run', intArg('max-ops', 1, MAX_OPS_MAX), CHECK_DEFAULTS.maxOps)
+    .option(
+      '--seed <n>',
+      'random seed (printed; fixed by default so CI is deterministic)',
+      intArg('seed', 0, SEED_MAX),
+      CHECK_DEFAULTS.seed,
+    )
+    .option('--time-limit <s>', 'wall-clock budget in seconds for the whole check', secondsArg)
+    .option(
+      '--workers <n>',
+      'worker threads (accepted; designs run inline)',
+      intArg('workers', 1, WORKERS_MAX),
+    )
+    .option('--shard <i/n>', 'run shard I of N (a share of the runs, with its own seed)', shardArg)
+    .option('--json', 'print the result as JSON', false)
+    .option('--out <dir>', 'write check.json, check.md and replays/ into DIR', nonEmpty('out'))
+    .option('--junit <file>', 'write a JUnit XML report', nonEmpty('junit'))
+    .option('--require-goals', 'exit 1 when a reachability goal was never reached (unproven)', false)
+    .option('--stats', 'print action coverage and the shortest trace reaching each goal', false)
+    .action(async (o) => {
+      setCode(
+        await checkCommand(
+          {
+            design: o.design,
+            profile: o.profile,
+            invariant: o.invariant,
+            runs: o.runs,
+            maxOps: o.maxOps,
+            seed: o.seed,
+            timeLimit: o.timeLimit,
+            workers: o.workers,
+            shard: o.shard,
+            json: o.json,
+            out: o.out,
+            junit: o.junit,
+            requireGoals: o.requireGoals,
+            stats: o.stats,
+          },
+          io,
+        ),
+      );
+    });
+
+  program
+    .command('compare')
+    .description('run every design on the same workload and compare them (src/report)')
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments();
+
+  program
+    .command('replay')
+    .description('replay a token or replay file; exit 1 if it still violates, 0 if it holds')
+    .argument('<file|token>', 'a replay file (JSON) or a token ionck1:...')
+    .option('--design <id|file>', 'replay on this design instead of the recorded one')
+    .option(
+      '--invariant <id>',
+      'invariant to check (repeatable; default: the recorded one, else all)',
+      collect,
+      [],
+    )
+    .option('--json', 'print the trace as JSON', false)
+    .option(
+      '--save <path>',
+      'write the replay as a JSON file (e.g. test/regressions/NAME.json)',
+      nonEmpty('save'),
+    )
+    .action(async (input: string, o) => {
+      setCode(
+        await replayCommand(
+          { input, design: o.design, invariant: o.invariant, json: o.json, save: o.save },
+          io,
+        ),
+      );
+    });
+
+  program
+    .command('explore')
+    .description('bounded exhaustive search for the shortest counterexamples (src/explore)')
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments();
+
+  program
+    .command('layout')
+    .description('boot a profile and print its memory layout')
+    .option('--profile <spec>', 'machine profile, ID[,key=value...]', nonEmpty('profile'), DEFAULT_PROFILE_ID)
+    .option('--json', 'print the layout as JSON (numbers)', false)
+    .action((o) => {
+      setCode(layoutCommand({ profile: o.profile, json: o.json }, io));
+    });
+
+  program
+    .command('list')
+    .description('list designs, profiles, invariants (and goals) or workloads')
+    .addArgument(
+      new Command().createArgument('<what>', LIST_WHAT.join(' | ')).choices(LIST_WHAT as unknown as string[]),
+    )
+    .addOption(new Option('--json', 'print as JSON').default(false))
+    .action(async (what: string, o) => {
+      setCode(await listCommand(what, { json: o.json }, io));
+    });
+
+  return program;
+}
+
+const oneLine = (s: string): string =>
+  s
+    .replace(/^error:\s*/i, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .join(' ');
+
+/** Run the CLI; returns the exit code. Never throws. */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  try {
+    if (argv.length === 0) {
+      io.stderr(
+        `ionck: missing command (check, compare, replay, explore, layout or list; see ionck --help)\n`,
+      );
+      return EXIT.bad;
+    }
+    // compare and explore parse their own flags (and print their own help)
+    if (argv[0] === 'compare' || argv[0] === 'explore') return await delegate(argv[0], argv.slice(1), io);
+    let code: number = EXIT.held;
+    const program = buildProgram(io, (c) => {
+      code = c;
+    });
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version')
+        return 0;
+      io.stderr(`ionck: ${oneLine(e.message)}\n`);
+      return EXIT.bad;
+    }
+    if (
+      e instanceof UsageError ||
+      e instanceof ReplayError ||
+      e instanceof ProfileError ||
+      e instanceof DesignError ||
+      e instanceof OpError
+    ) {
+      io.stderr(`ionck: ${oneLine(e.message)}\n`);
+      return EXIT.bad;
+    }
+    const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    io.stderr(`ionck: internal error: ${oneLine(msg).slice(0, 500)}\n`);
+    if (io.env.IONCK_DEBUG && e instanceof Error && e.stack) io.stderr(`${e.stack}\n`);
+    return EXIT.bad;
+  }
+}
+
+const isEntry = (): boolean => {
+  const arg = process.argv[1];
+  return arg !== undefined && resolve(arg) === fileURLToPath(import.meta.url);
+};
+
+if (isEntry()) {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

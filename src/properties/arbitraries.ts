@@ -1,0 +1,277 @@
+/**
+ * fast-check arbitraries over the op vocabulary (DESIGN.md sections 5 and 6). An arbitrary makes
+ * an *action*: an op whose ids are picks ("the n-th live handle", "a stale fd") rather than
+ * numbers, resolved against the command model when the command runs (commands.ts). So generated
+ * ops mostly hit live objects, and some hit stale or never-existing ids on purpose.
+ *
+ * Weights aim at deep states: many CMA allocations (uncached mostly, 4 KiB..4 MiB, 1 MiB often,
+ * now and then a large one), kmap/kunmap, share/import/mmap/write, dma-map, another driver's
+ * vmaps of 64..4096 pages (sometimes far more), client exit with live mappings, and occasionally
+ * purge and shrink.
+ */
+import fc from 'fast-check';
+import type { HeapName } from '../model/ion/heap.ts';
+import { DRIVER_VMAP_PAGES_MAX } from '../model/kernel.ts';
+import type { OpKind } from '../model/ops.ts';
+import { PAGE_SIZE, SZ_1M } from '../model/types.ts';
+
+/** How an action names an existing object: a live one, one that is gone, or one never made. */
+export type PickMode = 'live' | 'stale' | 'wild';
+export interface Pick {
+  readonly mode: PickMode;
+  /** Index into the candidates (taken modulo their count). */
+  readonly n: number;
+}
+
+export type Action =
+  | {
+      readonly kind: 'alloc';
+      readonly client: number;
+      readonly heap: HeapName;
+      readonly len: number;
+      readonly align?: number;
+      readonly cached?: boolean;
+    }
+  | {
+      readonly kind: 'free' | 'share' | 'kmap' | 'kunmap';
+      readonly handle: Pick;
+      /** Issue the ioctl from a client that does not own the handle (ION-7: -EINVAL). */
+      readonly wrongClient: boolean;
+    }
+  | { readonly kind: 'import'; readonly client: number; readonly fd: Pick }
+  | { readonly kind: 'close'; readonly fd: Pick }
+  | {
+      readonly kind: 'mmap';
+      readonly fd: Pick;
+      /** A partial mapping: offsets into the buffer, resolved modulo its size; or the whole. */
+      readonly window: { readonly pgoff: number; readonly pages: number; readonly past: boolean } | null;
+    }
+  | { readonly kind: 'munmap' | 'write'; readonly vma: Pick }
+  | { readonly kind: 'dma-map'; readonly fd: Pick; readonly device: string }
+  | { readonly kind: 'dma-unmap'; readonly attachment: Pick; readonly device: string }
+  | { readonly kind: 'driver-vmap'; readonly pages: number }
+  | { readonly kind: 'driver-vunmap'; readonly area: Pick }
+  | { readonly kind: 'client-exit'; readonly client: Pick }
+  | { readonly kind: 'purge' }
+  | { readonly kind: 'shrink' };
+
+/** Clients are small integers (DESIGN.md section 5). */
+export const CLIENTS_MAX = 4;
+export const DEVICES: readonly string[] = ['gpu', 'display', 'camera', 'venc'];
+
+const KiB = 1024;
+const MiB = SZ_1M;
+
+export const clientArb = fc.nat({ max: CLIENTS_MAX - 1 });
+
+export const pickArb: fc.Arbitrary<Pick> = fc.record({
+  mode: fc.oneof(
+    { weight: 90, arbitrary: fc.constant<PickMode>('live') },
+    { weight: 7, arbitrary: fc.constant<PickMode>('stale') },
+    { weight: 3, arbitrary: fc.constant<PickMode>('wild') },
+  ),
+  n: fc.nat({ max: 1023 }),
+});
+
+const pagesArb = (min: number, max: number) => fc.integer({ min, max }).map((p) => p * PAGE_SIZE);
+
+/** CMA buffer sizes: 1 MiB most often, then 4 KiB..4 MiB, odd lengths, and a few large ones. */
+export const cmaLenArb: fc.Arbitrary<number> = fc.oneof(
+  { weight: 35, arbitrary: fc.constant(MiB) },
+  { weight: 25, arbitrary: pagesArb(1, 1024) },
+  { weight: 15, arbitrary: fc.constantFrom(4 * KiB, 64 * KiB, 256 * KiB, 512 * KiB, 2 * MiB, 4 * MiB) },
+  { weight: 5, arbitrary: fc.integer({ min: 1, max: 4 * MiB }) },
+  { weight: 8, arbitrary: fc.integer({ min: 2, max: 16 }).map((m) => m * 4 * MiB) },
+);
+
+const otherLenArb: fc.Arbitrary<number> = fc.oneof(
+  { weight: 40, arbitrary: pagesArb(1, 64) },
+  { weight: 30, arbitrary: fc.constantFrom(4 * KiB, 64 * KiB, 1 * MiB) },
+  { weight: 20, arbitrary: pagesArb(1, 512) },
+  { weight: 5, arbitrary: fc.integer({ min: 1, max: 2 * MiB }) },
+);
+
+const alignArb = fc.constantFrom(4 * KiB, 64 * KiB, 1 * MiB, 4 * MiB);
+
+function allocArb(heap: HeapName, len: fc.Arbitrary<number>, cachedWeight: number): fc.Arbitrary<Action> {
+  return fc
+    .record({
+      client: clientArb,
+      len,
+      align: fc.option(alignArb, { freq: 8 }),
+      cached: fc.oneof(
+        { weight: 100 - cachedWeight, arbitrary: fc.constant<boolean | null>(null) },
+        { weight: cachedWeight, arbitrary: fc.constant<boolean | null>(true) },
+        { weight: 3, arbitrary: fc.constant<boolean | null>(false) },
+      ),
+    })
+    .map(({ client, len, align, cached }) => ({
+      kind: 'alloc' as const,
+      client,
+      heap,
+      len,
+      ...(align !== null ? { align } : {}),
+      ...(cached !== null ? { cached } : {}),
+    }));
+}
+
+/** Ops on a handle; one in 40 is issued from a client that does not own it (ION-7: -EINVAL). */
+const handleAction = (kind: 'free' | 'share' | 'kmap' | 'kunmap') =>
+  fc
+    .record({ handle: pickArb, wrong: fc.nat({ max: 39 }) })
+    .map((a): Action => ({ kind, handle: a.handle, wrongClient: a.wrong === 0 && a.handle.mode === 'live' }));
+
+/** Driver vmaps: 64..4096 pages mostly (the seed's product), sometimes up to 16 Ki pages, rarely over. */
+export const driverPagesArb: fc.Arbitrary<number> = fc.oneof(
+  { weight: 70, arbitrary: fc.integer({ min: 64, max: 4096 }) },
+  { weight: 15, arbitrary: fc.integer({ min: 4097, max: 16384 }) },
+  { weight: 10, arbitrary: fc.integer({ min: 1, max: 63 }) },
+  { weight: 3, arbitrary: fc.integer({ min: 16385, max: DRIVER_VMAP_PAGES_MAX }) },
+  { weight: 2, arbitrary: fc.constant(0) },
+);
+
+export type ActionWeights = Readonly<Record<OpKind | 'alloc-other', number>>;
+
+/** Relative weight of each action kind: the everyday mix. */
+export const ACTION_WEIGHTS: ActionWeights = {
+  alloc: 22,
+  'alloc-other': 8,
+  free: 8,
+  share: 8,
+  import: 6,
+  close: 4,
+  kmap: 10,
+  kunmap: 6,
+  mmap: 8,
+  munmap: 3,
+  write: 5,
+  'dma-map': 5,
+  'dma-unmap': 2,
+  'driver-vmap': 6,
+  'driver-vunmap': 2,
+  'client-exit': 3,
+  purge: 1,
+  shrink: 1,
+};
+
+/**
+ * The "fill" mix: CMA allocations of larger sizes that are seldom freed, and large vmaps, so a
+ * run of a hundred ops can fill the CMA area and the vmalloc window (and fragment them).
+ */
+export const FILL_WEIGHTS: ActionWeights = {
+  ...ACTION_WEIGHTS,
+  alloc: 70,
+  'alloc-other': 3,
+  free: 4,
+  share: 3,
+  import: 2,
+  close: 2,
+  kmap: 6,
+  kunmap: 2,
+  mmap: 3,
+  munmap: 1,
+  write: 1,
+  'dma-map': 2,
+  'dma-unmap': 1,
+  'driver-vmap': 8,
+  'driver-vunmap': 1,
+  'client-exit': 1,
+};
+
+/** CMA sizes of the fill mix: 1 MiB, odd sizes that leave aligned holes, 4..16 and 16..64 MiB. */
+export const fillCmaLenArb: fc.Arbitrary<number> = fc.oneof(
+  { weight: 20, arbitrary: fc.constant(MiB) },
+  { weight: 25, arbitrary: pagesArb(1, 1024) },
+  { weight: 20, arbitrary: fc.integer({ min: 1, max: 16 }).map((m) => m * MiB + 256 * KiB) },
+  { weight: 20, arbitrary: fc.integer({ min: 1, max: 4 }).map((m) => m * 4 * MiB) },
+  { weight: 15, arbitrary: fc.integer({ min: 1, max: 4 }).map((m) => m * 16 * MiB) },
+);
+
+/** One action of any kind, weighted. */
+export function actionArb(weights = ACTION_WEIGHTS, cmaLen = cmaLenArb): fc.Arbitrary<Action> {
+  const w = (k: keyof typeof ACTION_WEIGHTS, arbitrary: fc.Arbitrary<Action>) => ({
+    weight: weights[k],
+    arbitrary,
+  });
+  const arbs = [
+    w('alloc', allocArb('cma', cmaLen, 12)),
+    w(
+      'alloc-other',
+      fc.oneof(
+        { weight: 4, arbitrary: allocArb('system', otherLenArb, 30) },
+        { weight: 2, arbitrary: allocArb('system-contig', otherLenArb, 30) },
+        { weight: 2, arbitrary: allocArb('carveout', otherLenArb, 30) },
+      ),
+    ),
+    w('free', handleAction('free')),
+    w('share', handleAction('share')),
+    w(
+      'import',
+      fc.record({ client: clientArb, fd: pickArb }).map((a): Action => ({ kind: 'import', ...a })),
+    ),
+    w(
+      'close',
+      pickArb.map((fd): Action => ({ kind: 'close', fd })),
+    ),
+    w('kmap', handleAction('kmap')),
+    w('kunmap', handleAction('kunmap')),
+    w(
+      'mmap',
+      fc
+        .record({
+          fd: pickArb,
+          window: fc.option(
+            fc.record({
+              pgoff: fc.nat({ max: 4095 }),
+              pages: fc.nat({ max: 4095 }),
+              past: fc.constant(false),
+            }),
+            { freq: 4 },
+          ),
+          past: fc.nat({ max: 29 }),
+        })
+        .map(
+          ({ fd, window, past }): Action => ({
+            kind: 'mmap',
+            fd,
+            window: past === 0 ? { pgoff: 0, pages: 1, past: true } : window,
+          }),
+        ),
+    ),
+    w(
+      'munmap',
+      pickArb.map((vma): Action => ({ kind: 'munmap', vma })),
+    ),
+    w(
+      'write',
+      pickArb.map((vma): Action => ({ kind: 'write', vma })),
+    ),
+    w(
+      'dma-map',
+      fc
+        .record({ fd: pickArb, device: fc.constantFrom(...DEVICES) })
+        .map((a): Action => ({ kind: 'dma-map', ...a })),
+    ),
+    w(
+      'dma-unmap',
+      fc
+        .record({ attachment: pickArb, device: fc.constantFrom(...DEVICES) })
+        .map((a): Action => ({ kind: 'dma-unmap', ...a })),
+    ),
+    w(
+      'driver-vmap',
+      driverPagesArb.map((pages): Action => ({ kind: 'driver-vmap', pages })),
+    ),
+    w(
+      'driver-vunmap',
+      pickArb.map((area): Action => ({ kind: 'driver-vunmap', area })),
+    ),
+    w(
+      'client-exit',
+      pickArb.map((client): Action => ({ kind: 'client-exit', client })),
+    ),
+    w('purge', fc.constant<Action>({ kind: 'purge' })),
+    w('shrink', fc.constant<Action>({ kind: 'shrink' })),
+  ].filter((x) => x.weight > 0);
+  return fc.oneof(...arbs);
+}

@@ -1,0 +1,272 @@
+/**
+ * Greedy delta debugging of a concrete counterexample: remove ops one at a time (and an op
+ * together with the ops that use what it created) while the SAME finding still occurs, then
+ * simplify the remaining ops' fields. Ids are renumbered as the kernel hands them out again, so
+ * removing an early alloc does not strand a later kmap of a later handle. Works on plain ops, so
+ * it needs nothing from the generators.
+ */
+import type { Kernel, OpResult } from '../model/kernel.ts';
+import type { Op } from '../model/ops.ts';
+import { PAGE_SIZE } from '../model/types.ts';
+import type { CheckMode, InvariantId } from '../spec/index.ts';
+import { type FindingId, InvariantFailure, MODEL_EXCEPTION, RunSession, type Watch } from './commands.ts';
+
+/** A trace that shows a finding: its ops up to and including the step that shows it. */
+export interface Reproducer {
+  readonly ops: readonly Op[];
+  readonly results: readonly OpResult[];
+  readonly failure: InvariantFailure;
+}
+
+export function watchFor(target: FindingId, mode: CheckMode): Watch {
+  const isInv = target !== 'type-ok' && target !== MODEL_EXCEPTION;
+  return {
+    invariants: isInv ? [target as InvariantId] : [],
+    typeOk: target === 'type-ok',
+    exceptions: target === MODEL_EXCEPTION,
+    mode,
+  };
+}
+
+/** Run ops on a fresh kernel and stop at the target finding: the reproducer, or null. */
+export function reproduce(
+  fresh: () => Kernel,
+  ops: readonly Op[],
+  target: FindingId,
+  mode: CheckMode,
+): Reproducer | null {
+  const session = new RunSession(fresh(), watchFor(target, mode));
+  try {
+    for (const op of ops) session.step(op);
+  } catch (e) {
+    if (e instanceof InvariantFailure && e.invariant === target)
+      return { ops: session.ops.slice(), results: session.results.slice(), failure: e };
+    return null; // another kind of failure (a skipped run): not this finding
+  }
+  return null;
+}
+
+type Ns = 'handle' | 'fd' | 'vma' | 'area';
+
+/** The id field an op refers to, if any. */
+function refOf(op: Op): { ns: Ns; field: string; id: number } | null {
+  switch (op.op) {
+    case 'free':
+    case 'share':
+    case 'kmap':
+    case 'kunmap':
+      return { ns: 'handle', field: 'handle', id: op.handle };
+    case 'import':
+    case 'close':
+    case 'mmap':
+    case 'dma-map':
+    case 'dma-unmap':
+      return { ns: 'fd', field: 'fd', id: op.fd };
+    case 'munmap':
+    case 'write':
+      return { ns: 'vma', field: 'vma', id: op.vma };
+    case 'driver-vunmap':
+      return { ns: 'area', field: 'area', id: op.area };
+    default:
+      return null;
+  }
+}
+
+/** The namespace of the id an op creates when it succeeds. */
+function createsNs(op: Op): Ns | null {
+  switch (op.op) {
+    case 'alloc':
+    case 'import':
+      return 'handle';
+    case 'share':
+      return 'fd';
+    case 'mmap':
+      return 'vma';
+    case 'driver-vmap':
+      return 'area';
+    default:
+      return null;
+  }
+}
+
+/** For each op, the earlier ops that returned the id it refers to (latest last). */
+function creatorsOf(ops: readonly Op[], results: readonly (OpResult | undefined)[]): number[][] {
+  const made = new Map<string, number[]>();
+  const out: number[][] = [];
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    const ref = refOf(op);
+    out.push(ref ? [...(made.get(`${ref.ns}:${ref.id}`) ?? [])] : []);
+    const ns = createsNs(op);
+    const r = results[i];
+    if (ns && r?.ok && r.value !== undefined) {
+      const key = `${ns}:${r.value}`;
+      const list = made.get(key) ?? [];
+      list.push(i);
+      made.set(key, list);
+    }
+  }
+  return out;
+}
+
+/**
+ * Run the ops kept by `keep` (with `patch` replacing some), renumbering ids: a reference to an
+ * object made by a kept op follows the id that op gets in this run.
+ */
+function runKept(
+  fresh: () => Kernel,
+  trace: Reproducer,
+  creators: number[][],
+  keep: readonly boolean[],
+  target: FindingId,
+  mode: CheckMode,
+  patch?: { index: number; op: Op },
+): Reproducer | null {
+  const session = new RunSession(fresh(), watchFor(target, mode));
+  const value = new Map<number, number>();
+  try {
+    for (let i = 0; i < trace.ops.length; i++) {
+      if (!keep[i]) continue;
+      let op = patch && patch.index === i ? patch.op : trace.ops[i]!;
+      const ref = refOf(op);
+      if (ref) {
+        const cs = creators[i]!;
+        for (let j = cs.length - 1; j >= 0; j--) {
+          const v = value.get(cs[j]!);
+          if (v !== undefined) {
+            if (v !== ref.id) op = { ...op, [ref.field]: v } as Op;
+            break;
+          }
+        }
+      }
+      const r = session.step(op);
+      if (r.ok && r.value !== undefined && createsNs(op)) value.set(i, r.value);
+    }
+  } catch (e) {
+    if (e instanceof InvariantFailure && e.invariant === target)
+      return { ops: session.ops.slice(), results: session.results.slice(), failure: e };
+    return null;
+  }
+  return null;
+}
+
+/** Ops that (transitively) use what op i created. */
+function dependents(i: number, creators: number[][]): number[] {
+  const dead = new Set([i]);
+  for (let j = i + 1; j < creators.length; j++) if (creators[j]!.some((c) => dead.has(c))) dead.add(j);
+  dead.delete(i);
+  return [...dead];
+}
+
+export interface MinimizeBudget {
+  /** Most candidate runs to try (each boots a fresh kernel). */
+  readonly runsMax: number;
+  /** performance.now() deadline, or Infinity. */
+  readonly deadline: number;
+}
+
+export interface MinimizeStats {
+  runs: number;
+  opsApplied: number;
+}
+
+/** Greedy delta debugging to a 1-minimal trace (no single op or op-with-users can go). */
+export function minimizeOps(
+  fresh: () => Kernel,
+  start: Reproducer,
+  target: FindingId,
+  mode: CheckMode,
+  budget: MinimizeBudget,
+  stats: MinimizeStats = { runs: 0, opsApplied: 0 },
+): Reproducer {
+  let cur = start;
+  const spent = () => stats.runs >= budget.runsMax || performance.now() > budget.deadline;
+  const attempt = (keep: boolean[], patch?: { index: number; op: Op }): Reproducer | null => {
+    stats.runs++;
+    const creators = creatorsOf(cur.ops, cur.results);
+    const r = runKept(fresh, cur, creators, keep, target, mode, patch);
+    stats.opsApplied += r ? r.ops.length : keep.filter(Boolean).length;
+    return r;
+  };
+  const removePasses = () => {
+    let changed = true;
+    while (changed && !spent()) {
+      changed = false;
+      for (let i = cur.ops.length - 1; i >= 0 && !spent(); i--) {
+        if (i >= cur.ops.length) continue;
+        const deps = dependents(i, creatorsOf(cur.ops, cur.results));
+        const candidates: number[][] = deps.length > 0 ? [[i, ...deps], [i]] : [[i]];
+        for (const drop of candidates) {
+          if (spent()) break;
+          const r = attempt(cur.ops.map((_, j) => !drop.includes(j)));
+          if (r && r.ops.length < cur.ops.length) {
+            cur = r;
+            changed = true;
+            break;
+          }
+        }
+      }
+    }
+  };
+  removePasses();
+  // simplify each op's fields in turn (keeping the length), then try removals again
+  let simplified = false;
+  for (let i = 0; i < cur.ops.length && !spent(); i++) {
+    let again = true;
+    while (again && !spent() && i < cur.ops.length) {
+      again = false;
+      for (const op of simpler(cur.ops[i]!)) {
+        if (spent()) break;
+        const r = attempt(
+          cur.ops.map(() => true),
+          { index: i, op },
+        );
+        if (r && r.ops.length <= cur.ops.length) {
+          cur = r;
+          simplified = again = true;
+          break;
+        }
+      }
+    }
+  }
+  if (simplified) removePasses();
+  return cur;
+}
+
+/** Simpler variants of an op, simplest first: fewer optional fields, smaller sizes. */
+export function simpler(op: Op): Op[] {
+  const out: Op[] = [];
+  switch (op.op) {
+    case 'alloc': {
+      const { align, cached, ...base } = op;
+      if (align !== undefined) out.push({ ...base, ...(cached !== undefined ? { cached } : {}) });
+      if (cached === false) out.push({ ...base, ...(align !== undefined ? { align } : {}) });
+      const rest = { ...(align !== undefined ? { align } : {}), ...(cached !== undefined ? { cached } : {}) };
+      for (const len of [PAGE_SIZE, 1 << 20, Math.ceil(op.len / 2 / PAGE_SIZE) * PAGE_SIZE])
+        if (len < op.len && len > 0) out.push({ ...base, len, ...rest });
+      if (op.len % PAGE_SIZE !== 0)
+        out.push({ ...base, len: Math.ceil(op.len / PAGE_SIZE) * PAGE_SIZE, ...rest });
+      if (op.client !== 0) out.push({ ...op, client: 0 });
+      break;
+    }
+    case 'mmap':
+      if (op.pgoff !== undefined || op.pages !== undefined) out.push({ op: 'mmap', fd: op.fd });
+      break;
+    case 'driver-vmap':
+      for (const pages of [1, Math.ceil(op.pages / 2)])
+        if (pages < op.pages) out.push({ op: 'driver-vmap', pages });
+      break;
+    case 'import':
+      if (op.client !== 0) out.push({ ...op, client: 0 });
+      break;
+    default:
+      break;
+  }
+  const seen = new Set<string>();
+  return out.filter((o) => {
+    const k = JSON.stringify(o);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

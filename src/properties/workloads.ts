@@ -1,0 +1,737 @@
+/**
+ * Workloads (DESIGN.md section 6): op streams that stand for real use of the ION stack, generated
+ * from a seed with seedrandom, so the same seed gives the same stream on every machine. compare
+ * runs every design on the identical stream.
+ *
+ * Ids in ops follow DESIGN.md section 5: handles, fds, vmas and driver areas are each counted from
+ * 0 in creation order within the run. A generator must not look at any design's results, so it
+ * keeps its own optimistic bookkeeping (every creation succeeds, ION's handle-per-buffer rule for
+ * import included). On a design where a creation fails, the op returns an errno and that design's
+ * later ids are shifted from the stream's: that difference is part of what compare measures (its
+ * "first divergence").
+ */
+import seedrandom from 'seedrandom';
+import type { HeapName } from '../model/ion/heap.ts';
+import { computeLayout } from '../model/layout.ts';
+import type { Op } from '../model/ops.ts';
+import type { Profile } from '../model/profile.ts';
+import { PAGE_SIZE, SZ_1M } from '../model/types.ts';
+
+export interface Workload {
+  readonly id: string;
+  readonly summary: string;
+  /** The real use the workload stands for, in a kernel engineer's words. */
+  readonly standsFor: string;
+  /** The stream: exactly `nOps` ops, a pure function of (seed, nOps, profile). */
+  generate(seed: number, nOps: number, profile: Profile): Op[];
+}
+
+const KiB = 1024;
+const MiB = SZ_1M;
+
+/** A seeded source of choices; the only randomness workloads use. */
+export class Rng {
+  private readonly next: () => number;
+
+  constructor(seedText: string) {
+    this.next = seedrandom(seedText);
+  }
+
+  /** Uniform in [0, 1). */
+  float(): number {
+    return this.next();
+  }
+
+  /** Uniform integer in [lo, hi] (inclusive). */
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  pick<T>(xs: readonly T[]): T {
+    if (xs.length === 0) throw new RangeError('pick from an empty list');
+    return xs[Math.floor(this.next() * xs.length)]!;
+  }
+
+  /** Index by weight. */
+  weighted(weights: readonly number[]): number {
+    const total = weights.reduce((a, b) => a + b, 0);
+    let r = this.next() * total;
+    for (let i = 0; i < weights.length; i++) {
+      r -= weights[i]!;
+      if (r < 0) return i;
+    }
+    return weights.length - 1;
+  }
+
+  /** Log-uniform integer in [lo, hi]. */
+  logInt(lo: number, hi: number): number {
+    const v = Math.exp(Math.log(lo) + this.next() * (Math.log(hi) - Math.log(lo)));
+    return Math.min(hi, Math.max(lo, Math.round(v)));
+  }
+}
+
+interface BufRec {
+  readonly id: number;
+  /** PAGE_ALIGN(len) in pages. */
+  readonly pages: number;
+  /** client -> handle id of that client's one handle on this buffer (ION-2). */
+  readonly handles: Map<number, number>;
+}
+
+interface HandleRec {
+  readonly id: number;
+  readonly client: number;
+  readonly buf: BufRec;
+  ref: number;
+  kmaps: number;
+}
+
+interface FdRec {
+  readonly fd: number;
+  readonly buf: BufRec;
+  open: boolean;
+}
+
+interface VmaRec {
+  readonly id: number;
+  readonly fd: number;
+  live: boolean;
+}
+
+/**
+ * The op stream under construction and the generator's optimistic view of the objects it made.
+ * Each method appends one op and returns the id the op creates, as if it succeeded.
+ */
+export class StreamBuilder {
+  readonly ops: Op[] = [];
+  private nextHandle = 0;
+  private nextFd = 0;
+  private nextVma = 0;
+  private nextArea = 0;
+  private nextBuf = 0;
+  readonly handles = new Map<number, HandleRec>();
+  readonly fds = new Map<number, FdRec>();
+  readonly vmas = new Map<number, VmaRec>();
+  /** Live importer attachments, as `fd/device`. */
+  readonly attachments: { fd: number; device: string }[] = [];
+  /** Live driver areas and their page counts. */
+  readonly areas = new Map<number, number>();
+
+  constructor(readonly opsMax: number) {}
+
+  get full(): boolean {
+    return this.ops.length >= this.opsMax;
+  }
+
+  /** How many ops remain before the stream is full. */
+  get left(): number {
+    return Math.max(0, this.opsMax - this.ops.length);
+  }
+
+  /** The next ids each counter would hand out (for invalid-id ops in `random`). */
+  get counters(): { handle: number; fd: number; vma: number; area: number } {
+    return { handle: this.nextHandle, fd: this.nextFd, vma: this.nextVma, area: this.nextArea };
+  }
+
+  private push(op: Op): void {
+    this.ops.push(op);
+  }
+
+  alloc(client: number, heap: HeapName, len: number, cached = false, align?: number): number {
+    this.push({
+      op: 'alloc',
+      client,
+      heap,
+      len,
+      ...(align !== undefined ? { align } : {}),
+      ...(cached ? { cached } : {}),
+    });
+    const buf: BufRec = { id: this.nextBuf++, pages: Math.ceil(len / PAGE_SIZE), handles: new Map() };
+    if (buf.pages === 0) return -1; // ION-3: len 0 is -EINVAL
+    return this.newHandle(client, buf);
+  }
+
+  private newHandle(client: number, buf: BufRec): number {
+    const id = this.nextHandle++;
+    this.handles.set(id, { id, client, buf, ref: 1, kmaps: 0 });
+    buf.handles.set(client, id);
+    return id;
+  }
+
+  /** ION_IOC_FREE: one handle reference. */
+  free(handle: number): void {
+    const h = this.handles.get(handle);
+    this.push({ op: 'free', client: h?.client ?? 0, handle });
+    if (!h) return;
+    h.ref--;
+    if (h.ref <= 0) this.dropHandle(h);
+  }
+
+  private dropHandle(h: HandleRec): void {
+    this.handles.delete(h.id);
+    h.buf.handles.delete(h.client);
+  }
+
+  /** ION_IOC_SHARE: a new fd, or -1 when the stream knows the handle does not exist. */
+  share(handle: number): number {
+    const h = this.handles.get(handle);
+    this.push({ op: 'share', client: h?.client ?? 0, handle });
+    if (!h) return -1;
+    const fd = this.nextFd++;
+    this.fds.set(fd, { fd, buf: h.buf, open: true });
+    return fd;
+  }
+
+  /** ION_IOC_IMPORT: this client's existing handle on the buffer, or a new one. */
+  import(client: number, fd: number): number {
+    this.push({ op: 'import', client, fd });
+    const f = this.fds.get(fd);
+    if (!f || !f.open) return -1;
+    const existing = f.buf.handles.get(client);
+    if (existing !== undefined) {
+      this.handles.get(existing)!.ref++;
+      return existing;
+    }
+    return this.newHandle(client, f.buf);
+  }
+
+  close(fd: number): void {
+    this.push({ op: 'close', fd });
+    const f = this.fds.get(fd);
+    if (f) f.open = false;
+    this.fds.delete(fd);
+  }
+
+  kmap(handle: number): void {
+    const h = this.handles.get(handle);
+    this.push({ op: 'kmap', client: h?.client ?? 0, handle });
+    if (h) h.kmaps++;
+  }
+
+  kunmap(handle: number): void {
+    const h = this.handles.get(handle);
+    this.push({ op: 'kunmap', client: h?.client ?? 0, handle });
+    if (h && h.kmaps > 0) h.kmaps--;
+  }
+
+  /** dma-buf mmap: a new vma, or -1 when the stream knows the fd or the range is wrong. */
+  mmap(fd: number, pgoff?: number, pages?: number): number {
+    this.push({
+      op: 'mmap',
+      fd,
+      ...(pgoff !== undefined ? { pgoff } : {}),
+      ...(pages !== undefined ? { pages } : {}),
+    });
+    const f = this.fds.get(fd);
+    if (!f || !f.open) return -1;
+    const off = pgoff ?? 0;
+    const n = pages ?? f.buf.pages - off;
+    if (n <= 0 || off + n > f.buf.pages) return -1;
+    const id = this.nextVma++;
+    this.vmas.set(id, { id, fd, live: true });
+    return id;
+  }
+
+  munmap(vma: number): void {
+    this.push({ op: 'munmap', vma });
+    this.vmas.delete(vma);
+  }
+
+  write(vma: number): void {
+    this.push({ op: 'write', vma });
+  }
+
+  dmaMap(fd: number, device: string): void {
+    this.push({ op: 'dma-map', fd, device });
+    this.attachments.push({ fd, device });
+  }
+
+  dmaUnmap(fd: number, device: string): void {
+    this.push({ op: 'dma-unmap', fd, device });
+    const i = this.attachments.findIndex((a) => a.fd === fd && a.device === device);
+    if (i >= 0) this.attachments.splice(i, 1);
+  }
+
+  driverVmap(pages: number): number {
+    this.push({ op: 'driver-vmap', pages });
+    const id = this.nextArea++;
+    this.areas.set(id, pages);
+    return id;
+  }
+
+  driverVunmap(area: number): void {
+    this.push({ op: 'driver-vunmap', area });
+    this.areas.delete(area);
+  }
+
+  clientExit(client: number): void {
+    this.push({ op: 'client-exit', client });
+    for (const h of [...this.handles.values()]) if (h.client === client) this.dropHandle(h);
+  }
+
+  purge(): void {
+    this.push({ op: 'purge' });
+  }
+
+  shrink(): void {
+    this.push({ op: 'shrink' });
+  }
+
+  /** The stream, cut to exactly opsMax ops (generators may overshoot by one step's ops). */
+  finish(): Op[] {
+    return this.ops.slice(0, this.opsMax);
+  }
+}
+
+/** Figures of the profile's boot layout that scale a workload to the machine. */
+interface MachineScale {
+  readonly windowPages: number;
+  readonly cmaPages: number;
+}
+
+function scaleOf(profile: Profile): MachineScale {
+  const l = computeLayout(profile);
+  return {
+    windowPages: Math.floor((l.vmallocEnd - l.vmallocStart) / PAGE_SIZE),
+    cmaPages: l.cma ? Math.floor(l.cma.size / PAGE_SIZE) : 0,
+  };
+}
+
+const rngFor = (id: string, seed: number): Rng => new Rng(`ionck-workload:${id}:${seed}`);
+
+/** A page-rounded size in [lo, hi] bytes on a `step`-byte grid. */
+function sizeBetween(rng: Rng, lo: number, hi: number, step: number): number {
+  return rng.int(Math.ceil(lo / step), Math.floor(hi / step)) * step;
+}
+
+// --- seed-product ------------------------------------------------------------------------------
+
+/** A long-lived buffer of the seed's product: its handle, its fd and the device it is mapped to. */
+interface ProductBuffer {
+  readonly handle: number;
+  readonly fd: number | null;
+  readonly device: string | null;
+}
+
+const PRODUCT_DEVICES = ['vpu', 'isp', 'gpu', 'dsp'] as const;
+/** Sizes of the product's buffers: "1 MiB-ish" (weights in parallel). */
+const PRODUCT_SIZES = [512 * KiB, 768 * KiB, 1 * MiB, 1 * MiB + 256 * KiB] as const;
+const PRODUCT_SIZE_WEIGHTS = [1, 2, 6, 1] as const;
+/** The other driver's vmaps: 256..2048 discontiguous pages each (the seed). */
+const DRIVER_VMAP_PAGES = { min: 256, max: 2048 } as const;
+/** Share of the CMA area the product keeps allocated at its plateau (leaves room for alignment). */
+const PRODUCT_CMA_SHARE = 0.62;
+/** Share of the vmalloc window the other driver keeps vmapped at its plateau. */
+const PRODUCT_DRIVER_WINDOW_SHARE = 0.48;
+const PRODUCT_BUFFERS_MAX = 200;
+
+function seedProduct(seed: number, nOps: number, profile: Profile): Op[] {
+  const rng = rngFor('seed-product', seed);
+  const s = new StreamBuilder(nOps);
+  const scale = scaleOf(profile);
+  const vmapMax = Math.max(1, Math.min(DRIVER_VMAP_PAGES.max, Math.floor(scale.windowPages / 16)));
+  const vmapMin = Math.max(1, Math.min(DRIVER_VMAP_PAGES.min, Math.floor(vmapMax / 2)));
+  const bufferTarget = Math.max(
+    4,
+    Math.min(PRODUCT_BUFFERS_MAX, Math.floor(((scale.cmaPages * PAGE_SIZE) / MiB) * PRODUCT_CMA_SHARE)),
+  );
+  const meanArea = (vmapMin + vmapMax) / 2 + 1;
+  const areaTarget = Math.max(2, Math.floor((scale.windowPages * PRODUCT_DRIVER_WINDOW_SHARE) / meanArea));
+  const media = 0; // the media server: allocates, shares with devices
+  const buffers: ProductBuffer[] = [];
+
+  const allocBuffer = () => {
+    const len = PRODUCT_SIZES[rng.weighted(PRODUCT_SIZE_WEIGHTS)]!;
+    const handle = s.alloc(media, 'cma', len);
+    // the product only needs the physical address: most buffers go to a device, none is kmapped
+    if (rng.chance(0.6)) {
+      const fd = s.share(handle);
+      const device = rng.pick(PRODUCT_DEVICES);
+      s.dmaMap(fd, device);
+      buffers.push({ handle, fd, device });
+    } else buffers.push({ handle, fd: null, device: null });
+  };
+  const freeBuffer = () => {
+    // long-lived: the oldest quarter is what gets replaced
+    const i = rng.int(0, Math.max(0, Math.floor(buffers.length / 4) - 1));
+    const b = buffers.splice(i, 1)[0]!;
+    if (b.fd !== null && b.device !== null) {
+      s.dmaUnmap(b.fd, b.device);
+      s.close(b.fd);
+    }
+    s.free(b.handle);
+  };
+  const vmapArea = () => s.driverVmap(rng.int(vmapMin, vmapMax));
+  const vunmapArea = () => {
+    const live = [...s.areas.keys()];
+    if (live.length > 0) s.driverVunmap(rng.pick(live));
+  };
+
+  while (!s.full) {
+    const rampBuf = buffers.length < bufferTarget;
+    const rampArea = s.areas.size < areaTarget;
+    if (rampBuf || rampArea) {
+      // ramp: both reach their plateau together, as the product boots its pipelines
+      const wantBuf = rampBuf ? (bufferTarget - buffers.length) / bufferTarget : 0;
+      const wantArea = rampArea ? (areaTarget - s.areas.size) / areaTarget : 0;
+      if (rng.float() * (wantBuf + wantArea) < wantBuf) allocBuffer();
+      else vmapArea();
+      continue;
+    }
+    // plateau: slow turnover of buffers; the driver's working set breathes around its size
+    switch (rng.weighted([4, 3, 2])) {
+      case 0:
+        freeBuffer();
+        allocBuffer();
+        break;
+      case 1:
+        vunmapArea();
+        vmapArea();
+        break;
+      default:
+        if (s.areas.size > areaTarget) vunmapArea();
+        else vmapArea();
+        break;
+    }
+  }
+  return s.finish();
+}
+
+// --- camera ------------------------------------------------------------------------------------
+
+interface CamBuffer {
+  readonly handle: number;
+  readonly fd: number;
+  readonly vma: number;
+}
+
+function camera(seed: number, nOps: number, profile: Profile): Op[] {
+  const rng = rngFor('camera', seed);
+  const s = new StreamBuilder(nOps);
+  const scale = scaleOf(profile);
+  const hal = 1; // camera HAL (cameraserver): allocates every buffer
+  const app = 2; // the camera app: imports captured frames
+  const cmaBytes = scale.cmaPages * PAGE_SIZE;
+  // the large sizes of the issue (2-8 MiB), scaled down on machines with a small CMA area
+  const capMax = Math.max(64 * KiB, Math.min(8 * MiB, Math.floor(cmaBytes / 24)));
+  const capMin = Math.max(16 * KiB, Math.min(2 * MiB, Math.floor(capMax / 4)));
+  const previewLen = Math.max(16 * KiB, Math.min(3 * MiB, Math.floor(cmaBytes / 40)));
+
+  const newBuffer = (len: number, device: string): CamBuffer => {
+    const handle = s.alloc(hal, 'cma', Math.ceil(len / PAGE_SIZE) * PAGE_SIZE);
+    const fd = s.share(handle);
+    s.dmaMap(fd, device);
+    const vma = s.mmap(fd);
+    return { handle, fd, vma };
+  };
+  const release = (b: CamBuffer, device: string) => {
+    s.munmap(b.vma);
+    s.dmaUnmap(b.fd, device);
+    s.close(b.fd);
+    s.free(b.handle);
+  };
+
+  while (!s.full) {
+    // a camera session: open the camera, stream preview, take bursts, close
+    const ring: CamBuffer[] = [];
+    const ringSize = rng.int(4, 6);
+    for (let i = 0; i < ringSize && !s.full; i++) ring.push(newBuffer(previewLen, 'isp'));
+    const frames = rng.int(8, 24);
+    for (let f = 0; f < frames && !s.full; f++) {
+      const b = rng.pick(ring);
+      s.write(b.vma); // the HAL draws the preview overlay into the frame the ISP filled
+      if (rng.chance(0.15)) {
+        // the preview frame goes to the GPU for composition, and comes back
+        s.dmaMap(b.fd, 'gpu');
+        s.dmaUnmap(b.fd, 'gpu');
+      }
+      if (rng.chance(0.2)) {
+        // a capture burst: 3-8 large frames held at once, handed to the app, then freed
+        const n = rng.int(3, 8);
+        const burst: CamBuffer[] = [];
+        for (let i = 0; i < n && !s.full; i++) {
+          const b2 = newBuffer(sizeBetween(rng, capMin, capMax, 64 * KiB), 'isp');
+          s.write(b2.vma); // the HAL post-processes the raw frame in place
+          burst.push(b2);
+        }
+        for (const b2 of burst) {
+          if (rng.chance(0.5)) {
+            // the app gets the JPEG: import, then drop its handle
+            const h = s.import(app, b2.fd);
+            if (h >= 0) s.free(h);
+          }
+          release(b2, 'isp');
+        }
+      }
+    }
+    if (rng.chance(0.25)) {
+      // cameraserver dies: its handles go, the fds and mappings stay until closed
+      s.clientExit(hal);
+      for (const b of ring) {
+        s.munmap(b.vma);
+        s.dmaUnmap(b.fd, 'isp');
+        s.close(b.fd);
+      }
+    } else for (const b of ring) release(b, 'isp');
+  }
+  return s.finish();
+}
+
+// --- display -----------------------------------------------------------------------------------
+
+interface Scanout {
+  readonly handle: number;
+  readonly fd: number;
+  readonly device: string;
+}
+
+function display(seed: number, nOps: number, profile: Profile): Op[] {
+  const rng = rngFor('display', seed);
+  const s = new StreamBuilder(nOps);
+  const scale = scaleOf(profile);
+  const composer = 0; // SurfaceFlinger / hwcomposer
+  const app = 3;
+  const cmaBytes = scale.cmaPages * PAGE_SIZE;
+  const fit = (bytes: number) => Math.max(16 * KiB, Math.min(bytes, Math.floor(cmaBytes / 32)));
+  const primaryModes = [1280 * 720 * 4, 1920 * 1080 * 4, 1024 * 600 * 4].map((b) => fit(b));
+  const externalLen = fit(1920 * 1080 * 4);
+  const pageLen = (b: number) => Math.ceil(b / PAGE_SIZE) * PAGE_SIZE;
+
+  const scanout = (len: number, device: string): Scanout => {
+    const handle = s.alloc(composer, 'cma', pageLen(len));
+    const fd = s.share(handle);
+    s.dmaMap(fd, device);
+    return { handle, fd, device };
+  };
+  const drop = (b: Scanout) => {
+    s.dmaUnmap(b.fd, b.device);
+    s.close(b.fd);
+    s.free(b.handle);
+  };
+
+  let mode = primaryModes[0]!;
+  let primary: Scanout[] = [];
+  const bring = () => {
+    const n = rng.chance(0.5) ? 3 : 2; // triple or double buffering
+    primary = [];
+    for (let i = 0; i < n; i++) primary.push(scanout(mode, 'display'));
+  };
+  bring();
+  // the boot console keeps the first framebuffer kmapped
+  let fbcon: number | null = primary[0]!.handle;
+  s.kmap(fbcon);
+  let external: Scanout[] = [];
+  // app layers: cached system-heap buffers the composer imports and reads through a kmap
+  const layers: { handle: number; fd: number; imported: number }[] = [];
+  let frame = 0;
+
+  while (!s.full) {
+    const back = primary[frame % primary.length]!;
+    frame++;
+    // composition: the kernel composes into the back buffer through a kernel mapping
+    s.kmap(back.handle);
+    for (const l of layers) {
+      if (!rng.chance(0.3)) continue;
+      s.kmap(l.imported);
+      s.kunmap(l.imported);
+    }
+    s.kunmap(back.handle);
+    if (rng.chance(0.12)) {
+      // software rendering / screenshot: the composer mmaps the buffer and writes it
+      const vma = s.mmap(back.fd);
+      s.write(vma);
+      s.munmap(vma);
+    }
+    for (const e of external) {
+      if (!rng.chance(0.5)) continue;
+      s.kmap(e.handle);
+      s.kunmap(e.handle);
+    }
+    const event = rng.float();
+    if (event < 0.05) {
+      // HDMI hotplug
+      if (external.length === 0) external = [scanout(externalLen, 'hdmi'), scanout(externalLen, 'hdmi')];
+      else {
+        for (const e of external) drop(e);
+        external = [];
+      }
+    } else if (event < 0.08) {
+      // mode change: the primary framebuffers are reallocated at the new size
+      if (fbcon !== null && primary.some((b) => b.handle === fbcon)) {
+        s.kunmap(fbcon);
+        fbcon = null;
+      }
+      for (const b of primary) drop(b);
+      mode = rng.pick(primaryModes);
+      bring();
+    } else if (event < 0.14 && layers.length < 4) {
+      const len = pageLen(rng.int(256 * KiB, 2 * MiB));
+      const h = s.alloc(app, 'system', len, true);
+      const fd = s.share(h);
+      layers.push({ handle: h, fd, imported: s.import(composer, fd) });
+    } else if (event < 0.2 && layers.length > 0) {
+      const l = layers.splice(rng.int(0, layers.length - 1), 1)[0]!;
+      s.free(l.imported);
+      s.close(l.fd);
+      s.free(l.handle);
+    }
+  }
+  return s.finish();
+}
+
+// --- random ------------------------------------------------------------------------------------
+
+const RANDOM_HEAPS: readonly HeapName[] = ['system', 'system-contig', 'carveout', 'cma'];
+const RANDOM_DEVICES = ['isp', 'gpu', 'display'] as const;
+const RANDOM_CLIENTS = 4;
+/** Weights of alloc, free, share, import, close, kmap, kunmap, mmap, munmap, write, dma-map,
+ * dma-unmap, driver-vmap, driver-vunmap, client-exit, purge, shrink. */
+const RANDOM_WEIGHTS = [16, 8, 10, 6, 6, 8, 6, 8, 5, 6, 6, 4, 4, 3, 1, 2, 2] as const;
+/** Chance that an op names an id the stream never made, or one already gone. */
+const RANDOM_STALE_ID = 0.08;
+
+function random(seed: number, nOps: number, profile: Profile): Op[] {
+  const rng = rngFor('random', seed);
+  const s = new StreamBuilder(nOps);
+  const scale = scaleOf(profile);
+  const lenMax = Math.max(8 * KiB, Math.min(4 * MiB, Math.floor((scale.cmaPages * PAGE_SIZE) / 16)));
+  const vmapMax = Math.max(2, Math.min(2048, Math.floor(scale.windowPages / 16)));
+
+  /** A live id from `live`, or (rarely, or when none) one that may not exist. */
+  const ref = (live: readonly number[], next: number): number =>
+    live.length > 0 && !rng.chance(RANDOM_STALE_ID) ? rng.pick(live) : rng.int(0, next + 1);
+  const handleRef = () => {
+    const live = [...s.handles.keys()];
+    return ref(live, s.counters.handle);
+  };
+  const fdRef = () => ref([...s.fds.keys()], s.counters.fd);
+
+  /** An op kind that needs a live object of a kind the stream has none of becomes its creation. */
+  const applicable = (kind: number): number => {
+    if (rng.chance(RANDOM_STALE_ID)) return kind;
+    const needsHandle = [1, 2, 5, 6].includes(kind);
+    const needsFd = [3, 4, 7, 10].includes(kind);
+    const needsVma = kind === 8 || kind === 9;
+    if ((needsHandle || needsFd) && s.handles.size === 0) return 0;
+    if (needsFd && s.fds.size === 0) return 2;
+    if (needsVma && s.vmas.size === 0) return s.fds.size > 0 ? 7 : 0;
+    if (kind === 13 && s.areas.size === 0) return 12;
+    return kind;
+  };
+
+  while (!s.full) {
+    switch (applicable(rng.weighted(RANDOM_WEIGHTS))) {
+      case 0: {
+        const heap = rng.pick(RANDOM_HEAPS);
+        const len = rng.chance(0.85)
+          ? rng.logInt(1, Math.floor(lenMax / PAGE_SIZE)) * PAGE_SIZE
+          : rng.logInt(1, lenMax);
+        // 3.18 heaps refuse align > 4 KiB and its CMA heap refuses cached: rare, so that one
+        // refusal does not shift every later handle id of the designs that refuse
+        const align = rng.chance(0.1) ? (rng.chance(0.1) ? 2 ** rng.int(13, 20) : PAGE_SIZE) : undefined;
+        const cached = rng.chance(heap === 'cma' ? 0.05 : 0.4);
+        s.alloc(rng.int(0, RANDOM_CLIENTS - 1), heap, len, cached, align);
+        break;
+      }
+      case 1:
+        s.free(handleRef());
+        break;
+      case 2:
+        s.share(handleRef());
+        break;
+      case 3:
+        s.import(rng.int(0, RANDOM_CLIENTS - 1), fdRef());
+        break;
+      case 4:
+        s.close(fdRef());
+        break;
+      case 5:
+        s.kmap(handleRef());
+        break;
+      case 6:
+        s.kunmap(handleRef());
+        break;
+      case 7: {
+        const fd = fdRef();
+        if (rng.chance(0.2)) s.mmap(fd, rng.int(0, 3), rng.int(1, 8));
+        else s.mmap(fd);
+        break;
+      }
+      case 8:
+        s.munmap(ref([...s.vmas.keys()], s.counters.vma));
+        break;
+      case 9:
+        s.write(ref([...s.vmas.keys()], s.counters.vma));
+        break;
+      case 10:
+        s.dmaMap(fdRef(), rng.pick(RANDOM_DEVICES));
+        break;
+      case 11: {
+        const a = s.attachments.length > 0 ? rng.pick(s.attachments) : null;
+        if (a) s.dmaUnmap(a.fd, a.device);
+        else s.dmaUnmap(fdRef(), rng.pick(RANDOM_DEVICES));
+        break;
+      }
+      case 12:
+        s.driverVmap(rng.logInt(1, vmapMax));
+        break;
+      case 13:
+        s.driverVunmap(ref([...s.areas.keys()], s.counters.area));
+        break;
+      case 14:
+        s.clientExit(rng.int(0, RANDOM_CLIENTS - 1));
+        break;
+      case 15:
+        s.purge();
+        break;
+      default:
+        s.shrink();
+        break;
+    }
+  }
+  return s.finish();
+}
+
+export const WORKLOADS: readonly Workload[] = [
+  {
+    id: 'seed-product',
+    summary:
+      'many long-lived uncached ~1 MiB CMA buffers used by physical address, while another driver vmaps 256..2048 discontiguous pages at a time',
+    standsFor:
+      'The product in the seed (Yang Wei, LKML 2016-09-01): media pipelines keep ~60% of the CMA area in ~1 MiB buffers whose CPU address nobody uses (they are shared with the VPU/ISP/GPU/DSP by dma-buf or kept by physical address), while another driver maps many discontiguous pages into kernel space with vmap and keeps about half of the vmalloc window, unmapping and remapping some over time. On 3.18 every highmem CMA buffer also holds a window area of its size + 4 KiB for its life, so the window runs out.',
+    generate: seedProduct,
+  },
+  {
+    id: 'camera',
+    summary:
+      'camera sessions: a preview ring and bursts of 2-8 MiB uncached CMA frames, shared with the ISP (share + dma-map), mmapped and written by user space, freed',
+    standsFor:
+      'An Android camera HAL on a 3.18 board: per session a ring of 4-6 preview buffers (1080p NV21, 3 MiB) the ISP fills and the HAL reads through mmap, capture bursts of 3-8 large frames held at once and handed to the app (dma-buf import), the GPU borrowing preview frames, and cameraserver sometimes dying with its buffers still mapped.',
+    generate: camera,
+  },
+  {
+    id: 'display',
+    summary:
+      'double/triple-buffered uncached CMA scanout buffers kmapped for composition every frame, some mmapped and written; hotplug and mode changes reallocate them',
+    standsFor:
+      'The display path: the composer (SurfaceFlinger / hwcomposer with kernel composition, or an fbdev/ADF driver) keeps 2-3 scanout buffers per display in CMA, maps the back buffer into the kernel to compose each frame, imports app layers from the system heap and reads them through kernel maps, sometimes renders in software through an mmap, and reallocates its framebuffers on HDMI hotplug and mode changes; the boot console keeps one framebuffer kmapped.',
+    generate: display,
+  },
+  {
+    id: 'random',
+    summary: 'the whole op vocabulary with random arguments, mostly on live ids, sometimes on stale ones',
+    standsFor:
+      'No one use: a fuzzing baseline over every op (all heaps, cached and uncached, odd sizes and alignments, imports, client exits, purges, shrinks), so that paths the realistic workloads never take are exercised on every design.',
+    generate: random,
+  },
+];
+
+export const WORKLOAD_IDS = WORKLOADS.map((w) => w.id);
+
+export function workloadById(id: string): Workload | undefined {
+  return WORKLOADS.find((w) => w.id === id);
+}

@@ -1,0 +1,386 @@
+/**
+ * `ionck compare` behind the command line: resolve the options (bad input is one line and exit 2,
+ * before anything runs or any report is touched), run the comparison with a progress bar on stderr
+ * (plain lines when stderr is not a terminal), write compare.{md,json,html} atomically into --out,
+ * then print the verdict matrix and the report paths. The CLI calls `runCompareCli` with the
+ * arguments after `compare` (or a caller with parsed options).
+ */
+import { appendFileSync, existsSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import cliProgress from 'cli-progress';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { type Design, DesignError, defineDesign } from '../model/designs/design.ts';
+import { ALL_DESIGNS, builtinDesign, DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
+import { type Profile, ProfileError, resolveProfile } from '../model/profile.ts';
+import { WORKLOADS, type Workload, workloadById } from '../properties/workloads.ts';
+import {
+  CompareError,
+  type CompareReport,
+  DEFAULT_COMPARE_OPS,
+  DEFAULT_COMPARE_PROFILES,
+  DEFAULT_COMPARE_SEED,
+  type ProgressEvent,
+  runCompare,
+} from './compare.ts';
+import { renderHtml } from './html.ts';
+import { renderJson } from './json.ts';
+import { renderMarkdown, verdictMatrixMarkdown, verdictMatrixText } from './markdown.ts';
+import { ensureOutDir, OutDirError, writeFilesAtomic } from './write-atomic.ts';
+
+export interface CompareCliOptions {
+  designs?: string[];
+  profiles?: string[];
+  workloads?: string[];
+  ops?: number;
+  seed?: number;
+  out?: string;
+  failOnViolation?: boolean;
+  json?: boolean;
+}
+
+/** The terminal and environment as the CLI gives them (the same shape as src/cli/io.ts CliIo). */
+export interface CompareCliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Progress bar only on a terminal; plain lines otherwise. */
+  readonly stderrIsTTY: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Relative --out and plugin paths resolve against this directory. */
+  readonly cwd: string;
+}
+
+export function processCompareIo(): CompareCliIo {
+  return {
+    stdout: (t) => void process.stdout.write(t),
+    stderr: (t) => void process.stderr.write(t),
+    stderrIsTTY: process.stderr.isTTY === true,
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}
+
+/** The largest --ops compare accepts per workload (a bound on memory: every step is recorded). */
+export const COMPARE_OPS_MAX = 1_000_000;
+export const DEFAULT_OUT_DIR = 'reports';
+export const REPORT_FILES = { md: 'compare.md', json: 'compare.json', html: 'compare.html' } as const;
+
+/** Bad input: exit 2 with this one line. */
+class InputError extends Error {
+  override name = 'InputError';
+}
+
+const isDesignPath = (s: string): boolean =>
+  s.startsWith('./') || s.startsWith('../') || isAbsolute(s) || /\.(m?[jt]s|c[jt]s)$/.test(s);
+
+/** A built-in or zoo design id, or a plugin module whose default export is a design. */
+async function loadDesign(spec: string, cwd: string): Promise<Design> {
+  if (!isDesignPath(spec)) {
+    const d = builtinDesign(spec);
+    if (!d)
+      throw new InputError(
+        `unknown design '${spec}' (known: ${ALL_DESIGNS.map((x) => x.id).join(', ')}; or a plugin file ./name.ts)`,
+      );
+    return d;
+  }
+  const file = resolve(cwd, spec);
+  if (!existsSync(file)) throw new InputError(`design file ${spec} not found`);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (e) {
+    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    throw new InputError(`design file ${spec} failed to load: ${why}`);
+  }
+  if (mod.default === undefined)
+    throw new InputError(`design file ${spec} has no default export (export default defineDesign({ ... }))`);
+  let d: Design;
+  try {
+    d = defineDesign(mod.default);
+  } catch (e) {
+    if (e instanceof DesignError) throw new InputError(`design file ${spec}: ${e.message}`);
+    throw e;
+  }
+  if (builtinDesign(d.id))
+    throw new InputError(
+      `design file ${spec}: id '${d.id}' is a built-in design's id; give the plugin its own id`,
+    );
+  return d;
+}
+
+const intArg = (what: string, min: number, max: number) => (v: string) => {
+  const n = Number(v);
+  if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max)
+    throw new InvalidArgumentError(`${what} must be an integer in ${min}..${max}`);
+  return n;
+};
+
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+/** Parse `ionck compare` arguments; null when --help was printed. */
+function parseArgv(argv: readonly string[], io: CompareCliIo): CompareCliOptions | null {
+  const cmd = new Command('ionck compare')
+    .description(
+      'run every design on the identical op stream of each workload and profile; write compare.{md,json,html}',
+    )
+    .option(
+      '--design <id|file>',
+      'design id or plugin file (repeatable; default: the built-in designs)',
+      collect,
+      [],
+    )
+    .option(
+      '--profile <spec>',
+      `profile ID[,key=value...] (repeatable; default: ${DEFAULT_COMPARE_PROFILES.join(', ')})`,
+      collect,
+      [],
+    )
+    .option(
+      '--workload <id>',
+      `workload (repeatable; default: ${WORKLOADS.map((w) => w.id).join(', ')})`,
+      collect,
+      [],
+    )
+    .option(
+      '--ops <n>',
+      `ops per workload (default ${DEFAULT_COMPARE_OPS})`,
+      intArg('--ops', 1, COMPARE_OPS_MAX),
+    )
+    .option(
+      '--seed <n>',
+      `seed of the workload streams (default ${DEFAULT_COMPARE_SEED})`,
+      intArg('--seed', 0, 2 ** 31 - 1),
+    )
+    .option('--out <dir>', `directory for the reports (default ${DEFAULT_OUT_DIR}/)`)
+    .option('--fail-on-violation', 'exit 1 when any design violates an invariant', false)
+    .option('--json', 'print the JSON report on stdout', false)
+    .exitOverride()
+    .configureOutput({ writeOut: (t) => io.stdout(t), writeErr: () => {}, outputError: () => {} })
+    .helpOption('-h, --help', 'show this help')
+    .allowExcessArguments(false);
+  try {
+    cmd.parse([...argv], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.exitCode === 0) return null;
+      throw new InputError(e.message.replace(/^error:\s*/i, '').split('\n')[0] ?? 'bad arguments');
+    }
+    throw e;
+  }
+  const o = cmd.opts();
+  return {
+    designs: o.design,
+    profiles: o.profile,
+    workloads: o.workload,
+    ...(o.ops !== undefined ? { ops: o.ops } : {}),
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    ...(o.out !== undefined ? { out: o.out } : {}),
+    failOnViolation: o.failOnViolation,
+    json: o.json,
+  };
+}
+
+interface Resolved {
+  readonly designs: Design[];
+  readonly profiles: Profile[];
+  readonly workloads: Workload[];
+  readonly ops: number;
+  readonly seed: number;
+  readonly out: string;
+}
+
+async function resolveOptions(o: CompareCliOptions, io: CompareCliIo): Promise<Resolved> {
+  const designs: Design[] = [];
+  for (const spec of o.designs && o.designs.length > 0 ? o.designs : DEFAULT_DESIGN_IDS) {
+    const d = await loadDesign(spec, io.cwd);
+    if (designs.some((x) => x.id === d.id)) throw new InputError(`design '${d.id}' is given twice`);
+    designs.push(d);
+  }
+  const profiles = (o.profiles && o.profiles.length > 0 ? o.profiles : [...DEFAULT_COMPARE_PROFILES]).map(
+    (p) => resolveProfile(p),
+  );
+  const workloads = (o.workloads && o.workloads.length > 0 ? o.workloads : WORKLOADS.map((w) => w.id)).map(
+    (id) => {
+      const w = workloadById(id);
+      if (!w)
+        throw new InputError(`unknown workload '${id}' (known: ${WORKLOADS.map((x) => x.id).join(', ')})`);
+      return w;
+    },
+  );
+  const ops = o.ops ?? DEFAULT_COMPARE_OPS;
+  if (!Number.isSafeInteger(ops) || ops < 1 || ops > COMPARE_OPS_MAX)
+    throw new InputError(`--ops must be an integer in 1..${COMPARE_OPS_MAX}, not ${o.ops}`);
+  const seed = o.seed ?? DEFAULT_COMPARE_SEED;
+  if (!Number.isSafeInteger(seed)) throw new InputError(`--seed must be an integer, not ${o.seed}`);
+  const out = resolve(io.cwd, o.out ?? DEFAULT_OUT_DIR);
+  return { designs, profiles, workloads, ops, seed, out };
+}
+
+/** Progress on stderr: a bar on a terminal, one line per run otherwise. */
+function progressReporter(
+  io: CompareCliIo,
+  total: number,
+): { on: (e: ProgressEvent) => void; stop: () => void } {
+  if (io.stderrIsTTY) {
+    const bar = new cliProgress.SingleBar(
+      {
+        stream: process.stderr,
+        format: ' compare [{bar}] {value}/{total} | {label}',
+        hideCursor: true,
+        clearOnComplete: true,
+        fps: 10,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(total, 0, { label: '' });
+    let cxTotal = 0;
+    return {
+      on: (e) => {
+        if (e.phase === 'run') bar.update(e.done, { label: `${e.design} · ${e.profile} · ${e.workload}` });
+        else {
+          if (cxTotal === 0) {
+            cxTotal = e.total;
+            bar.setTotal(total + e.total);
+          }
+          bar.update(total + e.done, { label: `counterexample: ${e.label}` });
+        }
+      },
+      stop: () => bar.stop(),
+    };
+  }
+  return {
+    on: (e) => {
+      if (e.phase === 'run')
+        io.stderr(
+          `ionck compare: [${e.done}/${e.total}] ${e.design} · ${e.profile} · ${e.workload} (${Math.round(e.elapsedMs)} ms)\n`,
+        );
+      else io.stderr(`ionck compare: counterexample [${e.done}/${e.total}] ${e.label}\n`);
+    },
+    stop: () => {},
+  };
+}
+
+/** A path as the user would type it: relative below the working directory, else absolute. */
+function shownPath(cwd: string, p: string): string {
+  const rel = relative(cwd, p);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? p : rel;
+}
+
+const anyViolation = (rep: CompareReport): boolean =>
+  rep.runs.some((r) =>
+    Object.entries(r.verdicts).some(([id, v]) => id !== 'type-ok' && v.status === 'violated'),
+  );
+
+const anyModelBug = (rep: CompareReport): boolean =>
+  rep.runs.some((r) => r.status === 'model-exception' || r.verdicts['type-ok']?.status === 'violated');
+
+/** The GitHub Actions job summary: the verdict matrices and the findings. */
+function stepSummary(rep: CompareReport): string {
+  const out = [
+    `## ionck compare (seed ${rep.params.seed}, ${rep.params.opsPerWorkload} ops per workload)`,
+    '',
+  ];
+  for (const p of rep.params.profiles) out.push(`### ${p}`, '', verdictMatrixMarkdown(rep, p), '');
+  out.push('### Findings', '');
+  rep.findings.forEach((f, i) => {
+    out.push(`${i + 1}. ${f.text}`);
+  });
+  out.push('');
+  return out.join('\n');
+}
+
+/**
+ * Run `ionck compare`, from parsed options or from the arguments after `compare`. Returns the exit
+ * code: 0 done (violations are findings, not failures, unless failOnViolation), 1 a violation with
+ * failOnViolation, 2 bad input, a model exception or an internal error (one line on stderr).
+ */
+export async function runCompareCli(
+  input: CompareCliOptions | readonly string[] = {},
+  io: CompareCliIo = processCompareIo(),
+): Promise<number> {
+  let opts: CompareCliOptions;
+  let r: Resolved;
+  try {
+    const parsed = Array.isArray(input)
+      ? parseArgv(input as readonly string[], io)
+      : (input as CompareCliOptions);
+    if (parsed === null) return 0;
+    opts = parsed;
+    r = await resolveOptions(opts, io);
+    ensureOutDir(r.out);
+  } catch (e) {
+    if (
+      e instanceof InputError ||
+      e instanceof ProfileError ||
+      e instanceof OutDirError ||
+      e instanceof DesignError
+    ) {
+      io.stderr(`ionck compare: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  io.stderr(
+    `ionck compare: seed ${r.seed}, ${r.ops} ops per workload; designs ${r.designs.map((d) => d.id).join(', ')}; profiles ${r.profiles.map((p) => p.id).join(', ')}; workloads ${r.workloads.map((w) => w.id).join(', ')}\n`,
+  );
+  const progress = progressReporter(io, r.designs.length * r.profiles.length * r.workloads.length);
+  let rep: CompareReport;
+  try {
+    rep = await runCompare({
+      designs: r.designs,
+      profiles: r.profiles,
+      workloads: r.workloads,
+      ops: r.ops,
+      seed: r.seed,
+      onProgress: progress.on,
+    });
+  } catch (e) {
+    progress.stop();
+    if (e instanceof CompareError) {
+      io.stderr(`ionck compare: ${e.message}\n`);
+      return 2;
+    }
+    const why = e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e);
+    io.stderr(`ionck compare: internal error: ${why} (seed ${r.seed})\n`);
+    return 2;
+  }
+  progress.stop();
+  let paths: string[];
+  try {
+    paths = writeFilesAtomic(r.out, {
+      [REPORT_FILES.md]: renderMarkdown(rep),
+      [REPORT_FILES.json]: renderJson(rep),
+      [REPORT_FILES.html]: renderHtml(rep),
+    });
+  } catch (e) {
+    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    io.stderr(`ionck compare: cannot write the reports into ${r.out}: ${why}\n`);
+    return 2;
+  }
+  const summaryFile = io.env.GITHUB_STEP_SUMMARY;
+  if (summaryFile) {
+    try {
+      appendFileSync(summaryFile, stepSummary(rep));
+    } catch {
+      io.stderr(`ionck compare: could not append to GITHUB_STEP_SUMMARY (${summaryFile})\n`);
+    }
+  }
+  const text = [
+    verdictMatrixText(rep),
+    '',
+    `${rep.findings.length} finding${rep.findings.length === 1 ? '' : 's'}; seed ${rep.params.seed}; ${(rep.elapsedMs / 1000).toFixed(1)} s`,
+    ...paths.map((p) => `wrote ${shownPath(io.cwd, p)}`),
+    '',
+  ].join('\n');
+  if (opts.json) {
+    io.stdout(renderJson(rep));
+    io.stderr(text);
+  } else io.stdout(text);
+  if (anyModelBug(rep)) {
+    io.stderr(
+      'ionck compare: the model or a design threw or failed type-ok: see the findings (a model bug)\n',
+    );
+    return 2;
+  }
+  return opts.failOnViolation && anyViolation(rep) ? 1 : 0;
+}

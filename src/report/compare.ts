@@ -1,0 +1,715 @@
+/**
+ * `ionck compare` as data: every design runs the identical op stream of every workload on every
+ * profile, with every invariant checked after every op (checkStep, incremental). The result is one
+ * plain report object (schema `ionck-compare/1`); markdown.ts, json.ts and html.ts are projections
+ * of it. No I/O here: cli writes files and draws progress from `onProgress`.
+ *
+ * Timing lives only in fields named `elapsedMs` and `opsPerSec`: everything else is a pure function
+ * of the parameters, so two runs with the same seed give the same report once those are dropped.
+ */
+import type { Design } from '../model/designs/design.ts';
+import { ALL_DESIGNS, BUILTIN_DESIGNS, builtinDesign } from '../model/designs/index.ts';
+import type { Kernel, OpResult } from '../model/kernel.ts';
+import { computeLayout } from '../model/layout.ts';
+import { OP_KINDS, type Op } from '../model/ops.ts';
+import { type Profile, resolveProfile } from '../model/profile.ts';
+import { errnoName, PAGE_SIZE } from '../model/types.ts';
+import { runOps } from '../properties/run.ts';
+import { WORKLOADS, type Workload, workloadById } from '../properties/workloads.ts';
+import {
+  type CheckId,
+  INVARIANT_IDS,
+  INVARIANTS,
+  type InvariantId,
+  type MappingInfo,
+  TYPE_OK,
+  type Violation,
+} from '../spec/index.ts';
+import { findCounterexamples } from './counterexamples.ts';
+import { buildFindings, type Finding } from './findings.ts';
+import { type TraceStep, traceStep } from './trace.ts';
+
+export const COMPARE_SCHEMA = 'ionck-compare/1';
+/** The profiles `npm start` compares: CMA in highmem, and CMA pushed into lowmem. */
+export const DEFAULT_COMPARE_PROFILES = ['arm32-1g', 'arm32-1g-cma512'] as const;
+/** Ops per workload by default: enough for legacy-3.18 to exhaust the window on seed-product. */
+export const DEFAULT_COMPARE_OPS = 1000;
+/** The default seed: the date of the seed message (LKML, 2016-09-01). */
+export const DEFAULT_COMPARE_SEED = 20160901;
+/**
+ * Wall-clock safety net for all counterexample searches together. The searches are bounded by
+ * runs and ops (deterministic) and normally take a few seconds; only a far slower machine hits this.
+ */
+export const COUNTEREXAMPLE_BUDGET_MS = 30_000;
+/** At most this many points per time series. */
+export const SERIES_POINTS_MAX = 200;
+/** Steps of context kept before a violating step in a trace. */
+export const TRACE_CONTEXT_STEPS = 4;
+/** Checks every run reports: type-ok first, then the invariants. */
+export const CHECK_IDS: readonly CheckId[] = ['type-ok', ...INVARIANT_IDS];
+/** A log line of get_vm_area failing: the window is exhausted (VMALLOC-4). */
+const VMAP_FAILURE_RE = /^vmap allocation for size \d+ failed/;
+
+export interface CompareOptions {
+  /** Designs (objects, or built-in ids). Default: all built-in designs. */
+  readonly designs?: readonly (Design | string)[];
+  /** Profiles (objects, or specs `ID[,key=value...]`). Default: DEFAULT_COMPARE_PROFILES. */
+  readonly profiles?: readonly (Profile | string)[];
+  /** Workloads (objects, or ids). Default: all. */
+  readonly workloads?: readonly (Workload | string)[];
+  /** Ops per workload stream. */
+  readonly ops?: number;
+  readonly seed?: number;
+  /**
+   * Search a shrunk counterexample per violated invariant with runCheck (default true); without it,
+   * each counterexample is the workload's own prefix up to the first violation.
+   */
+  readonly shrink?: boolean;
+  /** Wall-clock budget for all counterexample searches together. */
+  readonly counterexampleBudgetMs?: number;
+  readonly onProgress?: (e: ProgressEvent) => void;
+}
+
+export type ProgressEvent =
+  | {
+      readonly phase: 'run';
+      readonly done: number;
+      readonly total: number;
+      readonly design: string;
+      readonly profile: string;
+      readonly workload: string;
+      readonly elapsedMs: number;
+    }
+  | {
+      readonly phase: 'counterexample';
+      readonly done: number;
+      readonly total: number;
+      readonly label: string;
+    };
+
+export class CompareError extends Error {
+  override name = 'CompareError';
+}
+
+// --- the report --------------------------------------------------------------------------------
+
+export type VerdictStatus = 'held' | 'violated' | 'unchecked';
+
+export interface Verdict {
+  readonly status: VerdictStatus;
+  /** First violating step (0-based op index). */
+  readonly step?: number;
+  readonly message?: string;
+  readonly pfns?: readonly number[];
+  readonly mappings?: readonly MappingInfo[];
+  /** The violating step and up to TRACE_CONTEXT_STEPS steps before it, with call paths. */
+  readonly trace?: readonly TraceStep[];
+}
+
+export interface FailureCount {
+  readonly op: string;
+  readonly errno: number;
+  readonly errnoName: string;
+  readonly count: number;
+  readonly firstStep: number;
+}
+
+export interface VmallocMetrics {
+  readonly windowPages: number;
+  /** Window pages in use right after boot (atomic pool, ...). */
+  readonly bootUsedPages: number;
+  readonly peakUsedPages: number;
+  readonly peakUsedStep: number;
+  readonly peakLivePages: number;
+  readonly peakLiveStep: number;
+  readonly finalUsedPages: number;
+  readonly finalLivePages: number;
+  /** [step, used, live]: the maximum of each over the steps up to `step` since the previous point. */
+  readonly series: readonly (readonly [number, number, number])[];
+}
+
+export interface CmaMetrics {
+  readonly areaPages: number;
+  readonly zone: 'lowmem' | 'highmem';
+  readonly peakUsedPages: number;
+  readonly finalUsedPages: number;
+  readonly finalLargestFreeRunPages: number;
+  /** Smallest largest-free-run seen at the sample points. */
+  readonly minLargestFreeRunPages: number;
+  /** 1 - largest free run / free pages at the end (0 = one free run). */
+  readonly finalFragmentation: number;
+  /** [step, used, largest free run] at the sample points. */
+  readonly series: readonly (readonly [number, number, number])[];
+}
+
+export interface RunReport {
+  readonly design: string;
+  readonly profile: string;
+  readonly workload: string;
+  /** completed; or stopped by a model exception (a bug in the model or design, not a finding). */
+  readonly status: 'completed' | 'model-exception';
+  readonly error?: { readonly step: number; readonly message: string };
+  readonly opsRun: number;
+  readonly verdicts: Readonly<Record<string, Verdict>>;
+  readonly vmalloc: VmallocMetrics;
+  /** The first op that failed because get_vm_area found no room (the window ran out). */
+  readonly firstVmapFailure: (TraceStep & { readonly message: string }) | null;
+  readonly failures: { readonly total: number; readonly byOp: readonly FailureCount[] };
+  readonly cma: CmaMetrics | null;
+  readonly elapsedMs: number;
+  readonly opsPerSec: number;
+}
+
+export interface DivergenceOutcome {
+  readonly design: string;
+  readonly ok: boolean;
+  readonly errno?: number;
+  readonly errnoName?: string;
+  readonly value?: number;
+}
+
+export interface Divergence {
+  readonly step: number;
+  readonly op: Op;
+  readonly outcomes: readonly DivergenceOutcome[];
+}
+
+export interface StreamReport {
+  readonly profile: string;
+  readonly workload: string;
+  readonly seed: number;
+  readonly opCount: number;
+  /** How many ops of each kind the stream has. */
+  readonly mix: Readonly<Record<string, number>>;
+  /** First step whose ok / errno / value differ between designs. */
+  readonly firstDivergence: Divergence | null;
+  /** First step whose ok / errno differ (values aside). */
+  readonly firstOutcomeDivergence: Divergence | null;
+  readonly ops: readonly Op[];
+}
+
+export interface Counterexample {
+  readonly design: string;
+  readonly profile: string;
+  readonly invariant: CheckId;
+  /** check: shrunk by runCheck; workload: the workload prefix up to the first violation. */
+  readonly source: 'check' | 'workload';
+  /** The workload it was seen on (source workload), for reading. */
+  readonly workload?: string;
+  readonly message: string;
+  /** Index of the violating op: the replay is ops 0..step. */
+  readonly step: number;
+  /** The ops (source check; a workload's are its stream's first step + 1 ops). */
+  readonly ops?: readonly Op[];
+  /** `ionck1:` replay token of the ops (expect violated), ready to paste into an issue. */
+  readonly token: string;
+  /** Ops replayed with result and call path: all of a shrunk one, the last few of a workload's. */
+  readonly steps: readonly TraceStep[];
+}
+
+export interface MatrixCell {
+  readonly status: VerdictStatus;
+  /** Workloads that violated it, with the first step on each. */
+  readonly violations: readonly { readonly workload: string; readonly step: number }[];
+}
+
+export interface MatrixRow {
+  readonly profile: string;
+  readonly design: string;
+  readonly cells: Readonly<Record<string, MatrixCell>>;
+}
+
+export interface CompareReport {
+  readonly schema: typeof COMPARE_SCHEMA;
+  readonly params: {
+    readonly designs: readonly string[];
+    readonly profiles: readonly string[];
+    readonly workloads: readonly string[];
+    readonly opsPerWorkload: number;
+    readonly seed: number;
+    readonly checks: readonly CheckId[];
+  };
+  /** The command line that reproduces this report. */
+  readonly command: string;
+  readonly designs: readonly {
+    readonly id: string;
+    readonly summary: string;
+    readonly citations: readonly string[];
+  }[];
+  readonly profiles: readonly {
+    readonly id: string;
+    readonly summary: string;
+    readonly windowPages: number;
+    readonly vmallocStart: number;
+    readonly vmallocEnd: number;
+    readonly cma: { readonly base: number; readonly size: number; readonly zone: string } | null;
+  }[];
+  readonly workloads: readonly {
+    readonly id: string;
+    readonly summary: string;
+    readonly standsFor: string;
+  }[];
+  readonly checks: readonly { readonly id: CheckId; readonly title: string; readonly definition: string }[];
+  readonly matrix: readonly MatrixRow[];
+  readonly findings: readonly Finding[];
+  readonly runs: readonly RunReport[];
+  readonly streams: readonly StreamReport[];
+  readonly counterexamples: readonly Counterexample[];
+  readonly elapsedMs: number;
+}
+
+// --- resolving the parameters ------------------------------------------------------------------
+
+function resolveDesigns(xs: readonly (Design | string)[] | undefined): Design[] {
+  if (!xs || xs.length === 0) return [...BUILTIN_DESIGNS];
+  return xs.map((x) => {
+    if (typeof x !== 'string') return x;
+    const d = builtinDesign(x);
+    if (!d)
+      throw new CompareError(`unknown design '${x}' (known: ${ALL_DESIGNS.map((b) => b.id).join(', ')})`);
+    return d;
+  });
+}
+
+function resolveProfiles(xs: readonly (Profile | string)[] | undefined): Profile[] {
+  const list = !xs || xs.length === 0 ? [...DEFAULT_COMPARE_PROFILES] : xs;
+  return list.map((x) => (typeof x === 'string' ? resolveProfile(x) : x));
+}
+
+function resolveWorkloads(xs: readonly (Workload | string)[] | undefined): Workload[] {
+  if (!xs || xs.length === 0) return [...WORKLOADS];
+  return xs.map((x) => {
+    if (typeof x !== 'string') return x;
+    const w = workloadById(x);
+    if (!w)
+      throw new CompareError(`unknown workload '${x}' (known: ${WORKLOADS.map((k) => k.id).join(', ')})`);
+    return w;
+  });
+}
+
+function checkUnique(kind: string, ids: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const id of ids) {
+    if (seen.has(id)) throw new CompareError(`${kind} '${id}' is given twice`);
+    seen.add(id);
+  }
+}
+
+// --- one run -----------------------------------------------------------------------------------
+
+/** Per-step outcomes of one run, for divergence. */
+interface Outcomes {
+  readonly ok: Uint8Array;
+  readonly errno: Int32Array;
+  readonly value: Float64Array;
+  length: number;
+}
+
+interface RunOutput {
+  readonly report: RunReport;
+  readonly outcomes: Outcomes;
+}
+
+function windowOf(profile: Profile) {
+  const l = computeLayout(profile);
+  return {
+    windowPages: Math.floor((l.vmallocEnd - l.vmallocStart) / PAGE_SIZE),
+    start: l.vmallocStart,
+    end: l.vmallocEnd,
+    cma: l.cma,
+  };
+}
+
+function runOne(profile: Profile, design: Design, workload: Workload, ops: readonly Op[]): RunOutput {
+  const n = ops.length;
+  const stride = Math.max(1, Math.ceil(n / SERIES_POINTS_MAX));
+  const outcomes: Outcomes = {
+    ok: new Uint8Array(n),
+    errno: new Int32Array(n),
+    value: new Float64Array(n),
+    length: 0,
+  };
+  const seen: { op: Op; result: OpResult }[] = [];
+  const verdicts = new Map<CheckId, Verdict>();
+  const failures = new Map<string, { op: string; errno: number; count: number; firstStep: number }>();
+  let failuresTotal = 0;
+  let firstVmapFailure: RunReport['firstVmapFailure'] = null;
+  const vm = {
+    windowPages: 0,
+    bootUsedPages: 0,
+    peakUsed: -1,
+    peakUsedStep: 0,
+    peakLive: -1,
+    peakLiveStep: 0,
+    bucketUsed: 0,
+    bucketLive: 0,
+    series: [] as [number, number, number][],
+  };
+  const cma = {
+    present: false,
+    areaPages: 0,
+    zone: 'highmem' as 'lowmem' | 'highmem',
+    peakUsed: 0,
+    minLargest: Number.POSITIVE_INFINITY,
+    series: [] as [number, number, number][],
+  };
+  let kernelRef: Kernel | null = null;
+
+  const onStep = (
+    k: Kernel,
+    i: number,
+    rec: { op: Op; result: OpResult; violations: readonly Violation[] },
+  ) => {
+    if (kernelRef === null) {
+      kernelRef = k;
+    }
+    const r = rec.result;
+    seen.push({ op: rec.op, result: r });
+    outcomes.ok[i] = r.ok ? 1 : 0;
+    outcomes.errno[i] = r.ok ? 0 : (r.errno ?? 0);
+    outcomes.value[i] = r.ok ? (r.value ?? 0) : 0;
+    outcomes.length = i + 1;
+    if (!r.ok) {
+      failuresTotal++;
+      const errno = r.errno ?? 0;
+      const key = `${rec.op.op}:${errno}`;
+      const f = failures.get(key);
+      if (f) f.count++;
+      else failures.set(key, { op: rec.op.op, errno, count: 1, firstStep: i });
+      if (firstVmapFailure === null) {
+        const line = r.log.find((l) => VMAP_FAILURE_RE.test(l));
+        if (line !== undefined) firstVmapFailure = { ...traceStep(i, rec.op, r), message: line };
+      }
+    }
+    const v = k.mm.vmalloc;
+    const used = v.usedPages;
+    const live = v.livePages;
+    if (used > vm.peakUsed) {
+      vm.peakUsed = used;
+      vm.peakUsedStep = i;
+    }
+    if (live > vm.peakLive) {
+      vm.peakLive = live;
+      vm.peakLiveStep = i;
+    }
+    vm.bucketUsed = Math.max(vm.bucketUsed, used);
+    vm.bucketLive = Math.max(vm.bucketLive, live);
+    const c = k.mm.cma;
+    if (c) cma.peakUsed = Math.max(cma.peakUsed, c.usedPages);
+    if ((i + 1) % stride === 0 || i === n - 1) {
+      vm.series.push([i, vm.bucketUsed, vm.bucketLive]);
+      vm.bucketUsed = 0;
+      vm.bucketLive = 0;
+      if (c) {
+        // O(area): only at the sample points
+        const largest = c.largestFreeRunPages();
+        cma.minLargest = Math.min(cma.minLargest, largest);
+        cma.series.push([i, c.usedPages, largest]);
+      }
+    }
+    for (const viol of rec.violations) {
+      if (verdicts.has(viol.invariant)) continue;
+      const from = Math.max(0, seen.length - 1 - TRACE_CONTEXT_STEPS);
+      const trace = seen.slice(from).map((s, j) => traceStep(from + j, s.op, s.result));
+      verdicts.set(viol.invariant, {
+        status: 'violated',
+        step: i,
+        message: viol.message,
+        pfns: [...viol.pfns],
+        mappings: [...viol.mappings],
+        trace,
+      });
+    }
+  };
+
+  const t0 = performance.now();
+  let error: RunReport['error'];
+  let kernel: Kernel | null = null;
+  try {
+    const res = runOps(profile, design, ops, { invariants: INVARIANT_IDS, mode: 'incremental', onStep });
+    kernel = res.kernel;
+  } catch (e) {
+    // a model exception is a bug in the model or the design: reported as such, never as a finding
+    const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    error = { step: outcomes.length, message: message.split('\n')[0]!.slice(0, 500) };
+    kernel = kernelRef;
+  }
+  const elapsedMs = performance.now() - t0;
+  const opsRun = outcomes.length;
+  const layout = windowOf(profile);
+  vm.windowPages = layout.windowPages;
+  if (kernel) {
+    const c = kernel.mm.cma;
+    if (c) {
+      cma.present = true;
+      cma.areaPages = c.count;
+      cma.zone = layout.cma?.zone ?? 'highmem';
+    }
+  }
+  const boot = bootFigures(profile, design);
+  vm.bootUsedPages = boot.vmUsed;
+  const finalUsed = kernel?.mm.vmalloc.usedPages ?? boot.vmUsed;
+  const finalLive = kernel?.mm.vmalloc.livePages ?? boot.vmLive;
+  const verdictObj: Record<string, Verdict> = {};
+  for (const id of CHECK_IDS) {
+    const v = verdicts.get(id);
+    // after a model exception, what was not seen violated was not checked to the end
+    verdictObj[id] = v ?? { status: error && opsRun < n ? 'unchecked' : 'held' };
+  }
+  let cmaReport: CmaMetrics | null = null;
+  if (kernel?.mm.cma) {
+    const c = kernel.mm.cma;
+    const largest = c.largestFreeRunPages();
+    const free = c.count - c.usedPages;
+    cmaReport = {
+      areaPages: c.count,
+      zone: cma.zone,
+      peakUsedPages: cma.peakUsed,
+      finalUsedPages: c.usedPages,
+      finalLargestFreeRunPages: largest,
+      minLargestFreeRunPages: Number.isFinite(cma.minLargest) ? cma.minLargest : largest,
+      finalFragmentation: free === 0 ? 0 : round4(1 - largest / free),
+      series: cma.series,
+    };
+  }
+  const byOp = [...failures.values()]
+    .map((f) => ({
+      op: f.op,
+      errno: f.errno,
+      errnoName: errnoName(f.errno),
+      count: f.count,
+      firstStep: f.firstStep,
+    }))
+    .sort((a, b) => b.count - a.count || a.firstStep - b.firstStep);
+  const report: RunReport = {
+    design: design.id,
+    profile: profile.id,
+    workload: workload.id,
+    status: error ? 'model-exception' : 'completed',
+    ...(error ? { error } : {}),
+    opsRun,
+    verdicts: verdictObj,
+    vmalloc: {
+      windowPages: vm.windowPages,
+      bootUsedPages: vm.bootUsedPages,
+      peakUsedPages: Math.max(0, vm.peakUsed),
+      peakUsedStep: vm.peakUsedStep,
+      peakLivePages: Math.max(0, vm.peakLive),
+      peakLiveStep: vm.peakLiveStep,
+      finalUsedPages: finalUsed,
+      finalLivePages: finalLive,
+      series: vm.series,
+    },
+    firstVmapFailure,
+    failures: { total: failuresTotal, byOp },
+    cma: cmaReport,
+    elapsedMs: round1(elapsedMs),
+    opsPerSec: elapsedMs > 0 ? Math.round((opsRun * 1000) / elapsedMs) : 0,
+  };
+  return { report, outcomes };
+}
+
+/** Window use of a freshly booted machine (the atomic pool, ...): boot is cheap next to a run. */
+const bootCache = new Map<string, { vmUsed: number; vmLive: number }>();
+function bootFigures(profile: Profile, design: Design): { vmUsed: number; vmLive: number } {
+  const key = `${profile.id}\u0000${design.id}`;
+  let b = bootCache.get(key);
+  if (!b) {
+    const r = runOps(profile, design, [], { invariants: [] });
+    b = { vmUsed: r.kernel.mm.vmalloc.usedPages, vmLive: r.kernel.mm.vmalloc.livePages };
+    bootCache.set(key, b);
+  }
+  return b;
+}
+
+const round1 = (x: number): number => Math.round(x * 10) / 10;
+const round4 = (x: number): number => Math.round(x * 10000) / 10000;
+
+// --- divergence --------------------------------------------------------------------------------
+
+function outcomeOf(design: string, o: Outcomes, i: number): DivergenceOutcome {
+  if (o.ok[i] === 1) return { design, ok: true, value: o.value[i]! };
+  const errno = o.errno[i]!;
+  return { design, ok: false, errno, errnoName: errnoName(errno) };
+}
+
+function firstDivergence(
+  ops: readonly Op[],
+  runs: readonly { design: string; outcomes: Outcomes }[],
+  withValue: boolean,
+): Divergence | null {
+  if (runs.length < 2) return null;
+  const len = Math.min(...runs.map((r) => r.outcomes.length));
+  const a = runs[0]!.outcomes;
+  for (let i = 0; i < len; i++) {
+    for (let j = 1; j < runs.length; j++) {
+      const b = runs[j]!.outcomes;
+      const same =
+        a.ok[i] === b.ok[i] && a.errno[i] === b.errno[i] && (!withValue || a.value[i] === b.value[i]);
+      if (!same)
+        return { step: i, op: ops[i]!, outcomes: runs.map((r) => outcomeOf(r.design, r.outcomes, i)) };
+    }
+  }
+  return null;
+}
+
+// --- the verdict matrix ------------------------------------------------------------------------
+
+function buildMatrix(profiles: readonly string[], designs: readonly string[], runs: readonly RunReport[]) {
+  const rows: MatrixRow[] = [];
+  for (const profile of profiles) {
+    for (const design of designs) {
+      const mine = runs.filter((r) => r.profile === profile && r.design === design);
+      const cells: Record<string, MatrixCell> = {};
+      for (const id of CHECK_IDS) {
+        const violations = mine
+          .filter((r) => r.verdicts[id]?.status === 'violated')
+          .map((r) => ({ workload: r.workload, step: r.verdicts[id]!.step ?? 0 }));
+        const unchecked = mine.some((r) => r.verdicts[id]?.status === 'unchecked');
+        cells[id] = {
+          status: violations.length > 0 ? 'violated' : unchecked ? 'unchecked' : 'held',
+          violations,
+        };
+      }
+      rows.push({ profile, design, cells });
+    }
+  }
+  return rows;
+}
+
+// --- the whole comparison ----------------------------------------------------------------------
+
+/** The shortest `ionck compare` command line that reproduces a report: defaults left out. */
+function commandOf(p: CompareReport['params']): string {
+  const same = (xs: readonly string[], ys: readonly string[]) =>
+    xs.length === ys.length && xs.every((x, i) => x === ys[i]);
+  const parts = ['ionck compare'];
+  if (
+    !same(
+      p.designs,
+      BUILTIN_DESIGNS.map((d) => d.id),
+    )
+  )
+    for (const d of p.designs) parts.push(`--design ${d}`);
+  if (!same(p.profiles, DEFAULT_COMPARE_PROFILES)) for (const x of p.profiles) parts.push(`--profile ${x}`);
+  if (
+    !same(
+      p.workloads,
+      WORKLOADS.map((w) => w.id),
+    )
+  )
+    for (const w of p.workloads) parts.push(`--workload ${w}`);
+  parts.push(`--ops ${p.opsPerWorkload}`, `--seed ${p.seed}`);
+  return parts.join(' ');
+}
+
+export async function runCompare(opts: CompareOptions = {}): Promise<CompareReport> {
+  const t0 = performance.now();
+  const designs = resolveDesigns(opts.designs);
+  const profiles = resolveProfiles(opts.profiles);
+  const workloads = resolveWorkloads(opts.workloads);
+  const nOps = opts.ops ?? DEFAULT_COMPARE_OPS;
+  const seed = opts.seed ?? DEFAULT_COMPARE_SEED;
+  if (!Number.isSafeInteger(nOps) || nOps < 1)
+    throw new CompareError(`--ops must be a positive integer, not ${nOps}`);
+  if (!Number.isSafeInteger(seed)) throw new CompareError(`--seed must be an integer, not ${seed}`);
+  checkUnique(
+    'design',
+    designs.map((d) => d.id),
+  );
+  checkUnique(
+    'profile',
+    profiles.map((p) => p.id),
+  );
+  checkUnique(
+    'workload',
+    workloads.map((w) => w.id),
+  );
+
+  const total = designs.length * profiles.length * workloads.length;
+  const runs: RunReport[] = [];
+  const streams: StreamReport[] = [];
+  let done = 0;
+  for (const profile of profiles) {
+    for (const workload of workloads) {
+      const ops = workload.generate(seed, nOps, profile);
+      const outs: { design: string; outcomes: Outcomes }[] = [];
+      for (const design of designs) {
+        const { report, outcomes } = runOne(profile, design, workload, ops);
+        runs.push(report);
+        outs.push({ design: design.id, outcomes });
+        done++;
+        opts.onProgress?.({
+          phase: 'run',
+          done,
+          total,
+          design: design.id,
+          profile: profile.id,
+          workload: workload.id,
+          elapsedMs: report.elapsedMs,
+        });
+      }
+      const mix: Record<string, number> = {};
+      for (const k of OP_KINDS) mix[k] = 0;
+      for (const op of ops) mix[op.op] = (mix[op.op] ?? 0) + 1;
+      streams.push({
+        profile: profile.id,
+        workload: workload.id,
+        seed,
+        opCount: ops.length,
+        mix,
+        firstDivergence: firstDivergence(ops, outs, true),
+        firstOutcomeDivergence: firstDivergence(ops, outs, false),
+        ops,
+      });
+    }
+  }
+
+  const params = {
+    designs: designs.map((d) => d.id),
+    profiles: profiles.map((p) => p.id),
+    workloads: workloads.map((w) => w.id),
+    opsPerWorkload: nOps,
+    seed,
+    checks: CHECK_IDS,
+  };
+  const counterexamples = await findCounterexamples({
+    runs,
+    streams,
+    designs,
+    profiles,
+    seed,
+    budgetMs: opts.shrink === false ? 0 : (opts.counterexampleBudgetMs ?? COUNTEREXAMPLE_BUDGET_MS),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
+  const matrix = buildMatrix(params.profiles, params.designs, runs);
+  const report: Omit<CompareReport, 'findings' | 'elapsedMs'> = {
+    schema: COMPARE_SCHEMA,
+    params,
+    command: commandOf(params),
+    designs: designs.map((d) => ({ id: d.id, summary: d.summary, citations: [...d.citations] })),
+    profiles: profiles.map((p) => {
+      const w = windowOf(p);
+      return {
+        id: p.id,
+        summary: p.summary,
+        windowPages: w.windowPages,
+        vmallocStart: w.start,
+        vmallocEnd: w.end,
+        cma: w.cma ? { base: w.cma.base, size: w.cma.size, zone: w.cma.zone } : null,
+      };
+    }),
+    workloads: workloads.map((w) => ({ id: w.id, summary: w.summary, standsFor: w.standsFor })),
+    checks: [TYPE_OK, ...INVARIANTS].map((i) => ({ id: i.id, title: i.title, definition: i.definition })),
+    matrix,
+    runs,
+    streams,
+    counterexamples,
+  };
+  const findings = buildFindings(report);
+  return { ...report, findings, elapsedMs: round1(performance.now() - t0) };
+}
+
+// The CLI (src/cli/main.ts) loads `runCompareCli` from this module; it lives in compare-cli.ts.
+export { runCompareCli } from './compare-cli.ts';
+export type { InvariantId, TraceStep };

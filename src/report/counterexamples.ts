@@ -1,0 +1,224 @@
+/**
+ * The shortest counterexample compare can give for each violated invariant of each design and
+ * profile: a shrunk one from `runCheck` (src/properties/check.ts, when that module has it) within a
+ * small time budget, confirmed here by replaying it; otherwise the workload's own prefix up to the
+ * first violation (the earliest over the workloads).
+ */
+import type { Design } from '../model/designs/design.ts';
+import { type Op, parseOp } from '../model/ops.ts';
+import type { Profile } from '../model/profile.ts';
+import { encodeToken, makeReplay, parseReplay } from '../properties/replay.ts';
+import { runOps } from '../properties/run.ts';
+import { type CheckId, isInvariantId } from '../spec/index.ts';
+import type { Counterexample, ProgressEvent, RunReport, StreamReport } from './compare.ts';
+import { traceStep } from './trace.ts';
+
+/** Shrunk counterexamples longer than this are not replayed step by step into the report. */
+export const COUNTEREXAMPLE_STEPS_MAX = 60;
+/**
+ * runCheck's search per design x profile: fast-check runs and ops per run. Bounded by count, not
+ * time, so the report is the same on every machine (about 5 s for the default compare).
+ */
+export const CHECK_RUNS = 20;
+export const CHECK_OPS_MAX = 40;
+
+type RunCheck = (opts: Record<string, unknown>) => unknown;
+
+/** runCheck from src/properties/check.ts, or null when that module or export does not exist. */
+async function loadRunCheck(): Promise<RunCheck | null> {
+  const url = new URL('../properties/check.ts', import.meta.url).href;
+  try {
+    const m = (await import(url)) as Record<string, unknown>;
+    return typeof m.runCheck === 'function' ? (m.runCheck as RunCheck) : null;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return null;
+    throw e;
+  }
+}
+
+interface Want {
+  readonly design: Design;
+  readonly profile: Profile;
+  readonly invariants: CheckId[];
+}
+
+/** Ops of one violation as runCheck reports it: `ops`, or a replay object or token. */
+function opsOfViolation(v: Record<string, unknown>): Op[] | null {
+  try {
+    if (Array.isArray(v.ops)) return v.ops.map((o, i) => parseOp(o, `ops[${i}]`));
+    const r = v.replay;
+    if (typeof r === 'string') return [...parseReplay(r).ops];
+    if (r && typeof r === 'object' && Array.isArray((r as { ops?: unknown }).ops))
+      return (r as { ops: unknown[] }).ops.map((o, i) => parseOp(o, `ops[${i}]`));
+  } catch {
+    return null;
+  }
+  return null;
+}
+
+/** The violations in whatever runCheck returned: `{ results: [ { violations } ] }` or a list. */
+function violationsOf(res: unknown): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  const visit = (x: unknown, depth: number) => {
+    if (depth > 6 || x === null || typeof x !== 'object') return;
+    if (Array.isArray(x)) {
+      for (const y of x) visit(y, depth + 1);
+      return;
+    }
+    const o = x as Record<string, unknown>;
+    if (typeof o.invariant === 'string' && (Array.isArray(o.ops) || o.replay !== undefined)) out.push(o);
+    for (const key of ['results', 'violations']) if (key in o) visit(o[key], depth + 1);
+  };
+  visit(res, 0);
+  return out;
+}
+
+/** Replay `ops` and cut them at the first violation of `invariant`; null if it does not reproduce. */
+function confirm(
+  design: Design,
+  profile: Profile,
+  invariant: CheckId,
+  ops: readonly Op[],
+  seed: number,
+): Counterexample | null {
+  const ids = isInvariantId(invariant) ? [invariant] : [];
+  const res = runOps(profile, design, ops, { invariants: ids, stopOnViolation: false });
+  const hit = res.firstViolations.get(invariant);
+  if (!hit) return null;
+  const cut = ops.slice(0, hit.step + 1);
+  const replay = makeReplay({
+    design: design.id,
+    profile: profile.id,
+    invariant,
+    ops: cut,
+    expect: 'violated',
+    origin: { seed, tool: 'ionck compare (runCheck)' },
+  });
+  const steps =
+    cut.length <= COUNTEREXAMPLE_STEPS_MAX
+      ? res.steps.slice(0, cut.length).map((s, i) => traceStep(i, s.op, s.result))
+      : res.steps
+          .slice(cut.length - 5, cut.length)
+          .map((s, j) => traceStep(cut.length - 5 + j, s.op, s.result));
+  return {
+    design: design.id,
+    profile: profile.id,
+    invariant,
+    source: 'check',
+    message: hit.violation.message,
+    step: hit.step,
+    ops: cut,
+    token: encodeToken(replay),
+    steps,
+  };
+}
+
+export async function findCounterexamples(a: {
+  runs: readonly RunReport[];
+  streams: readonly StreamReport[];
+  designs: readonly Design[];
+  profiles: readonly Profile[];
+  seed: number;
+  budgetMs: number;
+  onProgress?: (e: ProgressEvent) => void;
+}): Promise<Counterexample[]> {
+  const wants: Want[] = [];
+  for (const profile of a.profiles) {
+    for (const design of a.designs) {
+      const mine = a.runs.filter((r) => r.profile === profile.id && r.design === design.id);
+      const violated = new Set<CheckId>();
+      for (const r of mine)
+        for (const [id, v] of Object.entries(r.verdicts))
+          if (v.status === 'violated' && id !== 'type-ok') violated.add(id as CheckId);
+      if (violated.size > 0) wants.push({ design, profile, invariants: [...violated] });
+    }
+  }
+  const runCheck = a.budgetMs > 0 && wants.length > 0 ? await loadRunCheck() : null;
+  const t0 = performance.now();
+  const out: Counterexample[] = [];
+  let done = 0;
+  for (const w of wants) {
+    const shrunk = new Map<CheckId, Counterexample>();
+    const left = a.budgetMs - (performance.now() - t0);
+    if (runCheck && left > 0) {
+      try {
+        const res = await runCheck({
+          designs: [w.design],
+          profile: w.profile,
+          invariants: w.invariants.filter(isInvariantId),
+          runs: CHECK_RUNS,
+          maxOps: CHECK_OPS_MAX,
+          seed: a.seed,
+          timeLimitMs: Math.max(1000, left),
+        });
+        for (const v of violationsOf(res)) {
+          const inv = v.invariant as CheckId;
+          if (!w.invariants.includes(inv) || shrunk.has(inv)) continue;
+          const ops = opsOfViolation(v);
+          if (!ops) continue;
+          const c = confirm(w.design, w.profile, inv, ops, a.seed);
+          if (c) shrunk.set(inv, c);
+        }
+      } catch {
+        // runCheck is best effort here: the workload's own counterexample stands in
+      }
+    }
+    for (const inv of w.invariants) {
+      const fromCheck = shrunk.get(inv);
+      // the workload prefix that violates it soonest
+      const first = a.runs
+        .filter(
+          (r) =>
+            r.profile === w.profile.id && r.design === w.design.id && r.verdicts[inv]?.status === 'violated',
+        )
+        .sort((x, y) => (x.verdicts[inv]!.step ?? 0) - (y.verdicts[inv]!.step ?? 0))[0];
+      const stream =
+        first && a.streams.find((s) => s.profile === first.profile && s.workload === first.workload);
+      const fromWorkload = first && stream ? workloadCounterexample(first, stream, inv, a.seed) : null;
+      const best =
+        fromCheck && (!fromWorkload || fromCheck.step <= fromWorkload.step)
+          ? fromCheck
+          : (fromWorkload ?? fromCheck);
+      if (best) out.push(best);
+    }
+    done++;
+    a.onProgress?.({
+      phase: 'counterexample',
+      done,
+      total: wants.length,
+      label: `${w.design.id} on ${w.profile.id}`,
+    });
+  }
+  return out;
+}
+
+/** A counterexample from the workload itself: the stream up to the first violation. */
+export function workloadCounterexample(
+  run: RunReport,
+  stream: StreamReport,
+  invariant: CheckId,
+  seed: number,
+): Counterexample | null {
+  const v = run.verdicts[invariant];
+  if (!v || v.status !== 'violated' || v.step === undefined) return null;
+  const replay = makeReplay({
+    design: run.design,
+    profile: run.profile,
+    invariant,
+    ops: stream.ops.slice(0, v.step + 1),
+    expect: 'violated',
+    origin: { seed, tool: `ionck compare (workload ${run.workload})` },
+  });
+  return {
+    design: run.design,
+    profile: run.profile,
+    invariant,
+    source: 'workload',
+    workload: run.workload,
+    message: v.message ?? '',
+    step: v.step,
+    token: encodeToken(replay),
+    steps: v.trace ?? [],
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * The compare report as JSON: everything in the report object. Small objects and arrays of numbers
+ * stay on one line, so the file stays readable and diffable (one op per line). Timing is only in
+ * fields named `elapsedMs` and `opsPerSec`; `withoutTiming` drops them for comparisons.
+ */
+import type { CompareReport } from './compare.ts';
+
+/** Fields that hold wall-clock figures; everything else is a function of the parameters. */
+export const TIMING_FIELDS: readonly string[] = ['elapsedMs', 'opsPerSec'];
+
+/** Inline an object or array when its one-line form is at most this long. */
+const INLINE_CHARS_MAX = 100;
+
+function stringify(v: unknown, indent: string): string {
+  const flat = JSON.stringify(v);
+  if (flat === undefined) return 'null';
+  if (v === null || typeof v !== 'object' || flat.length <= INLINE_CHARS_MAX) return flat;
+  const inner = `${indent}  `;
+  if (Array.isArray(v)) {
+    if (v.every((x) => typeof x !== 'object' || x === null)) return flat;
+    return `[\n${v.map((x) => inner + stringify(x, inner)).join(',\n')}\n${indent}]`;
+  }
+  const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+  if (entries.length === 0) return '{}';
+  return `{\n${entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${stringify(x, inner)}`).join(',\n')}\n${indent}}`;
+}
+
+export function renderJson(rep: CompareReport): string {
+  return `${stringify(rep, '')}\n`;
+}
+
+/** A deep copy without the timing fields (for determinism checks). */
+export function withoutTiming<T>(v: T): T {
+  if (Array.isArray(v)) return v.map((x) => withoutTiming(x)) as T;
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (TIMING_FIELDS.includes(k)) continue;
+    out[k] = withoutTiming(x);
+  }
+  return out as T;
+}
