@@ -143,7 +143,7 @@ export class Kernel {
         return ion.close(ctx, op.fd);
       case 'kmap': {
         const r = ion.ionMapKernel(ctx, op.client, op.handle);
-        return r < 0 ? r : 0;
+        return Math.min(r, 0);
       }
       case 'kunmap':
         return ion.ionUnmapKernel(ctx, op.client, op.handle);
@@ -155,7 +155,7 @@ export class Kernel {
         return ion.write(ctx, op.vma);
       case 'dma-map': {
         const r = ion.dmaMap(ctx, op.fd, op.device);
-        return r < 0 ? r : 0;
+        return Math.min(r, 0);
       }
       case 'dma-unmap':
         return ion.dmaUnmap(ctx, op.fd, op.device);
@@ -206,7 +206,7 @@ export class Kernel {
     const { mm } = this;
     mm.enter('driverVunmap');
     const a = this.driverAreas[id];
-    if (!a || !a.live) return -Errno.EINVAL;
+    if (!a?.live) return -Errno.EINVAL;
     a.live = false;
     mm.vunmap(a.vaddr);
     for (const p of a.pages) mm.freePages(p, 0);

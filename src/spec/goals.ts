@@ -1,8 +1,3 @@
-/**
- * `sometimes` properties (Stateright): states a search must reach for its verdicts to mean
- * anything. A run that never reaches one has not explored where the bugs of this stack live.
- */
-import type { Kernel } from '../model/kernel.ts';
 import type { Goal } from './invariant.ts';
 
 export const GOALS: readonly Goal[] = [

@@ -58,7 +58,7 @@ function allBuffers(k: Kernel): Map<number, IonBuffer> {
   return m;
 }
 
-function violation(k: Kernel, b: IonBuffer, why: string): Violation {
+function violation(_k: Kernel, b: IonBuffer, why: string): Violation {
   return {
     invariant: 'refcounts-balanced',
     message: `buffer ${b.id} (${b.heap.name}): ${why}`,

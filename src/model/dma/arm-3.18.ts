@@ -205,7 +205,7 @@ export class ArmDma318 implements DmaLayer {
   protected dmaCommonFreeRemap(mm: Mm, a: DmaAllocation): void {
     mm.enter('dmaCommonFreeRemap');
     const m = mm.mmu.findVm(a.cpuAddr);
-    if (!m || m.state !== 'live') {
+    if (m?.state !== 'live') {
       mm.printk('WARNING: trying to free invalid coherent area');
       return;
     }

@@ -286,7 +286,7 @@ export class IonDevice {
   /** Look up a live handle of this client by op ordinal (ION-7: unknown id -> -EINVAL). */
   private lookup(client: number, ordinal: number): IonHandle | null {
     const h = this.handles[ordinal];
-    if (!h || !h.live || h.client !== client) return null;
+    if (!h?.live || h.client !== client) return null;
     return h;
   }
 
@@ -344,7 +344,7 @@ export class IonDevice {
 
   private liveFd(fd: number): DmaBuf | null {
     const d = this.dmabufs[fd];
-    return d && d.fdOpen ? d : null;
+    return d?.fdOpen ? d : null;
   }
 
   /** ION-12 ion_import_dma_buf(): reuse this client's handle for the buffer, else a new one. */
@@ -484,7 +484,7 @@ export class IonDevice {
   munmap(ctx: HeapCtx, id: number): IonRet {
     ctx.mm.enter('munmap');
     const v = this.vmas[id];
-    if (!v || !v.live) return -Errno.EINVAL;
+    if (!v?.live) return -Errno.EINVAL;
     v.live = false;
     if (v.mapping) ctx.mm.mmu.unmap(v.mapping, false); // user PTEs: TLB flushed by zap
     this.dmaBufPut(ctx, v.dmabuf);
@@ -495,7 +495,7 @@ export class IonDevice {
   write(ctx: HeapCtx, id: number): IonRet {
     ctx.mm.enter('userWrite');
     const v = this.vmas[id];
-    if (!v || !v.live || !v.mapping) return -Errno.EINVAL;
+    if (!v?.live || !v.mapping) return -Errno.EINVAL;
     const tag = v.dmabuf.buffer.id + 1;
     for (const p of v.mapping.pages) ctx.mm.pages.setWriter(p, tag);
     return 0;

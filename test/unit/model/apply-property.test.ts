@@ -13,14 +13,14 @@ import { freedCompletely } from '../../../src/spec/freed-completely.ts';
 import { opsArb } from '../../helpers/random-ops.ts';
 
 /** Undo everything a run left: VMAs, attachments, fds, kmaps, handles, driver areas, pools, lazy areas. */
-export function teardown(k: Kernel): void {
+function teardown(k: Kernel): void {
   const ion = k.ion;
-  ion.vmas.forEach((v) => v.live && k.apply({ op: 'munmap', vma: v.id }));
+  for (const v of ion.vmas) if (v.live) k.apply({ op: 'munmap', vma: v.id });
   for (const a of ion.attachments)
     if (a.live) k.apply({ op: 'dma-unmap', fd: a.dmabuf.fd, device: a.device });
-  ion.dmabufs.forEach((d) => d.fdOpen && k.apply({ op: 'close', fd: d.fd }));
+  for (const d of ion.dmabufs) if (d.fdOpen) k.apply({ op: 'close', fd: d.fd });
   for (const c of [...ion.clients.keys()]) k.apply({ op: 'client-exit', client: c });
-  k.driverAreas.forEach((a) => a.live && k.apply({ op: 'driver-vunmap', area: a.id }));
+  for (const a of k.driverAreas) if (a.live) k.apply({ op: 'driver-vunmap', area: a.id });
   k.apply({ op: 'shrink' });
   k.apply({ op: 'purge' });
 }
