@@ -89,6 +89,7 @@ export class Kernel {
     return new Kernel(this.profile, this.design, this);
   }
 
+  // DMA318-9 atomic_pool_init() (postcore_initcall, LAYOUT-6)
   private bootAtomicPool(): DmaAllocation | null {
     const { mm } = this;
     mm.enter('atomicPoolInit');
@@ -176,7 +177,7 @@ export class Kernel {
   }
 
   /**
-   * The seed's product: another driver allocates `n` discontiguous pages (alloc_page(GFP_HIGHUSER)
+   * VMALLOC-6 the seed's product: another driver allocates `n` discontiguous pages (alloc_page(GFP_HIGHUSER)
    * one by one) and vmaps them WB (PAGE_KERNEL). vmap failure frees the pages: -ENOMEM.
    */
   private driverVmap(n: number): number {
@@ -202,6 +203,7 @@ export class Kernel {
     return id;
   }
 
+  // VMALLOC-5 vunmap() (lazy) then __free_page() of each page
   private driverVunmap(id: number): number {
     const { mm } = this;
     mm.enter('driverVunmap');

@@ -155,7 +155,7 @@ export class Mm {
   // --- page allocator ----------------------------------------------------------------------
 
   /**
-   * alloc_pages(gfp, order): zonelist HighMem then Normal when __GFP_HIGHMEM, else Normal only.
+   * HEAP-SYS-1 / DMA318-7 alloc_pages(gfp, order): zonelist HighMem then Normal when __GFP_HIGHMEM, else Normal only.
    * The pages are claimed for `owner`. Returns the first page index or -1.
    */
   allocPages(order: number, highmem: boolean, owner: Owner, id: number): number {
@@ -263,7 +263,7 @@ export class Mm {
     return true;
   }
 
-  /** Map pages into an area from getVmArea (map_vm_area). */
+  /** VMALLOC-6 map_vm_area(): map pages into an area from getVmArea. */
   mapVmArea(
     vaddr: number,
     pages: Int32Array,

@@ -131,7 +131,7 @@ export class ArmDma318 implements DmaLayer {
     return this.result(page, count, mm.linearAddr(page), 'cma', null, true, attrs, type);
   }
 
-  /** DMA318-7 (c) __alloc_remap_buffer(): buddy pages + an NC remap; lowmem keeps its WB linear map. */
+  /** DMA318-7 (c) __alloc_remap_buffer() + DMA318-5 __dma_alloc_remap(): buddy pages + an NC remap; lowmem keeps its WB linear map. */
   protected allocRemapBuffer(mm: Mm, bytes: number, type: MemType, attrs: DmaAttrs, owner: number) {
     mm.enter('allocRemapBuffer');
     const count = bytes / PAGE_SIZE;
@@ -142,6 +142,7 @@ export class ArmDma318 implements DmaLayer {
     mm.splitAndTrim(page, order, count);
     this.dmaClearBuffer(mm, page, count);
     if (!this.wantVaddr(attrs)) return this.result(page, count, 0, 'remap', null, false, attrs, type);
+    // DMA318-5 __dma_alloc_remap(): an NC area of size + guard
     mm.enter('dmaAllocRemap');
     const addr = mm.getVmArea(bytes, VM_TAG.ION_MAP);
     if (addr === 0) {

@@ -372,7 +372,7 @@ export class IonDevice {
     this.ionBufferPut(ctx, d.buffer);
   }
 
-  /** close(2) on a dma-buf fd. */
+  /** ION-11 close(2) on a dma-buf fd: drops the fd's file reference. */
   close(ctx: HeapCtx, fd: number): IonRet {
     ctx.mm.enter('dmaBufClose');
     const d = this.liveFd(fd);
@@ -418,6 +418,7 @@ export class IonDevice {
     }
   }
 
+  // ION-8 ion_handle_kmap_put(): a put at 0 WARNs (double unmap)
   private ionHandleKmapPut(ctx: HeapCtx, h: IonHandle): void {
     ctx.mm.enter('ionHandleKmapPut');
     this.touchedBuffers.add(h.buffer);
@@ -481,6 +482,7 @@ export class IonDevice {
     return v.id;
   }
 
+  // ION-11 munmap(2): the VMA's file reference goes (ion_vm_close)
   munmap(ctx: HeapCtx, id: number): IonRet {
     ctx.mm.enter('munmap');
     const v = this.vmas[id];
@@ -491,7 +493,7 @@ export class IonDevice {
     return 0;
   }
 
-  /** The owning process writes every page of the VMA: writer tag = the buffer's. */
+  /** ION-9 the owning process writes every page of the VMA: writer tag = the buffer's. */
   write(ctx: HeapCtx, id: number): IonRet {
     ctx.mm.enter('userWrite');
     const v = this.vmas[id];
@@ -515,6 +517,7 @@ export class IonDevice {
     return this.attachments.length - 1;
   }
 
+  // ION-10 dma_buf_unmap_attachment + dma_buf_detach + dma_buf_put
   dmaUnmap(ctx: HeapCtx, fd: number, device: string): IonRet {
     ctx.mm.enter('dmaBufUnmapAttachment');
     const a = this.attachments.find((x) => x.live && x.dmabuf.fd === fd && x.device === device);

@@ -42,7 +42,10 @@ describe(`ionck compare CLI (seed ${SEED})`, () => {
     const cwd = tmp();
     const summary = join(cwd, 'summary.md');
     const { io: x, out } = io(cwd, { GITHUB_STEP_SUMMARY: summary });
-    const code = await runCompareCli([...small, '--workload', 'camera', '--ops', '60', '--seed', `${SEED}`, '--out', 'r'], x);
+    const code = await runCompareCli(
+      [...small, '--workload', 'camera', '--ops', '60', '--seed', `${SEED}`, '--out', 'r'],
+      x,
+    );
     expect(code).toBe(0);
     expect(readdirSync(join(cwd, 'r')).sort()).toEqual(['compare.html', 'compare.json', 'compare.md']);
     expect(out.stdout).toMatch(/arm32-1g\n\s+design\s+type-ok\s+no-conflicting-alias/);
@@ -69,7 +72,13 @@ describe(`ionck compare CLI (seed ${SEED})`, () => {
     const cwd = tmp();
     const { io: x } = io(cwd);
     const code = await runCompareCli(
-      { designs: ['cma-direct-remap'], profiles: ['arm32-1g-cma512'], workloads: ['display'], ops: 30, out: 'o' },
+      {
+        designs: ['cma-direct-remap'],
+        profiles: ['arm32-1g-cma512'],
+        workloads: ['display'],
+        ops: 30,
+        out: 'o',
+      },
       x,
     );
     expect(code).toBe(0);
@@ -106,7 +115,16 @@ describe(`ionck compare CLI (seed ${SEED})`, () => {
   it('--help prints the options and exits 0', async () => {
     const { io: x, out } = io(tmp());
     expect(await runCompareCli(['--help'], x)).toBe(0);
-    for (const o of ['--design', '--profile', '--workload', '--ops', '--seed', '--out', '--fail-on-violation', '--json'])
+    for (const o of [
+      '--design',
+      '--profile',
+      '--workload',
+      '--ops',
+      '--seed',
+      '--out',
+      '--fail-on-violation',
+      '--json',
+    ])
       expect(out.stdout).toContain(o);
   });
 });

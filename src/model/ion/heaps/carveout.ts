@@ -69,6 +69,7 @@ export class CarveoutHeap implements IonHeap {
     return 0;
   }
 
+  // HEAP-CARVEOUT-1 ion_carveout_free() -> gen_pool_free(): back to the genpool
   private release(ctx: HeapCtx, buf: IonBuffer): void {
     if (!buf.cached) this.linear.toAllocator(ctx.mm, buf.pages, 'linear map restore (carveout)');
     ctx.mm.enter('genPoolFree');

@@ -71,6 +71,7 @@ export class Cma318Heap implements IonHeap {
     return 0;
   }
 
+  // HEAP-CMA-2 ion_cma_free() -> dma_free_coherent() (DMA318-8)
   free(ctx: HeapCtx, buf: IonBuffer): void {
     ctx.mm.enter('ionCmaFree');
     const a = buf.priv as DmaAllocation;

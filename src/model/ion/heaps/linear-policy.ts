@@ -47,11 +47,13 @@ function flip(mm: Mm, pages: Int32Array, type: MemType, owner: string): void {
 export function remapLinear(purge: boolean): LinearPolicy {
   return {
     id: 'remap',
+    // DMA318-6 __dma_remap to the buffer's type, after vm_unmap_aliases (ARCH-4, B18)
     toUncached(mm, pages, owner) {
       mm.enter('remapLinearUncached');
       if (purge) purgeStaleAliases(mm);
       flip(mm, pages, MemType.NC, owner);
     },
+    // DMA318-8 __dma_remap(PAGE_KERNEL) on free, after the purge (ARCH-4)
     toAllocator(mm, pages, owner) {
       mm.enter('remapLinearRestore');
       if (purge) purgeStaleAliases(mm);

@@ -234,6 +234,7 @@ export class SystemContigHeap implements IonHeap {
     return 1 << getOrder(pages * PAGE_SIZE);
   }
 
+  // HEAP-CONTIG-1 ion_system_contig_heap_allocate(): align > block -> -EINVAL
   allocate(ctx: HeapCtx, buf: IonBuffer, len: number, align: number): number {
     const { mm } = ctx;
     mm.enter('ionSystemContigHeapAllocate');
@@ -253,6 +254,7 @@ export class SystemContigHeap implements IonHeap {
     return 0;
   }
 
+  // HEAP-CONTIG-1 ion_system_contig_heap_free(): __free_pages of each page
   free(ctx: HeapCtx, buf: IonBuffer): void {
     ctx.mm.enter('ionSystemContigHeapFree');
     if (!buf.cached) this.linear.toAllocator(ctx.mm, buf.pages, 'linear map restore (system-contig)');
