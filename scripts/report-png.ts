@@ -28,7 +28,9 @@ async function main(): Promise<number> {
   const png = join(reports, 'compare.png');
   const bin = findChromium();
   if (!bin) {
-    process.stderr.write('report:png: Chromium not found (apt-get install chromium, or set CHROMIUM=/path)\n');
+    process.stderr.write(
+      'report:png: Chromium not found (apt-get install chromium, or set CHROMIUM=/path)\n',
+    );
     return 2;
   }
   if (!existsSync(html)) {
@@ -37,16 +39,17 @@ async function main(): Promise<number> {
     if (code === 2) return 2;
   }
   const tmp = mkdtempSync(join(tmpdir(), 'ionck-png-'));
+  let height = 0;
   try {
     const measured = join(tmp, 'measure.html');
     writeFileSync(measured, injectBeforeBodyEnd(readFileSync(html, 'utf8'), MEASURE_SCRIPT));
     const m = readMeasurements(await dumpDom(bin, measured, `${WIDTH_PX},900`));
-    const height = Math.min(HEIGHT_MAX_PX, Math.max(600, m.pageHeight));
+    height = Math.min(HEIGHT_MAX_PX, Math.max(600, m.pageHeight));
     await screenshot(bin, html, png, WIDTH_PX, height);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  process.stdout.write(`wrote ${png} (${WIDTH_PX}x${Math.min(HEIGHT_MAX_PX, 0) || 'full'} px, ${statSync(png).size} bytes)\n`);
+  process.stdout.write(`wrote ${png} (${WIDTH_PX}x${height} px, ${statSync(png).size} bytes)\n`);
   return 0;
 }
 

@@ -6,6 +6,7 @@
 import { appendFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Design } from '../model/designs/design.ts';
+import { HEAP_NAMES, type HeapName } from '../model/ion/heap.ts';
 import { DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
 import { resolveProfile } from '../model/profile.ts';
 import { type CheckResult, type CheckViolation, type DesignCheck, runCheck } from '../properties/check.ts';
@@ -20,6 +21,7 @@ export interface CheckCliOptions {
   readonly design: readonly string[];
   readonly profile: string;
   readonly invariant: readonly string[];
+  readonly heap?: readonly string[];
   readonly runs: number;
   readonly maxOps: number;
   readonly seed: number;
@@ -46,6 +48,16 @@ export function validateInvariants(ids: readonly string[]): InvariantId[] {
   return out;
 }
 
+export function validateHeaps(names: readonly string[]): HeapName[] {
+  const out: HeapName[] = [];
+  for (const h of names) {
+    if (!(HEAP_NAMES as readonly string[]).includes(h))
+      throw new UsageError(`unknown heap '${h}' (known: ${HEAP_NAMES.join(', ')})`, 'unknown-heap');
+    if (!out.includes(h as HeapName)) out.push(h as HeapName);
+  }
+  return out;
+}
+
 export function profileOf(spec: string) {
   try {
     return resolveProfile(spec);
@@ -58,6 +70,7 @@ export async function checkCommand(o: CheckCliOptions, io: CliIo): Promise<numbe
   // validate everything before any work or any write
   const profile = profileOf(o.profile);
   const invariants = o.invariant.length > 0 ? validateInvariants(o.invariant) : [...INVARIANT_IDS];
+  const heaps = o.heap && o.heap.length > 0 ? validateHeaps(o.heap) : [...HEAP_NAMES];
   const designs: Design[] = await loadDesigns(o.design.length > 0 ? o.design : DEFAULT_DESIGN_IDS, io.cwd);
   validateBoot(designs, profile);
   const outDir = o.out !== undefined ? resolve(io.cwd, o.out) : undefined;
@@ -74,6 +87,7 @@ export async function checkCommand(o: CheckCliOptions, io: CliIo): Promise<numbe
       designs,
       profile,
       invariants,
+      heaps,
       runs: o.runs,
       maxOps: o.maxOps,
       seed: o.seed,
@@ -164,7 +178,8 @@ function findingsText(d: DesignCheck): string {
 
 /** The terminal text of a check. */
 export function renderCheck(r: CheckResult, designs: readonly Design[], o: CheckCliOptions): string {
-  let out = `ionck check  profile ${r.profile}  seed ${r.seed}${r.shard ? `  shard ${r.shard.index}/${r.shard.count}` : ''}  ${r.runs} runs x up to ${r.maxOps} ops\n\n`;
+  const heaps = r.heaps.length < HEAP_NAMES.length ? `  heaps ${r.heaps.join(',')}` : '';
+  let out = `ionck check  profile ${r.profile}  seed ${r.seed}${r.shard ? `  shard ${r.shard.index}/${r.shard.count}` : ''}  ${r.runs} runs x up to ${r.maxOps} ops${heaps}\n\n`;
   out += table(
     ['design', 'verdict', 'runs', 'ops', 'time', 'findings'],
     r.results.map((d) => [

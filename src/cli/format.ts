@@ -51,7 +51,7 @@ export function mappingLines(pfns: readonly number[], maps: readonly MappingInfo
     out += `${indent}mappings of pfn ${pfns.length > 0 ? hexPfn(pfns[0]!) : '?'}:\n`;
     out += table(
       ['kind', 'type', 'state', 'vaddr', 'owner'],
-      maps.map((m) => [m.kind, m.type, m.state, hex32(m.vaddr), m.owner]),
+      maps.map((m) => [m.kind, m.type, m.state, m.vaddr >= 0 ? hex32(m.vaddr) : '-', m.owner]),
       `${indent}  `,
     );
   }

@@ -106,6 +106,7 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     )
     .option('--profile <spec>', 'machine profile, ID[,key=value...]', nonEmpty('profile'), DEFAULT_PROFILE_ID)
     .option('--invariant <id>', 'invariant to check (repeatable; default: all)', collect, [])
+    .option('--heap <name>', 'allocate only from this heap (repeatable; default: all four)', collect, [])
     .option('--runs <n>', 'fast-check runs per design', intArg('runs', 1, RUNS_MAX), CHECK_DEFAULTS.runs)
     .option('--max-ops <n>', 'most ops per run', intArg('max-ops', 1, MAX_OPS_MAX), CHECK_DEFAULTS.maxOps)
     .option(
@@ -133,6 +134,7 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
             design: o.design,
             profile: o.profile,
             invariant: o.invariant,
+            heap: o.heap,
             runs: o.runs,
             maxOps: o.maxOps,
             seed: o.seed,

@@ -76,7 +76,7 @@ export class Kernel {
       normalFree: this.mm.normal.freePagesCount,
       highFree: this.mm.highmem?.freePagesCount ?? 0,
       cmaUsed: this.mm.cma?.usedPages ?? 0,
-      vmLive: this.mm.vmalloc.livePages,
+      vmLive: this.mm.liveVmPagesOutsideBlocks(),
     };
   }
 

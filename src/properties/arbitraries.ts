@@ -10,7 +10,7 @@
  * purge and shrink.
  */
 import fc from 'fast-check';
-import type { HeapName } from '../model/ion/heap.ts';
+import { HEAP_NAMES, type HeapName } from '../model/ion/heap.ts';
 import { DRIVER_VMAP_PAGES_MAX } from '../model/kernel.ts';
 import type { OpKind } from '../model/ops.ts';
 import { PAGE_SIZE, SZ_1M } from '../model/types.ts';
@@ -187,22 +187,28 @@ export const fillCmaLenArb: fc.Arbitrary<number> = fc.oneof(
   { weight: 15, arbitrary: fc.integer({ min: 1, max: 4 }).map((m) => m * 16 * MiB) },
 );
 
-/** One action of any kind, weighted. */
-export function actionArb(weights = ACTION_WEIGHTS, cmaLen = cmaLenArb): fc.Arbitrary<Action> {
+/** One action of any kind, weighted; allocations only from `heaps`. */
+export function actionArb(
+  weights = ACTION_WEIGHTS,
+  cmaLen = cmaLenArb,
+  heaps: readonly HeapName[] = HEAP_NAMES,
+): fc.Arbitrary<Action> {
   const w = (k: keyof typeof ACTION_WEIGHTS, arbitrary: fc.Arbitrary<Action>) => ({
     weight: weights[k],
     arbitrary,
   });
+  const others = (
+    [
+      ['system', 4],
+      ['system-contig', 2],
+      ['carveout', 2],
+    ] as const
+  )
+    .filter(([h]) => heaps.includes(h))
+    .map(([h, weight]) => ({ weight, arbitrary: allocArb(h, otherLenArb, 30) }));
   const arbs = [
-    w('alloc', allocArb('cma', cmaLen, 12)),
-    w(
-      'alloc-other',
-      fc.oneof(
-        { weight: 4, arbitrary: allocArb('system', otherLenArb, 30) },
-        { weight: 2, arbitrary: allocArb('system-contig', otherLenArb, 30) },
-        { weight: 2, arbitrary: allocArb('carveout', otherLenArb, 30) },
-      ),
-    ),
+    ...(heaps.includes('cma') ? [w('alloc', allocArb('cma', cmaLen, 12))] : []),
+    ...(others.length > 0 ? [w('alloc-other', fc.oneof(...others))] : []),
     w('free', handleAction('free')),
     w('share', handleAction('share')),
     w(

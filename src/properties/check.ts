@@ -11,6 +11,7 @@
  */
 import fc from 'fast-check';
 import type { Design } from '../model/designs/design.ts';
+import { HEAP_NAMES, type HeapName } from '../model/ion/heap.ts';
 import { Kernel } from '../model/kernel.ts';
 import { OP_KINDS, type Op, type OpKind } from '../model/ops.ts';
 import type { Profile } from '../model/profile.ts';
@@ -43,7 +44,7 @@ export const CHECK_DEFAULTS = {
 } as const;
 
 /** Bounds on shrinking, per finding: fast-check shrink runs, then delta-debugging runs. */
-export const SHRINK_RUNS_MAX = 400;
+export const SHRINK_RUNS_MAX = 100;
 export const MINIMIZE_RUNS_MAX = 1500;
 
 export type CheckStatus = 'held' | 'violated' | 'unproven';
@@ -65,6 +66,8 @@ export interface CheckOptions {
   /** Run shard `index` (1-based) of `count`: a share of the runs with its own seed. */
   readonly shard?: { readonly index: number; readonly count: number };
   readonly onProgress?: (p: CheckProgress) => void;
+  /** Heaps the generated allocations use (default: all four). */
+  readonly heaps?: readonly HeapName[];
   /** fast-check shrink runs per finding before delta debugging takes over (default SHRINK_RUNS_MAX). */
   readonly shrinkRunsMax?: number;
 }
@@ -155,6 +158,7 @@ export interface CheckResult {
   readonly runs: number;
   readonly maxOps: number;
   readonly shard: { readonly index: number; readonly count: number } | null;
+  readonly heaps: readonly HeapName[];
   readonly results: readonly DesignCheck[];
 }
 
@@ -216,6 +220,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
         deadline,
         mode: opts.mode ?? 'incremental',
         shrinkRunsMax: opts.shrinkRunsMax ?? SHRINK_RUNS_MAX,
+        heaps: opts.heaps ?? HEAP_NAMES,
         progress: opts.onProgress
           ? (p) => opts.onProgress!({ ...p, designIndex: i, designCount: opts.designs.length })
           : undefined,
@@ -224,7 +229,16 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
     // let timers (progress bars) run between designs
     await new Promise((r) => setImmediate(r));
   }
-  return { seed, profile: opts.profile.id, invariants: [...invariants], runs, maxOps, shard, results };
+  return {
+    seed,
+    profile: opts.profile.id,
+    invariants: [...invariants],
+    runs,
+    maxOps,
+    shard,
+    heaps: [...(opts.heaps ?? HEAP_NAMES)],
+    results,
+  };
 }
 
 interface DesignOptions {
@@ -235,6 +249,7 @@ interface DesignOptions {
   readonly deadline: number;
   readonly mode: CheckMode;
   readonly shrinkRunsMax: number;
+  readonly heaps: readonly HeapName[];
   readonly progress: ((p: Omit<CheckProgress, 'designIndex' | 'designCount'>) => void) | undefined;
 }
 
@@ -249,7 +264,7 @@ export function checkDesign(design: Design, profile: Profile, o: DesignOptions):
   let runsDone = 0;
   let opsOther = 0;
   let interrupted = false;
-  const arb = commandsArb(o.maxOps);
+  const arb = commandsArb(o.maxOps, o.heaps);
 
   for (let round = 0; runsDone < o.runs && remaining.size > 0; round++) {
     const timeLeft = o.deadline - performance.now();
@@ -337,6 +352,7 @@ export function checkDesign(design: Design, profile: Profile, o: DesignOptions):
       o.mode,
       { runsMax: MINIMIZE_RUNS_MAX, deadline: o.deadline },
       stats,
+      o.heaps,
     );
     opsOther += stats.opsApplied;
     violations.push(

@@ -9,14 +9,17 @@
  * A violation throws an InvariantFailure tagged with the invariant id.
  */
 import fc from 'fast-check';
+import { HEAP_NAMES, type HeapName } from '../model/ion/heap.ts';
 import type { Kernel, OpResult } from '../model/kernel.ts';
 import { formatOp, type Op } from '../model/ops.ts';
 import { pagesOf } from '../model/types.ts';
 import { type CheckMode, checkStep, type InvariantId, type Violation } from '../spec/index.ts';
 import {
+  ACTION_WEIGHTS,
   type Action,
   actionArb,
   CLIENTS_MAX,
+  cmaLenArb,
   FILL_WEIGHTS,
   fillCmaLenArb,
   type Pick,
@@ -227,7 +230,8 @@ export class OpModel {
         return;
       }
       case 'dma-map':
-        this.attachments[v] = { fd: op.fd, device: op.device, live: true };
+        // dma-map returns 0; attachments are numbered in creation order
+        this.attachments.push({ fd: op.fd, device: op.device, live: true });
         return;
       case 'dma-unmap': {
         const a = this.attachments.find((x) => x.live && x.fd === op.fd && x.device === op.device);
@@ -404,12 +408,15 @@ export class OpCommand implements fc.Command<OpModel, RunSession> {
  * The command sequences of one run: up to `maxOps` commands, weighted for deep states. Three runs
  * in four use the everyday mix, one in four the fill mix.
  */
-export function commandsArb(maxOps: number): fc.Arbitrary<Iterable<fc.Command<OpModel, RunSession>>> {
+export function commandsArb(
+  maxOps: number,
+  heaps: readonly HeapName[] = HEAP_NAMES,
+): fc.Arbitrary<Iterable<fc.Command<OpModel, RunSession>>> {
   const cmds = (a: fc.Arbitrary<Action>) =>
     fc.commands([a.map((x) => new OpCommand(x))], { size: 'max', maxCommands: maxOps });
   return fc.oneof(
-    { weight: 3, arbitrary: cmds(actionArb()) },
-    { weight: 1, arbitrary: cmds(actionArb(FILL_WEIGHTS, fillCmaLenArb)) },
+    { weight: 3, arbitrary: cmds(actionArb(ACTION_WEIGHTS, cmaLenArb, heaps)) },
+    { weight: 1, arbitrary: cmds(actionArb(FILL_WEIGHTS, fillCmaLenArb, heaps)) },
   );
 }
 

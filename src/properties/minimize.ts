@@ -5,6 +5,7 @@
  * removing an early alloc does not strand a later kmap of a later handle. Works on plain ops, so
  * it needs nothing from the generators.
  */
+import { HEAP_NAMES, type HeapName } from '../model/ion/heap.ts';
 import type { Kernel, OpResult } from '../model/kernel.ts';
 import type { Op } from '../model/ops.ts';
 import { PAGE_SIZE } from '../model/types.ts';
@@ -178,6 +179,7 @@ export function minimizeOps(
   mode: CheckMode,
   budget: MinimizeBudget,
   stats: MinimizeStats = { runs: 0, opsApplied: 0 },
+  heaps: readonly HeapName[] = HEAP_NAMES,
 ): Reproducer {
   let cur = start;
   const spent = () => stats.runs >= budget.runsMax || performance.now() > budget.deadline;
@@ -209,19 +211,25 @@ export function minimizeOps(
     }
   };
   removePasses();
-  // simplify each op's fields in turn (keeping the length), then try removals again
+  // simplify each op's fields in turn (keeping the length; each variant is strictly simpler),
+  // and try each alloc on the other heaps (kept only when the trace gets shorter)
   let simplified = false;
   for (let i = 0; i < cur.ops.length && !spent(); i++) {
     let again = true;
     while (again && !spent() && i < cur.ops.length) {
       again = false;
-      for (const op of simpler(cur.ops[i]!)) {
+      const op = cur.ops[i]!;
+      const variants = [
+        ...simpler(op).map((v) => ({ op: v, shorter: false })),
+        ...otherHeaps(op, heaps).map((v) => ({ op: v, shorter: true })),
+      ];
+      for (const v of variants) {
         if (spent()) break;
         const r = attempt(
           cur.ops.map(() => true),
-          { index: i, op },
+          { index: i, op: v.op },
         );
-        if (r && r.ops.length <= cur.ops.length) {
+        if (r && (v.shorter ? r.ops.length < cur.ops.length : r.ops.length <= cur.ops.length)) {
           cur = r;
           simplified = again = true;
           break;
@@ -230,7 +238,37 @@ export function minimizeOps(
     }
   }
   if (simplified) removePasses();
+  // name clients 0, 1, ... in order of first use
+  const renamed = renameClients(cur.ops);
+  if (!spent() && JSON.stringify(renamed) !== JSON.stringify(cur.ops)) {
+    stats.runs++;
+    const r = reproduce(fresh, renamed, target, mode);
+    if (r && r.ops.length <= cur.ops.length) cur = r;
+  }
   return cur;
+}
+
+/** Clients renamed 0, 1, ... in order of first use (a canonical form; ids stay as they are). */
+export function renameClients(ops: readonly Op[]): Op[] {
+  const names = new Map<number, number>();
+  const name = (c: number) => {
+    let n = names.get(c);
+    if (n === undefined) {
+      n = names.size;
+      names.set(c, n);
+    }
+    return n;
+  };
+  return ops.map((op) => ('client' in op ? ({ ...op, client: name(op.client) } as Op) : op));
+}
+
+/**
+ * The same request on the other heaps: not simpler in itself, so a swap is kept only when it
+ * makes the trace shorter (the finding shows earlier), which also rules out cycles.
+ */
+export function otherHeaps(op: Op, heaps: readonly HeapName[] = HEAP_NAMES): Op[] {
+  if (op.op !== 'alloc') return [];
+  return heaps.filter((h) => h !== op.heap).map((heap) => ({ ...op, heap }));
 }
 
 /** Simpler variants of an op, simplest first: fewer optional fields, smaller sizes. */

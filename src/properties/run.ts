@@ -4,7 +4,7 @@
  */
 import type { Design } from '../model/designs/design.ts';
 import { Kernel, type OpResult } from '../model/kernel.ts';
-import type { Op } from '../model/ops.ts';
+import { type Op, OpError } from '../model/ops.ts';
 import type { Profile } from '../model/profile.ts';
 import { type CheckMode, checkStep, type InvariantId, type Violation } from '../spec/index.ts';
 
@@ -36,8 +36,21 @@ export function runOps(profile: Profile, design: Design, ops: readonly Op[], opt
   const firstViolations = new Map<string, { step: number; violation: Violation }>();
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
-    const result = kernel.apply(op);
-    const violations = checkStep(kernel, opts.invariants, opts.mode ?? 'incremental');
+    let result: OpResult;
+    let violations: Violation[];
+    try {
+      result = kernel.apply(op);
+      violations = checkStep(kernel, opts.invariants, opts.mode ?? 'incremental');
+    } catch (e) {
+      if (e instanceof OpError) throw e;
+      // a throw from the model or a design's code is that design's failure, never a crash
+      const message = `${design.id} threw during '${op.op}': ${e instanceof Error ? e.message : String(e)}`;
+      result = { ok: false, errno: 0, callPath: [...kernel.mm.trace.path], log: [] };
+      violations = [{ invariant: 'type-ok', message, pfns: [], mappings: [] }];
+      steps.push({ op, result, violations });
+      firstViolations.set('type-ok', { step: i, violation: violations[0]! });
+      break;
+    }
     const rec = { op, result, violations };
     steps.push(rec);
     for (const v of violations)

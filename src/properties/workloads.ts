@@ -190,7 +190,7 @@ export class StreamBuilder {
   import(client: number, fd: number): number {
     this.push({ op: 'import', client, fd });
     const f = this.fds.get(fd);
-    if (!f || !f.open) return -1;
+    if (!f?.open) return -1;
     const existing = f.buf.handles.get(client);
     if (existing !== undefined) {
       this.handles.get(existing)!.ref++;
@@ -227,7 +227,7 @@ export class StreamBuilder {
       ...(pages !== undefined ? { pages } : {}),
     });
     const f = this.fds.get(fd);
-    if (!f || !f.open) return -1;
+    if (!f?.open) return -1;
     const off = pgoff ?? 0;
     const n = pages ?? f.buf.pages - off;
     if (n <= 0 || off + n > f.buf.pages) return -1;
@@ -496,9 +496,9 @@ function display(seed: number, nOps: number, profile: Profile): Op[] {
   const composer = 0; // SurfaceFlinger / hwcomposer
   const app = 3;
   const cmaBytes = scale.cmaPages * PAGE_SIZE;
-  const fit = (bytes: number) => Math.max(16 * KiB, Math.min(bytes, Math.floor(cmaBytes / 32)));
-  const primaryModes = [1280 * 720 * 4, 1920 * 1080 * 4, 1024 * 600 * 4].map((b) => fit(b));
-  const externalLen = fit(1920 * 1080 * 4);
+  const fitCma = (bytes: number) => Math.max(16 * KiB, Math.min(bytes, Math.floor(cmaBytes / 32)));
+  const primaryModes = [1280 * 720 * 4, 1920 * 1080 * 4, 1024 * 600 * 4].map((b) => fitCma(b));
+  const externalLen = fitCma(1920 * 1080 * 4);
   const pageLen = (b: number) => Math.ceil(b / PAGE_SIZE) * PAGE_SIZE;
 
   const scanout = (len: number, device: string): Scanout => {

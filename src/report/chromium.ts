@@ -117,9 +117,9 @@ export function readMeasurements(dom: string): {
 } {
   const sizes = /data-chart-sizes="([^"]*)"/.exec(dom);
   const height = /data-page-height="(\d+)"/.exec(dom);
-  const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+  const unescapeAttr = (s: string) => s.replace(/&quot;/g, '"').replace(/&amp;/g, '&');
   return {
-    charts: sizes ? (JSON.parse(unescape(sizes[1]!)) as { id: string; w: number; h: number }[]) : [],
+    charts: sizes ? (JSON.parse(unescapeAttr(sizes[1]!)) as { id: string; w: number; h: number }[]) : [],
     pageHeight: height ? Number(height[1]) : 0,
   };
 }

@@ -510,14 +510,22 @@ function runOne(profile: Profile, design: Design, workload: Workload, ops: reado
 }
 
 /** Window use of a freshly booted machine (the atomic pool, ...): boot is cheap next to a run. */
-const bootCache = new Map<string, { vmUsed: number; vmLive: number }>();
+const bootCache = new WeakMap<Design, Map<string, { vmUsed: number; vmLive: number }>>();
 function bootFigures(profile: Profile, design: Design): { vmUsed: number; vmLive: number } {
-  const key = `${profile.id}\u0000${design.id}`;
-  let b = bootCache.get(key);
+  let byProfile = bootCache.get(design);
+  if (!byProfile) {
+    byProfile = new Map();
+    bootCache.set(design, byProfile);
+  }
+  let b = byProfile.get(profile.id);
   if (!b) {
-    const r = runOps(profile, design, [], { invariants: [] });
-    b = { vmUsed: r.kernel.mm.vmalloc.usedPages, vmLive: r.kernel.mm.vmalloc.livePages };
-    bootCache.set(key, b);
+    try {
+      const r = runOps(profile, design, [], { invariants: [] });
+      b = { vmUsed: r.kernel.mm.vmalloc.usedPages, vmLive: r.kernel.mm.vmalloc.livePages };
+    } catch {
+      b = { vmUsed: 0, vmLive: 0 }; // the design does not boot: its run reports the exception
+    }
+    byProfile.set(profile.id, b);
   }
   return b;
 }

@@ -201,7 +201,7 @@ export function workloadCounterexample(
   seed: number,
 ): Counterexample | null {
   const v = run.verdicts[invariant];
-  if (!v || v.status !== 'violated' || v.step === undefined) return null;
+  if (v?.status !== 'violated' || v.step === undefined) return null;
   const replay = makeReplay({
     design: run.design,
     profile: run.profile,

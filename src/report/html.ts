@@ -176,22 +176,24 @@ function vmallocCharts(rep: CompareReport): string {
 }
 
 function failureCharts(rep: CompareReport): string {
+  // one colour per op + errno across every chart
+  const keys = new Map<string, number>();
+  for (const r of rep.runs)
+    for (const f of r.failures.byOp)
+      if (isResourceFailure(f.op, f.errnoName)) {
+        const k = `${f.op} ${f.errnoName}`;
+        keys.set(k, (keys.get(k) ?? 0) + f.count);
+      }
+  const allKeys = [...keys].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k]) => k);
+  const colorOf = (k: string) => PALETTE[allKeys.indexOf(k) % PALETTE.length]!;
   const out: string[] = ['<div class="charts">'];
   for (const prof of rep.profiles) {
-    const keys = new Map<string, number>();
     const rows: { label: string; segments: { label: string; value: number; color: string }[] }[] = [];
     const groups: { beforeRow: number; label: string }[] = [];
-    for (const w of rep.params.workloads) {
-      for (const r of rep.runs.filter((x) => x.profile === prof.id && x.workload === w)) {
-        for (const f of r.failures.byOp)
-          if (isResourceFailure(f.op, f.errnoName)) {
-            const k = `${f.op} ${f.errnoName}`;
-            keys.set(k, (keys.get(k) ?? 0) + f.count);
-          }
-      }
-    }
-    const keyList = [...keys].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k]) => k);
-    const colorOf = (k: string) => PALETTE[keyList.indexOf(k) % PALETTE.length]!;
+    const mine = rep.runs.filter((x) => x.profile === prof.id);
+    const keyList = allKeys.filter((k) =>
+      mine.some((r) => r.failures.byOp.some((f) => `${f.op} ${f.errnoName}` === k)),
+    );
     for (const w of rep.params.workloads) {
       groups.push({ beforeRow: rows.length, label: w });
       for (const d of rep.params.designs) {

@@ -185,7 +185,7 @@ export function barChart(o: BarChartOptions): string {
   const H = m.t + plotH + m.b;
   const pw = W - m.l - m.r;
   const max = Math.max(1, ...o.rows.map((r) => r.segments.reduce((a, s) => a + s.value, 0)));
-  const xTop = ticks(max, 5).at(-1)! < max ? max : ticks(max, 5).at(-1)!;
+  const xTop = Math.max(max, ticks(max, 5).at(-1)!);
   const X = (v: number) => (v / xTop) * pw;
   const parts: string[] = [];
   parts.push(

@@ -9,7 +9,8 @@
  * a buffer that has been destroyed (or whose creation failed: B10). No page may have been freed
  * twice. Lazily unmapped ranges pointing at freed pages are not leaks (they are TLB entries, which
  * no-conflicting-alias covers). At quiescence (no buffers, no queued frees, empty pools, no driver
- * areas) the allocators equal their boot state: buddy free pages, CMA bits used, live window.
+ * areas) the allocators equal their boot state: buddy free pages, CMA bits used, live window
+ * (vm_map_ram blocks aside: a block with free space stays on the per-CPU list, VMALLOC-7).
  * Pages kept in ION's own page pools are ION's, not freed.
  * Rests on: CMA-5, DMA318-8, ION-4, ION-5, ION-6, HEAP-POOL-1, B6, B10, B15.
  */
@@ -54,7 +55,7 @@ function quiescenceProblem(k: Kernel): Violation | null {
     normalFree: k.mm.normal.freePagesCount,
     highFree: k.mm.highmem?.freePagesCount ?? 0,
     cmaUsed: k.mm.cma?.usedPages ?? 0,
-    vmLive: k.mm.vmalloc.livePages,
+    vmLive: k.mm.liveVmPagesOutsideBlocks(),
   };
   for (const key of ['normalFree', 'highFree', 'cmaUsed', 'vmLive'] as const) {
     if (now[key] !== b[key])

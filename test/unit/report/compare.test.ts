@@ -3,6 +3,8 @@
  * findings the issue asks for. Seed 20160901 (the default).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { defineDesign } from '../../../src/model/designs/design.ts';
+import { BUILTIN_DESIGNS } from '../../../src/model/designs/index.ts';
 import {
   CHECK_IDS,
   COMPARE_SCHEMA,
@@ -121,5 +123,33 @@ describe(`the default comparison's findings (seed ${SEED}, 1,000 ops)`, () => {
     await expect(runCompare({ workloads: ['nope'] })).rejects.toThrow(/unknown workload 'nope'/);
     await expect(runCompare({ ops: 0 })).rejects.toThrow(/--ops/);
     await expect(runCompare({ designs: ['cma-direct', 'cma-direct'] })).rejects.toThrow(/given twice/);
+  });
+});
+
+describe('a design that throws', () => {
+  it('is reported as a model exception, not a finding, and the others still run', async () => {
+    const base = BUILTIN_DESIGNS.find((d) => d.id === 'cma-direct-remap')!;
+    const broken = defineDesign({
+      ...base,
+      id: 'broken-at-boot',
+      heaps: () => {
+        throw new Error('heap table exploded');
+      },
+    });
+    const rep = await runCompare({
+      designs: [broken, base],
+      profiles: ['arm32-1g'],
+      workloads: ['camera'],
+      ops: 20,
+      seed: SEED,
+      shrink: false,
+    });
+    const bad = rep.runs.find((r) => r.design === 'broken-at-boot')!;
+    expect(bad.status).toBe('model-exception');
+    expect(bad.error).toEqual({ step: 0, message: 'Error: heap table exploded' });
+    expect(bad.verdicts['no-conflicting-alias']?.status).toBe('unchecked');
+    expect(rep.runs.find((r) => r.design === 'cma-direct-remap')!.status).toBe('completed');
+    expect(rep.findings[0]?.kind).toBe('model-exception');
+    expect(rep.matrix.find((m) => m.design === 'broken-at-boot')?.cells['type-ok']?.status).toBe('unchecked');
   });
 });

@@ -1,0 +1,131 @@
+/**
+ * What `ionck explore` prints: a text summary per design (one line per invariant: the shortest
+ * counterexample with its ops, or "none within depth D") and the same as JSON. Pure functions of
+ * the results; the CLI writes them.
+ */
+import type { Op } from '../model/ops.ts';
+import type { ExploreResult } from './search.ts';
+
+export interface ExploreReport {
+  readonly profile: string;
+  readonly depth: number;
+  readonly results: readonly ExploreResult[];
+}
+
+const ms = (x: number): string => (x < 1000 ? `${Math.round(x)} ms` : `${(x / 1000).toFixed(2)} s`);
+
+/** A short reading of an op for the summary line (the JSON lines below it are the exact ops). */
+export function opBrief(op: Op): string {
+  switch (op.op) {
+    case 'alloc': {
+      const kib = op.len % 1024 === 0 ? `${op.len / 1024} KiB` : `${op.len} B`;
+      return `alloc(c${op.client} ${op.heap} ${kib}${op.cached ? ' cached' : ''})`;
+    }
+    case 'free':
+    case 'share':
+    case 'kmap':
+    case 'kunmap':
+      return `${op.op}(c${op.client} h${op.handle})`;
+    case 'import':
+      return `import(c${op.client} fd${op.fd})`;
+    case 'close':
+      return `close(fd${op.fd})`;
+    case 'mmap':
+      return `mmap(fd${op.fd})`;
+    case 'dma-map':
+    case 'dma-unmap':
+      return `${op.op}(fd${op.fd} ${op.device})`;
+    case 'munmap':
+    case 'write':
+      return `${op.op}(vma${op.vma})`;
+    case 'driver-vmap':
+      return `driver-vmap(${op.pages}p)`;
+    case 'driver-vunmap':
+      return `driver-vunmap(a${op.area})`;
+    case 'client-exit':
+      return `client-exit(c${op.client})`;
+    case 'purge':
+    case 'shrink':
+      return op.op;
+  }
+}
+
+function effortLine(r: ExploreResult): string {
+  const stop =
+    r.stoppedBy === 'all-found'
+      ? ', stopped: every invariant violated'
+      : r.stoppedBy !== null
+        ? `, stopped by ${r.stoppedBy}: complete to depth ${r.depthCompleted} only`
+        : '';
+  return `${r.statesExplored} states explored, ${r.distinctStates} distinct, ${ms(r.elapsedMs)}${stop}`;
+}
+
+export function renderText(rep: ExploreReport): string {
+  const out: string[] = [];
+  const width = Math.max(...rep.results.flatMap((r) => r.invariants.map((i) => i.length)), 10);
+  for (const r of rep.results) {
+    out.push(
+      `${r.design} on ${r.profile}, depth ${r.depth} (alphabet ${r.alphabetSize} ops): ${effortLine(r)}`,
+    );
+    for (const id of r.invariants) {
+      const c = r.counterexamples[id];
+      if (!c) {
+        out.push(`  ${id.padEnd(width)}  none within depth ${r.depthCompleted}`);
+        continue;
+      }
+      out.push(
+        `  ${id.padEnd(width)}  VIOLATED at depth ${c.depth}: ${c.ops.map(opBrief).join(', ') || '(at boot)'}`,
+      );
+      out.push(`  ${''.padEnd(width)}    ${c.message}`);
+      out.push(`  ${''.padEnd(width)}    ops: ${JSON.stringify(c.ops)}`);
+      out.push(
+        `  ${''.padEnd(width)}    found after ${c.statesExplored} states (${c.distinctStates} distinct), ${ms(c.elapsedMs)}`,
+      );
+    }
+    for (const b of r.modelBugs)
+      out.push(`  MODEL BUG (${b.check}) after ${JSON.stringify(b.ops)}: ${b.message}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** The JSON form: `{ profile, depth, results: [ { design, ..., invariants: [...] } ] }`. */
+export function toJson(rep: ExploreReport): unknown {
+  return {
+    profile: rep.profile,
+    depth: rep.depth,
+    results: rep.results.map((r) => ({
+      design: r.design,
+      profile: r.profile,
+      depth: r.depth,
+      depthCompleted: r.depthCompleted,
+      stoppedBy: r.stoppedBy,
+      alphabetSize: r.alphabetSize,
+      statesExplored: r.statesExplored,
+      distinctStates: r.distinctStates,
+      statesExpanded: r.statesExpanded,
+      elapsedMs: Math.round(r.elapsedMs),
+      status:
+        r.modelBugs.length > 0
+          ? 'model-bug'
+          : r.invariants.some((i) => r.counterexamples[i])
+            ? 'violated'
+            : 'held',
+      invariants: r.invariants.map((id) => {
+        const c = r.counterexamples[id];
+        if (!c) return { invariant: id, status: 'none', withinDepth: r.depthCompleted };
+        return {
+          invariant: id,
+          status: 'violated',
+          depth: c.depth,
+          message: c.message,
+          ops: c.ops,
+          statesExplored: c.statesExplored,
+          distinctStates: c.distinctStates,
+          elapsedMs: Math.round(c.elapsedMs),
+        };
+      }),
+      modelBugs: r.modelBugs,
+      timingMs: Object.fromEntries(Object.entries(r.timing).map(([k, v]) => [k, Math.round(v)])),
+    })),
+  };
+}

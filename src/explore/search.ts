@@ -1,0 +1,318 @@
+/**
+ * Bounded breadth-first search with state hashing (DESIGN.md section 6): from the booted machine,
+ * apply every op of a finite alphabet to every state of depth d to get the states of depth d + 1,
+ * checking the chosen invariants after every op; a state whose hash was seen before is not
+ * expanded again. Because the search goes level by level, the first violation of an invariant it
+ * meets is a shortest counterexample over the alphabet. Deterministic: the alphabet order is the
+ * search order, and nothing here draws a random number.
+ *
+ * A child is a clone of its parent with one op applied. The incremental checkers keep per-kernel
+ * memos and rebuild them by a full scan for a kernel they have not seen, so a clone is checked
+ * correctly (at the cost of one scan). Frontier states are not kept in memory: a node is its
+ * parent and its op, and a state to expand is rebuilt by replaying its path from the booted
+ * machine (its hash is compared with the recorded one, so a non-deterministic model is caught).
+ *
+ * Two shortcuts, both exact:
+ * - an op naming an id the state has not created yet (handle, fd, vma, area; ids are handed out
+ *   in creation order, DESIGN.md section 5) fails with an errno and changes nothing, so it is not
+ *   tried (`skipUnknownIds`, default on);
+ * - a transition into a state seen before is not re-checked when the op created no mapping: the
+ *   invariants read the state (which the hash covers) plus the mappings the op created
+ *   (`mmu.creations`, checked at creation), and the state was checked when first reached, at a
+ *   depth no greater than this one (`checkDuplicates` turns the shortcut off).
+ */
+import { performance } from 'node:perf_hooks';
+import type { Design } from '../model/designs/design.ts';
+import { builtinDesign } from '../model/designs/index.ts';
+import { Kernel } from '../model/kernel.ts';
+import type { Op } from '../model/ops.ts';
+import { type Profile, resolveProfile } from '../model/profile.ts';
+import { type CheckId, checkStep, INVARIANT_IDS, type InvariantId, type Violation } from '../spec/index.ts';
+import { buildAlphabet, type IdKind, type Letter } from './alphabet.ts';
+
+/** The largest depth the explorer accepts (the alphabet grows with it, the state space fast). */
+export const EXPLORE_DEPTH_MAX = 12;
+/** Default cap on distinct states, so a search on a large profile ends. */
+export const DEFAULT_MAX_STATES = 200_000;
+
+export interface ExploreOptions {
+  readonly profile: Profile | string;
+  readonly design: Design | string;
+  /** Longest trace searched (ops). */
+  readonly depth: number;
+  /** Invariants to search for (default: all). */
+  readonly invariants?: readonly InvariantId[];
+  /** The op alphabet (default: buildAlphabet(depth)). */
+  readonly alphabet?: readonly Letter[];
+  /** Stop after this many distinct states (default DEFAULT_MAX_STATES); the result says so. */
+  readonly maxStates?: number;
+  /** Stop after this much wall-clock time; the result says so. */
+  readonly timeLimitMs?: number;
+  /** Do not try ops on ids the state has not created (default true). */
+  readonly skipUnknownIds?: boolean;
+  /** Check every transition, also into states seen before (default false: see the file comment). */
+  readonly checkDuplicates?: boolean;
+  /** Stop as soon as every chosen invariant has a counterexample (default true). */
+  readonly stopWhenAllFound?: boolean;
+  /** Called when a level is done. */
+  readonly onLevel?: (p: LevelProgress) => void;
+}
+
+export interface LevelProgress {
+  readonly depth: number;
+  readonly frontier: number;
+  readonly statesExplored: number;
+  readonly distinctStates: number;
+  readonly elapsedMs: number;
+}
+
+/** Search effort at some moment: transitions tried, distinct states, time. */
+export interface Effort {
+  /** Transitions tried (op applications, duplicates included). */
+  readonly statesExplored: number;
+  /** Distinct states reached (hashes), the booted one included. */
+  readonly distinctStates: number;
+  readonly elapsedMs: number;
+}
+
+export interface Counterexample extends Effort {
+  readonly invariant: InvariantId;
+  /** Number of ops (0: the booted machine already violates it). */
+  readonly depth: number;
+  readonly ops: readonly Op[];
+  readonly message: string;
+  readonly violation: Violation;
+}
+
+/** A type-ok violation or an exception out of apply: a bug in the model or the design. */
+export interface ModelBugFinding {
+  readonly check: CheckId | 'exception';
+  readonly ops: readonly Op[];
+  readonly message: string;
+}
+
+export interface ExploreResult extends Effort {
+  readonly design: string;
+  readonly profile: string;
+  readonly depth: number;
+  /** Every trace of at most this many ops was checked (= depth unless stopped early). */
+  readonly depthCompleted: number;
+  /** Why the search stopped before depth: 'max-states', 'time-limit' or 'all-found'. */
+  readonly stoppedBy: 'max-states' | 'time-limit' | 'all-found' | null;
+  readonly invariants: readonly InvariantId[];
+  readonly alphabetSize: number;
+  /** Shortest counterexample per chosen invariant, or null (none within depthCompleted). */
+  readonly counterexamples: Readonly<Record<string, Counterexample | null>>;
+  readonly modelBugs: readonly ModelBugFinding[];
+  /** States expanded (their children generated). */
+  readonly statesExpanded: number;
+  /** Where the time went (ms): cloning, applying, hashing, checking, replaying frontier states. */
+  readonly timing: { clone: number; apply: number; hash: number; check: number; replay: number };
+}
+
+/** Distinct model bugs kept per search. */
+const MODEL_BUGS_KEPT = 10;
+
+export class ExploreError extends Error {
+  override name = 'ExploreError';
+}
+
+export function resolveDesignArg(d: Design | string): Design {
+  if (typeof d !== 'string') return d;
+  const found = builtinDesign(d);
+  if (!found) throw new ExploreError(`unknown design '${d}'`);
+  return found;
+}
+
+export function resolveProfileArg(p: Profile | string): Profile {
+  return typeof p === 'string' ? resolveProfile(p) : p;
+}
+
+/** How many objects of each id kind the state has created (the next id of each counter). */
+function idBound(k: Kernel, kind: Exclude<IdKind, null>): number {
+  switch (kind) {
+    case 'handle':
+      return k.ion.handles.length;
+    case 'fd':
+      return k.ion.dmabufs.length;
+    case 'vma':
+      return k.ion.vmas.length;
+    case 'area':
+      return k.driverAreas.length;
+  }
+}
+
+const errText = (e: unknown): string =>
+  e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e);
+
+/** Run the bounded search. Throws ExploreError on bad options; never on a model bug (reported). */
+export function explore(opts: ExploreOptions): ExploreResult {
+  const profile = resolveProfileArg(opts.profile);
+  const design = resolveDesignArg(opts.design);
+  const depth = opts.depth;
+  if (!Number.isInteger(depth) || depth < 0 || depth > EXPLORE_DEPTH_MAX)
+    throw new ExploreError(`depth must be an integer in 0..${EXPLORE_DEPTH_MAX}, not ${depth}`);
+  const invariants = [...(opts.invariants ?? INVARIANT_IDS)];
+  for (const id of invariants)
+    if (!(INVARIANT_IDS as readonly string[]).includes(id))
+      throw new ExploreError(`unknown invariant '${id}'`);
+  const alphabet = opts.alphabet ?? buildAlphabet(depth);
+  const maxStates = opts.maxStates ?? DEFAULT_MAX_STATES;
+  const timeLimitMs = opts.timeLimitMs ?? Number.POSITIVE_INFINITY;
+  const skipUnknownIds = opts.skipUnknownIds ?? true;
+  const checkDuplicates = opts.checkDuplicates ?? false;
+  const stopWhenAllFound = opts.stopWhenAllFound ?? true;
+
+  const t0 = performance.now();
+  const timing = { clone: 0, apply: 0, hash: 0, check: 0, replay: 0 };
+  const found: Record<string, Counterexample | null> = {};
+  for (const id of invariants) found[id] = null;
+  const pending = new Set<InvariantId>(invariants);
+  const modelBugs: ModelBugFinding[] = [];
+
+  // the search tree: node i was reached from parents[i] by alphabet[letters[i]]
+  const parents: number[] = [-1];
+  const letters: number[] = [-1];
+  const hashes: string[] = [];
+  const seen = new Set<string>();
+  let explored = 0;
+  let expanded = 0;
+  let stoppedBy: ExploreResult['stoppedBy'] = null;
+  let depthCompleted = 0;
+
+  const pathOf = (node: number): Op[] => {
+    const ops: Op[] = [];
+    for (let n = node; n > 0; n = parents[n]!) ops.push(alphabet[letters[n]!]!.op);
+    return ops.reverse();
+  };
+  const effort = (): Effort => ({
+    statesExplored: explored,
+    distinctStates: seen.size,
+    elapsedMs: performance.now() - t0,
+  });
+  // the first (shortest) trace of each distinct model bug, a few at most
+  const addBug = (b: ModelBugFinding): void => {
+    if (modelBugs.length >= MODEL_BUGS_KEPT || modelBugs.some((x) => x.message === b.message)) return;
+    modelBugs.push(b);
+  };
+  const record = (violations: readonly Violation[], ops: () => Op[]): boolean => {
+    let modelBug = false;
+    for (const v of violations) {
+      if (v.invariant === 'type-ok') {
+        modelBug = true;
+        addBug({ check: 'type-ok', ops: ops(), message: v.message });
+        continue;
+      }
+      const id = v.invariant;
+      if (!pending.has(id)) continue;
+      pending.delete(id);
+      const path = ops();
+      found[id] = {
+        invariant: id,
+        depth: path.length,
+        ops: path,
+        message: v.message,
+        violation: v,
+        ...effort(),
+      };
+    }
+    return modelBug;
+  };
+
+  const root = Kernel.boot(profile, design);
+  let t = performance.now();
+  const rootHash = root.hash();
+  timing.hash += performance.now() - t;
+  seen.add(rootHash);
+  hashes.push(rootHash);
+  t = performance.now();
+  const rootViolations = checkStep(root, invariants, 'full');
+  timing.check += performance.now() - t;
+  const rootBroken = record(rootViolations, () => []);
+
+  let frontier: number[] = rootBroken ? [] : [0];
+  const done = (): boolean => stopWhenAllFound && pending.size === 0;
+  if (done()) stoppedBy = 'all-found';
+
+  for (let d = 0; d < depth && stoppedBy === null; d++) {
+    const next: number[] = [];
+    for (const node of frontier) {
+      if (stoppedBy !== null) break;
+      if (performance.now() - t0 > timeLimitMs) {
+        stoppedBy = 'time-limit';
+        break;
+      }
+      // rebuild the state of this node by replaying its path
+      t = performance.now();
+      let parent: Kernel;
+      if (node === 0) parent = root;
+      else {
+        parent = root.clone();
+        for (const op of pathOf(node)) parent.apply(op);
+        if (parent.hash() !== hashes[node])
+          throw new ExploreError(
+            `design '${design.id}' on '${profile.id}': replaying ${JSON.stringify(pathOf(node))} gave a different state (the model is not deterministic)`,
+          );
+      }
+      timing.replay += performance.now() - t;
+      expanded++;
+      for (let li = 0; li < alphabet.length; li++) {
+        const l = alphabet[li]!;
+        if (skipUnknownIds && l.idKind !== null && l.id >= idBound(parent, l.idKind)) continue;
+        explored++;
+        t = performance.now();
+        const child = parent.clone();
+        const t1 = performance.now();
+        timing.clone += t1 - t;
+        try {
+          child.apply(l.op);
+        } catch (e) {
+          timing.apply += performance.now() - t1;
+          addBug({ check: 'exception', ops: [...pathOf(node), l.op], message: errText(e) });
+          continue;
+        }
+        const t2 = performance.now();
+        timing.apply += t2 - t1;
+        const h = child.hash();
+        const t3 = performance.now();
+        timing.hash += t3 - t2;
+        const dup = seen.has(h);
+        if (dup && !checkDuplicates && child.mm.mmu.creations.length === 0) continue;
+        const violations = pending.size > 0 ? checkStep(child, [...pending], 'incremental') : [];
+        timing.check += performance.now() - t3;
+        const broken = record(violations, () => [...pathOf(node), l.op]);
+        if (dup) continue;
+        seen.add(h);
+        parents.push(node);
+        letters.push(li);
+        hashes.push(h);
+        if (!broken) next.push(parents.length - 1);
+        if (done()) stoppedBy = 'all-found';
+        else if (seen.size >= maxStates) stoppedBy = 'max-states';
+        else if (performance.now() - t0 > timeLimitMs) stoppedBy = 'time-limit';
+        if (stoppedBy !== null) break;
+      }
+    }
+    // a level is complete when every state of depth d was expanded; all-found stops are complete
+    // for what they claim (each counterexample is shortest), so they count as the level done
+    if (stoppedBy === null || stoppedBy === 'all-found') depthCompleted = d + 1;
+    frontier = next;
+    opts.onLevel?.({ depth: d + 1, frontier: next.length, ...effort() });
+  }
+  if (stoppedBy === null || stoppedBy === 'all-found') depthCompleted = depth;
+
+  return {
+    design: design.id,
+    profile: profile.id,
+    depth,
+    depthCompleted,
+    stoppedBy,
+    invariants,
+    alphabetSize: alphabet.length,
+    counterexamples: found,
+    modelBugs,
+    statesExpanded: expanded,
+    timing,
+    ...effort(),
+  };
+}

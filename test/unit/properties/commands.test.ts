@@ -1,0 +1,105 @@
+/**
+ * The fast-check command model tracks the kernel's ids exactly, generated ops mostly hit live
+ * objects (and sometimes stale ones on purpose), and a command prints its op as replay JSON.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { BUILTIN_DESIGNS } from '../../../src/model/designs/index.ts';
+import { Kernel } from '../../../src/model/kernel.ts';
+import { parseOp } from '../../../src/model/ops.ts';
+import { resolveProfile } from '../../../src/model/profile.ts';
+import {
+  commandsArb,
+  InvariantFailure,
+  OpCommand,
+  OpModel,
+  RunSession,
+  runCommands,
+  type Watch,
+} from '../../../src/properties/commands.ts';
+
+const SEED = 4242;
+const NOTHING: Watch = { invariants: [], typeOk: false, exceptions: true, mode: 'incremental' };
+
+describe('command model', () => {
+  for (const design of BUILTIN_DESIGNS) {
+    it(`tracks handles, fds, vmas, attachments and areas exactly on ${design.id}/tiny (seed ${SEED})`, () => {
+      const template = Kernel.boot(resolveProfile('tiny'), design);
+      fc.assert(
+        fc.property(commandsArb(60), (cmds) => {
+          const session = new RunSession(template.clone(), NOTHING);
+          const model = runCommands(cmds, session);
+          expect(model.disagreements(session.kernel)).toEqual([]);
+        }),
+        { seed: SEED, numRuns: 120 },
+      );
+    });
+  }
+
+  it(`prints each command as the op a replay file holds (seed ${SEED})`, () => {
+    const template = Kernel.boot(resolveProfile('tiny'), BUILTIN_DESIGNS[3]!);
+    fc.assert(
+      fc.property(commandsArb(40), (cmds) => {
+        const session = new RunSession(template.clone(), NOTHING);
+        runCommands(cmds, session);
+        const printed = [...cmds]
+          .filter((c) => (c as unknown as { hasRan: boolean }).hasRan)
+          .map((c) => c.toString());
+        expect(printed).toEqual(session.ops.map((op) => JSON.stringify(op)));
+        for (const p of printed) expect(parseOp(JSON.parse(p))).toEqual(JSON.parse(p));
+      }),
+      { seed: SEED, numRuns: 100 },
+    );
+  });
+
+  it(`ops mostly hit live ids, some hit stale or unknown ids (seed ${SEED})`, () => {
+    const template = Kernel.boot(resolveProfile('arm32-1g'), BUILTIN_DESIGNS[3]!);
+    let refOps = 0;
+    let failedRefOps = 0;
+    const kinds = new Set<string>();
+    fc.assert(
+      fc.property(commandsArb(100), (cmds) => {
+        const session = new RunSession(template.clone(), NOTHING);
+        runCommands(cmds, session);
+        session.ops.forEach((op, i) => {
+          kinds.add(op.op);
+          if (['free', 'share', 'kmap', 'close', 'munmap', 'write', 'import', 'driver-vunmap'].includes(op.op)) {
+            refOps++;
+            if (!session.results[i]!.ok) failedRefOps++;
+          }
+        });
+      }),
+      { seed: SEED, numRuns: 40 },
+    );
+    expect(kinds.size).toBe(17);
+    expect(refOps).toBeGreaterThan(300);
+    expect(failedRefOps / refOps).toBeGreaterThan(0.03);
+    expect(failedRefOps / refOps).toBeLessThan(0.3);
+  });
+
+  it('a command with nothing to act on is skipped (check is false)', () => {
+    const m = new OpModel();
+    expect(new OpCommand({ kind: 'free', handle: { mode: 'live', n: 3 }, wrongClient: false }).check(m)).toBe(false);
+    expect(new OpCommand({ kind: 'free', handle: { mode: 'wild', n: 3 }, wrongClient: false }).check(m)).toBe(true);
+    expect(m.resolve({ kind: 'free', handle: { mode: 'wild', n: 4 }, wrongClient: false })).toEqual({
+      op: 'free',
+      client: 0,
+      handle: 1,
+    });
+  });
+
+  it('a watched violation throws an InvariantFailure tagged with its id and step', () => {
+    const k = Kernel.boot(resolveProfile('arm32-1g'), BUILTIN_DESIGNS[0]!);
+    const s = new RunSession(k, { ...NOTHING, invariants: ['vmalloc-bounded'] });
+    let err: unknown;
+    try {
+      s.step({ op: 'purge' });
+      s.step({ op: 'alloc', client: 0, heap: 'cma', len: 4096 });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InvariantFailure);
+    expect((err as InvariantFailure).invariant).toBe('vmalloc-bounded');
+    expect((err as InvariantFailure).step).toBe(1);
+  });
+});
