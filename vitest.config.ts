@@ -6,5 +6,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // two cores: the two cross-check files (the longest) run side by side
+    maxWorkers: 2,
+    minWorkers: 1,
   },
 });

@@ -6,15 +6,15 @@
 import { appendFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Design } from '../model/designs/design.ts';
-import { HEAP_NAMES, type HeapName } from '../model/ion/heap.ts';
 import { DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
+import { HEAP_NAMES, type HeapName } from '../model/ion/heap.ts';
 import { resolveProfile } from '../model/profile.ts';
 import { type CheckResult, type CheckViolation, type DesignCheck, runCheck } from '../properties/check.ts';
 import { formatReplayFile, parseReplay } from '../properties/replay.ts';
 import { INVARIANT_IDS, type InvariantId } from '../spec/index.ts';
 import { loadDesigns, validateBoot } from './designs.ts';
 import { mappingLines, opText, plural, resultText, stepLines, table } from './format.ts';
-import { type CliIo, EXIT, UsageError, writeFileAtomic } from './io.ts';
+import { type CliIo, EXIT, UsageError, validateOutDir, validateOutFile, writeFileAtomic } from './io.ts';
 import { checkProgress } from './progress.ts';
 
 export interface CheckCliOptions {
@@ -38,6 +38,8 @@ export interface CheckCliOptions {
 export function validateInvariants(ids: readonly string[]): InvariantId[] {
   const out: InvariantId[] = [];
   for (const id of ids) {
+    if (id === 'type-ok')
+      throw new UsageError(`'type-ok' is not a choice: it always runs first`, 'unknown-invariant');
     if (!(INVARIANT_IDS as readonly string[]).includes(id))
       throw new UsageError(
         `unknown invariant '${id}' (known: ${INVARIANT_IDS.join(', ')})`,
@@ -75,6 +77,8 @@ export async function checkCommand(o: CheckCliOptions, io: CliIo): Promise<numbe
   validateBoot(designs, profile);
   const outDir = o.out !== undefined ? resolve(io.cwd, o.out) : undefined;
   const junitPath = o.junit !== undefined ? resolve(io.cwd, o.junit) : undefined;
+  if (outDir) validateOutDir(outDir, '--out');
+  if (junitPath) validateOutFile(junitPath, '--junit');
 
   const shardText = o.shard ? ` shard ${o.shard.index}/${o.shard.count},` : '';
   io.stderr(
@@ -230,10 +234,13 @@ function statsText(d: DesignCheck): string {
 }
 
 export function violationText(d: DesignCheck, v: CheckViolation): string {
+  const n = plural(v.ops.length, 'op');
   const title =
     v.invariant === 'type-ok'
-      ? `${d.design}: MODEL BUG (type-ok) after ${plural(v.ops.length, 'op')}`
-      : `${d.design} violates ${v.invariant} after ${plural(v.ops.length, 'op')}`;
+      ? `${d.design}: MODEL BUG (type-ok failed) after ${n}`
+      : v.invariant === 'model-exception'
+        ? `${d.design}: MODEL EXCEPTION (a bug in the model or the design) after ${n}`
+        : `${d.design} violates ${v.invariant} after ${n}`;
   let out = `\n-- ${title} (profile ${d.profile})\n   ${v.message}\n\n`;
   v.detail.steps.forEach((s, i) => {
     out += stepLines(i, s, '   ');
@@ -246,9 +253,15 @@ export function violationText(d: DesignCheck, v: CheckViolation): string {
 
 /** An issue-ready Markdown block (four-backtick fence so the inner fences survive). */
 export function issueBlock(d: Pick<DesignCheck, 'design' | 'profile'>, v: CheckViolation): string {
+  const what =
+    v.invariant === 'model-exception'
+      ? 'throws (a model exception: a bug in the model or the design)'
+      : v.invariant === 'type-ok'
+        ? 'breaks the model (type-ok failed)'
+        : `violates \`${v.invariant}\``;
   const lines = [
     '````markdown',
-    `**ionck: \`${d.design}\` violates \`${v.invariant}\`** on profile \`${d.profile}\` after ${plural(v.ops.length, 'op')}.`,
+    `**ionck: \`${d.design}\` ${what}** on profile \`${d.profile}\` after ${plural(v.ops.length, 'op')}.`,
     '',
     `> ${v.message}`,
     '',

@@ -5,7 +5,7 @@
  * file, so the CLI exits 2 with one line.
  */
 import { existsSync, statSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Design, DesignError, defineDesign } from '../model/designs/design.ts';
 import { ALL_DESIGNS, builtinDesign } from '../model/designs/index.ts';
@@ -33,32 +33,29 @@ export async function loadDesign(spec: string, cwd: string): Promise<Design> {
     return d;
   }
   const abs = resolve(cwd, spec);
-  const shown = spec;
-  if (!existsSync(abs) || !statSync(abs).isFile())
-    throw new UsageError(`design file ${shown} not found`, 'design-file');
+  if (!existsSync(abs)) throw new UsageError(`design file ${spec} not found`, 'design-file');
+  if (!statSync(abs).isFile()) throw new UsageError(`design file ${spec} is not a file`, 'design-file');
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
   } catch (e) {
-    throw new UsageError(`design file ${shown} failed to load: ${firstLine(e)}`, 'design-file');
+    throw new UsageError(`design file ${spec} failed to load: ${firstLine(e)}`, 'design-file');
   }
   if (!('default' in mod) || mod.default === undefined)
     throw new UsageError(
-      `design file ${shown} has no default export (export default defineDesign({ ... }))`,
+      `design file ${spec} has no default export (export default defineDesign({ ... }))`,
       'design-file',
     );
   let d: Design;
   try {
     const raw = mod.default as Record<string, unknown>;
-    d = defineDesign(
-      typeof raw === 'object' && raw !== null ? { ...raw, source: relative(cwd, abs) || spec } : raw,
-    );
+    d = defineDesign(typeof raw === 'object' && raw !== null ? { ...raw, source: spec } : raw);
   } catch (e) {
-    throw new UsageError(`design file ${shown}: ${firstLine(e)}`, 'design-file');
+    throw new UsageError(`design file ${spec}: ${firstLine(e)}`, 'design-file');
   }
   if (builtinDesign(d.id))
     throw new UsageError(
-      `design file ${shown}: id '${d.id}' is a built-in design's id; give the plugin its own id`,
+      `design file ${spec}: id '${d.id}' is a built-in design's id; give the plugin its own id`,
       'design-file',
     );
   return d;

@@ -29,7 +29,7 @@ export function table(head: readonly string[], rows: readonly (readonly string[]
 export const opText = (op: Op): string => JSON.stringify(op);
 
 export function resultText(s: Pick<StepView, 'ok' | 'errno' | 'value'>): string {
-  if (!s.ok) return `-${errnoName(s.errno ?? 0)} (${-(s.errno ?? 0)})`;
+  if (!s.ok) return s.errno === null ? 'THREW' : `-${errnoName(s.errno)} (${-s.errno})`;
   return s.value === null ? 'ok' : `ok ${s.value}`;
 }
 

@@ -3,8 +3,8 @@
  * with captured output. Reports are written atomically (temp file + rename), and only after every
  * input was validated.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, parse } from 'node:path';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -57,5 +57,30 @@ export function writeFileAtomic(path: string, text: string): void {
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
+  }
+}
+
+/** Check that `path` can become a directory of reports (before anything runs). */
+export function validateOutDir(path: string, flag: string): void {
+  if (existsSync(path) && !statSync(path).isDirectory())
+    throw new UsageError(`${flag} ${path} exists and is not a directory`, 'bad-path');
+  validateParents(path, flag);
+}
+
+/** Check that `path` can become a file (before anything runs). */
+export function validateOutFile(path: string, flag: string): void {
+  if (existsSync(path) && statSync(path).isDirectory())
+    throw new UsageError(`${flag} ${path} is a directory`, 'bad-path');
+  validateParents(dirname(path), flag);
+}
+
+/** No ancestor of `dir` may be an existing non-directory. */
+function validateParents(dir: string, flag: string): void {
+  const root = parse(dir).root;
+  for (let d = dir; d !== root && d !== '.'; d = dirname(d)) {
+    if (existsSync(d)) {
+      if (!statSync(d).isDirectory()) throw new UsageError(`${flag}: ${d} is not a directory`, 'bad-path');
+      return;
+    }
   }
 }

@@ -67,7 +67,16 @@ const SUBCOMMANDS: Record<'compare' | 'explore', { path: string; fn: string; fil
 
 /** compare and explore live in their own modules, loaded only when asked for. */
 async function delegate(name: 'compare' | 'explore', args: readonly string[], io: CliIo): Promise<number> {
-  const s = SUBCOMMANDS[name];
+  const fn = await loadSubcommand(name, SUBCOMMANDS[name]);
+  const code = await fn(args, io);
+  return typeof code === 'number' && Number.isInteger(code) ? code : EXIT.bad;
+}
+
+/** Import a subcommand's module; a missing module or export is one UsageError line. */
+export async function loadSubcommand(
+  name: string,
+  s: { path: string; fn: string; file: string },
+): Promise<SubcommandCli> {
   let mod: Record<string, unknown>;
   try {
     mod = (await import(new URL(s.path, import.meta.url).href)) as Record<string, unknown>;
@@ -81,8 +90,7 @@ async function delegate(name: 'compare' | 'explore', args: readonly string[], io
   const fn = mod[s.fn];
   if (typeof fn !== 'function')
     throw new UsageError(`'ionck ${name}' is not available: ${s.file} does not export ${s.fn}`, 'missing');
-  const code = await (fn as SubcommandCli)(args, io);
-  return typeof code === 'number' && Number.isInteger(code) ? code : EXIT.bad;
+  return fn as SubcommandCli;
 }
 
 function buildProgram(io: CliIo, setCode: (c: number) => void): Command {

@@ -20,14 +20,14 @@ export function checkProgress(io: CliIo, quiet: boolean): CheckProgressView {
       update: () => {},
       designDone: (r) =>
         io.stderr(
-          `ionck: ${r.design} on ${r.profile}: ${r.status} (${r.runs} runs, ${plural(r.violations.length, 'finding')}${r.interrupted ? ', cut short by --time-limit' : ''})\n`,
+          `ionck check: ${r.design} on ${r.profile}: ${r.status} (${r.runs} runs, ${plural(r.violations.length, 'finding')}${r.interrupted ? ', cut short by --time-limit' : ''})\n`,
         ),
       stop: () => {},
     };
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
-      format: ' {design} [{bar}] {value}/{total} runs | {phase} | {findings} findings | {step}',
+      format: ' {design} [{bar}] {value}/{total} runs | {phase} | {findings} | {step}',
       hideCursor: true,
       clearOnComplete: true,
       fps: 10,
@@ -41,7 +41,7 @@ export function checkProgress(io: CliIo, quiet: boolean): CheckProgressView {
       const payload = {
         design: p.design.padEnd(18),
         phase: p.phase === 'search' ? 'searching' : 'shrinking',
-        findings: p.findings,
+        findings: plural(p.findings, 'finding'),
         step: `design ${p.designIndex + 1}/${p.designCount}`,
       };
       if (!started) {

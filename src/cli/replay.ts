@@ -22,7 +22,7 @@ import {
 import { profileOf, validateInvariants } from './check.ts';
 import { loadDesign, validateBoot } from './designs.ts';
 import { mappingLines, stepLines } from './format.ts';
-import { type CliIo, EXIT, UsageError, writeFileAtomic } from './io.ts';
+import { type CliIo, EXIT, UsageError, validateOutFile, writeFileAtomic } from './io.ts';
 
 export interface ReplayCliOptions {
   readonly input: string;
@@ -87,6 +87,7 @@ export async function replayCommand(o: ReplayCliOptions, io: CliIo): Promise<num
   }
   validateBoot([design], profile);
   const savePath = o.save !== undefined ? resolve(io.cwd, o.save) : undefined;
+  if (savePath) validateOutFile(savePath, '--save');
 
   const invariants = replayInvariants(replay, asked);
   const run = runReplay(replay, design, profile, invariants);

@@ -40,6 +40,11 @@ export class Kernel {
   /** Boot-time figures for the quiescence check of freed-completely. */
   readonly boot: { normalFree: number; highFree: number; cmaUsed: number; vmLive: number };
   opsApplied = 0;
+  /**
+   * The kernel this one was cloned from and its op count then, so checkers can start from the
+   * source's memo instead of a full scan (weak: explorer states do not keep their ancestors).
+   */
+  readonly clonedFrom: { readonly kernel: WeakRef<Kernel>; readonly at: number } | null = null;
   /** The last op applied and whether it succeeded (for goals and reports). */
   lastOp: Op | null = null;
   lastOk = true;
@@ -61,6 +66,9 @@ export class Kernel {
       this.atomicPool = from.atomicPool;
       this.boot = from.boot;
       this.opsApplied = from.opsApplied;
+      this.lastOp = from.lastOp;
+      this.lastOk = from.lastOk;
+      this.clonedFrom = { kernel: new WeakRef(from), at: from.opsApplied };
       return;
     }
     const layout = computeLayout(profile);

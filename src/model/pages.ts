@@ -107,6 +107,10 @@ export class PageState {
     this.touchedList[this.touchedLen++] = p;
   }
 
+  isTouched(p: number): boolean {
+    return this.touchedFlag[p] === 1;
+  }
+
   /** Pages touched since the last `clearTouched` (the current op). */
   touched(): Int32Array {
     return this.touchedList.subarray(0, this.touchedLen);
@@ -190,11 +194,13 @@ export class PageState {
 
   /** Bit mask of MemTypes with a live (or, with staleTlb, stale) mapping of page p. */
   typeMask(p: number, withStale: boolean): number {
-    const [l0, l1, l2, l3] = this.live as [Int32Array, Int32Array, Int32Array, Int32Array];
-    let m = (l0[p]! > 0 ? 1 : 0) | (l1[p]! > 0 ? 2 : 0) | (l2[p]! > 0 ? 4 : 0) | (l3[p]! > 0 ? 8 : 0);
+    const l = this.live;
+    let m =
+      (l[0]![p]! > 0 ? 1 : 0) | (l[1]![p]! > 0 ? 2 : 0) | (l[2]![p]! > 0 ? 4 : 0) | (l[3]![p]! > 0 ? 8 : 0);
     if (withStale) {
-      const [s0, s1, s2, s3] = this.stale as [Int32Array, Int32Array, Int32Array, Int32Array];
-      m |= (s0[p]! > 0 ? 1 : 0) | (s1[p]! > 0 ? 2 : 0) | (s2[p]! > 0 ? 4 : 0) | (s3[p]! > 0 ? 8 : 0);
+      const s = this.stale;
+      m |=
+        (s[0]![p]! > 0 ? 1 : 0) | (s[1]![p]! > 0 ? 2 : 0) | (s[2]![p]! > 0 ? 4 : 0) | (s[3]![p]! > 0 ? 8 : 0);
     }
     return m;
   }

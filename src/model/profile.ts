@@ -171,6 +171,13 @@ const OVERRIDES: Record<string, (p: Profile, v: string) => Profile> = {
   },
   bufferable: (p, v) => ({ ...p, dmaBufferable: onOff('bufferable', v) }),
   borrowing: (p, v) => ({ ...p, cmaBorrowing: onOff('borrowing', v) }),
+  /** `carveout=size@base`, or `carveout=0` for a board without a carveout heap range. */
+  carveout: (p, v) => {
+    const m = /^([^@]+)(?:@(.+))?$/.exec(v);
+    if (!m) throw new ProfileError(`bad carveout= value '${v}' (want size@base or 0)`);
+    const size = parseSize(m[1]!);
+    return { ...p, carveout: { size, base: m[2] === undefined ? p.carveout.base : parseSize(m[2]) } };
+  },
 };
 export const PROFILE_KEYS = Object.keys(OVERRIDES);
 

@@ -329,6 +329,11 @@ export class InvariantFailure extends Error {
   }
 }
 
+/** Thrown to end a run early without failing it (runCommands turns it into a pass). */
+export class RunEnded extends Error {
+  override name = 'RunEnded';
+}
+
 /** What a session watches for. */
 export interface Watch {
   readonly invariants: readonly InvariantId[];
@@ -361,10 +366,11 @@ export class RunSession {
       r = this.kernel.apply(op);
     } catch (e) {
       const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      // the step as far as it got: the model functions entered before the throw
+      this.results.push({ ok: false, callPath: [...this.kernel.mm.trace.path], log: [] });
       if (this.watch.exceptions) throw new InvariantFailure(MODEL_EXCEPTION, i, null, msg);
-      // an exception is not what this run looks for: the state is undefined, skip the run
-      fc.pre(false);
-      throw e;
+      // not what this run looks for, and the state is undefined after it: end the run, passing
+      throw new RunEnded(msg);
     }
     this.results.push(r);
     this.observer?.onStep(this.kernel, i, op, r, this.ops);
@@ -420,9 +426,13 @@ export function commandsArb(
   );
 }
 
-/** Run commands on a session with a fresh model (fc.modelRun). */
+/** Run commands on a session with a fresh model (fc.modelRun); a RunEnded run passes. */
 export function runCommands(cmds: Iterable<fc.Command<OpModel, RunSession>>, session: RunSession): OpModel {
   const model = new OpModel();
-  fc.modelRun(() => ({ model, real: session }), cmds);
+  try {
+    fc.modelRun(() => ({ model, real: session }), cmds);
+  } catch (e) {
+    if (!(e instanceof RunEnded)) throw e;
+  }
   return model;
 }

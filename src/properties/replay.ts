@@ -87,14 +87,38 @@ function canonicalOrigin(o: ReplayOrigin): ReplayOrigin {
   };
 }
 
-/** The replay file's text: one op per line, so a diff of two replays reads op by op. */
+/** Line width of replay files: the repository's formatter width, so saved files pass `biome check`. */
+const FILE_WIDTH = 110;
+
+const inlineOp = (op: Op): string =>
+  Object.keys(op).length === 0
+    ? '{}'
+    : `{ ${Object.entries(op)
+        .map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`)
+        .join(', ')} }`;
+
+/** One op of the one-per-line form, expanded over lines only when it is wider than the file. */
+function opLines(op: Op, comma: string): string {
+  const line = `    ${inlineOp(op)}${comma}`;
+  if (line.length <= FILE_WIDTH) return line;
+  const fields = Object.entries(op).map(([k, v]) => `      ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+  return `    {\n${fields.join(',\n')}\n    }${comma}`;
+}
+
+/**
+ * The replay file's text: canonical key order, ops on one line when they fit, else one op per
+ * line, so diffs read op by op. The layout is the one the repository's formatter (biome) prints.
+ */
 export function formatReplayFile(r: Replay): string {
-  const { ops, ...head } = r;
-  const lines = ops.map((op) => `    ${JSON.stringify(op)}`);
-  const headJson = JSON.stringify({ ...head, ops: [] }, null, 2);
-  // put the ops into the empty array, one per line
-  const body = lines.length === 0 ? '[]' : `[\n${lines.join(',\n')}\n  ]`;
-  return `${headJson.replace('"ops": []', `"ops": ${body}`)}\n`;
+  // the ops key comes before origin, and no valid design, profile or invariant holds '@@'
+  const text = JSON.stringify(r, (k, v) => (k === 'ops' ? '@@ops@@' : v), 2);
+  const comma = ','; // expect always follows ops
+  const oneLine = `[${r.ops.map(inlineOp).join(', ')}]`;
+  const body =
+    r.ops.length === 0 || `  "ops": ${oneLine}${comma}`.length <= FILE_WIDTH
+      ? oneLine
+      : `[\n${r.ops.map((op, i) => opLines(op, i < r.ops.length - 1 ? ',' : '')).join('\n')}\n  ]`;
+  return `${text.replace('"@@ops@@"', body)}\n`;
 }
 
 export function encodeToken(r: Replay): string {
@@ -283,7 +307,8 @@ export function runReplay(
       res = kernel.apply(op);
     } catch (e) {
       const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-      steps.push({ op, ok: false, errno: null, value: null, callPath: [] });
+      // the step as far as it got: the model functions entered before the throw
+      steps.push({ op, ok: false, errno: null, value: null, callPath: [...kernel.mm.trace.path] });
       violations.push({
         invariant: 'model-exception',
         step: i,

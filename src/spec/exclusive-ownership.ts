@@ -15,7 +15,7 @@ import type { Kernel } from '../model/kernel.ts';
 import { OWNER_NAMES, Owner } from '../model/pages.ts';
 import { mappingsOf, pageName, pfnOf } from './describe.ts';
 import type { Invariant, Violation } from './invariant.ts';
-import { BadSet, minOf } from './tracker.ts';
+import { BadSet, minOf, ReportCache } from './tracker.ts';
 
 function foreignPage(k: Kernel, pages: Int32Array, bufferId: number): number {
   const ps = k.mm.pages;
@@ -28,7 +28,7 @@ function foreignPage(k: Kernel, pages: Int32Array, bufferId: number): number {
 
 function describeOwner(k: Kernel, p: number): string {
   const ps = k.mm.pages;
-  if (p < 0 || p >= ps.nPages) return 'outside RAM';
+  if (p < 0 || p >= ps.nPages) return 'nobody: it is outside RAM';
   const kind = ps.ownerKind[p]!;
   return kind === Owner.BUFFER || kind === Owner.DRIVER
     ? `${OWNER_NAMES[kind]} ${ps.ownerId[p]}`
@@ -46,6 +46,8 @@ function vmaBad(k: Kernel, v: Vma): number {
 const pagesBad = new BadSet();
 const attachBad = new BadSet();
 const vmasBad = new BadSet();
+const attachReports = new ReportCache<Violation>();
+const vmaReports = new ReportCache<Violation>();
 
 function claimViolation(k: Kernel, p: number): Violation {
   return {
@@ -107,7 +109,12 @@ export const exclusiveOwnership: Invariant = {
         for (const i of s) if (!k.ion.attachments[i]!.live) s.delete(i);
       },
     );
-    if (atts.size > 0) return attachViolation(k, minOf(atts));
+    if (atts.size > 0) {
+      const i = minOf(atts);
+      const p = attachmentBad(k, k.ion.attachments[i]!);
+      const stale = p < 0 || p >= k.mm.pages.nPages || k.mm.pages.isTouched(p);
+      return attachReports.get(k, i, stale, () => attachViolation(k, i));
+    }
     const vmas = vmasBad.current(
       k,
       () => k.ion.vmas.flatMap((v, i) => (vmaBad(k, v) >= 0 ? [i] : [])),
@@ -116,7 +123,12 @@ export const exclusiveOwnership: Invariant = {
         for (const i of s) if (!k.ion.vmas[i]!.live) s.delete(i);
       },
     );
-    if (vmas.size > 0) return vmaViolation(k, minOf(vmas));
+    if (vmas.size > 0) {
+      const i = minOf(vmas);
+      const p = vmaBad(k, k.ion.vmas[i]!);
+      const stale = p < 0 || p >= k.mm.pages.nPages || k.mm.pages.isTouched(p);
+      return vmaReports.get(k, i, stale, () => vmaViolation(k, i));
+    }
     return null;
   },
   full(k) {

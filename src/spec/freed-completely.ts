@@ -19,9 +19,10 @@ import { isFreeKind, NO_LINEAR, Owner } from '../model/pages.ts';
 import { MemType, memTypeName } from '../model/types.ts';
 import { mappingsOf, pageName, pfnOf } from './describe.ts';
 import type { Invariant, Violation } from './invariant.ts';
-import { BadSet, minOf } from './tracker.ts';
+import { BadSet, minOf, ReportCache } from './tracker.ts';
 
 function liveBufferIds(k: Kernel): (id: number) => boolean {
+  if (k.ion.freeList.length === 0) return (id) => k.ion.buffers.has(id);
   const queued = new Set<number>(k.ion.freeList.map((b) => b.id));
   return (id) => k.ion.buffers.has(id) || queued.has(id);
 }
@@ -79,6 +80,7 @@ function pageViolation(k: Kernel, p: number, why: string): Violation {
 }
 
 const bad = new BadSet();
+const reports = new ReportCache<Violation>();
 
 export const freedCompletely: Invariant = {
   id: 'freed-completely',
@@ -92,15 +94,19 @@ export const freedCompletely: Invariant = {
       k,
       () => fullBad(k),
       (s) => {
-        for (const p of k.mm.pages.touched()) {
+        const touched = k.mm.pages.touched();
+        for (let i = 0; i < touched.length; i++) {
+          const p = touched[i]!;
           if (pageProblem(k, p, isLive)) s.add(p);
-          else s.delete(p);
+          else if (s.size > 0) s.delete(p);
         }
       },
     );
     if (set.size > 0) {
       const p = minOf(set);
-      return pageViolation(k, p, pageProblem(k, p, isLive)!);
+      return reports.get(k, p, k.mm.pages.isTouched(p), () =>
+        pageViolation(k, p, pageProblem(k, p, isLive)!),
+      );
     }
     return quiescenceProblem(k);
   },

@@ -51,6 +51,12 @@ export interface Invariant {
 export interface Goal {
   readonly id: string;
   readonly description: string;
+  /**
+   * Required goals decide whether "no violation" may be reported as held (else: unproven). Goals
+   * some designs cannot reach by construction (a design that never flips a linear PTE cannot
+   * flip one twice) are reported but not required.
+   */
+  readonly required: boolean;
   /** Evaluated after every op; true once the state is reached. */
   reached(k: Kernel): boolean;
 }

@@ -21,7 +21,7 @@ import type { RuleSet } from '../model/profile.ts';
 import { MemType } from '../model/types.ts';
 import { mappingsOf, pageName, pfnOf, typesOfMask } from './describe.ts';
 import type { Invariant, Violation } from './invariant.ts';
-import { BadSet, minOf } from './tracker.ts';
+import { BadSet, minOf, ReportCache } from './tracker.ts';
 
 const WB = 1 << MemType.WB;
 const NC = 1 << MemType.NC;
@@ -63,10 +63,14 @@ function pageBad(k: Kernel, p: number): boolean {
 /** A mapping made during the op that conflicted with what mapped its pages at that moment. */
 function creationConflict(k: Kernel): Violation | null {
   const rules = k.profile.ruleSet;
+  const stale = k.profile.staleTlb;
   for (const c of k.mm.mmu.creations) {
+    const self = 1 << c.type;
     for (let i = 0; i < c.pages.length; i++) {
       const b = c.before[i]!;
-      const mask = (b & 0xf) | (k.profile.staleTlb ? b >> 4 : 0) | (1 << c.type);
+      // nothing else mapped the page, or only its own class: no conflict
+      if (b === 0 || (b | (b >> 4)) === self) continue;
+      const mask = (b & 0xf) | (stale ? b >> 4 : 0) | self;
       if (conflicts(mask, rules, () => c.maintained)) {
         const p = c.pages[i]!;
         return {
@@ -92,6 +96,7 @@ function pageViolation(k: Kernel, p: number): Violation {
 }
 
 const bad = new BadSet();
+const reports = new ReportCache<Violation>();
 
 export const noConflictingAlias: Invariant = {
   id: 'no-conflicting-alias',
@@ -104,13 +109,18 @@ export const noConflictingAlias: Invariant = {
       k,
       () => fullBadPages(k),
       (s) => {
-        for (const p of k.mm.pages.touched()) {
+        const touched = k.mm.pages.touched();
+        for (let i = 0; i < touched.length; i++) {
+          const p = touched[i]!;
           if (pageBad(k, p)) s.add(p);
-          else s.delete(p);
+          else if (s.size > 0) s.delete(p);
         }
       },
     );
-    if (set.size > 0) return pageViolation(k, minOf(set));
+    if (set.size > 0) {
+      const p = minOf(set);
+      return reports.get(k, p, k.mm.pages.isTouched(p), () => pageViolation(k, p));
+    }
     return creationConflict(k);
   },
   full(k) {

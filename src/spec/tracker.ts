@@ -20,7 +20,7 @@ export class BadSet {
    * (used when the memo is missing or stale); `update` re-evaluates the keys the op touched.
    */
   current(k: Kernel, rebuild: () => Iterable<number>, update: (bad: Set<number>) => void): Set<number> {
-    const m = this.memos.get(k);
+    const m = this.memos.get(k) ?? this.fromSource(k);
     if (m && m.at === k.opsApplied) return m.bad;
     if (m && m.at === k.opsApplied - 1) {
       update(m.bad);
@@ -31,6 +31,18 @@ export class BadSet {
     this.memos.set(k, fresh);
     return fresh.bad;
   }
+
+  /** A clone starts from its source's memo when the source has not moved since the clone. */
+  fromSource(k: Kernel): Memo | undefined {
+    const src = k.clonedFrom;
+    const parent = src?.kernel.deref();
+    if (!src || !parent || parent.opsApplied !== src.at) return undefined;
+    const pm = this.memos.get(parent);
+    if (!pm || pm.at !== src.at) return undefined;
+    const m = { at: pm.at, bad: new Set(pm.bad) };
+    this.memos.set(k, m);
+    return m;
+  }
 }
 
 /** Smallest element of a small set (violations are few): the one both checkers report. */
@@ -38,4 +50,20 @@ export function minOf(s: Set<number>): number {
   let best = Number.POSITIVE_INFINITY;
   for (const x of s) if (x < best) best = x;
   return best;
+}
+
+/**
+ * The report of a persisting violation, rebuilt only when its key changed or was touched by the
+ * op (building one scans the mappings of a page, which is not O(touched)).
+ */
+export class ReportCache<V> {
+  private readonly memos = new WeakMap<Kernel, { key: number; value: V }>();
+
+  get(k: Kernel, key: number, stale: boolean, build: () => V): V {
+    const m = this.memos.get(k);
+    if (m && m.key === key && !stale) return m.value;
+    const value = build();
+    this.memos.set(k, { key, value });
+    return value;
+  }
 }

@@ -49,9 +49,18 @@ export const typeOk: Invariant = {
     'Counts non-negative, ids unique, mappings inside RAM, per-page counters equal to the mappings covering the page.',
   rests: [],
   incremental(k) {
-    for (const p of k.mm.pages.touched()) {
-      const why = pageShape(k, p);
-      if (why) return bug(why);
+    const ps = k.mm.pages;
+    const lin = ps.linearType;
+    const low = k.mm.lowmemPages;
+    const live = ps.live;
+    const touched = ps.touched();
+    for (let i = 0; i < touched.length; i++) {
+      const p = touched[i]!;
+      const lt = lin[p]!;
+      // negative counts throw in the model itself (PageState.addLive); here: the linear PTE
+      if (lt === NO_LINEAR) continue;
+      if (lt > 3 || p >= low || live[lt]![p]! < 1)
+        return bug(pageShape(k, p) ?? `page ${p}: bad linear type ${lt}`);
     }
     const n = k.mm.pages.nPages;
     for (const c of k.mm.mmu.creations)

@@ -12,7 +12,7 @@ import type { Kernel } from '../model/kernel.ts';
 import { CLEAN, Owner } from '../model/pages.ts';
 import { mappingsOf, pageName, pfnOf } from './describe.ts';
 import type { Invariant, Violation } from './invariant.ts';
-import { BadSet, minOf } from './tracker.ts';
+import { BadSet, minOf, ReportCache } from './tracker.ts';
 
 function pageBad(k: Kernel, p: number): boolean {
   const ps = k.mm.pages;
@@ -32,6 +32,7 @@ function violation(k: Kernel, p: number): Violation {
 }
 
 const bad = new BadSet();
+const reports = new ReportCache<Violation>();
 
 function* fullBad(k: Kernel): Generator<number> {
   for (let p = 0; p < k.mm.pages.nPages; p++) if (pageBad(k, p)) yield p;
@@ -48,13 +49,17 @@ export const zeroedOnAlloc: Invariant = {
       k,
       () => fullBad(k),
       (s) => {
-        for (const p of k.mm.pages.touched()) {
+        const touched = k.mm.pages.touched();
+        for (let i = 0; i < touched.length; i++) {
+          const p = touched[i]!;
           if (pageBad(k, p)) s.add(p);
-          else s.delete(p);
+          else if (s.size > 0) s.delete(p);
         }
       },
     );
-    return set.size > 0 ? violation(k, minOf(set)) : null;
+    if (set.size === 0) return null;
+    const p = minOf(set);
+    return reports.get(k, p, k.mm.pages.isTouched(p), () => violation(k, p));
   },
   full(k) {
     for (const p of fullBad(k)) return violation(k, p);

@@ -31,7 +31,8 @@ const GOOD = {
   ],
   expect: 'violated',
 };
-const rawToken = (o: unknown) => `ionck1:${deflateRawSync(Buffer.from(JSON.stringify(o))).toString('base64url')}`;
+const rawToken = (o: unknown) =>
+  `ionck1:${deflateRawSync(Buffer.from(JSON.stringify(o))).toString('base64url')}`;
 const TOKENS = [
   encodeToken(makeReplay(GOOD as never)),
   encodeToken(
@@ -39,12 +40,19 @@ const TOKENS = [
       design: 'cma-direct',
       profile: 'arm32-1g-cma512,vmalloc=480M',
       invariant: 'no-conflicting-alias',
-      ops: Array.from({ length: 30 }, (_, i) => ({ op: 'alloc' as const, client: i % 3, heap: 'cma' as const, len: 4096 * (i + 1) })),
+      ops: Array.from({ length: 30 }, (_, i) => ({
+        op: 'alloc' as const,
+        client: i % 3,
+        heap: 'cma' as const,
+        len: 4096 * (i + 1),
+      })),
       expect: 'violated',
       origin: { seed: 12, path: '3:1:0', tool: 'ionck check' },
     }),
   ),
-  encodeToken(makeReplay({ design: 'cma-direct-remap', profile: 'tiny', ops: [{ op: 'purge' }], expect: 'held' })),
+  encodeToken(
+    makeReplay({ design: 'cma-direct-remap', profile: 'tiny', ops: [{ op: 'purge' }], expect: 'held' }),
+  ),
 ];
 
 /** Every malformed invocation, as argv. */
@@ -53,7 +61,8 @@ function cases(): string[][] {
   const check = (...a: string[]) => ['check', ...a, '--out', outDir(), '--junit', junit()];
   const replay = (...a: string[]) => ['replay', ...a, '--save', saved()];
   // 1. truncated tokens: every cut of each token (the prefix alone included)
-  for (const t of TOKENS) for (let n = 0; n < t.length; n += t.length > 200 ? 3 : 1) out.push(replay(t.slice(0, n)));
+  for (const t of TOKENS)
+    for (let n = 0; n < t.length; n += t.length > 200 ? 3 : 1) out.push(replay(t.slice(0, n)));
   // 2. characters outside base64url
   const bad = ['+', '/', '=', '!', '.', ' ', '%', '~', 'é', '\t'];
   const picks = fc.sample(fc.tuple(fc.nat(bad.length - 1), fc.nat(1000)), { seed: SEED, numRuns: 120 });
@@ -96,9 +105,18 @@ function cases(): string[][] {
     out.push(replay(rawToken({ ...GOOD, ops: [{ op: 'alloc', client: n, heap: 'cma', len: 4096 }] })));
     out.push(replay(rawToken({ ...GOOD, ops: [{ op: 'driver-vmap', pages: n }] })));
     out.push(replay(rawToken({ ...GOOD, ops: [{ op: 'mmap', fd: 0, pgoff: n }] })));
-    out.push(replay(fileWith(`num-${String(n)}.json`, { ...GOOD, ops: [{ op: 'alloc', client: 0, heap: 'cma', len: n }] })));
+    out.push(
+      replay(
+        fileWith(`num-${String(n)}.json`, {
+          ...GOOD,
+          ops: [{ op: 'alloc', client: 0, heap: 'cma', len: n }],
+        }),
+      ),
+    );
     out.push(replay(rawToken({ ...GOOD, ops: [{ op: 'free', client: 0, handle: n }] })));
-    out.push(replay(rawToken({ ...GOOD, ops: [{ op: 'alloc', client: 0, heap: 'cma', len: 4096, align: n }] })));
+    out.push(
+      replay(rawToken({ ...GOOD, ops: [{ op: 'alloc', client: 0, heap: 'cma', len: 4096, align: n }] })),
+    );
   }
   // 6. unknown designs (check, replay --design, and in the replay itself)
   const names = fc.sample(fc.stringMatching(/^[a-z][a-z0-9-]{1,20}$/), { seed: SEED, numRuns: 40 });
@@ -178,15 +196,40 @@ function cases(): string[][] {
   writeFileSync(join(dir, 'text.txt'), 'hello\nworld\n');
   mkdirSync(join(dir, 'a-directory'), { recursive: true });
   for (const f of ['empty.json', 'binary.json', 'text.txt', 'a-directory', 'does-not-exist.json'])
-    for (const extra of [[], ['--json'], ['--design', 'cma-direct']]) out.push(replay(join(dir, f), ...extra));
-  for (const text of ['{', '[]', '"x"', '{}', 'null', '{"format":"ionck-replay/1"}', JSON.stringify({ ...GOOD, ops: 'none' })])
+    for (const extra of [[], ['--json'], ['--design', 'cma-direct']])
+      out.push(replay(join(dir, f), ...extra));
+  for (const text of [
+    '{',
+    '[]',
+    '"x"',
+    '{}',
+    'null',
+    '{"format":"ionck-replay/1"}',
+    JSON.stringify({ ...GOOD, ops: 'none' }),
+  ])
     out.push(replay(fileWith(`text-${out.length}.json`, text)));
   out.push(replay(fileWith('extra-field.json', { ...GOOD, when: 'now' })));
   out.push(replay(fileWith('bad-expect.json', { ...GOOD, expect: 'fail' })));
   out.push(replay(fileWith('bad-invariant.json', { ...GOOD, invariant: 'model-exception' })));
   out.push(replay(fileWith('bad-origin.json', { ...GOOD, origin: { seed: 1.5 } })));
-  // 11. commands and subjects that do not exist
-  for (const a of [['chek'], ['list'], ['list', 'things'], ['list', 'designs', 'extra'], ['layout', 'extra'], ['--bogus'], []])
+  // 11. output paths that cannot be written
+  const file = fileWith('plain-file.txt', 'not a directory');
+  out.push(['check', '--profile', 'tiny', '--out', file]);
+  out.push(['check', '--profile', 'tiny', '--out', join(file, 'sub')]);
+  out.push(['check', '--profile', 'tiny', '--junit', dir]);
+  out.push(['check', '--profile', 'tiny', '--junit', join(file, 'x.xml')]);
+  out.push(['replay', TOKENS[0]!, '--save', dir]);
+  out.push(['replay', TOKENS[0]!, '--save', join(file, 'x.json')]);
+  // 12. commands and subjects that do not exist
+  for (const a of [
+    ['chek'],
+    ['list'],
+    ['list', 'things'],
+    ['list', 'designs', 'extra'],
+    ['layout', 'extra'],
+    ['--bogus'],
+    [],
+  ])
     out.push(a);
   return out;
 }
@@ -230,7 +273,13 @@ describe('bad input', () => {
   it('an existing --out directory is left untouched by bad input', async () => {
     mkdirSync(outDir(), { recursive: true });
     writeFileSync(join(outDir(), 'check.json'), 'previous report');
-    const r = await cli(['check', '--design', './test/fixtures/designs/throws-at-load.ts', '--out', outDir()]);
+    const r = await cli([
+      'check',
+      '--design',
+      './test/fixtures/designs/throws-at-load.ts',
+      '--out',
+      outDir(),
+    ]);
     expectBadInput(r, 'plugin throws');
     expect(r.stderr).toContain('throws-at-load.ts');
     expect(r.stderr).not.toContain('second line');
@@ -245,13 +294,15 @@ describe('bad input', () => {
     expect(await msg(['check', '--design', 'nope'])).toContain("unknown design 'nope'");
     expect(await msg(['check', '--invariant', 'nope'])).toContain("unknown invariant 'nope'");
     expect(await msg(['replay', 'ionck1:abc!'])).toContain('not base64url');
-    expect(await msg(['replay', rawToken({ ...GOOD, ops: [{ op: 'boom' }] })])).toContain('ops[0]: unknown op "boom"');
+    expect(await msg(['replay', rawToken({ ...GOOD, ops: [{ op: 'boom' }] })])).toContain(
+      'ops[0]: unknown op "boom"',
+    );
     expect(await msg(['replay', rawToken({ ...GOOD, format: 'ionck-replay/2' })])).toContain(
       "format 'ionck-replay/2' is not supported",
     );
-    expect(await msg(['check', '--design', './test/fixtures/designs/garbage-heaps.ts', '--profile', 'tiny'])).toContain(
-      'garbage-heaps.ts',
-    );
+    expect(
+      await msg(['check', '--design', './test/fixtures/designs/garbage-heaps.ts', '--profile', 'tiny']),
+    ).toContain('garbage-heaps.ts');
   });
 
   it('the real binary: exit 2 and one line, no stack trace', () => {

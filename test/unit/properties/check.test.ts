@@ -12,7 +12,8 @@ import { parseReplay, runReplay } from '../../../src/properties/replay.ts';
 import { GOALS } from '../../../src/spec/index.ts';
 
 const design = (id: string) => builtinDesign(id)!;
-const dropTimes = (r: CheckResult) => JSON.parse(JSON.stringify(r, (k, v) => (k === 'elapsedMs' ? undefined : v)));
+const dropTimes = (r: CheckResult) =>
+  JSON.parse(JSON.stringify(r, (k, v) => (k === 'elapsedMs' ? undefined : v)));
 
 describe('runCheck: expected findings (seed 1)', () => {
   it('legacy-3.18 on arm32-1g violates vmalloc-bounded with one uncached CMA alloc', async () => {
@@ -73,7 +74,9 @@ describe('runCheck: expected findings (seed 1)', () => {
       seed: 1,
     });
     const d = r.results[0]!;
-    expect(d.violations.map((v) => `${v.invariant}: ${v.ops.map((o) => JSON.stringify(o)).join(' ')}`)).toEqual([]);
+    expect(
+      d.violations.map((v) => `${v.invariant}: ${v.ops.map((o) => JSON.stringify(o)).join(' ')}`),
+    ).toEqual([]);
     expect(d.goals.filter((g) => !g.reached)).toEqual([]);
     expect(d.status).toBe('held');
     expect(d.runs).toBe(100);
@@ -98,7 +101,10 @@ describe('runCheck: shrinking each finding on its own', () => {
       // 1-minimal: dropping any single op loses this finding
       for (let i = 0; i < v.ops.length; i++) {
         const fewer = v.ops.filter((_, j) => j !== i);
-        expect(reproduce(fresh, fewer, v.invariant, 'incremental'), `${v.invariant} without op ${i}`).toBeNull();
+        expect(
+          reproduce(fresh, fewer, v.invariant, 'incremental'),
+          `${v.invariant} without op ${i}`,
+        ).toBeNull();
       }
     }
   });
@@ -119,7 +125,13 @@ describe('runCheck: shrinking each finding on its own', () => {
   });
 
   it('shards split the runs and use their own seeds', async () => {
-    const base = { designs: [design('cma-direct-remap')], profile: resolveProfile('tiny'), runs: 10, maxOps: 20, seed: 5 };
+    const base = {
+      designs: [design('cma-direct-remap')],
+      profile: resolveProfile('tiny'),
+      runs: 10,
+      maxOps: 20,
+      seed: 5,
+    };
     const s1 = await runCheck({ ...base, shard: { index: 1, count: 3 } });
     const s3 = await runCheck({ ...base, shard: { index: 3, count: 3 } });
     expect(s1.results[0]!.runs).toBe(4);

@@ -63,7 +63,9 @@ describe('command model', () => {
         runCommands(cmds, session);
         session.ops.forEach((op, i) => {
           kinds.add(op.op);
-          if (['free', 'share', 'kmap', 'close', 'munmap', 'write', 'import', 'driver-vunmap'].includes(op.op)) {
+          if (
+            ['free', 'share', 'kmap', 'close', 'munmap', 'write', 'import', 'driver-vunmap'].includes(op.op)
+          ) {
             refOps++;
             if (!session.results[i]!.ok) failedRefOps++;
           }
@@ -79,8 +81,12 @@ describe('command model', () => {
 
   it('a command with nothing to act on is skipped (check is false)', () => {
     const m = new OpModel();
-    expect(new OpCommand({ kind: 'free', handle: { mode: 'live', n: 3 }, wrongClient: false }).check(m)).toBe(false);
-    expect(new OpCommand({ kind: 'free', handle: { mode: 'wild', n: 3 }, wrongClient: false }).check(m)).toBe(true);
+    expect(new OpCommand({ kind: 'free', handle: { mode: 'live', n: 3 }, wrongClient: false }).check(m)).toBe(
+      false,
+    );
+    expect(new OpCommand({ kind: 'free', handle: { mode: 'wild', n: 3 }, wrongClient: false }).check(m)).toBe(
+      true,
+    );
     expect(m.resolve({ kind: 'free', handle: { mode: 'wild', n: 4 }, wrongClient: false })).toEqual({
       op: 'free',
       client: 0,

@@ -41,7 +41,10 @@ describe('minimizeOps', () => {
     const start = reproduce(f, ops, 'no-conflicting-alias', 'incremental')!;
     expect(start).not.toBeNull();
     // only the CMA heap may be used: the carveout's one-op alias is off limits
-    const min = minimizeOps(f, start, 'no-conflicting-alias', 'incremental', budget, undefined, ['cma', 'system']);
+    const min = minimizeOps(f, start, 'no-conflicting-alias', 'incremental', budget, undefined, [
+      'cma',
+      'system',
+    ]);
     expect(min.ops).toEqual([
       { op: 'alloc', client: 0, heap: 'cma', len: 4096 },
       { op: 'kmap', client: 0, handle: 0 },

@@ -1,0 +1,36 @@
+/**
+ * `npm run bench`: allocator cost against RAM size, the cost of checking on a random workload,
+ * and explorer throughput. Prints tables and ratios (bench/README.md says how to read them); no
+ * figure is asserted. `--json FILE` also writes the figures as JSON. Takes about a minute.
+ */
+import { writeFileSync } from 'node:fs';
+import { runAllocatorBench } from './allocators.ts';
+import { runExplorerBench } from './explorer.ts';
+import { msSince, now } from './harness.ts';
+import { runWorkloadBench } from './workload.ts';
+
+const log = (s: string) => void process.stdout.write(`${s}\n`);
+
+function main(argv: readonly string[]): void {
+  const jsonAt = argv.indexOf('--json');
+  const jsonFile = jsonAt >= 0 ? argv[jsonAt + 1] : undefined;
+  const t0 = now();
+  log(`ionck bench (node ${process.version}, ${process.platform}/${process.arch})\n`);
+
+  log('1. Allocators: per-op cost on arm32-1g and arm32-4g (median of 7; 4g/1g should be about 1)\n');
+  const allocators = runAllocatorBench(log);
+
+  log('\n2. Checking cost on a random workload, arm32-1g (median of 3)\n');
+  const workload = runWorkloadBench(log);
+
+  log('\n3. Explorer throughput on tiny, depth 3, all invariants\n');
+  const explorer = runExplorerBench(log, 3);
+
+  log(`\ntotal ${(msSince(t0) / 1000).toFixed(1)} s`);
+  if (jsonFile) {
+    writeFileSync(jsonFile, `${JSON.stringify({ allocators, workload, explorer }, null, 2)}\n`);
+    log(`figures written to ${jsonFile}`);
+  }
+}
+
+main(process.argv.slice(2));
