@@ -8,6 +8,5 @@ export default defineConfig({
     pool: 'forks',
     // two cores: the two cross-check files (the longest) run side by side
     maxWorkers: 2,
-    minWorkers: 1,
   },
 });
