@@ -61,7 +61,7 @@ const nonEmpty = (what: string) => (v: string) => {
 };
 
 const SUBCOMMANDS: Record<'compare' | 'explore', { path: string; fn: string; file: string }> = {
-  compare: { path: '../report/compare.ts', fn: 'runCompareCli', file: 'src/report/compare.ts' },
+  compare: { path: '../report/compare-cli.ts', fn: 'runCompareCli', file: 'src/report/compare-cli.ts' },
   explore: { path: '../explore/cli.ts', fn: 'runExploreCli', file: 'src/explore/cli.ts' },
 };
 

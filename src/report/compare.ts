@@ -196,6 +196,8 @@ export interface Counterexample {
   readonly source: 'check' | 'workload';
   /** The workload it was seen on (source workload), for reading. */
   readonly workload?: string;
+  /** Set when the search was restricted to these heaps (the CMA heap's own shortest trace). */
+  readonly heaps?: readonly string[];
   readonly message: string;
   /** Index of the violating op: the replay is ops 0..step. */
   readonly step: number;
@@ -718,6 +720,4 @@ export async function runCompare(opts: CompareOptions = {}): Promise<CompareRepo
   return { ...report, findings, elapsedMs: round1(performance.now() - t0) };
 }
 
-// The CLI (src/cli/main.ts) loads `runCompareCli` from this module; it lives in compare-cli.ts.
-export { runCompareCli } from './compare-cli.ts';
 export type { InvariantId, TraceStep };

@@ -140,8 +140,12 @@ export async function findCounterexamples(a: {
   let done = 0;
   for (const w of wants) {
     const shrunk = new Map<CheckId, Counterexample>();
-    const left = a.budgetMs - (performance.now() - t0);
-    if (runCheck && left > 0) {
+    // the shortest trace over all heaps, then the shortest through the CMA heap alone: the seed's
+    // question is about the CMA heap, and an uncached carveout alloc can be shorter
+    const cmaOnly = new Map<CheckId, Counterexample>();
+    for (const heaps of [undefined, ['cma' as const]]) {
+      const left = a.budgetMs - (performance.now() - t0);
+      if (!runCheck || left <= 0) break;
       try {
         const res = await runCheck({
           designs: [w.design],
@@ -151,14 +155,16 @@ export async function findCounterexamples(a: {
           maxOps: CHECK_OPS_MAX,
           seed: a.seed,
           timeLimitMs: Math.max(1000, left),
+          ...(heaps ? { heaps } : {}),
         });
+        const into = heaps ? cmaOnly : shrunk;
         for (const v of violationsOf(res)) {
           const inv = v.invariant as CheckId;
-          if (!w.invariants.includes(inv) || shrunk.has(inv)) continue;
+          if (!w.invariants.includes(inv) || into.has(inv)) continue;
           const ops = opsOfViolation(v);
           if (!ops) continue;
           const c = confirm(w.design, w.profile, inv, ops, a.seed);
-          if (c) shrunk.set(inv, c);
+          if (c) into.set(inv, heaps ? { ...c, heaps } : c);
         }
       } catch {
         // runCheck is best effort here: the workload's own counterexample stands in
@@ -181,6 +187,8 @@ export async function findCounterexamples(a: {
           ? fromCheck
           : (fromWorkload ?? fromCheck);
       if (best) out.push(best);
+      const cma = cmaOnly.get(inv);
+      if (cma && best && cma.token !== best.token) out.push(cma);
     }
     done++;
     a.onProgress?.({

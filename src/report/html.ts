@@ -314,7 +314,7 @@ function counterexampleBlock(c: Counterexample): string {
       ? `shrunk by check to ${n} op${n === 1 ? '' : 's'}`
       : `the ${esc(c.workload ?? '')} stream up to its first violation, ${fmt(n)} ops (not shrunk); the last steps:`;
   return [
-    `<details><summary><b>${esc(c.design)}</b> · ${esc(c.profile)} · <b>${esc(c.invariant)}</b>: ${esc(c.message)}</summary>`,
+    `<details><summary><b>${esc(c.design)}</b> · ${esc(c.profile)} · <b>${esc(c.invariant)}</b>${c.heaps ? ` (${esc(c.heaps.join(', '))} heap only)` : ''}: ${esc(c.message)}</summary>`,
     `<p class="small">${src}</p>`,
     traceTable(c.steps, c.step),
     `<p class="small">Replay token (${fmt(c.token.length)} characters): <code>ionck replay &lt;token&gt;</code></p>`,

@@ -105,7 +105,9 @@ function counterexamplesSection(rep: CompareReport): string {
       c.source === 'check'
         ? `shrunk by check, ${n} op${n === 1 ? '' : 's'}`
         : `${c.workload} prefix, ${fmt(n)} ops (not shrunk)`;
-    out.push(`### ${c.design} · ${c.profile} · ${c.invariant}`);
+    out.push(
+      `### ${c.design} · ${c.profile} · ${c.invariant}${c.heaps ? ` · ${c.heaps.join(', ')} heap only` : ''}`,
+    );
     out.push('');
     out.push(`${src}: ${c.message}`);
     out.push('');

@@ -86,10 +86,12 @@ function creationConflict(k: Kernel): Violation | null {
 }
 
 function pageViolation(k: Kernel, p: number): Violation {
-  const mask = pageMask(k, p);
+  const live = k.mm.pages.typeMask(p, false);
+  const staleOnly = pageMask(k, p) & ~live;
+  const stale = staleOnly ? ` and ${typesOfMask(staleOnly)} through stale TLB entries (lazily unmapped, not yet purged)` : '';
   return {
     invariant: 'no-conflicting-alias',
-    message: `${pageName(k, p)} is mapped ${typesOfMask(mask)} at once [${k.profile.ruleSet}${k.profile.staleTlb ? ', stale TLB on' : ''}]`,
+    message: `${pageName(k, p)} is mapped ${typesOfMask(live)}${stale} at once [${k.profile.ruleSet}]`,
     pfns: [pfnOf(k, p)],
     mappings: mappingsOf(k, p),
   };

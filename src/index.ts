@@ -1,0 +1,60 @@
+/**
+ * ionck's public API: define a design (the heaps and policies are the building blocks), boot a
+ * kernel and apply ops, check invariants, run the random search, compare designs, replay tokens.
+ *
+ * A plugin design file (`ionck check --design ./my-design.ts`):
+ *
+ *   import { defineDesign, standardHeaps, CmaDirectHeap, REMAP_LINEAR, HEAP_ID } from 'ionck';
+ *   export default defineDesign({
+ *     id: 'my-design', summary: '...', citations: ['...'], dmaLayer: '4.1',
+ *     heaps: (ctx) => [...standardHeaps(ctx, REMAP_LINEAR), new CmaDirectHeap(HEAP_ID.cma, { linear: REMAP_LINEAR })],
+ *   });
+ */
+
+export {
+  type Design,
+  DesignError,
+  type DesignInput,
+  defineDesign,
+  HEAP_ID,
+  type HeapBuildCtx,
+  standardHeaps,
+} from './model/designs/design.ts';
+export { ALL_DESIGNS, BUILTIN_DESIGNS, builtinDesign, ZOO_DESIGNS } from './model/designs/index.ts';
+export type { DmaAllocation, DmaAttrs, DmaDevice, DmaLayer } from './model/dma/arm-3.18.ts';
+export type { HeapCtx, HeapName, IonHeap } from './model/ion/heap.ts';
+export { CarveoutHeap } from './model/ion/heaps/carveout.ts';
+export { Cma318Heap, CmaDirectHeap } from './model/ion/heaps/cma.ts';
+export {
+  KEEP_LINEAR,
+  type LinearPolicy,
+  REMAP_LINEAR,
+  remapLinear,
+} from './model/ion/heaps/linear-policy.ts';
+export { SystemContigHeap, SystemHeap } from './model/ion/heaps/system.ts';
+export { Kernel, type OpResult } from './model/kernel.ts';
+export { type BootLayout, computeLayout } from './model/layout.ts';
+export { type Op, OpError, parseOp } from './model/ops.ts';
+export { PROFILES, type Profile, ProfileError, resolveProfile } from './model/profile.ts';
+export { Errno, MemType, ModelBug } from './model/types.ts';
+export { type CheckOptions, type CheckResult, runCheck } from './properties/check.ts';
+export {
+  decodeToken,
+  encodeToken,
+  parseReplay,
+  type Replay,
+  ReplayError,
+  runReplay,
+} from './properties/replay.ts';
+export { type RunResult, runOps } from './properties/run.ts';
+export { WORKLOADS } from './properties/workloads.ts';
+export { type CompareOptions, runCompare } from './report/compare.ts';
+export {
+  checkStep,
+  GOALS,
+  INVARIANT_IDS,
+  INVARIANTS,
+  type Invariant,
+  type InvariantId,
+  type Violation,
+} from './spec/index.ts';
