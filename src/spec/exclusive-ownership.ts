@@ -15,7 +15,7 @@ import type { Kernel } from '../model/kernel.ts';
 import { OWNER_NAMES, Owner } from '../model/pages.ts';
 import { mappingsOf, pageName, pfnOf } from './describe.ts';
 import type { Invariant, Violation } from './invariant.ts';
-import { BadSet, minOf, ReportCache } from './tracker.ts';
+import { BadPages, BadSet, minOf, ReportCache, scanPages } from './tracker.ts';
 
 function foreignPage(k: Kernel, pages: Int32Array, bufferId: number): number {
   const ps = k.mm.pages;
@@ -43,7 +43,8 @@ function vmaBad(k: Kernel, v: Vma): number {
   return v.live && v.mapping ? foreignPage(k, v.mapping.pages, v.dmabuf.buffer.id) : -1;
 }
 
-const pagesBad = new BadSet();
+const multiClaimed = (k: Kernel, p: number) => k.mm.pages.claims[p]! > 1;
+const claims = new BadPages(multiClaimed, (k) => scanPages(k, multiClaimed), claimViolation);
 const attachBad = new BadSet();
 const vmasBad = new BadSet();
 const attachReports = new ReportCache<Violation>();
@@ -87,17 +88,8 @@ export const exclusiveOwnership: Invariant = {
     "A page belongs to at most one live owner; sg tables handed to devices and user VMAs point only at the buffer's own pages.",
   rests: ['CMA-5', 'HEAP-CMA-1', 'DMA41-1', 'ION-9', 'ION-10', 'B9', 'B14', 'B15'],
   incremental(k) {
-    const claims = pagesBad.current(
-      k,
-      () => fullClaims(k),
-      (s) => {
-        for (const p of k.mm.pages.touched()) {
-          if (k.mm.pages.claims[p]! > 1) s.add(p);
-          else s.delete(p);
-        }
-      },
-    );
-    if (claims.size > 0) return claimViolation(k, minOf(claims));
+    const claimed = claims.incremental(k);
+    if (claimed) return claimed;
     // an attachment's or VMA's pages can only stop being its buffer's when the buffer is
     // destroyed, which needs the attachment or VMA gone first: check them when made, drop when gone
     const atts = attachBad.current(
@@ -132,15 +124,11 @@ export const exclusiveOwnership: Invariant = {
     return null;
   },
   full(k) {
-    for (const p of fullClaims(k)) return claimViolation(k, p);
+    const claimed = claims.full(k);
+    if (claimed) return claimed;
     for (let i = 0; i < k.ion.attachments.length; i++)
       if (attachmentBad(k, k.ion.attachments[i]!) >= 0) return attachViolation(k, i);
     for (let i = 0; i < k.ion.vmas.length; i++) if (vmaBad(k, k.ion.vmas[i]!) >= 0) return vmaViolation(k, i);
     return null;
   },
 };
-
-function* fullClaims(k: Kernel): Generator<number> {
-  const c = k.mm.pages.claims;
-  for (let p = 0; p < c.length; p++) if (c[p]! > 1) yield p;
-}

@@ -19,7 +19,7 @@ import { isFreeKind, NO_LINEAR, Owner } from '../model/pages.ts';
 import { MemType, memTypeName } from '../model/types.ts';
 import { mappingsOf, pageName, pfnOf } from './describe.ts';
 import type { Invariant, Violation } from './invariant.ts';
-import { BadSet, minOf, ReportCache } from './tracker.ts';
+import { BadPages } from './tracker.ts';
 
 function liveBufferIds(k: Kernel): (id: number) => boolean {
   if (k.ion.freeList.length === 0) return (id) => k.ion.buffers.has(id);
@@ -79,8 +79,22 @@ function pageViolation(k: Kernel, p: number, why: string): Violation {
   };
 }
 
-const bad = new BadSet();
-const reports = new ReportCache<Violation>();
+/** liveBufferIds for the kernel's current state, built once per op. */
+const liveMemo = new WeakMap<Kernel, { at: number; isLive: (id: number) => boolean }>();
+function liveOf(k: Kernel): (id: number) => boolean {
+  let m = liveMemo.get(k);
+  if (!m || m.at !== k.opsApplied) {
+    m = { at: k.opsApplied, isLive: liveBufferIds(k) };
+    liveMemo.set(k, m);
+  }
+  return m.isLive;
+}
+
+const pages = new BadPages(
+  (k, p) => pageProblem(k, p, liveOf(k)) !== null,
+  fullBad,
+  (k, p) => pageViolation(k, p, pageProblem(k, p, liveOf(k))!),
+);
 
 export const freedCompletely: Invariant = {
   id: 'freed-completely',
@@ -88,37 +102,12 @@ export const freedCompletely: Invariant = {
   definition:
     'Freed pages return to their allocator unmapped with WB linear PTEs, no page is owned by a gone buffer or freed twice, and at quiescence the allocators equal their boot state.',
   rests: ['CMA-5', 'DMA318-8', 'ION-4', 'ION-5', 'ION-6', 'B6', 'B10', 'B15'],
-  incremental(k) {
-    const isLive = liveBufferIds(k);
-    const set = bad.current(
-      k,
-      () => fullBad(k),
-      (s) => {
-        const touched = k.mm.pages.touched();
-        for (let i = 0; i < touched.length; i++) {
-          const p = touched[i]!;
-          if (pageProblem(k, p, isLive)) s.add(p);
-          else if (s.size > 0) s.delete(p);
-        }
-      },
-    );
-    if (set.size > 0) {
-      const p = minOf(set);
-      return reports.get(k, p, k.mm.pages.isTouched(p), () =>
-        pageViolation(k, p, pageProblem(k, p, isLive)!),
-      );
-    }
-    return quiescenceProblem(k);
-  },
-  full(k) {
-    const isLive = liveBufferIds(k);
-    for (const p of fullBad(k)) return pageViolation(k, p, pageProblem(k, p, isLive)!);
-    return quiescenceProblem(k);
-  },
+  incremental: (k) => pages.incremental(k) ?? quiescenceProblem(k),
+  full: (k) => pages.full(k) ?? quiescenceProblem(k),
 };
 
 function* fullBad(k: Kernel): Generator<number> {
-  const isLive = liveBufferIds(k);
+  const isLive = liveOf(k);
   const ps = k.mm.pages;
   const { ownerKind, doubleFrees, linearType } = ps;
   const [l0, l1, l2, l3] = ps.live as [Int32Array, Int32Array, Int32Array, Int32Array];

@@ -21,7 +21,7 @@ import type { RuleSet } from '../model/profile.ts';
 import { MemType } from '../model/types.ts';
 import { mappingsOf, pageName, pfnOf, typesOfMask } from './describe.ts';
 import type { Invariant, Violation } from './invariant.ts';
-import { BadSet, minOf, ReportCache } from './tracker.ts';
+import { BadPages, scanPages } from './tracker.ts';
 
 const WB = 1 << MemType.WB;
 const NC = 1 << MemType.NC;
@@ -88,7 +88,9 @@ function creationConflict(k: Kernel): Violation | null {
 function pageViolation(k: Kernel, p: number): Violation {
   const live = k.mm.pages.typeMask(p, false);
   const staleOnly = pageMask(k, p) & ~live;
-  const stale = staleOnly ? ` and ${typesOfMask(staleOnly)} through stale TLB entries (lazily unmapped, not yet purged)` : '';
+  const stale = staleOnly
+    ? ` and ${typesOfMask(staleOnly)} through stale TLB entries (lazily unmapped, not yet purged)`
+    : '';
   return {
     invariant: 'no-conflicting-alias',
     message: `${pageName(k, p)} is mapped ${typesOfMask(live)}${stale} at once [${k.profile.ruleSet}]`,
@@ -97,8 +99,7 @@ function pageViolation(k: Kernel, p: number): Violation {
   };
 }
 
-const bad = new BadSet();
-const reports = new ReportCache<Violation>();
+const pages = new BadPages(pageBad, (k) => scanPages(k, pageBad), pageViolation);
 
 export const noConflictingAlias: Invariant = {
   id: 'no-conflicting-alias',
@@ -106,32 +107,6 @@ export const noConflictingAlias: Invariant = {
   definition:
     'No physical page has two live mappings whose memory types conflict under the profile rule set; lazily unmapped ranges count until purged.',
   rests: ['ARCH-1', 'ARCH-3', 'ARCH-4', 'ARCH-5', 'ARCH-6', 'ARCH-7', 'DMA41-2', 'B17', 'B18'],
-  incremental(k) {
-    const set = bad.current(
-      k,
-      () => fullBadPages(k),
-      (s) => {
-        const touched = k.mm.pages.touched();
-        for (let i = 0; i < touched.length; i++) {
-          const p = touched[i]!;
-          if (pageBad(k, p)) s.add(p);
-          else if (s.size > 0) s.delete(p);
-        }
-      },
-    );
-    if (set.size > 0) {
-      const p = minOf(set);
-      return reports.get(k, p, k.mm.pages.isTouched(p), () => pageViolation(k, p));
-    }
-    return creationConflict(k);
-  },
-  full(k) {
-    for (const p of fullBadPages(k)) return pageViolation(k, p);
-    return creationConflict(k);
-  },
+  incremental: (k) => pages.incremental(k) ?? creationConflict(k),
+  full: (k) => pages.full(k) ?? creationConflict(k),
 };
-
-function* fullBadPages(k: Kernel): Generator<number> {
-  const n = k.mm.pages.nPages;
-  for (let p = 0; p < n; p++) if (pageBad(k, p)) yield p;
-}

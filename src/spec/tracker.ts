@@ -67,3 +67,49 @@ export class ReportCache<V> {
     return value;
   }
 }
+
+/**
+ * A per-page invariant's incremental form: the set of bad pages kept up to date from the pages
+ * the op touched (rebuilt by `scan` when there is no memo), and the report of the smallest one,
+ * rebuilt only when that page changed. Returns null when no page is bad.
+ */
+export class BadPages<V> {
+  private readonly bad = new BadSet();
+  private readonly reports = new ReportCache<V>();
+
+  constructor(
+    private readonly isBad: (k: Kernel, p: number) => boolean,
+    private readonly scan: (k: Kernel) => Iterable<number>,
+    private readonly report: (k: Kernel, p: number) => V,
+  ) {}
+
+  incremental(k: Kernel): V | null {
+    const set = this.bad.current(
+      k,
+      () => this.scan(k),
+      (s) => {
+        const touched = k.mm.pages.touched();
+        for (let i = 0; i < touched.length; i++) {
+          const p = touched[i]!;
+          if (this.isBad(k, p)) s.add(p);
+          else if (s.size > 0) s.delete(p);
+        }
+      },
+    );
+    if (set.size === 0) return null;
+    const p = minOf(set);
+    return this.reports.get(k, p, k.mm.pages.isTouched(p), () => this.report(k, p));
+  }
+
+  /** The full scan's verdict: the smallest bad page's report. */
+  full(k: Kernel): V | null {
+    for (const p of this.scan(k)) return this.report(k, p);
+    return null;
+  }
+}
+
+/** Every page p with isBad(k, p), in order (a full scan). */
+export function* scanPages(k: Kernel, isBad: (k: Kernel, p: number) => boolean): Generator<number> {
+  const n = k.mm.pages.nPages;
+  for (let p = 0; p < n; p++) if (isBad(k, p)) yield p;
+}

@@ -12,7 +12,7 @@ import type { Kernel } from '../model/kernel.ts';
 import { CLEAN, Owner } from '../model/pages.ts';
 import { mappingsOf, pageName, pfnOf } from './describe.ts';
 import type { Invariant, Violation } from './invariant.ts';
-import { BadSet, minOf, ReportCache } from './tracker.ts';
+import { BadPages, scanPages } from './tracker.ts';
 
 function pageBad(k: Kernel, p: number): boolean {
   const ps = k.mm.pages;
@@ -31,12 +31,7 @@ function violation(k: Kernel, p: number): Violation {
   };
 }
 
-const bad = new BadSet();
-const reports = new ReportCache<Violation>();
-
-function* fullBad(k: Kernel): Generator<number> {
-  for (let p = 0; p < k.mm.pages.nPages; p++) if (pageBad(k, p)) yield p;
-}
+const pages = new BadPages(pageBad, (k) => scanPages(k, pageBad), violation);
 
 export const zeroedOnAlloc: Invariant = {
   id: 'zeroed-on-alloc',
@@ -44,25 +39,6 @@ export const zeroedOnAlloc: Invariant = {
   definition:
     "A page held by a buffer carries no writer tag but zero or the buffer's own: no earlier owner's data.",
   rests: ['DMA318-4', 'ION-15', 'HEAP-SYS-1', 'HEAP-CMA-1', 'HEAP-CMA-4', 'B12', 'B19'],
-  incremental(k) {
-    const set = bad.current(
-      k,
-      () => fullBad(k),
-      (s) => {
-        const touched = k.mm.pages.touched();
-        for (let i = 0; i < touched.length; i++) {
-          const p = touched[i]!;
-          if (pageBad(k, p)) s.add(p);
-          else if (s.size > 0) s.delete(p);
-        }
-      },
-    );
-    if (set.size === 0) return null;
-    const p = minOf(set);
-    return reports.get(k, p, k.mm.pages.isTouched(p), () => violation(k, p));
-  },
-  full(k) {
-    for (const p of fullBad(k)) return violation(k, p);
-    return null;
-  },
+  incremental: (k) => pages.incremental(k),
+  full: (k) => pages.full(k),
 };

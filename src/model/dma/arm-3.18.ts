@@ -135,12 +135,8 @@ export class ArmDma318 implements DmaLayer {
   protected allocRemapBuffer(mm: Mm, bytes: number, type: MemType, attrs: DmaAttrs, owner: number) {
     mm.enter('allocRemapBuffer');
     const count = bytes / PAGE_SIZE;
-    const order = getOrder(bytes);
-    const page = mm.allocPages(order, false, Owner.BUFFER, owner);
+    const page = this.dmaAllocBuffer(mm, bytes, owner);
     if (page < 0) return null;
-    mm.splitPage(page, order);
-    mm.splitAndTrim(page, order, count);
-    this.dmaClearBuffer(mm, page, count);
     if (!this.wantVaddr(attrs)) return this.result(page, count, 0, 'remap', null, false, attrs, type);
     // DMA318-5 __dma_alloc_remap(): an NC area of size + guard
     mm.enter('dmaAllocRemap');
@@ -156,14 +152,31 @@ export class ArmDma318 implements DmaLayer {
   /** DMA318-7 (a) __alloc_simple_buffer(): lowmem buddy pages, linear (WB) address. */
   protected allocSimpleBuffer(mm: Mm, bytes: number, owner: number, attrs: DmaAttrs) {
     mm.enter('allocSimpleBuffer');
+    const page = this.dmaAllocBuffer(mm, bytes, owner);
+    if (page < 0) return null;
+    return this.result(
+      page,
+      bytes / PAGE_SIZE,
+      mm.linearAddr(page),
+      'simple',
+      null,
+      false,
+      attrs,
+      MemType.WB,
+    );
+  }
+
+  /** DMA318-7 __dma_alloc_buffer(): 2^get_order(size) buddy pages, split, tail freed, zeroed. */
+  protected dmaAllocBuffer(mm: Mm, bytes: number, owner: number): number {
+    mm.enter('dmaAllocBuffer');
     const count = bytes / PAGE_SIZE;
     const order = getOrder(bytes);
     const page = mm.allocPages(order, false, Owner.BUFFER, owner);
-    if (page < 0) return null;
+    if (page < 0) return -1;
     mm.splitPage(page, order);
     mm.splitAndTrim(page, order, count);
     this.dmaClearBuffer(mm, page, count);
-    return this.result(page, count, mm.linearAddr(page), 'simple', null, false, attrs, MemType.WB);
+    return page;
   }
 
   protected result(

@@ -48,6 +48,52 @@ export interface IonHeap {
 }
 
 /**
+ * A heap built on ion_heap.c's generic ops (ION-9 ion_heap_map_user, ION-14 ion_heap_map_kernel),
+ * as the 3.18 system, system-contig and carveout heaps are: the sg table is the buffer's pages,
+ * and there is nothing to shrink unless the heap keeps pools.
+ */
+export abstract class GenericIonHeap implements IonHeap {
+  abstract readonly name: HeapName;
+  abstract readonly id: number;
+  abstract readonly deferFree: boolean;
+  abstract readonly contiguous: boolean;
+  abstract area(ctx: HeapCtx): { start: number; pages: number } | null;
+  abstract alignPages(pages: number, alignBytes: number, ctx: HeapCtx): number;
+  abstract allocate(ctx: HeapCtx, buf: IonBuffer, len: number, align: number): number;
+  abstract free(ctx: HeapCtx, buf: IonBuffer, shrinkerFree: boolean): void;
+  abstract clone(): IonHeap;
+
+  mapDma(_ctx: HeapCtx, buf: IonBuffer): Int32Array | null {
+    return buf.pages;
+  }
+
+  mapKernel(ctx: HeapCtx, buf: IonBuffer): KResult<{ vaddr: number; mapping: Mapping | null }> | null {
+    return ionHeapMapKernel(ctx, buf);
+  }
+
+  unmapKernel(ctx: HeapCtx, buf: IonBuffer): void {
+    ionHeapUnmapKernel(ctx, buf);
+  }
+
+  mapUser(
+    ctx: HeapCtx,
+    buf: IonBuffer,
+    pgoff: number,
+    pages: number,
+  ): KResult<{ type: MemType; pages: Int32Array }> {
+    return ionHeapMapUser(ctx, buf, pgoff, pages);
+  }
+
+  shrinkCount(): number {
+    return 0;
+  }
+
+  shrink(_ctx: HeapCtx): number {
+    return 0;
+  }
+}
+
+/**
  * ION-14 ion_heap_map_kernel(): vmalloc an n-pointer array (freed before return, so left lazy),
  * then vmap WB if cached else NC. n + 1 window pages while mapped.
  */

@@ -6,20 +6,13 @@
  */
 import { Cma } from '../../cma.ts';
 import { Owner } from '../../pages.ts';
-import { Errno, type KResult, type MemType, PAGE_SIZE } from '../../types.ts';
-import {
-  type HeapCtx,
-  type IonHeap,
-  ionHeapBufferZero,
-  ionHeapMapKernel,
-  ionHeapMapUser,
-  ionHeapUnmapKernel,
-} from '../heap.ts';
+import { Errno, PAGE_SIZE } from '../../types.ts';
+import { GenericIonHeap, type HeapCtx, ionHeapBufferZero } from '../heap.ts';
 import type { IonBuffer } from '../objects.ts';
 import type { LinearPolicy } from './linear-policy.ts';
 import { rangeOf } from './system.ts';
 
-export class CarveoutHeap implements IonHeap {
+export class CarveoutHeap extends GenericIonHeap {
   readonly name = 'carveout' as const;
   readonly deferFree = true;
   readonly contiguous = true;
@@ -33,6 +26,7 @@ export class CarveoutHeap implements IonHeap {
     private readonly range: { start: number; pages: number } | null,
     pool?: Cma | null,
   ) {
+    super();
     this.pool = pool !== undefined ? pool : range ? new Cma('carveout', range.start, range.pages) : null;
   }
 
@@ -84,34 +78,5 @@ export class CarveoutHeap implements IonHeap {
     ctx.mm.enter('ionCarveoutHeapFree');
     ionHeapBufferZero(ctx, buf);
     this.release(ctx, buf);
-  }
-
-  mapDma(_ctx: HeapCtx, buf: IonBuffer): Int32Array {
-    return buf.pages;
-  }
-
-  mapKernel(ctx: HeapCtx, buf: IonBuffer) {
-    return ionHeapMapKernel(ctx, buf);
-  }
-
-  unmapKernel(ctx: HeapCtx, buf: IonBuffer): void {
-    ionHeapUnmapKernel(ctx, buf);
-  }
-
-  mapUser(
-    ctx: HeapCtx,
-    buf: IonBuffer,
-    pgoff: number,
-    pages: number,
-  ): KResult<{ type: MemType; pages: Int32Array }> {
-    return ionHeapMapUser(ctx, buf, pgoff, pages);
-  }
-
-  shrinkCount(): number {
-    return 0;
-  }
-
-  shrink(): number {
-    return 0;
   }
 }

@@ -9,7 +9,7 @@
 import type { DmaAllocation, DmaAttrs, DmaDevice } from '../../dma/arm-3.18.ts';
 import { Owner } from '../../pages.ts';
 import { Errno, fail, getOrder, type KResult, MemType, ok, PAGE_SIZE } from '../../types.ts';
-import { type HeapCtx, type IonHeap, ionHeapMapKernel, ionHeapMapUser, ionHeapUnmapKernel } from '../heap.ts';
+import { GenericIonHeap, type HeapCtx, ionHeapMapKernel, ionHeapUnmapKernel } from '../heap.ts';
 import type { IonBuffer } from '../objects.ts';
 import type { LinearPolicy } from './linear-policy.ts';
 import { rangeOf } from './system.ts';
@@ -35,17 +35,17 @@ export interface Cma318Options {
   readonly mapKernelOnDemand: boolean;
 }
 
-export class Cma318Heap implements IonHeap {
+/** A CMA heap over the default area (CMA-8): contiguous, not DEFER_FREE, stateless (shared by clones). */
+abstract class CmaAreaHeap extends GenericIonHeap {
   readonly name = 'cma' as const;
   readonly deferFree = false;
   readonly contiguous = true;
 
-  constructor(
-    readonly id: number,
-    private readonly opts: Cma318Options,
-  ) {}
+  constructor(readonly id: number) {
+    super();
+  }
 
-  clone(): Cma318Heap {
+  clone(): this {
     return this;
   }
 
@@ -55,6 +55,15 @@ export class Cma318Heap implements IonHeap {
 
   alignPages(pages: number, _align: number, ctx: HeapCtx): number {
     return cmaAlignPages(pages, ctx);
+  }
+}
+
+export class Cma318Heap extends CmaAreaHeap {
+  constructor(
+    id: number,
+    private readonly opts: Cma318Options,
+  ) {
+    super(id);
   }
 
   // HEAP-CMA-1 ion_cma_allocate(): CACHED -> -EINVAL; align > 4 KiB -> -EINVAL; failures -> -1 (B11)
@@ -79,7 +88,7 @@ export class Cma318Heap implements IonHeap {
   }
 
   // HEAP-CMA-1 sg table: virt_to_page(cpu_addr) as linear arithmetic (B9, GOLD-20), or the handle
-  mapDma(ctx: HeapCtx, buf: IonBuffer): Int32Array {
+  override mapDma(ctx: HeapCtx, buf: IonBuffer): Int32Array {
     const a = buf.priv as DmaAllocation;
     if (!this.opts.sgFromVirt || a.cpuAddr === 0) return ctx.dma.dmaGetSgtable(a);
     const first = (a.cpuAddr - ctx.mm.layout.pageOffset) / PAGE_SIZE;
@@ -87,18 +96,18 @@ export class Cma318Heap implements IonHeap {
   }
 
   // HEAP-CMA-2 ion_cma_map_kernel(): the allocation-time cpu_addr; no new mapping
-  mapKernel(ctx: HeapCtx, buf: IonBuffer) {
+  override mapKernel(ctx: HeapCtx, buf: IonBuffer) {
     if (this.opts.mapKernelOnDemand) return ionHeapMapKernel(ctx, buf, MemType.NC);
     const a = buf.priv as DmaAllocation;
     return ok({ vaddr: a.cpuAddr, mapping: null });
   }
 
-  unmapKernel(ctx: HeapCtx, buf: IonBuffer): void {
+  override unmapKernel(ctx: HeapCtx, buf: IonBuffer): void {
     if (this.opts.mapKernelOnDemand) ionHeapUnmapKernel(ctx, buf);
   }
 
   // HEAP-CMA-2 ion_cma_mmap() -> dma_mmap_coherent(): NC + XN (DMA318-11)
-  mapUser(
+  override mapUser(
     ctx: HeapCtx,
     buf: IonBuffer,
     pgoff: number,
@@ -110,14 +119,6 @@ export class Cma318Heap implements IonHeap {
     if (type === null) return fail(Errno.ENXIO);
     return ok({ type, pages: rangeOf(a.page + pgoff, pages) });
   }
-
-  shrinkCount(): number {
-    return 0;
-  }
-
-  shrink(): number {
-    return 0;
-  }
 }
 
 export interface CmaDirectOptions {
@@ -128,25 +129,15 @@ export interface CmaDirectOptions {
   readonly releaseTwice?: boolean;
 }
 
-export class CmaDirectHeap implements IonHeap {
-  readonly name = 'cma' as const;
-  readonly deferFree = false;
-  readonly contiguous = true;
-
+export class CmaDirectHeap extends CmaAreaHeap {
   constructor(
-    readonly id: number,
+    id: number,
     private readonly opts: CmaDirectOptions,
-  ) {}
-
-  clone(): CmaDirectHeap {
-    return this;
+  ) {
+    super(id);
   }
 
-  area(ctx: HeapCtx) {
-    return cmaArea(ctx);
-  }
-
-  alignPages(pages: number, _align: number, ctx: HeapCtx): number {
+  override alignPages(pages: number, _align: number, ctx: HeapCtx): number {
     return this.opts.bytesAsPages ? 1 : cmaAlignPages(pages, ctx);
   }
 
@@ -173,29 +164,5 @@ export class CmaDirectHeap implements IonHeap {
     if (!buf.cached) this.opts.linear.toAllocator(ctx.mm, buf.pages, 'linear map restore (cma)');
     ctx.mm.cmaRelease(buf.pages[0]!, buf.pages.length);
     if (this.opts.releaseTwice) ctx.mm.cmaRelease(buf.pages[0]!, buf.pages.length);
-  }
-
-  mapDma(_ctx: HeapCtx, buf: IonBuffer): Int32Array {
-    return buf.pages;
-  }
-
-  mapKernel(ctx: HeapCtx, buf: IonBuffer) {
-    return ionHeapMapKernel(ctx, buf);
-  }
-
-  unmapKernel(ctx: HeapCtx, buf: IonBuffer): void {
-    ionHeapUnmapKernel(ctx, buf);
-  }
-
-  mapUser(ctx: HeapCtx, buf: IonBuffer, pgoff: number, pages: number) {
-    return ionHeapMapUser(ctx, buf, pgoff, pages);
-  }
-
-  shrinkCount(): number {
-    return 0;
-  }
-
-  shrink(): number {
-    return 0;
   }
 }

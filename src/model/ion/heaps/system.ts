@@ -4,15 +4,8 @@
  * (ION-15); cached ones come from the buddy allocator zeroed and are fault-mapped (ION-4).
  */
 import { Owner } from '../../pages.ts';
-import { Errno, getOrder, type KResult, type MemType, PAGE_SIZE } from '../../types.ts';
-import {
-  type HeapCtx,
-  type IonHeap,
-  ionHeapBufferZero,
-  ionHeapMapKernel,
-  ionHeapMapUser,
-  ionHeapUnmapKernel,
-} from '../heap.ts';
+import { Errno, getOrder, PAGE_SIZE } from '../../types.ts';
+import { GenericIonHeap, type HeapCtx, ionHeapBufferZero } from '../heap.ts';
 import type { IonBuffer } from '../objects.ts';
 import type { LinearPolicy } from './linear-policy.ts';
 
@@ -39,7 +32,7 @@ class PagePool {
   }
 }
 
-export class SystemHeap implements IonHeap {
+export class SystemHeap extends GenericIonHeap {
   readonly name = 'system' as const;
   readonly deferFree = true;
   readonly contiguous = false;
@@ -50,6 +43,7 @@ export class SystemHeap implements IonHeap {
     private readonly linear: LinearPolicy,
     pools?: PagePool[],
   ) {
+    super();
     this.pools = pools ?? SYSTEM_ORDERS.map((o) => new PagePool(o));
   }
 
@@ -160,33 +154,12 @@ export class SystemHeap implements IonHeap {
     for (const c of (buf.priv as Chunk[]) ?? []) this.freeChunk(ctx, buf, c, shrinkerFree);
   }
 
-  mapDma(_ctx: HeapCtx, buf: IonBuffer): Int32Array {
-    return buf.pages;
-  }
-
-  mapKernel(ctx: HeapCtx, buf: IonBuffer) {
-    return ionHeapMapKernel(ctx, buf);
-  }
-
-  unmapKernel(ctx: HeapCtx, buf: IonBuffer): void {
-    ionHeapUnmapKernel(ctx, buf);
-  }
-
-  mapUser(
-    ctx: HeapCtx,
-    buf: IonBuffer,
-    pgoff: number,
-    pages: number,
-  ): KResult<{ type: MemType; pages: Int32Array }> {
-    return ionHeapMapUser(ctx, buf, pgoff, pages);
-  }
-
-  shrinkCount(): number {
+  override shrinkCount(): number {
     return this.pools.reduce((s, p) => s + (p.count << p.order), 0);
   }
 
   /** HEAP-POOL-1 ion_page_pool_shrink(): pool pages back to the buddy allocator. */
-  shrink(ctx: HeapCtx): number {
+  override shrink(ctx: HeapCtx): number {
     ctx.mm.enter('ionPagePoolShrink');
     let freed = 0;
     for (const pool of this.pools) {
@@ -212,7 +185,7 @@ export function rangeOf(p: number, n: number): Int32Array {
 }
 
 /** HEAP-CONTIG-1 ion_system_contig_heap: one alloc_pages(get_order(len)), tail freed. */
-export class SystemContigHeap implements IonHeap {
+export class SystemContigHeap extends GenericIonHeap {
   readonly name = 'system-contig' as const;
   readonly deferFree = false;
   readonly contiguous = true;
@@ -220,7 +193,9 @@ export class SystemContigHeap implements IonHeap {
   constructor(
     readonly id: number,
     private readonly linear: LinearPolicy,
-  ) {}
+  ) {
+    super();
+  }
 
   clone(): SystemContigHeap {
     return this;
@@ -259,29 +234,5 @@ export class SystemContigHeap implements IonHeap {
     ctx.mm.enter('ionSystemContigHeapFree');
     if (!buf.cached) this.linear.toAllocator(ctx.mm, buf.pages, 'linear map restore (system-contig)');
     for (const p of buf.pages) ctx.mm.freePages(p, 0);
-  }
-
-  mapDma(_ctx: HeapCtx, buf: IonBuffer): Int32Array {
-    return buf.pages;
-  }
-
-  mapKernel(ctx: HeapCtx, buf: IonBuffer) {
-    return ionHeapMapKernel(ctx, buf);
-  }
-
-  unmapKernel(ctx: HeapCtx, buf: IonBuffer): void {
-    ionHeapUnmapKernel(ctx, buf);
-  }
-
-  mapUser(ctx: HeapCtx, buf: IonBuffer, pgoff: number, pages: number) {
-    return ionHeapMapUser(ctx, buf, pgoff, pages);
-  }
-
-  shrinkCount(): number {
-    return 0;
-  }
-
-  shrink(): number {
-    return 0;
   }
 }
