@@ -1,49 +1,24 @@
 /**
- * The terminal and file system as the CLI sees them: injected, so tests run the CLI in-process
- * with captured output. Reports are written atomically (temp file + rename), and only after every
- * input was validated.
+ * The terminal and file system as the CLI sees them: the terminal is injected (CliIo, shared with
+ * compare and explore in src/properties/cli-io.ts), so tests run the CLI in-process with captured
+ * output. Reports are written atomically (temp file + rename), and only after every input was
+ * validated.
  */
 import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, parse } from 'node:path';
+import { UsageError } from '../properties/cli-args.ts';
+import type { CliIo } from '../properties/cli-io.ts';
 
-export interface CliIo {
-  stdout(text: string): void;
-  stderr(text: string): void;
-  /** Progress bars only on a terminal. */
-  readonly stderrIsTTY: boolean;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** Relative paths (plugins, --out, replay files) resolve against this directory. */
-  readonly cwd: string;
-}
+export { UsageError } from '../properties/cli-args.ts';
+export { type CliIo, processIo } from '../properties/cli-io.ts';
 
 /**
- * What `src/report/compare.ts` (runCompareCli) and `src/explore/cli.ts` (runExploreCli) export:
+ * What `src/report/compare-cli.ts` (runCompareCli) and `src/explore/cli.ts` (runExploreCli) export:
  * run with the arguments after the subcommand name; return the exit code (0, 1 or 2).
  */
 export type SubcommandCli = (argv: readonly string[], io: CliIo) => Promise<number> | number;
 
-/** Bad input: exit 2 with this one line. `code` is stable for scripts and tests. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-  constructor(
-    message: string,
-    readonly code: string = 'usage',
-  ) {
-    super(message);
-  }
-}
-
 export const EXIT = { held: 0, violated: 1, bad: 2 } as const;
-
-export function processIo(): CliIo {
-  return {
-    stdout: (s) => void process.stdout.write(s),
-    stderr: (s) => void process.stderr.write(s),
-    stderrIsTTY: process.stderr.isTTY === true,
-    env: process.env,
-    cwd: process.cwd(),
-  };
-}
 
 let tmpCounter = 0;
 

@@ -11,6 +11,7 @@ import { DesignError } from '../model/designs/design.ts';
 import { OpError } from '../model/ops.ts';
 import { DEFAULT_PROFILE_ID, ProfileError } from '../model/profile.ts';
 import { CHECK_DEFAULTS } from '../properties/check.ts';
+import { collect, intArg, oneLine, secondsArg, TIME_LIMIT_S_MAX } from '../properties/cli-args.ts';
 import { ReplayError } from '../properties/replay.ts';
 import { checkCommand } from './check.ts';
 import { type CliIo, EXIT, processIo, type SubcommandCli, UsageError } from './io.ts';
@@ -23,26 +24,8 @@ export const RUNS_MAX = 10_000_000;
 export const MAX_OPS_MAX = 100_000;
 export const WORKERS_MAX = 256;
 export const SHARDS_MAX = 10_000;
-export const TIME_LIMIT_S_MAX = 7 * 24 * 3600;
+export { TIME_LIMIT_S_MAX };
 export const SEED_MAX = 2 ** 31 - 1;
-
-const intArg =
-  (what: string, min: number, max: number) =>
-  (v: string): number => {
-    if (!/^\d+$/.test(v.trim()))
-      throw new InvalidArgumentError(`${what} must be an integer in ${min}..${max}`);
-    const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < min || n > max)
-      throw new InvalidArgumentError(`${what} must be an integer in ${min}..${max}`);
-    return n;
-  };
-
-const secondsArg = (v: string): number => {
-  const n = Number(v);
-  if (!/^\d+(\.\d+)?$/.test(v.trim()) || !(n > 0) || n > TIME_LIMIT_S_MAX)
-    throw new InvalidArgumentError(`seconds must be a number in (0, ${TIME_LIMIT_S_MAX}]`);
-  return n;
-};
 
 const shardArg = (v: string): { index: number; count: number } => {
   const m = /^(\d+)\/(\d+)$/.exec(v.trim());
@@ -52,8 +35,6 @@ const shardArg = (v: string): { index: number; count: number } => {
     throw new InvalidArgumentError(`shard must be I/N with 1 <= I <= N <= ${SHARDS_MAX}, e.g. 2/4`);
   return { index, count };
 };
-
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 const nonEmpty = (what: string) => (v: string) => {
   if (v.trim() === '') throw new InvalidArgumentError(`${what} must not be empty`);
@@ -123,7 +104,11 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
       intArg('seed', 0, SEED_MAX),
       CHECK_DEFAULTS.seed,
     )
-    .option('--time-limit <s>', 'wall-clock budget in seconds for the whole check', secondsArg)
+    .option(
+      '--time-limit <s>',
+      'wall-clock budget in seconds for the whole check',
+      secondsArg(`seconds must be a number in (0, ${TIME_LIMIT_S_MAX}]`),
+    )
     .option(
       '--workers <n>',
       'worker threads (accepted; designs run inline)',
@@ -222,14 +207,6 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
 
   return program;
 }
-
-const oneLine = (s: string): string =>
-  s
-    .replace(/^error:\s*/i, '')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '')
-    .join(' ');
 
 /** Run the CLI; returns the exit code. Never throws. */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {

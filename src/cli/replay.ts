@@ -7,6 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Design } from '../model/designs/design.ts';
 import { builtinDesign } from '../model/designs/index.ts';
+import { loadDesign } from '../properties/design-arg.ts';
 import {
   formatReplayFile,
   isCheckId,
@@ -20,7 +21,7 @@ import {
   runReplay,
 } from '../properties/replay.ts';
 import { profileOf, validateInvariants } from './check.ts';
-import { loadDesign, validateBoot } from './designs.ts';
+import { validateBoot } from './designs.ts';
 import { mappingLines, stepLines } from './format.ts';
 import { type CliIo, EXIT, UsageError, validateOutFile, writeFileAtomic } from './io.ts';
 

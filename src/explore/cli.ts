@@ -6,14 +6,22 @@
  * when something was, 2 for bad input or a model bug. The CLI (src/cli/main.ts) calls
  * `runExploreCli` with the arguments after `explore`; a caller may pass parsed options instead.
  */
-import { existsSync, statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { type Design, DesignError, defineDesign } from '../model/designs/design.ts';
-import { ALL_DESIGNS, builtinDesign, DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
+import { Command } from 'commander';
+import { type Design, DesignError } from '../model/designs/design.ts';
+import { DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
 import { Kernel } from '../model/kernel.ts';
 import { type Profile, ProfileError, resolveProfile } from '../model/profile.ts';
+import {
+  collect,
+  intArg,
+  oneLine,
+  parseFlags,
+  secondsArg,
+  TIME_LIMIT_S_MAX,
+  UsageError,
+} from '../properties/cli-args.ts';
+import { processIo } from '../properties/cli-io.ts';
+import { loadDesign } from '../properties/design-arg.ts';
 import { INVARIANT_IDS, type InvariantId, isInvariantId } from '../spec/index.ts';
 import { type ExploreReport, renderText, toJson } from './format.ts';
 import { DEFAULT_MAX_STATES, EXPLORE_DEPTH_MAX, type ExploreResult, explore } from './search.ts';
@@ -21,7 +29,7 @@ import { DEFAULT_MAX_STATES, EXPLORE_DEPTH_MAX, type ExploreResult, explore } fr
 export const DEFAULT_EXPLORE_PROFILE = 'tiny';
 export const DEFAULT_EXPLORE_DEPTH = 3;
 export const MAX_STATES_MAX = 50_000_000;
-const TIME_LIMIT_S_MAX = 7 * 24 * 3600;
+const TIME_LIMIT_INVALID = `time-limit must be a number of seconds in (0, ${TIME_LIMIT_S_MAX}]`;
 
 export interface ExploreCliOptions {
   designs?: string[];
@@ -34,7 +42,7 @@ export interface ExploreCliOptions {
   timeLimit?: number;
 }
 
-/** The terminal as the CLI gives it (a subset of src/cli/io.ts CliIo). */
+/** The terminal as the CLI gives it (a subset of CliIo, src/properties/cli-io.ts). */
 export interface ExploreCliIo {
   stdout(text: string): void;
   stderr(text: string): void;
@@ -42,42 +50,6 @@ export interface ExploreCliIo {
   /** Relative plugin paths resolve against this directory (default: process.cwd()). */
   readonly cwd?: string;
 }
-
-const processIo = (): ExploreCliIo => ({
-  stdout: (s) => void process.stdout.write(s),
-  stderr: (s) => void process.stderr.write(s),
-  stderrIsTTY: process.stderr.isTTY === true,
-  cwd: process.cwd(),
-});
-
-/** Bad input: exit 2 with this one line. */
-class InputError extends Error {
-  override name = 'InputError';
-}
-
-const oneLine = (s: string): string =>
-  s
-    .replace(/^error:\s*/i, '')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '')
-    .join(' ');
-
-const intArg = (what: string, min: number, max: number) => (v: string) => {
-  const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max)
-    throw new InvalidArgumentError(`${what} must be an integer in ${min}..${max}`);
-  return n;
-};
-
-const secondsArg = (v: string): number => {
-  const n = Number(v);
-  if (!/^\d+(\.\d+)?$/.test(v.trim()) || !(n > 0) || n > TIME_LIMIT_S_MAX)
-    throw new InvalidArgumentError(`time-limit must be a number of seconds in (0, ${TIME_LIMIT_S_MAX}]`);
-  return n;
-};
-
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 /** Parse the arguments after `explore`; null when help was printed. */
 function parseArgv(argv: readonly string[], io: ExploreCliIo): ExploreCliOptions | null {
@@ -105,21 +77,11 @@ function parseArgv(argv: readonly string[], io: ExploreCliIo): ExploreCliOptions
       intArg('max-states', 1, MAX_STATES_MAX),
       DEFAULT_MAX_STATES,
     )
-    .option('--time-limit <s>', 'stop a design after this many seconds', secondsArg)
+    .option('--time-limit <s>', 'stop a design after this many seconds', secondsArg(TIME_LIMIT_INVALID))
     .option('--json', 'print the result as JSON', false)
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: () => {}, outputError: () => {} })
     .helpCommand(false)
     .allowExcessArguments(false);
-  try {
-    cmd.parse([...argv], { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.exitCode === 0) return null;
-      throw new InputError(`${oneLine(e.message)}`);
-    }
-    throw e;
-  }
+  if (!parseFlags(cmd, argv, io)) return null;
   const o = cmd.opts();
   return {
     designs: o.design,
@@ -130,45 +92,6 @@ function parseArgv(argv: readonly string[], io: ExploreCliIo): ExploreCliOptions
     maxStates: o.maxStates,
     timeLimit: o.timeLimit,
   };
-}
-
-const isDesignPath = (s: string): boolean =>
-  s.startsWith('./') || s.startsWith('../') || isAbsolute(s) || /\.(m?[jt]s|c[jt]s)$/.test(s);
-
-/** A built-in or zoo design id, or a plugin module whose default export is a design. */
-async function loadDesign(spec: string, cwd: string): Promise<Design> {
-  if (!isDesignPath(spec)) {
-    const d = builtinDesign(spec);
-    if (!d)
-      throw new InputError(
-        `unknown design '${spec}' (known: ${ALL_DESIGNS.map((x) => x.id).join(', ')}; or a plugin file ./name.ts)`,
-      );
-    return d;
-  }
-  const file = resolve(cwd, spec);
-  if (!existsSync(file) || !statSync(file).isFile()) throw new InputError(`design file ${spec} not found`);
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  } catch (e) {
-    throw new InputError(
-      `design file ${spec} failed to load: ${oneLine(String((e as Error)?.message ?? e))}`,
-    );
-  }
-  if (mod.default === undefined)
-    throw new InputError(`design file ${spec} has no default export (export default defineDesign({ ... }))`);
-  let d: Design;
-  try {
-    d = defineDesign(mod.default);
-  } catch (e) {
-    if (e instanceof DesignError) throw new InputError(`design file ${spec}: ${oneLine(e.message)}`);
-    throw e;
-  }
-  if (builtinDesign(d.id))
-    throw new InputError(
-      `design file ${spec}: id '${d.id}' is a built-in design's id; give the plugin its own id`,
-    );
-  return d;
 }
 
 interface Resolved {
@@ -184,16 +107,16 @@ interface Resolved {
 async function resolveOptions(o: ExploreCliOptions, cwd: string): Promise<Resolved> {
   const depth = o.depth ?? DEFAULT_EXPLORE_DEPTH;
   if (!Number.isInteger(depth) || depth < 0 || depth > EXPLORE_DEPTH_MAX)
-    throw new InputError(`depth must be an integer in 0..${EXPLORE_DEPTH_MAX}, not ${depth}`);
+    throw new UsageError(`depth must be an integer in 0..${EXPLORE_DEPTH_MAX}, not ${depth}`);
   const maxStates = o.maxStates ?? DEFAULT_MAX_STATES;
   if (!Number.isInteger(maxStates) || maxStates < 1 || maxStates > MAX_STATES_MAX)
-    throw new InputError(`max-states must be an integer in 1..${MAX_STATES_MAX}`);
+    throw new UsageError(`max-states must be an integer in 1..${MAX_STATES_MAX}`);
   if (o.timeLimit !== undefined && !(o.timeLimit > 0 && o.timeLimit <= TIME_LIMIT_S_MAX))
-    throw new InputError(`time-limit must be a number of seconds in (0, ${TIME_LIMIT_S_MAX}]`);
+    throw new UsageError(TIME_LIMIT_INVALID);
   const invariants: InvariantId[] = [];
   for (const id of o.invariants ?? []) {
     if (!isInvariantId(id))
-      throw new InputError(`unknown invariant '${id}' (known: ${INVARIANT_IDS.join(', ')})`);
+      throw new UsageError(`unknown invariant '${id}' (known: ${INVARIANT_IDS.join(', ')})`);
     if (!invariants.includes(id)) invariants.push(id);
   }
   const profile = resolveProfile(o.profile ?? DEFAULT_EXPLORE_PROFILE);
@@ -207,7 +130,7 @@ async function resolveOptions(o: ExploreCliOptions, cwd: string): Promise<Resolv
     try {
       Kernel.boot(profile, d);
     } catch (e) {
-      throw new InputError(
+      throw new UsageError(
         `design '${d.id}' does not boot on '${profile.id}': ${oneLine(String((e as Error)?.message ?? e))}`,
       );
     }
@@ -239,7 +162,7 @@ export async function runExploreCli(
     if (parsed === null) return 0;
     r = await resolveOptions(parsed, io.cwd ?? process.cwd());
   } catch (e) {
-    if (e instanceof InputError || e instanceof ProfileError || e instanceof DesignError) {
+    if (e instanceof UsageError || e instanceof ProfileError || e instanceof DesignError) {
       io.stderr(`ionck: explore: ${oneLine(e.message)}\n`);
       return 2;
     }

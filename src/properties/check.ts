@@ -35,7 +35,7 @@ import {
   type Watch,
 } from './commands.ts';
 import { minimizeOps, type Reproducer, reproduce, watchFor } from './minimize.ts';
-import { encodeToken, makeReplay } from './replay.ts';
+import { encodeToken, makeReplay, type ReplayStep, viewStep } from './replay.ts';
 
 /** Defaults sized so `ionck check` of the four built-ins on arm32-1g takes well under 30 s. */
 export const CHECK_DEFAULTS = {
@@ -83,13 +83,8 @@ export interface CheckProgress {
   readonly findings: number;
 }
 
-export interface StepView {
-  readonly op: Op;
-  readonly ok: boolean;
-  readonly errno: number | null;
-  readonly value: number | null;
-  readonly callPath: readonly string[];
-}
+/** A step of a violation's trace: the same as a replay's. */
+export type StepView = ReplayStep;
 
 export interface CheckViolation {
   readonly invariant: FindingId;
@@ -401,17 +396,6 @@ export function checkDesign(design: Design, profile: Profile, o: DesignOptions):
     },
   };
 }
-
-export const viewStep = (
-  op: Op,
-  r: { ok: boolean; errno?: number; value?: number; callPath: readonly string[] },
-): StepView => ({
-  op,
-  ok: r.ok,
-  errno: r.errno ?? null,
-  value: r.value ?? null,
-  callPath: [...r.callPath],
-});
 
 function violationOf(
   design: Design,

@@ -249,6 +249,7 @@ function validateOrigin(x: unknown): ReplayOrigin {
 
 // --- replaying -------------------------------------------------------------------------------
 
+/** One op of a trace and what it returned (check and compare show their traces the same way). */
 export interface ReplayStep {
   readonly op: Op;
   readonly ok: boolean;
@@ -256,6 +257,18 @@ export interface ReplayStep {
   readonly value: number | null;
   readonly callPath: readonly string[];
 }
+
+/** The step of `op` from its result (errno and value null when absent). */
+export const viewStep = (
+  op: Op,
+  r: { ok: boolean; errno?: number; value?: number; callPath: readonly string[] },
+): ReplayStep => ({
+  op,
+  ok: r.ok,
+  errno: r.errno ?? null,
+  value: r.value ?? null,
+  callPath: [...r.callPath],
+});
 
 export interface ReplayFinding {
   readonly invariant: string;
@@ -308,7 +321,7 @@ export function runReplay(
     } catch (e) {
       const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       // the step as far as it got: the model functions entered before the throw
-      steps.push({ op, ok: false, errno: null, value: null, callPath: [...kernel.mm.trace.path] });
+      steps.push(viewStep(op, { ok: false, callPath: kernel.mm.trace.path }));
       violations.push({
         invariant: 'model-exception',
         step: i,
@@ -319,13 +332,7 @@ export function runReplay(
       notRun = r.ops.length - i - 1;
       break;
     }
-    steps.push({
-      op,
-      ok: res.ok,
-      errno: res.errno ?? null,
-      value: res.value ?? null,
-      callPath: [...res.callPath],
-    });
+    steps.push(viewStep(op, res));
     for (const v of checkStep(kernel, invariants, mode)) {
       if (seen.has(v.invariant)) continue;
       seen.add(v.invariant);

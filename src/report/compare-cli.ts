@@ -5,14 +5,16 @@
  * then print the verdict matrix and the report paths. The CLI calls `runCompareCli` with the
  * arguments after `compare` (or a caller with parsed options).
  */
-import { appendFileSync, existsSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import cliProgress from 'cli-progress';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { type Design, DesignError, defineDesign } from '../model/designs/design.ts';
-import { ALL_DESIGNS, builtinDesign, DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
+import { Command } from 'commander';
+import { type Design, DesignError } from '../model/designs/design.ts';
+import { DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
 import { type Profile, ProfileError, resolveProfile } from '../model/profile.ts';
+import { collect, intArg, parseFlags, UsageError } from '../properties/cli-args.ts';
+import { type CliIo, processIo } from '../properties/cli-io.ts';
+import { loadDesign } from '../properties/design-arg.ts';
 import { WORKLOADS, type Workload, workloadById } from '../properties/workloads.ts';
 import {
   CompareError,
@@ -39,83 +41,13 @@ export interface CompareCliOptions {
   json?: boolean;
 }
 
-/** The terminal and environment as the CLI gives them (the same shape as src/cli/io.ts CliIo). */
-export interface CompareCliIo {
-  stdout(text: string): void;
-  stderr(text: string): void;
-  /** Progress bar only on a terminal; plain lines otherwise. */
-  readonly stderrIsTTY: boolean;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** Relative --out and plugin paths resolve against this directory. */
-  readonly cwd: string;
-}
-
-export function processCompareIo(): CompareCliIo {
-  return {
-    stdout: (t) => void process.stdout.write(t),
-    stderr: (t) => void process.stderr.write(t),
-    stderrIsTTY: process.stderr.isTTY === true,
-    env: process.env,
-    cwd: process.cwd(),
-  };
-}
+/** The terminal and environment as the CLI gives them. */
+export type CompareCliIo = CliIo;
 
 /** The largest --ops compare accepts per workload (a bound on memory: every step is recorded). */
 export const COMPARE_OPS_MAX = 1_000_000;
 export const DEFAULT_OUT_DIR = 'reports';
 export const REPORT_FILES = { md: 'compare.md', json: 'compare.json', html: 'compare.html' } as const;
-
-/** Bad input: exit 2 with this one line. */
-class InputError extends Error {
-  override name = 'InputError';
-}
-
-const isDesignPath = (s: string): boolean =>
-  s.startsWith('./') || s.startsWith('../') || isAbsolute(s) || /\.(m?[jt]s|c[jt]s)$/.test(s);
-
-/** A built-in or zoo design id, or a plugin module whose default export is a design. */
-async function loadDesign(spec: string, cwd: string): Promise<Design> {
-  if (!isDesignPath(spec)) {
-    const d = builtinDesign(spec);
-    if (!d)
-      throw new InputError(
-        `unknown design '${spec}' (known: ${ALL_DESIGNS.map((x) => x.id).join(', ')}; or a plugin file ./name.ts)`,
-      );
-    return d;
-  }
-  const file = resolve(cwd, spec);
-  if (!existsSync(file)) throw new InputError(`design file ${spec} not found`);
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  } catch (e) {
-    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    throw new InputError(`design file ${spec} failed to load: ${why}`);
-  }
-  if (mod.default === undefined)
-    throw new InputError(`design file ${spec} has no default export (export default defineDesign({ ... }))`);
-  let d: Design;
-  try {
-    d = defineDesign(mod.default);
-  } catch (e) {
-    if (e instanceof DesignError) throw new InputError(`design file ${spec}: ${e.message}`);
-    throw e;
-  }
-  if (builtinDesign(d.id))
-    throw new InputError(
-      `design file ${spec}: id '${d.id}' is a built-in design's id; give the plugin its own id`,
-    );
-  return d;
-}
-
-const intArg = (what: string, min: number, max: number) => (v: string) => {
-  const n = Number(v);
-  if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max)
-    throw new InvalidArgumentError(`${what} must be an integer in ${min}..${max}`);
-  return n;
-};
-
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 /** Parse `ionck compare` arguments; null when --help was printed. */
 function parseArgv(argv: readonly string[], io: CompareCliIo): CompareCliOptions | null {
@@ -154,19 +86,10 @@ function parseArgv(argv: readonly string[], io: CompareCliIo): CompareCliOptions
     .option('--out <dir>', `directory for the reports (default ${DEFAULT_OUT_DIR}/)`)
     .option('--fail-on-violation', 'exit 1 when any design violates an invariant', false)
     .option('--json', 'print the JSON report on stdout', false)
-    .exitOverride()
-    .configureOutput({ writeOut: (t) => io.stdout(t), writeErr: () => {}, outputError: () => {} })
     .helpOption('-h, --help', 'show this help')
+    .showSuggestionAfterError(false)
     .allowExcessArguments(false);
-  try {
-    cmd.parse([...argv], { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.exitCode === 0) return null;
-      throw new InputError(e.message.replace(/^error:\s*/i, '').split('\n')[0] ?? 'bad arguments');
-    }
-    throw e;
-  }
+  if (!parseFlags(cmd, argv, io)) return null;
   const o = cmd.opts();
   return {
     designs: o.design,
@@ -193,7 +116,7 @@ async function resolveOptions(o: CompareCliOptions, io: CompareCliIo): Promise<R
   const designs: Design[] = [];
   for (const spec of o.designs && o.designs.length > 0 ? o.designs : DEFAULT_DESIGN_IDS) {
     const d = await loadDesign(spec, io.cwd);
-    if (designs.some((x) => x.id === d.id)) throw new InputError(`design '${d.id}' is given twice`);
+    if (designs.some((x) => x.id === d.id)) throw new UsageError(`design '${d.id}' is given twice`);
     designs.push(d);
   }
   const profiles = (o.profiles && o.profiles.length > 0 ? o.profiles : [...DEFAULT_COMPARE_PROFILES]).map(
@@ -203,15 +126,15 @@ async function resolveOptions(o: CompareCliOptions, io: CompareCliIo): Promise<R
     (id) => {
       const w = workloadById(id);
       if (!w)
-        throw new InputError(`unknown workload '${id}' (known: ${WORKLOADS.map((x) => x.id).join(', ')})`);
+        throw new UsageError(`unknown workload '${id}' (known: ${WORKLOADS.map((x) => x.id).join(', ')})`);
       return w;
     },
   );
   const ops = o.ops ?? DEFAULT_COMPARE_OPS;
   if (!Number.isSafeInteger(ops) || ops < 1 || ops > COMPARE_OPS_MAX)
-    throw new InputError(`--ops must be an integer in 1..${COMPARE_OPS_MAX}, not ${o.ops}`);
+    throw new UsageError(`--ops must be an integer in 1..${COMPARE_OPS_MAX}, not ${o.ops}`);
   const seed = o.seed ?? DEFAULT_COMPARE_SEED;
-  if (!Number.isSafeInteger(seed)) throw new InputError(`--seed must be an integer, not ${o.seed}`);
+  if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be an integer, not ${o.seed}`);
   const out = resolve(io.cwd, o.out ?? DEFAULT_OUT_DIR);
   return { designs, profiles, workloads, ops, seed, out };
 }
@@ -296,7 +219,7 @@ function stepSummary(rep: CompareReport): string {
  */
 export async function runCompareCli(
   input: CompareCliOptions | readonly string[] = {},
-  io: CompareCliIo = processCompareIo(),
+  io: CompareCliIo = processIo(),
 ): Promise<number> {
   let opts: CompareCliOptions;
   let r: Resolved;
@@ -310,7 +233,7 @@ export async function runCompareCli(
     ensureOutDir(r.out);
   } catch (e) {
     if (
-      e instanceof InputError ||
+      e instanceof UsageError ||
       e instanceof ProfileError ||
       e instanceof OutDirError ||
       e instanceof DesignError

@@ -80,6 +80,24 @@ export interface LineChartOptions {
   readonly id?: string;
 }
 
+/**
+ * The opening of a chart, W x H on white: the <svg> element (with the title as its accessible
+ * name), its <title> and the visible title at x = titleX. The caller closes the </svg>.
+ */
+function chartFrame(
+  o: { readonly title: string; readonly id?: string },
+  W: number,
+  H: number,
+  titleX: number,
+): string[] {
+  return [
+    `<svg class="chart" xmlns="http://www.w3.org/2000/svg" role="img" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}"${o.id ? ` id="${esc(o.id)}"` : ''} aria-label="${esc(o.title)}">`,
+    `<title>${esc(o.title)}</title>`,
+    `<rect x="0" y="0" width="${W}" height="${H}" fill="#fff"/>`,
+    `<text x="${titleX}" y="17" class="ct">${esc(o.title)}</text>`,
+  ];
+}
+
 /** A line chart: axes with nice ticks, one polyline per series, a legend under the plot. */
 export function lineChart(o: LineChartOptions): string {
   const W = o.width ?? 560;
@@ -92,13 +110,7 @@ export function lineChart(o: LineChartOptions): string {
   const xTop = Math.max(1, o.xMax);
   const X = (x: number) => m.l + (x / xTop) * pw;
   const Y = (y: number) => m.t + ph - (y / yTop) * ph;
-  const parts: string[] = [];
-  parts.push(
-    `<svg class="chart" xmlns="http://www.w3.org/2000/svg" role="img" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}"${o.id ? ` id="${esc(o.id)}"` : ''} aria-label="${esc(o.title)}">`,
-  );
-  parts.push(`<title>${esc(o.title)}</title>`);
-  parts.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="#fff"/>`);
-  parts.push(`<text x="${m.l}" y="17" class="ct">${esc(o.title)}</text>`);
+  const parts = chartFrame(o, W, H, m.l);
   for (const t of ticks(yTop / 1.05)) {
     const y = Y(t).toFixed(1);
     parts.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${y}" y2="${y}" class="grid"/>`);
@@ -187,13 +199,7 @@ export function barChart(o: BarChartOptions): string {
   const max = Math.max(1, ...o.rows.map((r) => r.segments.reduce((a, s) => a + s.value, 0)));
   const xTop = Math.max(max, ticks(max, 5).at(-1)!);
   const X = (v: number) => (v / xTop) * pw;
-  const parts: string[] = [];
-  parts.push(
-    `<svg class="chart" xmlns="http://www.w3.org/2000/svg" role="img" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}"${o.id ? ` id="${esc(o.id)}"` : ''} aria-label="${esc(o.title)}">`,
-  );
-  parts.push(`<title>${esc(o.title)}</title>`);
-  parts.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="#fff"/>`);
-  parts.push(`<text x="8" y="17" class="ct">${esc(o.title)}</text>`);
+  const parts = chartFrame(o, W, H, 8);
   for (const t of ticks(xTop, 5)) {
     const x = (m.l + X(t)).toFixed(1);
     parts.push(`<line x1="${x}" x2="${x}" y1="${m.t}" y2="${m.t + plotH}" class="grid"/>`);

@@ -67,51 +67,63 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('release-again' as const), which: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('release-outside' as const), offset: fc.integer({ min: 1, max: 64 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('release-outside' as const),
+      offset: fc.integer({ min: 1, max: 64 }),
+    }),
+  },
 );
 
 describe('struct cma against a simple reference', () => {
   for (const orderPerBit of [0, 1, 2]) {
     it(`agrees on every step (order_per_bit ${orderPerBit}, 3,000 sequences, seed 5)`, () => {
       fc.assert(
-        fc.property(fc.integer({ min: 0, max: 4 }), fc.array(stepArb, { maxLength: 120 }), (sizeSel, steps) => {
-          const count = [0, 64, 256, 512, 1000][sizeSel]! & ~((1 << orderPerBit) - 1);
-          const base = 4096;
-          const cma = new Cma('t', base, count, orderPerBit);
-          const ref = new RefCma(base, count, orderPerBit);
-          const live: { page: number; count: number }[] = [];
-          const gone: { page: number; count: number }[] = [];
-          for (const s of steps) {
-            switch (s.kind) {
-              case 'alloc': {
-                const a = cma.cmaAlloc(s.count, s.align).page;
-                expect(a).toBe(ref.alloc(s.count, s.align));
-                if (a >= 0) live.push({ page: a, count: s.count });
-                break;
+        fc.property(
+          fc.integer({ min: 0, max: 4 }),
+          fc.array(stepArb, { maxLength: 120 }),
+          (sizeSel, steps) => {
+            const count = [0, 64, 256, 512, 1000][sizeSel]! & ~((1 << orderPerBit) - 1);
+            const base = 4096;
+            const cma = new Cma('t', base, count, orderPerBit);
+            const ref = new RefCma(base, count, orderPerBit);
+            const live: { page: number; count: number }[] = [];
+            const gone: { page: number; count: number }[] = [];
+            for (const s of steps) {
+              switch (s.kind) {
+                case 'alloc': {
+                  const a = cma.cmaAlloc(s.count, s.align).page;
+                  expect(a).toBe(ref.alloc(s.count, s.align));
+                  if (a >= 0) live.push({ page: a, count: s.count });
+                  break;
+                }
+                case 'release': {
+                  if (live.length === 0) break;
+                  const [x] = live.splice(s.which % live.length, 1);
+                  const n = Math.max(1, x!.count + s.countDelta);
+                  expect(cma.cmaRelease(x!.page, n)).toEqual(ref.release(x!.page, n));
+                  gone.push(x!);
+                  break;
+                }
+                case 'release-again': {
+                  if (gone.length === 0) break;
+                  const x = gone[s.which % gone.length]!;
+                  expect(cma.cmaRelease(x.page, x.count)).toEqual(ref.release(x.page, x.count));
+                  break;
+                }
+                case 'release-outside':
+                  expect(cma.cmaRelease(base - s.offset, 1)).toEqual(ref.release(base - s.offset, 1));
+                  expect(cma.cmaRelease(base + count + s.offset - 1, 1)).toEqual(
+                    ref.release(base + count + s.offset - 1, 1),
+                  );
+                  break;
               }
-              case 'release': {
-                if (live.length === 0) break;
-                const [x] = live.splice(s.which % live.length, 1);
-                const n = Math.max(1, x!.count + s.countDelta);
-                expect(cma.cmaRelease(x!.page, n)).toEqual(ref.release(x!.page, n));
-                gone.push(x!);
-                break;
-              }
-              case 'release-again': {
-                if (gone.length === 0) break;
-                const x = gone[s.which % gone.length]!;
-                expect(cma.cmaRelease(x.page, x.count)).toEqual(ref.release(x.page, x.count));
-                break;
-              }
-              case 'release-outside':
-                expect(cma.cmaRelease(base - s.offset, 1)).toEqual(ref.release(base - s.offset, 1));
-                expect(cma.cmaRelease(base + count + s.offset - 1, 1)).toEqual(ref.release(base + count + s.offset - 1, 1));
-                break;
+              expect(Array.from(cma.bits, (b) => b === 1)).toEqual(ref.bits);
+              expect(cma.usedPages).toBe(ref.bits.filter(Boolean).length << orderPerBit);
             }
-            expect(Array.from(cma.bits, (b) => b === 1)).toEqual(ref.bits);
-            expect(cma.usedPages).toBe(ref.bits.filter(Boolean).length << orderPerBit);
-          }
-        }),
+          },
+        ),
         { seed: 5, numRuns: 1000 },
       );
     });

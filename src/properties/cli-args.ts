@@ -1,0 +1,83 @@
+/**
+ * Command-line arguments, shared by every `ionck` subcommand (src/cli, `ionck compare` in
+ * src/report/compare-cli.ts, `ionck explore` in src/explore/cli.ts): commander value parsers for
+ * numeric and repeatable flags, the one-line bad-input error and the helpers that fold an error
+ * message to one line. Bad input is one line on stderr and exit 2, never a stack trace.
+ */
+import { type Command, CommanderError, InvalidArgumentError } from 'commander';
+
+/** The longest --time-limit any subcommand accepts, in seconds (a week). */
+export const TIME_LIMIT_S_MAX = 7 * 24 * 3600;
+
+/** Bad input: exit 2 with this one line. `code` is stable for scripts and tests. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+  constructor(
+    message: string,
+    readonly code: string = 'usage',
+  ) {
+    super(message);
+  }
+}
+
+/** A message on one line: commander's `error: ` prefix dropped, the non-blank lines joined. */
+export const oneLine = (s: string): string =>
+  s
+    .replace(/^error:\s*/i, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .join(' ');
+
+/** The first non-blank line of an error's message, trimmed, at most 300 characters. */
+export const firstLine = (e: unknown): string => {
+  const msg = e instanceof Error ? e.message : String(e);
+  return (msg.split('\n').find((l) => l.trim() !== '') ?? 'unknown error').trim().slice(0, 300);
+};
+
+/** A repeatable flag: every value, in order. */
+export const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+/** A whole number (digits only) in min..max. */
+export const intArg =
+  (what: string, min: number, max: number) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${what} must be an integer in ${min}..${max}`);
+    return n;
+  };
+
+/** A number of seconds in (0, TIME_LIMIT_S_MAX]; `invalid` is the message otherwise. */
+export const secondsArg =
+  (invalid: string) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!/^\d+(\.\d+)?$/.test(v.trim()) || !(n > 0) || n > TIME_LIMIT_S_MAX)
+      throw new InvalidArgumentError(invalid);
+    return n;
+  };
+
+/**
+ * Parse a subcommand's own arguments with `cmd`. Help goes to `io.stdout` and returns false; any
+ * other commander error is a UsageError of one line.
+ */
+export function parseFlags(
+  cmd: Command,
+  argv: readonly string[],
+  io: { stdout(text: string): void },
+): boolean {
+  cmd
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: () => {}, outputError: () => {} });
+  try {
+    cmd.parse([...argv], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.exitCode === 0) return false;
+      throw new UsageError(oneLine(e.message));
+    }
+    throw e;
+  }
+  return true;
+}
