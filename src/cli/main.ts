@@ -4,12 +4,13 @@
  * 1 violated, 2 bad input or internal error. Bad input is one line on stderr, `ionck: <what was
  * wrong>`, never a stack trace, and nothing is written.
  */
+
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DesignError } from '../model/designs/design.ts';
 import { OpError } from '../model/ops.ts';
-import { DEFAULT_PROFILE_ID, ProfileError } from '../model/profile.ts';
+import { DEFAULT_PROFILE_ID, ProfileError, withStaleTlb } from '../model/profile.ts';
 import { CHECK_DEFAULTS } from '../properties/check.ts';
 import { collect, intArg, oneLine, secondsArg, TIME_LIMIT_S_MAX } from '../properties/cli-args.ts';
 import { ReplayError } from '../properties/replay.ts';
@@ -94,6 +95,7 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
       [],
     )
     .option('--profile <spec>', 'machine profile, ID[,key=value...]', nonEmpty('profile'), DEFAULT_PROFILE_ID)
+    .option('--no-stale-tlb', 'lazily unmapped, unpurged ranges do not count as live mappings (ARCH-4)')
     .option('--invariant <id>', 'invariant to check (repeatable; default: all)', collect, [])
     .option('--heap <name>', 'allocate only from this heap (repeatable; default: all four)', collect, [])
     .option('--runs <n>', 'fast-check runs per design', intArg('runs', 1, RUNS_MAX), CHECK_DEFAULTS.runs)
@@ -125,7 +127,7 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
         await checkCommand(
           {
             design: o.design,
-            profile: o.profile,
+            profile: withStaleTlb(o.profile, o.staleTlb),
             invariant: o.invariant,
             heap: o.heap,
             runs: o.runs,

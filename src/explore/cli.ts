@@ -10,7 +10,7 @@ import { Command } from 'commander';
 import { type Design, DesignError } from '../model/designs/design.ts';
 import { DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
 import { Kernel } from '../model/kernel.ts';
-import { type Profile, ProfileError, resolveProfile } from '../model/profile.ts';
+import { type Profile, ProfileError, resolveProfile, withStaleTlb } from '../model/profile.ts';
 import {
   collect,
   intArg,
@@ -64,6 +64,7 @@ function parseArgv(argv: readonly string[], io: ExploreCliIo): ExploreCliOptions
       [],
     )
     .option('--profile <spec>', 'machine profile, ID[,key=value...]', DEFAULT_EXPLORE_PROFILE)
+    .option('--no-stale-tlb', 'lazily unmapped, unpurged ranges do not count as live mappings (ARCH-4)')
     .option(
       '--depth <n>',
       'longest trace searched, in ops',
@@ -85,7 +86,7 @@ function parseArgv(argv: readonly string[], io: ExploreCliIo): ExploreCliOptions
   const o = cmd.opts();
   return {
     designs: o.design,
-    profile: o.profile,
+    profile: withStaleTlb(o.profile, o.staleTlb),
     depth: o.depth,
     invariants: o.invariant,
     json: o.json,

@@ -203,3 +203,8 @@ export function resolveProfile(spec: string): Profile {
     throw new ProfileError(`ram= must be a multiple of 4 MiB and at least 4 MiB`);
   return { ...p, id: spec };
 }
+
+/** The `--no-stale-tlb` flag (ARCH-4): the profile spec with stale TLB entries not counted. */
+export function withStaleTlb(spec: string, staleTlb: boolean): string {
+  return staleTlb ? spec : `${spec},stale-tlb=off`;
+}

@@ -11,7 +11,7 @@ import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { type Design, DesignError } from '../model/designs/design.ts';
 import { DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
-import { type Profile, ProfileError, resolveProfile } from '../model/profile.ts';
+import { type Profile, ProfileError, resolveProfile, withStaleTlb } from '../model/profile.ts';
 import { collect, intArg, parseFlags, UsageError } from '../properties/cli-args.ts';
 import { type CliIo, processIo } from '../properties/cli-io.ts';
 import { loadDesign } from '../properties/design-arg.ts';
@@ -67,6 +67,7 @@ function parseArgv(argv: readonly string[], io: CompareCliIo): CompareCliOptions
       collect,
       [],
     )
+    .option('--no-stale-tlb', 'lazily unmapped, unpurged ranges do not count as live mappings (ARCH-4)')
     .option(
       '--workload <id>',
       `workload (repeatable; default: ${WORKLOADS.map((w) => w.id).join(', ')})`,
@@ -93,7 +94,11 @@ function parseArgv(argv: readonly string[], io: CompareCliIo): CompareCliOptions
   const o = cmd.opts();
   return {
     designs: o.design,
-    profiles: o.profile,
+    profiles: o.staleTlb
+      ? o.profile
+      : (o.profile.length > 0 ? o.profile : [...DEFAULT_COMPARE_PROFILES]).map((p: string) =>
+          withStaleTlb(p, false),
+        ),
     workloads: o.workload,
     ...(o.ops !== undefined ? { ops: o.ops } : {}),
     ...(o.seed !== undefined ? { seed: o.seed } : {}),

@@ -163,6 +163,28 @@ describe('ionck check', () => {
     expect(d.violations).toEqual([]);
   });
 
+  it('--no-stale-tlb: a lazily unmapped alias stops counting (ARCH-4), and the profile says so', async () => {
+    const args = [
+      'check',
+      '--design',
+      'cma-direct',
+      '--heap',
+      'cma',
+      '--runs',
+      '40',
+      '--invariant',
+      'no-conflicting-alias',
+      '--json',
+    ];
+    const withStale = JSON.parse((await cli(args)).stdout);
+    const without = await cli([...args, '--no-stale-tlb']);
+    expect(withStale.results[0].status).toBe('violated');
+    expect(without.code).toBe(0);
+    const r = JSON.parse(without.stdout).results[0];
+    expect(r.profile).toBe('arm32-1g,stale-tlb=off');
+    expect(r.status).not.toBe('violated');
+  });
+
   it('--shard and --workers are accepted', async () => {
     const r = await cli([
       'check',
