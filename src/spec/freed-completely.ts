@@ -19,7 +19,7 @@ import { isFreeKind, NO_LINEAR, Owner } from '../model/pages.ts';
 import { MemType, memTypeName } from '../model/types.ts';
 import { mappingsOf, pageName, pfnOf } from './describe.ts';
 import type { Invariant, Violation } from './invariant.ts';
-import { BadPages } from './tracker.ts';
+import { BadPages, scanPages } from './tracker.ts';
 
 function liveBufferIds(k: Kernel): (id: number) => boolean {
   if (k.ion.freeList.length === 0) return (id) => k.ion.buffers.has(id);
@@ -30,9 +30,6 @@ function liveBufferIds(k: Kernel): (id: number) => boolean {
 /** Why page p is wrong, or null. */
 function pageProblem(k: Kernel, p: number, isLive: (id: number) => boolean): string | null {
   const ps = k.mm.pages;
-  const kind0 = ps.ownerKind[p]!;
-  // fast path: a page held by a live non-buffer owner or in the ION pool, never double-freed
-  if (ps.doubleFrees[p] === 0 && kind0 !== Owner.BUFFER && !isFreeKind(kind0)) return null;
   if (ps.doubleFrees[p]! > 0) return `was freed ${ps.doubleFrees[p]! + 1} times`;
   const kind = ps.ownerKind[p]!;
   if (kind === Owner.BUFFER && !isLive(ps.ownerId[p]!))
@@ -79,20 +76,38 @@ function pageViolation(k: Kernel, p: number, why: string): Violation {
   };
 }
 
-/** liveBufferIds for the kernel's current state, built once per op. */
-const liveMemo = new WeakMap<Kernel, { at: number; isLive: (id: number) => boolean }>();
+/** liveBufferIds for the kernel's current state, built once per op (a one-entry cache). */
+let liveMemo: { k: WeakRef<Kernel>; at: number; isLive: (id: number) => boolean } | null = null;
 function liveOf(k: Kernel): (id: number) => boolean {
-  let m = liveMemo.get(k);
-  if (!m || m.at !== k.opsApplied) {
-    m = { at: k.opsApplied, isLive: liveBufferIds(k) };
-    liveMemo.set(k, m);
+  if (!liveMemo || liveMemo.at !== k.opsApplied || liveMemo.k.deref() !== k)
+    liveMemo = { k: new WeakRef(k), at: k.opsApplied, isLive: liveBufferIds(k) };
+  return liveMemo.isLive;
+}
+
+/** pageProblem(...) !== null, with the common cases decided from the page's own fields. */
+function isBadPage(k: Kernel, p: number): boolean {
+  const ps = k.mm.pages;
+  const kind = ps.ownerKind[p]!;
+  if (ps.doubleFrees[p] === 0) {
+    // a free page mapped only by a WB linear PTE (or nothing), or one a live non-buffer owner holds
+    if (kind === Owner.FREE || kind === Owner.CMA_FREE || kind === Owner.CARVEOUT_FREE) {
+      const lt = ps.linearType[p]!;
+      const l = ps.live;
+      if (
+        ((lt === MemType.WB && l[0]![p] === 1) || (lt === NO_LINEAR && l[0]![p] === 0)) &&
+        l[1]![p] === 0 &&
+        l[2]![p] === 0 &&
+        l[3]![p] === 0
+      )
+        return false;
+    } else if (kind !== Owner.BUFFER) return false;
   }
-  return m.isLive;
+  return pageProblem(k, p, liveOf(k)) !== null;
 }
 
 const pages = new BadPages(
-  (k, p) => pageProblem(k, p, liveOf(k)) !== null,
-  fullBad,
+  isBadPage,
+  (k) => scanPages(k, isBadPage),
   (k, p) => pageViolation(k, p, pageProblem(k, p, liveOf(k))!),
 );
 
@@ -105,28 +120,3 @@ export const freedCompletely: Invariant = {
   incremental: (k) => pages.incremental(k) ?? quiescenceProblem(k),
   full: (k) => pages.full(k) ?? quiescenceProblem(k),
 };
-
-function* fullBad(k: Kernel): Generator<number> {
-  const isLive = liveOf(k);
-  const ps = k.mm.pages;
-  const { ownerKind, doubleFrees, linearType } = ps;
-  const [l0, l1, l2, l3] = ps.live as [Int32Array, Int32Array, Int32Array, Int32Array];
-  for (let p = 0; p < ps.nPages; p++) {
-    const kind = ownerKind[p]!;
-    // fast path for the common cases: a free page mapped only by a WB linear PTE (or nothing),
-    // and a page held by a live non-buffer owner
-    if (doubleFrees[p] === 0) {
-      if (kind === Owner.FREE || kind === Owner.CMA_FREE || kind === Owner.CARVEOUT_FREE) {
-        const lt = linearType[p]!;
-        if (
-          ((lt === MemType.WB && l0[p] === 1) || (lt === NO_LINEAR && l0[p] === 0)) &&
-          l1[p] === 0 &&
-          l2[p] === 0 &&
-          l3[p] === 0
-        )
-          continue;
-      } else if (kind !== Owner.BUFFER) continue;
-    }
-    if (pageProblem(k, p, isLive)) yield p;
-  }
-}
