@@ -97,6 +97,8 @@ export async function checkCommand(o: CheckCliOptions, io: CliIo): Promise<numbe
       seed: o.seed,
       ...(o.timeLimit !== undefined ? { timeLimitMs: o.timeLimit * 1000 } : {}),
       ...(o.shard ? { shard: o.shard } : {}),
+      ...(o.workers !== undefined ? { workers: o.workers } : {}),
+      cwd: io.cwd,
       onProgress: (p) => progress.update(p),
     });
   } finally {

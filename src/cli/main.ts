@@ -113,7 +113,7 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     )
     .option(
       '--workers <n>',
-      'worker threads (accepted; designs run inline)',
+      'designs checked at once in worker threads (same results as 1)',
       intArg('workers', 1, WORKERS_MAX),
     )
     .option('--shard <i/n>', 'run shard I of N (a share of the runs, with its own seed)', shardArg)

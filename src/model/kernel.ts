@@ -42,9 +42,10 @@ export class Kernel {
   opsApplied = 0;
   /**
    * The kernel this one was cloned from and its op count then, so checkers can start from the
-   * source's memo instead of a full scan (weak: explorer states do not keep their ancestors).
+   * source's memo instead of a full scan. Dropped at the second op after the clone, so clones do
+   * not keep chains of ancestors alive (a WeakRef would: its target lives to the end of the job).
    */
-  readonly clonedFrom: { readonly kernel: WeakRef<Kernel>; readonly at: number } | null = null;
+  clonedFrom: { readonly kernel: Kernel; readonly at: number } | null = null;
   /** The last op applied and whether it succeeded (for goals and reports). */
   lastOp: Op | null = null;
   lastOk = true;
@@ -68,7 +69,7 @@ export class Kernel {
       this.opsApplied = from.opsApplied;
       this.lastOp = from.lastOp;
       this.lastOk = from.lastOk;
-      this.clonedFrom = { kernel: new WeakRef(from), at: from.opsApplied };
+      this.clonedFrom = { kernel: from, at: from.opsApplied };
       return;
     }
     const layout = computeLayout(profile);
@@ -126,6 +127,7 @@ export class Kernel {
    */
   apply(raw: Op | unknown): OpResult {
     const op = parseOp(raw);
+    if (this.clonedFrom && this.opsApplied > this.clonedFrom.at) this.clonedFrom = null;
     this.mm.beginOp();
     this.ion.beginOp(this.opsApplied);
     const ret = this.dispatch(op);

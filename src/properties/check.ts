@@ -9,8 +9,10 @@
  * Deterministic: the same options and seed give the same result, byte for byte, except
  * `elapsedMs` (and except when a time limit cuts a run short, which the result says).
  */
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import type { Design } from '../model/designs/design.ts';
+import { builtinDesign } from '../model/designs/index.ts';
 import { HEAP_NAMES, type HeapName } from '../model/ion/heap.ts';
 import { Kernel } from '../model/kernel.ts';
 import { OP_KINDS, type Op, type OpKind } from '../model/ops.ts';
@@ -24,6 +26,7 @@ import {
   type MappingInfo,
   type Violation,
 } from '../spec/index.ts';
+import type { CheckTask } from './check-worker.ts';
 import {
   commandsArb,
   type FindingId,
@@ -71,6 +74,13 @@ export interface CheckOptions {
   readonly heaps?: readonly HeapName[];
   /** fast-check shrink runs per finding before delta debugging takes over (default SHRINK_RUNS_MAX). */
   readonly shrinkRunsMax?: number;
+  /**
+   * Designs checked at once in child processes. Every design's search is seeded alike and
+   * independent of the others, so the results equal the inline ones, elapsed times aside.
+   */
+  readonly workers?: number;
+  /** Where plugin design files are resolved from in workers (default: process.cwd()). */
+  readonly cwd?: string;
 }
 
 export interface CheckProgress {
@@ -203,8 +213,21 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   }
   const maxOps = opts.maxOps ?? CHECK_DEFAULTS.maxOps;
   const start = performance.now();
-  const results: DesignCheck[] = [];
-  for (let i = 0; i < opts.designs.length; i++) {
+  const common = {
+    invariants,
+    runs,
+    maxOps,
+    seed,
+    mode: opts.mode ?? 'incremental',
+    shrinkRunsMax: opts.shrinkRunsMax ?? SHRINK_RUNS_MAX,
+    heaps: opts.heaps ?? HEAP_NAMES,
+  } as const;
+  const parallel =
+    (opts.workers ?? 1) > 1 && opts.designs.length > 1
+      ? await checkInWorkers(opts, profile, common, start)
+      : null;
+  const results: DesignCheck[] = parallel ?? [];
+  for (let i = 0; !parallel && i < opts.designs.length; i++) {
     const left = opts.designs.length - i;
     const deadline =
       opts.timeLimitMs === undefined
@@ -212,14 +235,8 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
         : performance.now() + (start + opts.timeLimitMs - performance.now()) / left;
     results.push(
       checkDesign(opts.designs[i]!, profile, {
-        invariants,
-        runs,
-        maxOps,
-        seed,
+        ...common,
         deadline,
-        mode: opts.mode ?? 'incremental',
-        shrinkRunsMax: opts.shrinkRunsMax ?? SHRINK_RUNS_MAX,
-        heaps: opts.heaps ?? HEAP_NAMES,
         progress: opts.onProgress
           ? (p) => opts.onProgress!({ ...p, designIndex: i, designCount: opts.designs.length })
           : undefined,
@@ -238,6 +255,71 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
     heaps: [...(opts.heaps ?? HEAP_NAMES)],
     results,
   };
+}
+
+/**
+ * Check the designs in child processes, `workers` at a time; null when some design cannot be
+ * named in a child (a Design object that is neither built in nor loaded from a file).
+ */
+async function checkInWorkers(
+  opts: CheckOptions,
+  profile: Profile,
+  o: Omit<DesignOptions, 'deadline' | 'progress'>,
+  start: number,
+): Promise<DesignCheck[] | null> {
+  const specs = opts.designs.map((d) => d.source ?? (builtinDesign(d.id) === d ? d.id : null));
+  if (specs.some((x) => x === null)) return null;
+  const { fork } = await import('node:child_process');
+  const entry = fileURLToPath(new URL('./check-worker.mjs', import.meta.url));
+  const results: DesignCheck[] = new Array(specs.length);
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    const child = fork(entry, [], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      serialization: 'advanced',
+    });
+    try {
+      for (let i = next++; i < specs.length; i = next++) {
+        const left =
+          opts.timeLimitMs === undefined
+            ? Number.POSITIVE_INFINITY
+            : start + opts.timeLimitMs - performance.now();
+        const task: CheckTask = {
+          ...o,
+          design: specs[i]!,
+          cwd: opts.cwd ?? process.cwd(),
+          profile: profile.id,
+          budgetMs: Math.max(0, left),
+        };
+        results[i] = await new Promise<DesignCheck>((resolve, reject) => {
+          child.once('message', (m: { result?: DesignCheck; error?: string }) =>
+            m.result ? resolve(m.result) : reject(new Error(m.error ?? 'worker failed')),
+          );
+          child.once('exit', (code) => reject(new Error(`check worker exited with code ${code}`)));
+          child.send({ id: i, task });
+        });
+        child.removeAllListeners('exit');
+        done++;
+        const r = results[i]!;
+        opts.onProgress?.({
+          design: r.design,
+          designIndex: done - 1,
+          designCount: specs.length,
+          runsDone: r.runs,
+          runsTotal: o.runs,
+          phase: 'search',
+          findings: r.violations.length,
+        });
+      }
+    } finally {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.disconnect();
+      await exited;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(opts.workers ?? 1, specs.length) }, worker));
+  return results;
 }
 
 interface DesignOptions {

@@ -76,11 +76,14 @@ function pageViolation(k: Kernel, p: number, why: string): Violation {
   };
 }
 
-/** liveBufferIds for the kernel's current state, built once per op (a one-entry cache). */
-let liveMemo: { k: WeakRef<Kernel>; at: number; isLive: (id: number) => boolean } | null = null;
+/**
+ * liveBufferIds for the kernel's current state, built once per op. A one-entry cache holding the
+ * last kernel strongly (one kernel kept, not one per clone: WeakRefs live to the end of the job).
+ */
+let liveMemo: { k: Kernel; at: number; isLive: (id: number) => boolean } | null = null;
 function liveOf(k: Kernel): (id: number) => boolean {
-  if (!liveMemo || liveMemo.at !== k.opsApplied || liveMemo.k.deref() !== k)
-    liveMemo = { k: new WeakRef(k), at: k.opsApplied, isLive: liveBufferIds(k) };
+  if (!liveMemo || liveMemo.at !== k.opsApplied || liveMemo.k !== k)
+    liveMemo = { k, at: k.opsApplied, isLive: liveBufferIds(k) };
   return liveMemo.isLive;
 }
 

@@ -35,7 +35,7 @@ export class BadSet {
   /** A clone starts from its source's memo when the source has not moved since the clone. */
   fromSource(k: Kernel): Memo | undefined {
     const src = k.clonedFrom;
-    const parent = src?.kernel.deref();
+    const parent = src?.kernel;
     if (!src || !parent || parent.opsApplied !== src.at) return undefined;
     const pm = this.memos.get(parent);
     if (!pm || pm.at !== src.at) return undefined;

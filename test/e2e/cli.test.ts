@@ -205,6 +205,29 @@ describe('ionck check', () => {
     expect(r.stderr).toContain('shard 2/3');
     expect(JSON.parse(r.stdout).results[0].runs).toBe(3);
   });
+
+  it('--workers 2 checks designs in child processes with the same results as one (elapsedMs aside)', async () => {
+    const args = [
+      'check',
+      '--design',
+      'legacy-3.18',
+      '--design',
+      'cma-direct',
+      '--design',
+      './test/fixtures/designs/remap-copy.ts',
+    ];
+    const small = ['--profile', 'tiny', '--runs', '30', '--max-ops', '40', '--json'];
+    const one = await cli([...args, ...small]);
+    const two = await cli([...args, ...small, '--workers', '2']);
+    const strip = (s: string) => JSON.stringify(JSON.parse(s), (k, v) => (k === 'elapsedMs' ? undefined : v));
+    expect(two.code).toBe(one.code);
+    expect(strip(two.stdout)).toBe(strip(one.stdout));
+    expect(JSON.parse(two.stdout).results.map((r: { design: string }) => r.design)).toEqual([
+      'legacy-3.18',
+      'cma-direct',
+      'fixture-remap-copy',
+    ]);
+  });
 });
 
 describe('ionck replay', () => {

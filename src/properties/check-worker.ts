@@ -1,0 +1,42 @@
+/**
+ * One design's check in a worker thread (`ionck check --workers N`): the same checkDesign as the
+ * inline path, so results are identical whatever the number of workers (elapsed times aside).
+ * Loaded through check-worker.mjs, which registers tsx in the thread first.
+ */
+
+import type { HeapName } from '../model/ion/heap.ts';
+import { resolveProfile } from '../model/profile.ts';
+import type { CheckMode, InvariantId } from '../spec/index.ts';
+import { checkDesign, type DesignCheck } from './check.ts';
+import { loadDesign } from './design-arg.ts';
+
+export interface CheckTask {
+  /** A built-in id or a plugin file, resolved from `cwd`. */
+  readonly design: string;
+  readonly cwd: string;
+  readonly profile: string;
+  readonly invariants: readonly InvariantId[];
+  readonly runs: number;
+  readonly maxOps: number;
+  readonly seed: number;
+  /** Wall-clock budget of this design in ms (Infinity: none). */
+  readonly budgetMs: number;
+  readonly mode: CheckMode;
+  readonly shrinkRunsMax: number;
+  readonly heaps: readonly HeapName[];
+}
+
+export default async function checkTask(t: CheckTask): Promise<DesignCheck> {
+  const design = await loadDesign(t.design, t.cwd);
+  return checkDesign(design, resolveProfile(t.profile), {
+    invariants: t.invariants,
+    runs: t.runs,
+    maxOps: t.maxOps,
+    seed: t.seed,
+    deadline: performance.now() + t.budgetMs,
+    mode: t.mode,
+    shrinkRunsMax: t.shrinkRunsMax,
+    heaps: t.heaps,
+    progress: undefined,
+  });
+}
