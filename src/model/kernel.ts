@@ -14,7 +14,7 @@ import { Mm, VM_TAG } from './mm.ts';
 import { type Op, parseOp } from './ops.ts';
 import { Owner } from './pages.ts';
 import type { Profile } from './profile.ts';
-import { assertNever, Errno, MemType, ModelBug, PAGE_SIZE } from './types.ts';
+import { assertNever, Errno, MemType } from './types.ts';
 
 export interface OpResult {
   readonly ok: boolean;
@@ -263,13 +263,4 @@ export class Kernel {
     for (const h of ion.heaps) parts.push(`${h.name}:${h.shrinkCount()}`);
     return parts.join('|');
   }
-
-  /** Pages of window the machine has in use, live and lazy. */
-  vmallocUsedPages(): number {
-    return this.mm.vmalloc.usedPages;
-  }
-
-  static pageBytes = PAGE_SIZE;
 }
-
-export { ModelBug };

@@ -189,5 +189,3 @@ export class Mmu {
     if (this.creations.length > 0) this.creations = [];
   }
 }
-
-export { NO_LINEAR };

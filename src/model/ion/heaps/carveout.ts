@@ -5,12 +5,12 @@
  * linear policy flips it.
  */
 import { Cma } from '../../cma.ts';
+import { pageRange } from '../../mm.ts';
 import { Owner } from '../../pages.ts';
 import { Errno, PAGE_SIZE } from '../../types.ts';
 import { GenericIonHeap, type HeapCtx, ionHeapBufferZero } from '../heap.ts';
 import type { IonBuffer } from '../objects.ts';
 import type { LinearPolicy } from './linear-policy.ts';
-import { rangeOf } from './system.ts';
 
 export class CarveoutHeap extends GenericIonHeap {
   readonly name = 'carveout' as const;
@@ -53,7 +53,7 @@ export class CarveoutHeap extends GenericIonHeap {
     const { page } = this.pool.cmaAlloc(count, 0);
     if (page < 0) return -Errno.ENOMEM;
     mm.pages.claim(page, count, Owner.BUFFER, buf.id);
-    buf.pages = rangeOf(page, count);
+    buf.pages = pageRange(page, count);
     if (!buf.cached) this.linear.toUncached(mm, buf.pages, `buffer ${buf.id} (carveout, uncached)`);
     // HEAP-CARVEOUT-1 ion_carveout_heap_allocate() -> ion_heap_buffer_zero() at creation
     if (!ionHeapBufferZero(ctx, buf)) {

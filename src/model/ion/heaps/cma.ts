@@ -7,12 +7,12 @@
  *   mapping on demand (ION-14, ION-9); with the REMAP linear policy it is ours, cma-direct-remap.
  */
 import type { DmaAllocation, DmaAttrs, DmaDevice } from '../../dma/arm-3.18.ts';
+import { pageRange } from '../../mm.ts';
 import { Owner } from '../../pages.ts';
 import { Errno, fail, getOrder, type KResult, MemType, ok, PAGE_SIZE } from '../../types.ts';
 import { GenericIonHeap, type HeapCtx, ionHeapMapKernel, ionHeapUnmapKernel } from '../heap.ts';
 import type { IonBuffer } from '../objects.ts';
 import type { LinearPolicy } from './linear-policy.ts';
-import { rangeOf } from './system.ts';
 
 /** The CMA heap's platform device: not coherent, default CMA area (CMA-8). */
 export const ionCmaDevice = (hasCma: boolean): DmaDevice => ({
@@ -76,7 +76,7 @@ export class Cma318Heap extends CmaAreaHeap {
     const a = dma.dmaAllocAttrs(mm, dev, len, true, this.opts.attrs, buf.id);
     if (!a) return -1;
     buf.priv = a;
-    buf.pages = rangeOf(a.page, a.count);
+    buf.pages = pageRange(a.page, a.count);
     return 0;
   }
 
@@ -92,7 +92,7 @@ export class Cma318Heap extends CmaAreaHeap {
     const a = buf.priv as DmaAllocation;
     if (!this.opts.sgFromVirt || a.cpuAddr === 0) return ctx.dma.dmaGetSgtable(a);
     const first = (a.cpuAddr - ctx.mm.layout.pageOffset) / PAGE_SIZE;
-    return rangeOf(first, a.count);
+    return pageRange(first, a.count);
   }
 
   // HEAP-CMA-2 ion_cma_map_kernel(): the allocation-time cpu_addr; no new mapping
@@ -117,7 +117,7 @@ export class Cma318Heap extends CmaAreaHeap {
     const a = buf.priv as DmaAllocation;
     const type = ctx.dma.dmaMmapType(a, pgoff, pages);
     if (type === null) return fail(Errno.ENXIO);
-    return ok({ type, pages: rangeOf(a.page + pgoff, pages) });
+    return ok({ type, pages: pageRange(a.page + pgoff, pages) });
   }
 }
 
@@ -149,7 +149,7 @@ export class CmaDirectHeap extends CmaAreaHeap {
     const align = this.opts.bytesAsPages ? 0 : Math.min(getOrder(len), mm.profile.cmaAlignment);
     const page = mm.cmaAlloc(n, align, Owner.BUFFER, buf.id);
     if (page < 0) return -Errno.ENOMEM;
-    buf.pages = rangeOf(page, n);
+    buf.pages = pageRange(page, n);
     if (this.opts.bytesAsPages) return 0; // B12: pages not zeroed
     if (!buf.cached) this.opts.linear.toUncached(mm, buf.pages, `buffer ${buf.id} (cma, uncached)`);
     // HEAP-CMA-4: highmem per page via kmap_atomic (WB); lowmem by memset through the linear map

@@ -3,6 +3,7 @@
  * uncached buffers draw on per-order page pools and are zeroed through NC vm_map_ram on free
  * (ION-15); cached ones come from the buddy allocator zeroed and are fault-mapped (ION-4).
  */
+import { pageRange } from '../../mm.ts';
 import { Owner } from '../../pages.ts';
 import { Errno, getOrder, PAGE_SIZE } from '../../types.ts';
 import { GenericIonHeap, type HeapCtx, ionHeapBufferZero } from '../heap.ts';
@@ -76,13 +77,13 @@ export class SystemHeap extends GenericIonHeap {
     const p = mm.allocPages(pool.order, true, Owner.BUFFER, buf.id);
     if (p < 0) return -1;
     this.clearFresh(ctx, p, pool.order, buf);
-    this.linear.toUncached(mm, rangeOf(p, 1 << pool.order), `buffer ${buf.id} (system heap, uncached)`);
+    this.linear.toUncached(mm, pageRange(p, 1 << pool.order), `buffer ${buf.id} (system heap, uncached)`);
     return p;
   }
 
   /** __GFP_ZERO: clear_highpage() through kmap_atomic (WB) or the linear map. */
   private clearFresh(ctx: HeapCtx, p: number, order: number, buf: IonBuffer): void {
-    const pages = rangeOf(p, 1 << order);
+    const pages = pageRange(p, 1 << order);
     if (ctx.mm.isHighmem(p)) ctx.mm.kmapAtomic(pages, `buffer ${buf.id} __GFP_ZERO (kmap_atomic)`);
     ctx.mm.zeroPages(pages);
   }
@@ -143,7 +144,7 @@ export class SystemHeap extends GenericIonHeap {
       (mm.isHighmem(c.page) ? pool.high : pool.low).push(c.page);
       return;
     }
-    this.linear.toAllocator(mm, rangeOf(c.page, n), 'linear map restore (system heap)');
+    this.linear.toAllocator(mm, pageRange(c.page, n), 'linear map restore (system heap)');
     mm.freePages(c.page, c.order);
   }
 
@@ -167,7 +168,7 @@ export class SystemHeap extends GenericIonHeap {
         while (list.length > 0) {
           const p = list.shift()!;
           const n = 1 << pool.order;
-          this.linear.toAllocator(ctx.mm, rangeOf(p, n), 'linear map restore (pool shrink)');
+          this.linear.toAllocator(ctx.mm, pageRange(p, n), 'linear map restore (pool shrink)');
           ctx.mm.pages.claim(p, n, Owner.KERNEL, 0);
           ctx.mm.freePages(p, pool.order);
           freed += n;
@@ -176,12 +177,6 @@ export class SystemHeap extends GenericIonHeap {
     }
     return freed;
   }
-}
-
-export function rangeOf(p: number, n: number): Int32Array {
-  const a = new Int32Array(n);
-  for (let i = 0; i < n; i++) a[i] = p + i;
-  return a;
 }
 
 /** HEAP-CONTIG-1 ion_system_contig_heap: one alloc_pages(get_order(len)), tail freed. */
@@ -221,7 +216,7 @@ export class SystemContigHeap extends GenericIonHeap {
     const count = len / PAGE_SIZE;
     mm.splitPage(p, order);
     mm.splitAndTrim(p, order, count);
-    const pages = rangeOf(p, count);
+    const pages = pageRange(p, count);
     if (mm.isHighmem(p)) mm.kmapAtomic(pages, `buffer ${buf.id} __GFP_ZERO (kmap_atomic)`);
     mm.zeroPages(pages);
     if (!buf.cached) this.linear.toUncached(mm, pages, `buffer ${buf.id} (system-contig, uncached)`);
