@@ -182,18 +182,10 @@ export class Mm {
 
   /** split_page() + free the tail (DMA318-7, HEAP-CONTIG-1): keep `keep` of 2^order pages. */
   splitAndTrim(p: number, order: number, keep: number): void {
-    for (let i = p + keep; i < p + (1 << order); i++) {
-      const zone = this.isHighmem(i) ? this.highmem! : this.normal;
-      this.pages.release(i, 1, Owner.FREE);
-      const r = zone.freePages(i, 0);
-      if (!r.ok) throw new ModelBug(`split tail free failed: ${r.reason}`);
-    }
-  }
-
-  /** Split a block for accounting before freeing single pages of it (split_page()). */
-  splitPage(p: number, order: number): void {
     const zone = this.isHighmem(p) ? this.highmem! : this.normal;
-    zone.splitAllocated(p, order, 1 << order);
+    const r = zone.splitAllocated(p, order, keep);
+    if (!r.ok) throw new ModelBug(`split_page tail free failed: ${r.reason}`);
+    this.pages.release(p + keep, (1 << order) - keep, Owner.FREE);
   }
 
   // --- CMA -------------------------------------------------------------------------------

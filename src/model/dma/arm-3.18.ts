@@ -173,7 +173,6 @@ export class ArmDma318 implements DmaLayer {
     const order = getOrder(bytes);
     const page = mm.allocPages(order, false, Owner.BUFFER, owner);
     if (page < 0) return -1;
-    mm.splitPage(page, order);
     mm.splitAndTrim(page, order, count);
     this.dmaClearBuffer(mm, page, count);
     return page;

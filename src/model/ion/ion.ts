@@ -552,7 +552,7 @@ export class IonDevice {
     return this.buffers.values();
   }
 
-  /** Pages owned by ION (live and deferred buffers' pages), for the quiescence check. */
+  /** No live or queued buffer and empty pools: freed-completely's quiescence check applies. */
   quiescent(): boolean {
     return (
       this.buffers.size === 0 && this.freeList.length === 0 && this.heaps.every((h) => h.shrinkCount() === 0)

@@ -68,8 +68,8 @@ export class CarveoutHeap extends GenericIonHeap {
     if (!buf.cached) this.linear.toAllocator(ctx.mm, buf.pages, 'linear map restore (carveout)');
     ctx.mm.enter('genPoolFree');
     const first = buf.pages[0]!;
-    const { alreadyClear } = this.pool!.cmaRelease(first, buf.pages.length);
-    if (alreadyClear > 0) for (const p of buf.pages) ctx.mm.pages.noteDoubleFree(p);
+    // a second release of free pages is counted by PageState.release (B15), not here again
+    this.pool!.cmaRelease(first, buf.pages.length);
     ctx.mm.pages.release(first, buf.pages.length, Owner.CARVEOUT_FREE);
   }
 

@@ -214,7 +214,6 @@ export class SystemContigHeap extends GenericIonHeap {
     const p = mm.allocPages(order, true, Owner.BUFFER, buf.id);
     if (p < 0) return -Errno.ENOMEM;
     const count = len / PAGE_SIZE;
-    mm.splitPage(p, order);
     mm.splitAndTrim(p, order, count);
     const pages = pageRange(p, count);
     if (mm.isHighmem(p)) mm.kmapAtomic(pages, `buffer ${buf.id} __GFP_ZERO (kmap_atomic)`);
