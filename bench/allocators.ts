@@ -1,5 +1,5 @@
 /**
- * Allocator cost against RAM size (DESIGN.md section 2: no operation scans all pages; every
+ * Allocator cost against RAM size (docs/architecture.md section 2: no operation scans all pages; every
  * operation is O(pages it touches + log of structures)). The same operations run on arm32-1g
  * (262,144 pages) and arm32-4g (1,048,576 pages); the 4g/1g ratio of the per-op cost should be
  * about 1. A ratio near 4 would mean an op scales with RAM.

@@ -1,6 +1,6 @@
 /**
  * `ionck check`: validate every input, run runCheck, then render the result as the terminal
- * text, JSON (DESIGN.md section 7), Markdown (--out, GitHub step summary) and JUnit. The result
+ * text, JSON (docs/architecture.md section 7), Markdown (--out, GitHub step summary) and JUnit. The result
  * is built once as data; every output is a projection of it.
  */
 import { appendFileSync } from 'node:fs';
@@ -139,7 +139,7 @@ export function exitCodeOf(r: CheckResult, requireGoals: boolean): number {
   return EXIT.held;
 }
 
-/** The JSON of DESIGN.md section 7 (plus `stats` with --stats). Times only in elapsedMs. */
+/** The JSON of docs/architecture.md section 7 (plus `stats` with --stats). Times only in elapsedMs. */
 export function checkJson(r: CheckResult, withStats: boolean) {
   return {
     results: r.results.map((d) => ({

@@ -1,4 +1,4 @@
-/** `ionck layout`: boot a profile and print its memory layout (DESIGN.md section 7). */
+/** `ionck layout`: boot a profile and print its memory layout (docs/architecture.md section 7). */
 import { builtinDesign, DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
 import { Kernel } from '../model/kernel.ts';
 import { VM_TAG } from '../model/mm.ts';

@@ -1,5 +1,5 @@
 /**
- * The `ionck` command (DESIGN.md section 7): check, compare, replay, explore, layout, list.
+ * The `ionck` command (docs/architecture.md section 7): check, compare, replay, explore, layout, list.
  * `main(argv, io)` is the whole CLI as a function, so tests run it in-process. Exit codes: 0 held,
  * 1 violated, 2 bad input or internal error. Bad input is one line on stderr, `ionck: <what was
  * wrong>`, never a stack trace, and nothing is written.

@@ -1,5 +1,5 @@
 /**
- * The explorer's finite op alphabet (DESIGN.md sections 5 and 6). Objects get ids in creation
+ * The explorer's finite op alphabet (docs/architecture.md sections 5 and 6). Objects get ids in creation
  * order, one counter per kind (handles, fds, vmas, driver areas), so after at most D ops no id
  * above D - 1 can exist: the alphabet for depth D names ids 0..D-1 and nothing else. Sizes are
  * the few that matter on a small profile: one and several pages of CMA (uncached and cached),

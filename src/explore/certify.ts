@@ -1,5 +1,5 @@
 /**
- * Certify a counterexample (DESIGN.md section 6): is a trace that violates an invariant the
+ * Certify a counterexample (docs/architecture.md section 6): is a trace that violates an invariant the
  * shortest one, or is there a shorter one? The trace is replayed to its first violation (length
  * L); then a breadth-first search to depth min(L - 1, depthMax) looks for a violation of the same
  * invariant over the explorer's alphabet plus the trace's own ops. None found with L - 1 <=

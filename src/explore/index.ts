@@ -1,4 +1,4 @@
-/** The explorer (DESIGN.md section 6): bounded BFS for shortest counterexamples, and certify(). */
+/** The explorer (docs/architecture.md section 6): bounded BFS for shortest counterexamples, and certify(). */
 export { type AlphabetOptions, buildAlphabet, type Letter, letterOf, withOps } from './alphabet.ts';
 export { type CertifyResult, type CertifyVerdict, certify } from './certify.ts';
 export { type ExploreCliOptions, runExploreCli } from './cli.ts';

@@ -1,5 +1,5 @@
 /**
- * Bounded breadth-first search with state hashing (DESIGN.md section 6): from the booted machine,
+ * Bounded breadth-first search with state hashing (docs/architecture.md section 6): from the booted machine,
  * apply every op of a finite alphabet to every state of depth d to get the states of depth d + 1,
  * checking the chosen invariants after every op; a state whose hash was seen before is not
  * expanded again. Because the search goes level by level, the first violation of an invariant it
@@ -14,7 +14,7 @@
  *
  * Two shortcuts, both exact:
  * - an op naming an id the state has not created yet (handle, fd, vma, area; ids are handed out
- *   in creation order, DESIGN.md section 5) fails with an errno and changes nothing, so it is not
+ *   in creation order, docs/architecture.md section 5) fails with an errno and changes nothing, so it is not
  *   tried (`skipUnknownIds`, default on);
  * - a transition into a state seen before is not re-checked when the op created no mapping: the
  *   invariants read the state (which the hash covers) plus the mappings the op created

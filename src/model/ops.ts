@@ -1,5 +1,5 @@
 /**
- * The op vocabulary (DESIGN.md section 5): what user space and other drivers do to the stack.
+ * The op vocabulary (docs/architecture.md section 5): what user space and other drivers do to the stack.
  * Ops are plain JSON; `parseOp` validates one before anything changes, with a one-line error.
  */
 import { HEAP_NAMES, type HeapName } from './ion/heap.ts';

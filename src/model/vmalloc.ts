@@ -4,7 +4,7 @@
  * vm_map_ram blocks; it keeps no page tables. Whatever a purge releases is returned as
  * `PurgedArea`s so that the caller can drop the stale mappings (TLB entries) it tracks there.
  *
- * Rules: KERNEL-MODEL 2.2 (VMALLOC-3, -4, -5, -7), facts F1.2. Guard pages (VMALLOC-1) are the
+ * Rules: docs/model.md 2.2 (VMALLOC-3, -4, -5, -7), mm/vmalloc.c 3.18. Guard pages (VMALLOC-1) are the
  * caller's: get_vm_area asks for size + 1 pages, vm_map_ram for exactly its count.
  *
  * Free space is a segment tree over the window's pages (FreeRunTree), so first fit is a descent,
@@ -276,7 +276,7 @@ class FreeRunTree {
 
 /**
  * The vmap allocator of one window [startPage, endPage), single CPU for the vm_map_ram blocks [A].
- * The kernel's free_vmap_cache (resume point) is not modelled [A] (VMALLOC-3, KERNEL-MODEL §6):
+ * The kernel's free_vmap_cache (resume point) is not modelled [A] (VMALLOC-3, docs/model.md §6.2):
  * placement is always the lowest fit.
  */
 export class VmapAllocator {

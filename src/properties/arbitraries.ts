@@ -1,5 +1,5 @@
 /**
- * fast-check arbitraries over the op vocabulary (DESIGN.md sections 5 and 6). An arbitrary makes
+ * fast-check arbitraries over the op vocabulary (docs/architecture.md sections 5 and 6). An arbitrary makes
  * an *action*: an op whose ids are picks ("the n-th live handle", "a stale fd") rather than
  * numbers, resolved against the command model when the command runs (commands.ts). So generated
  * ops mostly hit live objects, and some hit stale or never-existing ids on purpose.
@@ -55,7 +55,7 @@ export type Action =
   | { readonly kind: 'purge' }
   | { readonly kind: 'shrink' };
 
-/** Clients are small integers (DESIGN.md section 5). */
+/** Clients are small integers (docs/architecture.md section 5). */
 export const CLIENTS_MAX = 4;
 export const DEVICES: readonly string[] = ['gpu', 'display', 'camera', 'venc'];
 

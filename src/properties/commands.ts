@@ -1,5 +1,5 @@
 /**
- * fast-check model-based commands over the op vocabulary (DESIGN.md section 6). The command
+ * fast-check model-based commands over the op vocabulary (docs/architecture.md section 6). The command
  * model (OpModel) tracks which ids exist (handles per client, fds, vmas, attachments, driver
  * areas), so an action's picks resolve to live ids most of the time and to stale or never-made
  * ids on purpose. The model is updated from the real kernel's results, never guessed.

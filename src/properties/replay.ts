@@ -1,5 +1,5 @@
 /**
- * The replay format `ionck-replay/1` (DESIGN.md section 5) and its one-line token
+ * The replay format `ionck-replay/1` (docs/architecture.md section 5) and its one-line token
  * `ionck1:` + base64url(deflateRaw(JSON)). A replay holds concrete ops only, never generator
  * state, so a token stays valid when the arbitraries change. `parseReplay` validates everything
  * and throws one ReplayError whose message is one line naming what was wrong.

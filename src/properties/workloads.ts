@@ -1,9 +1,9 @@
 /**
- * Workloads (DESIGN.md section 6): op streams that stand for real use of the ION stack, generated
+ * Workloads (docs/architecture.md section 6): op streams that stand for real use of the ION stack, generated
  * from a seed with seedrandom, so the same seed gives the same stream on every machine. compare
  * runs every design on the identical stream.
  *
- * Ids in ops follow DESIGN.md section 5: handles, fds, vmas and driver areas are each counted from
+ * Ids in ops follow docs/architecture.md section 5: handles, fds, vmas and driver areas are each counted from
  * 0 in creation order within the run. A generator must not look at any design's results, so it
  * keeps its own optimistic bookkeeping (every creation succeeds, ION's handle-per-buffer rule for
  * import included). On a design where a creation fails, the op returns an errno and that design's

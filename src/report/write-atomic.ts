@@ -1,5 +1,5 @@
 /**
- * Reports are written atomically (DESIGN.md section 7): every file goes to a temporary name in the
+ * Reports are written atomically (docs/architecture.md section 7): every file goes to a temporary name in the
  * same directory first, and only when all are written are they renamed into place, so a reader
  * never sees a half-written report and a failed run never leaves a mix of old and new files.
  */

@@ -1,5 +1,5 @@
 /**
- * What an invariant is (DESIGN.md section 4): a stable id, a definition in plain words, the kernel
+ * What an invariant is (docs/invariants.md): a stable id, a definition in plain words, the kernel
  * facts it rests on, an incremental checker (after every op, O(what the op touched)) and a
  * full-scan checker (walks the whole state, simple enough to trust by reading). Checkers read the
  * kernel and never change it.
@@ -41,7 +41,7 @@ export interface Invariant {
   readonly id: CheckId;
   readonly title: string;
   readonly definition: string;
-  /** KERNEL-MODEL.md rule ids the invariant rests on. */
+  /** docs/model.md rule ids the invariant rests on. */
   readonly rests: readonly string[];
   incremental(k: Kernel): Violation | null;
   full(k: Kernel): Violation | null;

@@ -1,5 +1,5 @@
 /**
- * A design: the whole ION stack configuration under test (DESIGN.md section 3): which DMA layer,
+ * A design: the whole ION stack configuration under test (docs/designs.md): which DMA layer,
  * which heaps, and how the CMA heap allocates, zeroes, maps and frees. Designs are data plus
  * heap constructors; shared code never branches on a design's id.
  */
@@ -26,7 +26,7 @@ export interface HeapBuildCtx {
 export interface Design {
   readonly id: string;
   readonly summary: string;
-  /** Where the design comes from: kernel commits, list messages, KERNEL-MODEL rule ids. */
+  /** Where the design comes from: kernel commits, list messages, docs/model.md rule ids. */
   readonly citations: readonly string[];
   readonly dmaLayer: '3.18' | '4.1';
   readonly ionCore: IonCoreOptions;

@@ -1,4 +1,4 @@
-/** The built-in designs (DESIGN.md section 3) and the zoo of known-bug mutants. */
+/** The built-in designs (docs/designs.md) and the zoo of known-bug mutants. */
 import { cmaDirect } from './cma-direct.ts';
 import { cmaDirectRemap } from './cma-direct-remap.ts';
 import type { Design } from './design.ts';

@@ -38,7 +38,7 @@ export interface IonBuffer {
 }
 
 export interface IonHandle {
-  /** The op-level id: handles in creation order within a run (DESIGN.md section 5). */
+  /** The op-level id: handles in creation order within a run (docs/architecture.md section 5). */
   readonly ordinal: number;
   /** ION's own per-client id, from 1 (ION-2). */
   readonly ionId: HandleId;

@@ -1,6 +1,6 @@
 /**
  * kernel.apply over thousands of random op sequences on every design: it never throws, ids are
- * handed out in creation order (DESIGN.md section 5), and every allocation is eventually freeable:
+ * handed out in creation order (docs/architecture.md section 5), and every allocation is eventually freeable:
  * tearing everything down brings the allocators back to their boot state.
  */
 import fc from 'fast-check';
