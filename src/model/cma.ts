@@ -46,7 +46,7 @@ export class Cma {
   /**
    * CMA-4 cma_alloc(): first run of bits(count) clear bits at an index that is a multiple of
    * mask + 1, from index 0 every call; sets them. No zeroing, no errno. alloc_contig_range is the
-   * caller's (it can fail -EBUSY only with borrowing, CMA-10), reported back via `undo`.
+   * caller's (nothing borrows CMA pages in the model, CMA-10, so it cannot fail -EBUSY), reported back via `undo`.
    * Cost: O(maxno) worst case, like bitmap_find_next_zero_area (the area's size, not RAM's).
    */
   cmaAlloc(count: number, alignOrder: number): CmaAllocResult & { index: number } {

@@ -77,9 +77,16 @@ export class Kernel {
     this.dma = makeDmaLayer(design, profile.dmaBufferable);
     // DMA318-9 atomic_pool_init(): from the default CMA area when there is one (GOLD-8, GOLD-32)
     this.atomicPool = this.bootAtomicPool();
-    const heaps = checkHeaps(design, design.heaps({ mm: this.mm, carveout: carveoutPages(this.mm) }));
+    const all = checkHeaps(design, design.heaps({ mm: this.mm, carveout: carveoutPages(this.mm) }));
+    // ION-1 the board declares only profile.ionHeaps (all when null)
+    const declared = profile.ionHeaps;
+    const heaps = declared ? all.filter((h) => declared.includes(h.name)) : all;
+    // ION-1 ion_heap_create() at probe: heaps that set themselves up (HEAP-CARVEOUT-1 zeroing)
+    for (const h of heaps) h.create?.(this.ctx);
     this.ion = new IonDevice(heaps, design.ionCore);
     this.driverAreas = [];
+    // ARCH-8 [A] later boot code reuses the kmap_atomic slots before the first op
+    this.mm.resetFixmapSlots();
     this.mm.beginOp();
     this.boot = {
       normalFree: this.mm.normal.freePagesCount,
@@ -241,6 +248,7 @@ export class Kernel {
     h.update(this.mm.highmem?.stateKey() ?? '');
     if (this.mm.cma) h.update(this.mm.cma.bits as Uint8Array);
     h.update(this.mm.vmalloc.snapshot());
+    for (const id of this.mm.fixmapSlots) h.update(`${this.mm.mmu.mappings.get(id)?.pages[0] ?? -1},`);
     h.update(this.ionKey());
     return h.digest('hex');
   }

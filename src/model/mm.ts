@@ -36,6 +36,11 @@ export const VM_TAG = {
 export type VmTag = (typeof VM_TAG)[keyof typeof VM_TAG];
 export const VM_TAG_COUNT = 5;
 
+/** ARCH-8 FIXADDR_START (arch/arm/include/asm/fixmap.h, 3.18): slot idx maps at + idx pages. */
+export const FIXADDR_START = 0xffc00000;
+/** ARCH-8 KM_TYPE_NR (arch/arm/include/asm/kmap_types.h, 3.18): kmap_atomic slots per CPU. */
+export const KM_TYPE_NR = 16;
+
 export interface CallTrace {
   path: string[];
   /** Kernel log lines (printk) of the current op. */
@@ -55,6 +60,14 @@ export class Mm {
   readonly vmTagPages: Int32Array;
   trace: CallTrace = { path: [], log: [] };
   readonly lowmemPages: number;
+  /**
+   * ARCH-8 the fixmap's kmap_atomic slots (KM_TYPE_NR per CPU): the id of the live mapping each
+   * slot's PTE holds, or 0. Every op runs on CPU 0 at nesting depth 0 [A], so slot 0 is the one
+   * ION's zeroing loops reuse.
+   */
+  readonly fixmapSlots: Int32Array;
+  /** Pages mapped by a lingering fixmap slot, with how many slots map each (O(1) lookups). */
+  private readonly fixmapped: Map<number, number>;
 
   constructor(
     readonly profile: Profile,
@@ -73,8 +86,12 @@ export class Mm {
       this.vmalloc = from.vmalloc.clone();
       this.vmAreas = new Map(from.vmAreas);
       this.vmTagPages = from.vmTagPages.slice();
+      this.fixmapSlots = from.fixmapSlots.slice();
+      this.fixmapped = new Map(from.fixmapped);
       return;
     }
+    this.fixmapSlots = new Int32Array(profile.nrCpus * KM_TYPE_NR);
+    this.fixmapped = new Map();
     this.pages = new PageState(basePfn, nPages);
     this.mmu = new Mmu(this.pages, profile.staleTlb);
     this.normal = new BuddyZone('Normal', 0, this.lowmemPages);
@@ -331,10 +348,73 @@ export class Mm {
 
   // --- mappings ----------------------------------------------------------------------------
 
-  /** kmap_atomic(page): a WB fixmap slot for the duration of the op (ARCH-3 [A]). */
+  /**
+   * ARCH-8 kmap_atomic() + kunmap_atomic() of each highmem page in turn, as the zeroing loops do
+   * (__dma_clear_buffer, clear_highpage, HEAP-CMA-4): every page gets the same slot (CPU 0, depth
+   * 0 [A]); set_fixmap_pte() replaces the slot's PTE and flushes its TLB entry, so the previous
+   * page's slot mapping goes without a stale entry. Without CONFIG_DEBUG_HIGHMEM __kunmap_atomic()
+   * leaves the PTE in place, so the last page stays mapped WB until the slot is reused; with it the
+   * PTE is cleared and flushed. The pages between are mapped and unmapped within the op: checked at
+   * creation (ARCH-3). Lowmem pages take the linear map (page_address), no slot.
+   */
   kmapAtomic(pages: Int32Array, owner: string): void {
     this.enter('kmapAtomic');
+    if (pages.length === 0) return;
+    this.setFixmapSlot(0, null, owner);
     this.mmu.transient('kmap-atomic', MemType.WB, pages, owner);
+    if (!this.profile.debugHighmem) this.setFixmapSlot(0, pages[pages.length - 1]!, owner);
+  }
+
+  /** ARCH-8 set_fixmap_pte(): the slot's PTE to `page` (or none), that TLB entry flushed. */
+  private setFixmapSlot(idx: number, page: number | null, owner: string): void {
+    const old = this.fixmapSlots[idx]!;
+    if (old !== 0) {
+      const m = this.mmu.mappings.get(old);
+      if (m) {
+        this.mmu.unmap(m, false);
+        const p = m.pages[0]!;
+        const n = this.fixmapped.get(p)! - 1;
+        if (n === 0) this.fixmapped.delete(p);
+        else this.fixmapped.set(p, n);
+      }
+      this.fixmapSlots[idx] = 0;
+    }
+    if (page === null) return;
+    const m = this.mmu.map(
+      'kmap-atomic',
+      MemType.WB,
+      Int32Array.of(page),
+      FIXADDR_START + idx * PAGE_SIZE,
+      `fixmap slot ${idx} (kmap_atomic left in place: ${owner})`,
+    );
+    // the creation was already checked with the whole zeroing loop
+    this.mmu.creations.pop();
+    this.fixmapSlots[idx] = m.id;
+    this.fixmapped.set(page, (this.fixmapped.get(page) ?? 0) + 1);
+  }
+
+  /** ARCH-8 how many lingering fixmap slots map page p (freed-completely allows them). */
+  fixmapCount(p: number): number {
+    return this.fixmapped.size === 0 ? 0 : (this.fixmapped.get(p) ?? 0);
+  }
+
+  /**
+   * ARCH-8 [A] the end of boot: later boot code (initramfs unpacking, page cache) reuses the
+   * fixmap slots, so no slot still maps a page the model's boot zeroed when the first op runs.
+   */
+  resetFixmapSlots(): void {
+    for (let i = 0; i < this.fixmapSlots.length; i++)
+      if (this.fixmapSlots[i] !== 0) this.setFixmapSlot(i, null, '');
+  }
+
+  /**
+   * DMA318-8 unmap_kernel_range(): clear the area's PTEs and flush the TLB range at once, so no
+   * stale alias is left; the area itself stays allocated until vunmap() (lazy, VMALLOC-5).
+   */
+  unmapKernelRange(vaddr: number): void {
+    this.enter('unmapKernelRange');
+    const m = this.mmu.findVm(vaddr);
+    if (m && m.state === 'live') this.mmu.unmap(m, false);
   }
 
   /**

@@ -12,7 +12,7 @@ export type Zone = (typeof Zone)[keyof typeof Zone];
 export const Owner = {
   /** in the buddy allocator */
   FREE: 0,
-  /** in a CMA area, bit clear (borrowing off, CMA-10) */
+  /** in a CMA area, bit clear (no movable allocation borrows it, CMA-10) */
   CMA_FREE: 1,
   /** memblock-reserved at boot, never allocatable (kernel image, carveout range when unused...) */
   RESERVED: 2,

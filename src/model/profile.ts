@@ -3,7 +3,7 @@
  * architecture rule set); layout.ts turns it into addresses. Profiles are named by id and can be
  * overridden field by field with a spec string `ID,key=value,...` (e.g. `arm32-1g,vmalloc=480M`).
  */
-import { SZ_1M } from './types.ts';
+import { HEAP_NAMES, type HeapName, SZ_1M } from './types.ts';
 
 /** ARCH-6 rule sets: which mismatched-alias outcomes fail `no-conflicting-alias`. */
 export type RuleSet = 'linux-arm32' | 'armv7-b' | 'armv8';
@@ -50,8 +50,17 @@ export interface Profile {
   readonly dmaBufferable: boolean;
   /** HEAP-CARVEOUT-1: the ION carveout heap's reserved range [A: fixed board reservation]. */
   readonly carveout: { readonly base: number; readonly size: number };
-  /** CMA-10: movable allocations may borrow free CMA pages (default off, [A]). */
-  readonly cmaBorrowing: boolean;
+  /**
+   * ARCH-8 CONFIG_DEBUG_HIGHMEM: kunmap_atomic() clears the fixmap PTE and flushes it. Off by
+   * default, as Android and distribution configs ship: the last slot mapping lingers.
+   */
+  readonly debugHighmem: boolean;
+  /**
+   * ION-1 the heaps the board's ION platform data declares (null: all four). A search restricted
+   * to some heaps (`check --heap`) boots a board with only those, so another heap's boot-time
+   * state (the carveout's creation zeroing, HEAP-CARVEOUT-1) does not count against them.
+   */
+  readonly ionHeaps: readonly HeapName[] | null;
 }
 
 const MiB = SZ_1M;
@@ -76,7 +85,8 @@ const ARM32_1G: Profile = {
   cmaAlignment: 8,
   dmaBufferable: true,
   carveout: { base: 0x88000000, size: 16 * MiB },
-  cmaBorrowing: false,
+  debugHighmem: false,
+  ionHeaps: null,
 };
 
 export const PROFILES: readonly Profile[] = [
@@ -170,7 +180,14 @@ const OVERRIDES: Record<string, (p: Profile, v: string) => Profile> = {
     return { ...p, split: v as Split };
   },
   bufferable: (p, v) => ({ ...p, dmaBufferable: onOff('bufferable', v) }),
-  borrowing: (p, v) => ({ ...p, cmaBorrowing: onOff('borrowing', v) }),
+  'debug-highmem': (p, v) => ({ ...p, debugHighmem: onOff('debug-highmem', v) }),
+  /** `heaps=cma+system`: the ION heaps the board declares (ION-1). */
+  heaps: (p, v) => {
+    const names = v.split('+');
+    if (!names.every((n) => (HEAP_NAMES as readonly string[]).includes(n)))
+      throw new ProfileError(`heaps= takes heap names joined by '+' (${HEAP_NAMES.join(', ')}), not '${v}'`);
+    return { ...p, ionHeaps: names as HeapName[] };
+  },
   /** `carveout=size@base`, or `carveout=0` for a board without a carveout heap range. */
   carveout: (p, v) => {
     const m = /^([^@]+)(?:@(.+))?$/.exec(v);
@@ -202,6 +219,11 @@ export function resolveProfile(spec: string): Profile {
   if (p.ramBytes < 4 * MiB || p.ramBytes % (4 * MiB) !== 0)
     throw new ProfileError(`ram= must be a multiple of 4 MiB and at least 4 MiB`);
   return { ...p, id: spec };
+}
+
+/** `check --heap`: the profile spec of a board whose ION declares only these heaps (ION-1). */
+export function withHeaps(spec: string, heaps: readonly string[] | undefined): string {
+  return heaps && heaps.length < HEAP_NAMES.length ? `${spec},heaps=${heaps.join('+')}` : spec;
 }
 
 /** The `--no-stale-tlb` flag (ARCH-4): the profile spec with stale TLB entries not counted. */

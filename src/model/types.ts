@@ -21,6 +21,10 @@ export type BufferId = Brand<number, 'BufferId'>;
 /** Id of a Mapping object (linear range, vm area, user VMA, kmap slot). */
 export type MappingId = Brand<number, 'MappingId'>;
 
+/** The ION heaps a board can declare (ION-1; HEAP-SYS-1, HEAP-CONTIG-1, HEAP-CARVEOUT-1, HEAP-CMA-1). */
+export type HeapName = 'system' | 'system-contig' | 'carveout' | 'cma';
+export const HEAP_NAMES: readonly HeapName[] = ['system', 'system-contig', 'carveout', 'cma'];
+
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 4096;
 export const SZ_1M = 1 << 20;

@@ -1,6 +1,6 @@
 /**
  * `runCheck`: drive each design with fast-check command sequences, checking every invariant
- * after every op (DESIGN.md section 6). Each distinct finding keeps its own counterexample,
+ * after every op (docs/architecture.md section 6). Each distinct finding keeps its own counterexample,
  * shrunk on its own: once a run fails, the property only fails on that same finding, so
  * fast-check's shrinker never trades it for another; then the search goes on for the findings
  * left, until the run budget is spent. Each shrunk trace is then delta-debugged op by op
@@ -16,7 +16,7 @@ import { builtinDesign } from '../model/designs/index.ts';
 import { HEAP_NAMES, type HeapName } from '../model/ion/heap.ts';
 import { Kernel } from '../model/kernel.ts';
 import { OP_KINDS, type Op, type OpKind } from '../model/ops.ts';
-import { type Profile, resolveProfile } from '../model/profile.ts';
+import { type Profile, resolveProfile, withHeaps } from '../model/profile.ts';
 import {
   type CheckMode,
   checkStep,
@@ -202,7 +202,10 @@ class SearchObserver implements StepObserver {
 }
 
 export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
-  const profile = typeof opts.profile === 'string' ? resolveProfile(opts.profile) : opts.profile;
+  const base = typeof opts.profile === 'string' ? resolveProfile(opts.profile) : opts.profile;
+  // ION-1: a search restricted to some heaps runs on a board that declares only those
+  const restricted = opts.heaps && opts.heaps.length < HEAP_NAMES.length;
+  const profile = restricted ? resolveProfile(withHeaps(base.id, opts.heaps)) : base;
   const invariants = opts.invariants ?? INVARIANT_IDS;
   const shard = opts.shard ?? null;
   let runs = opts.runs ?? CHECK_DEFAULTS.runs;

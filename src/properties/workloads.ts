@@ -11,7 +11,7 @@
  * "first divergence").
  */
 import seedrandom from 'seedrandom';
-import type { HeapName } from '../model/ion/heap.ts';
+import { HEAP_NAMES, type HeapName } from '../model/ion/heap.ts';
 import { computeLayout } from '../model/layout.ts';
 import type { Op } from '../model/ops.ts';
 import type { Profile } from '../model/profile.ts';
@@ -22,6 +22,12 @@ export interface Workload {
   readonly summary: string;
   /** The real use the workload stands for, in a kernel engineer's words. */
   readonly standsFor: string;
+  /**
+   * The ION heaps it allocates from: compare boots a board that declares only these (ION-1), so
+   * a heap the workload never touches (the carveout's creation alias, HEAP-CARVEOUT-1) does not
+   * decide its verdicts.
+   */
+  readonly heaps: readonly HeapName[];
   /** The stream: exactly `nOps` ops, a pure function of (seed, nOps, profile). */
   generate(seed: number, nOps: number, profile: Profile): Op[];
 }
@@ -703,6 +709,7 @@ export const WORKLOADS: readonly Workload[] = [
       'many long-lived uncached ~1 MiB CMA buffers used by physical address, while another driver vmaps 256..2048 discontiguous pages at a time',
     standsFor:
       'The product in the seed (Yang Wei, LKML 2016-09-01): media pipelines keep ~60% of the CMA area in ~1 MiB buffers whose CPU address nobody uses (they are shared with the VPU/ISP/GPU/DSP by dma-buf or kept by physical address), while another driver maps many discontiguous pages into kernel space with vmap and keeps about half of the vmalloc window, unmapping and remapping some over time. On 3.18 every highmem CMA buffer also holds a window area of its size + 4 KiB for its life, so the window runs out.',
+    heaps: ['cma'],
     generate: seedProduct,
   },
   {
@@ -711,6 +718,7 @@ export const WORKLOADS: readonly Workload[] = [
       'camera sessions: a preview ring and bursts of 2-8 MiB uncached CMA frames, shared with the ISP (share + dma-map), mmapped and written by user space, freed',
     standsFor:
       'An Android camera HAL on a 3.18 board: per session a ring of 4-6 preview buffers (1080p NV21, 3 MiB) the ISP fills and the HAL reads through mmap, capture bursts of 3-8 large frames held at once and handed to the app (dma-buf import), the GPU borrowing preview frames, and cameraserver sometimes dying with its buffers still mapped.',
+    heaps: ['cma'],
     generate: camera,
   },
   {
@@ -719,6 +727,7 @@ export const WORKLOADS: readonly Workload[] = [
       'double/triple-buffered uncached CMA scanout buffers kmapped for composition every frame, some mmapped and written; hotplug and mode changes reallocate them',
     standsFor:
       'The display path: the composer (SurfaceFlinger / hwcomposer with kernel composition, or an fbdev/ADF driver) keeps 2-3 scanout buffers per display in CMA, maps the back buffer into the kernel to compose each frame, imports app layers from the system heap and reads them through kernel maps, sometimes renders in software through an mmap, and reallocates its framebuffers on HDMI hotplug and mode changes; the boot console keeps one framebuffer kmapped.',
+    heaps: ['cma', 'system'],
     generate: display,
   },
   {
@@ -726,6 +735,7 @@ export const WORKLOADS: readonly Workload[] = [
     summary: 'the whole op vocabulary with random arguments, mostly on live ids, sometimes on stale ones',
     standsFor:
       'No one use: a fuzzing baseline over every op (all heaps, cached and uncached, odd sizes and alignments, imports, client exits, purges, shrinks), so that paths the realistic workloads never take are exercised on every design.',
+    heaps: HEAP_NAMES,
     generate: random,
   },
 ];

@@ -12,7 +12,7 @@ import { ALL_DESIGNS, BUILTIN_DESIGNS, builtinDesign } from '../model/designs/in
 import type { Kernel, OpResult } from '../model/kernel.ts';
 import { computeLayout } from '../model/layout.ts';
 import { OP_KINDS, type Op } from '../model/ops.ts';
-import { type Profile, resolveProfile } from '../model/profile.ts';
+import { type Profile, resolveProfile, withHeaps } from '../model/profile.ts';
 import { errnoName, PAGE_SIZE } from '../model/types.ts';
 import { runOps } from '../properties/run.ts';
 import { WORKLOADS, type Workload, workloadById } from '../properties/workloads.ts';
@@ -322,7 +322,9 @@ function windowOf(profile: Profile) {
   };
 }
 
-function runOne(profile: Profile, design: Design, workload: Workload, ops: readonly Op[]): RunOutput {
+function runOne(shown: Profile, design: Design, workload: Workload, ops: readonly Op[]): RunOutput {
+  // ION-1: the board declares the heaps the workload uses (the report keeps the profile's name)
+  const profile = resolveProfile(withHeaps(shown.id, workload.heaps));
   const n = ops.length;
   const stride = Math.max(1, Math.ceil(n / SERIES_POINTS_MAX));
   const outcomes: Outcomes = {
@@ -485,7 +487,7 @@ function runOne(profile: Profile, design: Design, workload: Workload, ops: reado
     .sort((a, b) => b.count - a.count || a.firstStep - b.firstStep);
   const report: RunReport = {
     design: design.id,
-    profile: profile.id,
+    profile: shown.id,
     workload: workload.id,
     status: error ? 'model-exception' : 'completed',
     ...(error ? { error } : {}),

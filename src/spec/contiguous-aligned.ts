@@ -24,7 +24,9 @@ function bufferProblem(k: Kernel, b: IonBuffer): string | null {
   const ctx = { mm: k.mm, dma: k.dma };
   const want = b.size / PAGE_SIZE;
   const pages = b.pages;
-  if (pages.length !== want) return `has ${pages.length} pages for ${want} pages asked`;
+  const took = heap.allocatedPages?.(b) ?? pages.length;
+  if (took !== want) return `has ${took} pages for ${want} pages asked`;
+  if (pages.length !== want) return `has ${pages.length} pages in its sg table for ${want} pages asked`;
   for (let i = 1; i < pages.length; i++)
     if (pages[i] !== pages[i - 1]! + 1) return `is not contiguous at page ${i} (${pageName(k, pages[i]!)})`;
   const area = heap.area(ctx);

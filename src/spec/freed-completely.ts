@@ -5,7 +5,8 @@
  * still mapped, or with its linear map left non-cacheable, B6).
  *
  * A page in an allocator's free state (buddy, CMA area, carveout genpool) must have no live
- * mapping but its linear PTE, and that PTE must be WB (CMA-9, DMA318-8). No page may be owned by
+ * mapping but its linear PTE and a kmap_atomic slot left in place (ARCH-8: the kernel's, reused
+ * by the next kmap_atomic), and that PTE must be WB (CMA-9, DMA318-8). No page may be owned by
  * a buffer that has been destroyed (or whose creation failed: B10). No page may have been freed
  * twice. Lazily unmapped ranges pointing at freed pages are not leaks (they are TLB entries, which
  * no-conflicting-alias covers). At quiescence (no buffers, no queued frees, empty pools, no driver
@@ -38,9 +39,11 @@ function pageProblem(k: Kernel, p: number, isLive: (id: number) => boolean): str
     const lt = ps.linearType[p]!;
     if (lt !== NO_LINEAR && lt !== MemType.WB)
       return `is free but its linear PTE is still ${memTypeName(lt as MemType)}`;
+    // ARCH-8: a kmap_atomic slot left in place is the kernel's, not a buffer's mapping
+    const slots = k.mm.fixmapCount(p);
     for (let t = 0; t < 4; t++) {
-      const linear = lt === t ? 1 : 0;
-      if (ps.live[t]![p]! > linear) return `is free but still mapped ${memTypeName(t as MemType)}`;
+      const allowed = (lt === t ? 1 : 0) + (t === MemType.WB ? slots : 0);
+      if (ps.live[t]![p]! > allowed) return `is free but still mapped ${memTypeName(t as MemType)}`;
     }
   }
   return null;

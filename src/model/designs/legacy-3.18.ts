@@ -9,10 +9,17 @@
  * - B10 freed-completely: a cached (fault-mapped) buffer whose page array cannot be vmalloc'ed
  *   leaks its pages (ion_buffer_create skips unmap_dma and free).
  * - B11: CMA heap failures return -1 (EPERM), not -ENOMEM (GOLD-13).
- * - B17/ARCH-7 no-conflicting-alias: uncached system, system-contig and carveout buffers on lowmem
- *   keep their WB linear mapping beside NC zeroing and user views; and a highmem CMA buffer's NC
- *   remap, vunmapped lazily at free, is still in the TLB when the next owner of those pages zeroes
- *   them through a WB kmap_atomic (B18, stale TLB on).
+ * - no-conflicting-alias (ARCH-7, ARCH-8, B17): __dma_clear_buffer() zeroes a highmem CMA buffer
+ *   page by page through kmap_atomic, and without CONFIG_DEBUG_HIGHMEM the last page's WB slot
+ *   stays mapped beside the NC remap made next (one 4 KiB uncached alloc shows it); uncached
+ *   system, system-contig and carveout buffers on lowmem keep their WB linear mapping beside NC
+ *   zeroing and user views; and the carveout heap's creation zeroing leaves NC vm_map_ram entries
+ *   of its whole range in the TLB beside the WB linear map until a purge (HEAP-CARVEOUT-1, ARCH-4).
+ *   A freed remap leaves no stale alias: dma_common_free_remap() calls unmap_kernel_range(),
+ *   which flushes the TLB, before vunmap() (DMA318-8).
+ * - zeroed-on-alloc (HEAP-CARVEOUT-1, ION-15): the carveout heap zeroes on free, ignoring a
+ *   failure, and not at allocation, so a buffer freed while the window is exhausted hands its
+ *   data to the next owner.
  * Citations: T-v3.18 ion.c, ion_cma_heap.c (3.17/3.19 copies), arch/arm/mm/dma-mapping.c (HS318).
  */
 import { Cma318Heap } from '../ion/heaps/cma.ts';

@@ -6,7 +6,10 @@
  * address is now a page cookie (DMA41-1), so B9 is gone. Expected findings:
  * - no-conflicting-alias on lowmem CMA (arm32-1g-cma512, GOLD-35, B17): the linear map stays WB
  *   (DMA41-2) while user mmaps and kmaps are NC: Laura Abbott's warning in the seed.
- * - the other heaps' uncached lowmem aliases, as in legacy-3.18 (ARCH-7).
+ * - in highmem, the last page zeroed through kmap_atomic stays mapped WB (ARCH-8) beside the NC
+ *   kmap or mmap that follows.
+ * - the other heaps' uncached lowmem aliases and the carveout's creation alias and free-time
+ *   zeroing, as in legacy-3.18 (ARCH-7, HEAP-CARVEOUT-1).
  * The ION core is fixed for B10 (the ion_buffer_create error path frees what it took).
  */
 import { Cma318Heap } from '../ion/heaps/cma.ts';

@@ -135,7 +135,8 @@ export class ArmDma318 implements DmaLayer {
   protected allocRemapBuffer(mm: Mm, bytes: number, type: MemType, attrs: DmaAttrs, owner: number) {
     mm.enter('allocRemapBuffer');
     const count = bytes / PAGE_SIZE;
-    const page = this.dmaAllocBuffer(mm, bytes, owner);
+    // DMA318-7 ION's GFP_HIGHUSER | __GFP_ZERO: highmem first; a highmem page has no linear alias
+    const page = this.dmaAllocBuffer(mm, bytes, owner, true);
     if (page < 0) return null;
     if (!this.wantVaddr(attrs)) return this.result(page, count, 0, 'remap', null, false, attrs, type);
     // DMA318-5 __dma_alloc_remap(): an NC area of size + guard
@@ -152,7 +153,8 @@ export class ArmDma318 implements DmaLayer {
   /** DMA318-7 (a) __alloc_simple_buffer(): lowmem buddy pages, linear (WB) address. */
   protected allocSimpleBuffer(mm: Mm, bytes: number, owner: number, attrs: DmaAttrs) {
     mm.enter('allocSimpleBuffer');
-    const page = this.dmaAllocBuffer(mm, bytes, owner);
+    // DMA318-7 (a): reached only by coherent devices, which no design's heap uses; lowmem [A]
+    const page = this.dmaAllocBuffer(mm, bytes, owner, false);
     if (page < 0) return null;
     return this.result(
       page,
@@ -167,11 +169,11 @@ export class ArmDma318 implements DmaLayer {
   }
 
   /** DMA318-7 __dma_alloc_buffer(): 2^get_order(size) buddy pages, split, tail freed, zeroed. */
-  protected dmaAllocBuffer(mm: Mm, bytes: number, owner: number): number {
+  protected dmaAllocBuffer(mm: Mm, bytes: number, owner: number, highmem: boolean): number {
     mm.enter('dmaAllocBuffer');
     const count = bytes / PAGE_SIZE;
     const order = getOrder(bytes);
-    const page = mm.allocPages(order, false, Owner.BUFFER, owner);
+    const page = mm.allocPages(order, highmem, Owner.BUFFER, owner);
     if (page < 0) return -1;
     mm.splitAndTrim(page, order, count);
     this.dmaClearBuffer(mm, page, count);
@@ -199,7 +201,8 @@ export class ArmDma318 implements DmaLayer {
       return;
     }
     if (!dev.hasCma) {
-      if (a.remap) mm.vunmap(a.cpuAddr); // __dma_free_remap
+      // DMA318-8 __dma_free_remap() -> dma_common_free_remap(), then __dma_free_buffer()
+      if (a.remap) this.dmaCommonFreeRemap(mm, a);
       for (let p = a.page; p < a.page + a.count; p++) mm.freePages(p, 0);
       return;
     }
@@ -214,7 +217,11 @@ export class ArmDma318 implements DmaLayer {
     mm.cmaRelease(a.page, a.count); // result ignored (DMA318-8)
   }
 
-  /** DMA318-8 dma_common_free_remap(): WARN and return early if the area is not ours. */
+  /**
+   * DMA318-8 dma_common_free_remap() (drivers/base/dma-mapping.c, 3.18): WARN and return early if
+   * the area is not ours; else unmap_kernel_range() (PTEs cleared, TLB flushed: no stale alias)
+   * then vunmap(), which leaves the area lazily freed, holding window space until a purge.
+   */
   protected dmaCommonFreeRemap(mm: Mm, a: DmaAllocation): void {
     mm.enter('dmaCommonFreeRemap');
     const m = mm.mmu.findVm(a.cpuAddr);
@@ -222,6 +229,7 @@ export class ArmDma318 implements DmaLayer {
       mm.printk('WARNING: trying to free invalid coherent area');
       return;
     }
+    mm.unmapKernelRange(a.cpuAddr);
     mm.vunmap(a.cpuAddr);
   }
 

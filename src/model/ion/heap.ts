@@ -5,11 +5,10 @@
 import type { DmaLayer } from '../dma/arm-3.18.ts';
 import { type Mm, VM_TAG } from '../mm.ts';
 import type { Mapping } from '../mmu.ts';
-import { Errno, fail, type KResult, MemType, ok, PAGE_SIZE } from '../types.ts';
+import { Errno, fail, type HeapName, type KResult, MemType, ok, PAGE_SIZE } from '../types.ts';
 import type { IonBuffer } from './objects.ts';
 
-export type HeapName = 'system' | 'system-contig' | 'carveout' | 'cma';
-export const HEAP_NAMES: readonly HeapName[] = ['system', 'system-contig', 'carveout', 'cma'];
+export { HEAP_NAMES, type HeapName } from '../types.ts';
 
 export interface HeapCtx {
   readonly mm: Mm;
@@ -24,6 +23,13 @@ export interface IonHeap {
   readonly deferFree: boolean;
   /** Physically contiguous buffers inside [areaStart, areaStart + areaPages) (contiguous-aligned). */
   readonly contiguous: boolean;
+  /**
+   * Pages the heap took from its allocator for the buffer when that differs from the sg table's
+   * (B12: cma_alloc given bytes as a page count); absent: the buffer's pages.
+   */
+  allocatedPages?(buf: IonBuffer): number;
+  /** ION-1 ion_heap_create() at boot, for heaps that set up state then (HEAP-CARVEOUT-1). */
+  create?(ctx: HeapCtx): void;
   area(ctx: HeapCtx): { start: number; pages: number } | null;
   /** The alignment in pages the heap promises for a buffer of `pages` pages asked with `align`. */
   alignPages(pages: number, alignBytes: number, ctx: HeapCtx): number;
@@ -127,12 +133,21 @@ export function ionHeapMapUser(ctx: HeapCtx, buf: IonBuffer, pgoff: number, page
 
 /** ION-15 ion_heap_buffer_zero(): 32 pages at a time through vm_map_ram (WB if cached else NC). */
 export function ionHeapBufferZero(ctx: HeapCtx, buf: IonBuffer, pages: Int32Array = buf.pages): boolean {
+  ctx.mm.enter('ionHeapBufferZero');
+  return ionHeapPagesZero(ctx, pages, buf.cached ? MemType.WB : MemType.NC, `buffer ${buf.id}`, buf.id);
+}
+
+/**
+ * ION-15 ion_heap_sglist_zero() / ion_heap_pages_zero(): batches of 32 through vm_map_ram with
+ * `prot`, memset, vm_unmap_ram (lazy: the TLB keeps the batch until a purge). A batch that cannot
+ * be mapped stops the loop with -ENOMEM (false): the pages from there on keep their data.
+ */
+export function ionHeapPagesZero(ctx: HeapCtx, pages: Int32Array, prot: MemType, who: string, bufferId = -1) {
   const { mm } = ctx;
-  mm.enter('ionHeapBufferZero');
-  const prot = buf.cached ? MemType.WB : MemType.NC;
+  mm.enter('ionHeapPagesZero');
   for (let i = 0; i < pages.length; i += 32) {
-    const batch = pages.slice(i, i + 32);
-    const m = mm.vmMapRam(batch, prot, `buffer ${buf.id} zeroing (vm_map_ram)`, buf.id);
+    const batch = pages.subarray(i, i + 32).slice();
+    const m = mm.vmMapRam(batch, prot, `${who} zeroing (vm_map_ram)`, bufferId);
     if (!m) return false;
     mm.zeroPages(batch);
     mm.vmUnmapRam(m);

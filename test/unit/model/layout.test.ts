@@ -4,7 +4,7 @@ import { PROFILES, ProfileError, resolveProfile } from '../../../src/model/profi
 import { MemType } from '../../../src/model/types.ts';
 import { boot, MiB } from '../../helpers/kernel.ts';
 
-describe('boot layout golden numbers (KERNEL-MODEL section 4)', () => {
+describe('boot layout golden numbers (docs/model.md section 4)', () => {
   it('GOLD-1..9 arm32-1g: lowmem 760 MiB, highmem 264 MiB, window 240 MiB, CMA 256 MiB highmem, pool at the CMA base', () => {
     const l = computeLayout(resolveProfile('arm32-1g'));
     expect(l.lowmemLimit).toBe(0xaf800000);
@@ -24,7 +24,8 @@ describe('boot layout golden numbers (KERNEL-MODEL section 4)', () => {
   it('GOLD-30..32 arm32-1g-cma512: CMA at 0x8F800000 in lowmem, PTE-mapped WB, pool via the linear map, no window', () => {
     const l = computeLayout(resolveProfile('arm32-1g-cma512'));
     expect(l.cma).toEqual({ base: 0x8f800000, size: 512 * MiB, zone: 'lowmem' });
-    const k = boot('arm32-1g-cma512');
+    // GOLD-32's board: no carveout heap, whose creation zeroing leaves lazy window (HEAP-CARVEOUT-1)
+    const k = boot('arm32-1g-cma512,carveout=0');
     const base = k.mm.cma!.basePage;
     expect(k.mm.pages.linearType[base + 64]).toBe(MemType.WB);
     expect(k.mm.pages.linearType[base + 131_071]).toBe(MemType.WB);
@@ -94,7 +95,7 @@ describe('boot layout golden numbers (KERNEL-MODEL section 4)', () => {
 
 describe('vmalloc costs through the model (GOLD-16, GOLD-17)', () => {
   it('a 1 MiB vmap costs 257 pages of window until vunmap, then until purge', () => {
-    const k = boot('arm32-1g');
+    const k = boot('arm32-1g,carveout=0'); // GOLD-9's board: the pool's 65 pages only
     const before = k.mm.vmalloc.usedPages;
     const r = k.apply({ op: 'driver-vmap', pages: 256 });
     expect(r.ok).toBe(true);

@@ -30,7 +30,7 @@ describe('minimizeOps', () => {
   });
 
   it('renumbers ids when an earlier creator goes (the kmap follows its handle)', () => {
-    const f = fresh('cma-direct', 'arm32-1g-cma512');
+    const f = fresh('cma-direct', 'arm32-1g-cma512,heaps=system+cma');
     const ops: Op[] = [
       { op: 'alloc', client: 1, heap: 'system', len: 8192 },
       { op: 'alloc', client: 1, heap: 'system', len: 8192 },
@@ -40,7 +40,7 @@ describe('minimizeOps', () => {
     ];
     const start = reproduce(f, ops, 'no-conflicting-alias', 'incremental')!;
     expect(start).not.toBeNull();
-    // only the CMA heap may be used: the carveout's one-op alias is off limits
+    // only the CMA and system heaps may be used (the board has no carveout heap, HEAP-CARVEOUT-1)
     const min = minimizeOps(f, start, 'no-conflicting-alias', 'incremental', budget, undefined, [
       'cma',
       'system',

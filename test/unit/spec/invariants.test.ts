@@ -35,7 +35,8 @@ const CASES: Case[] = [
   {
     inv: 'no-conflicting-alias',
     violated: {
-      profile: 'arm32-1g-cma512',
+      // a board whose ION has only the CMA heap: no carveout creation alias (HEAP-CARVEOUT-1)
+      profile: 'arm32-1g-cma512,heaps=cma',
       design: 'cma-direct',
       ops: [uncachedCma(), { op: 'kmap', client: 1, handle: 0 }],
       step: 1,
@@ -202,13 +203,15 @@ describe('no-conflicting-alias rule sets (ARCH-6) and stale TLB entries (ARCH-4)
     { op: 'free', client: 1, handle: 0 },
     uncachedCma(),
   ];
+  // CMA heap only, kmap_atomic slots cleared (ARCH-8 debug-highmem=on): the stale kmap alone
+  const board = 'arm32-1g,heaps=cma,debug-highmem=on';
   it('a lazily unmapped NC kmap still conflicts with the next owner zeroing through WB, until purged (B18)', () => {
-    expect(verdict('arm32-1g', 'cma-direct', reuse, 'no-conflicting-alias')?.message).toMatch(
+    expect(verdict(board, 'cma-direct', reuse, 'no-conflicting-alias')?.message).toMatch(
       /kmap_atomic.*stale/,
     );
-    expect(verdict('arm32-1g,stale-tlb=off', 'cma-direct', reuse, 'no-conflicting-alias')).toBeNull();
+    expect(verdict(`${board},stale-tlb=off`, 'cma-direct', reuse, 'no-conflicting-alias')).toBeNull();
     const purged = [...reuse.slice(0, 4), { op: 'purge' } as Op, reuse[4]!];
-    expect(verdict('arm32-1g', 'cma-direct', purged, 'no-conflicting-alias')).toBeNull();
+    expect(verdict(board, 'cma-direct', purged, 'no-conflicting-alias')).toBeNull();
     expect(
       verdict('arm32-1g-cma512', 'zoo/b18-flip-without-purge', reuse, 'no-conflicting-alias'),
     ).not.toBeNull();

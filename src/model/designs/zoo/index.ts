@@ -1,5 +1,5 @@
 /**
- * The zoo: built-in designs with one known bug planted (KERNEL-MODEL.md section 5). Each mutant
+ * The zoo: built-in designs with one known bug planted (docs/model.md section 5). Each mutant
  * must make its invariant fail; the tests and `ionck check --design zoo/<id>` show that it does.
  */
 import { CmaDirectHeap } from '../../ion/heaps/cma.ts';
@@ -11,7 +11,7 @@ const b12 = defineDesign({
   id: 'zoo/b12-bytes-as-pages',
   summary: 'B12: cma_alloc(cma, len) with len in bytes as the page count; pages not zeroed (4.12-4.14)',
   citations: [
-    'drivers/staging/android/ion/ion_cma_heap.c T-v4.13/v4.14 (HEAP-CMA-3); KERNEL-MODEL B12, GOLD-21',
+    'drivers/staging/android/ion/ion_cma_heap.c T-v4.13/v4.14 (HEAP-CMA-3); docs/model.md B12, GOLD-21',
   ],
   dmaLayer: '4.1',
   heaps: (ctx) => [
@@ -24,7 +24,7 @@ const b12 = defineDesign({
 const b15 = defineDesign({
   id: 'zoo/b15-double-release',
   summary: 'B15: the CMA heap releases its pages twice; cma_release has no ownership check',
-  citations: ['mm/cma.c cma_release (3.18, MTK318): CMA-5; KERNEL-MODEL B15'],
+  citations: ['mm/cma.c cma_release (3.18, MTK318): CMA-5; docs/model.md B15'],
   dmaLayer: '4.1',
   heaps: (ctx) => [
     ...standardHeaps(ctx, REMAP_LINEAR),
@@ -38,7 +38,7 @@ const b18 = defineDesign({
   summary:
     'B18: cma-direct-remap flipping linear PTEs without purging stale lazy aliases first (as __dma_remap does)',
   citations: [
-    'arch/arm/mm/dma-mapping.c __dma_remap (no purge, DMA318-6); mm/vmalloc.c lazy purge (VMALLOC-5); ARCH-4; KERNEL-MODEL B18',
+    'arch/arm/mm/dma-mapping.c __dma_remap (no purge, DMA318-6); mm/vmalloc.c lazy purge (VMALLOC-5); ARCH-4; docs/model.md B18',
   ],
   dmaLayer: '4.1',
   heaps: (ctx) => [
@@ -53,7 +53,7 @@ const b3 = defineDesign({
   summary:
     'B3: a second FREE of one id passes the lookup and puts a destroyed handle (CVE-2016-9120, fixed 4.6)',
   citations: [
-    '"staging/android/ion : fix a race condition in the ion driver", stable a7544fdd1626 (ION-7); KERNEL-MODEL B3',
+    '"staging/android/ion : fix a race condition in the ion driver", stable a7544fdd1626 (ION-7); docs/model.md B3',
   ],
   dmaLayer: '4.1',
   ionCore: { leakOnPageArrayFailure: false, freeRaceB3: true },

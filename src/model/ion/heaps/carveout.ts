@@ -1,14 +1,16 @@
 /**
  * The 3.18 carveout heap (ion_carveout_heap.c, HEAP-CARVEOUT-1): genalloc at 4 KiB over a range
- * reserved at boot, one sg entry, zeroed through NC at creation and on free (ION-15). The range
- * stays WB in the linear map [M], so uncached carveout buffers alias (ARCH-7) unless the design's
- * linear policy flips it.
+ * reserved at boot, one sg entry. ion_carveout_heap_create() zeroes the whole range once through
+ * NC vm_map_ram batches (ion_heap_pages_zero, ION-15), left lazy; allocation does not zero; free
+ * zeroes with the buffer's prot and ignores a failure, so a free while the window is exhausted
+ * hands dirty pages to the next allocation. The range stays WB in the linear map [M], so uncached
+ * carveout buffers alias (ARCH-7) unless the design's linear policy flips it.
  */
 import { Cma } from '../../cma.ts';
 import { pageRange } from '../../mm.ts';
 import { Owner } from '../../pages.ts';
-import { Errno, PAGE_SIZE } from '../../types.ts';
-import { GenericIonHeap, type HeapCtx, ionHeapBufferZero } from '../heap.ts';
+import { Errno, MemType, PAGE_SIZE } from '../../types.ts';
+import { GenericIonHeap, type HeapCtx, ionHeapBufferZero, ionHeapPagesZero } from '../heap.ts';
 import type { IonBuffer } from '../objects.ts';
 import type { LinearPolicy } from './linear-policy.ts';
 
@@ -34,6 +36,19 @@ export class CarveoutHeap extends GenericIonHeap {
     return new CarveoutHeap(this.id, this.linear, this.range, this.pool?.clone() ?? null);
   }
 
+  // HEAP-CARVEOUT-1 ion_carveout_heap_create(): sync, then ion_heap_pages_zero(NC) of the range
+  create(ctx: HeapCtx): void {
+    if (!this.range || !this.linear.zeroCarveoutAtCreate) return;
+    ctx.mm.enter('ionCarveoutHeapCreate');
+    // a failure here fails the heap's creation in the kernel; at boot the window is empty [A]
+    ionHeapPagesZero(
+      ctx,
+      pageRange(this.range.start, this.range.pages),
+      MemType.NC,
+      'carveout heap creation',
+    );
+  }
+
   area() {
     return this.range;
   }
@@ -55,8 +70,10 @@ export class CarveoutHeap extends GenericIonHeap {
     mm.pages.claim(page, count, Owner.BUFFER, buf.id);
     buf.pages = pageRange(page, count);
     if (!buf.cached) this.linear.toUncached(mm, buf.pages, `buffer ${buf.id} (carveout, uncached)`);
-    // HEAP-CARVEOUT-1 ion_carveout_heap_allocate() -> ion_heap_buffer_zero() at creation
-    if (!ionHeapBufferZero(ctx, buf)) {
+    // HEAP-CARVEOUT-1: 3.18 does not zero here (the range was zeroed at creation and on free)
+    if (!this.linear.zeroOnAlloc) return 0;
+    const type = buf.cached ? MemType.WB : MemType.NC;
+    if (!this.linear.zeroFresh(ctx, buf.pages, type, `buffer ${buf.id}`, buf.id)) {
       this.release(ctx, buf);
       return -Errno.ENOMEM;
     }
@@ -73,7 +90,7 @@ export class CarveoutHeap extends GenericIonHeap {
     ctx.mm.pages.release(first, buf.pages.length, Owner.CARVEOUT_FREE);
   }
 
-  // HEAP-CARVEOUT-1 free: zero (ION-15), sync if cached, return to the genpool
+  // HEAP-CARVEOUT-1 ion_carveout_heap_free(): zero (ION-15, failure ignored), sync, genpool
   free(ctx: HeapCtx, buf: IonBuffer): void {
     ctx.mm.enter('ionCarveoutHeapFree');
     ionHeapBufferZero(ctx, buf);

@@ -141,28 +141,44 @@ export class CmaDirectHeap extends CmaAreaHeap {
     return this.opts.bytesAsPages ? 1 : cmaAlignPages(pages, ctx);
   }
 
+  // B12: cma_alloc took the count it was given, the sg entry covers len bytes
+  allocatedPages(buf: IonBuffer): number {
+    return buf.priv as number;
+  }
+
   // HEAP-CMA-4 ion_cma_allocate() (4.15/4.16): cma_alloc(n, min(order, 8)); NULL -> -ENOMEM
   allocate(ctx: HeapCtx, buf: IonBuffer, len: number): number {
     const { mm } = ctx;
     mm.enter('ionCmaAllocate');
+    // B12 (HEAP-CMA-3 as merged): cma_alloc(cma, len) takes len pages, sg_set_page(len bytes)
     const n = this.opts.bytesAsPages ? len : len / PAGE_SIZE;
     const align = this.opts.bytesAsPages ? 0 : Math.min(getOrder(len), mm.profile.cmaAlignment);
     const page = mm.cmaAlloc(n, align, Owner.BUFFER, buf.id);
     if (page < 0) return -Errno.ENOMEM;
-    buf.pages = pageRange(page, n);
+    buf.priv = n;
+    buf.pages = pageRange(page, len / PAGE_SIZE);
     if (this.opts.bytesAsPages) return 0; // B12: pages not zeroed
-    if (!buf.cached) this.opts.linear.toUncached(mm, buf.pages, `buffer ${buf.id} (cma, uncached)`);
+    const { linear } = this.opts;
+    if (!buf.cached) linear.toUncached(mm, buf.pages, `buffer ${buf.id} (cma, uncached)`);
     // HEAP-CMA-4: highmem per page via kmap_atomic (WB); lowmem by memset through the linear map
-    if (mm.isHighmem(page)) mm.kmapAtomic(buf.pages, `buffer ${buf.id} zeroing (kmap_atomic)`);
-    mm.zeroPages(buf.pages);
+    const type = buf.cached ? MemType.WB : MemType.NC;
+    if (!linear.zeroFresh(ctx, buf.pages, type, `buffer ${buf.id}`, buf.id)) {
+      this.release(ctx, buf);
+      return -Errno.ENOMEM;
+    }
     return 0;
   }
 
-  // HEAP-CMA-4 ion_cma_free(): cma_release(n)
+  // HEAP-CMA-4 ion_cma_free(): cma_release(n) (B12: the page count cma_alloc was given)
+  private release(ctx: HeapCtx, buf: IonBuffer): void {
+    if (!buf.cached) this.opts.linear.toAllocator(ctx.mm, buf.pages, 'linear map restore (cma)');
+    ctx.mm.cmaRelease(buf.pages[0]!, buf.priv as number);
+  }
+
   free(ctx: HeapCtx, buf: IonBuffer): void {
     ctx.mm.enter('ionCmaFree');
-    if (!buf.cached) this.opts.linear.toAllocator(ctx.mm, buf.pages, 'linear map restore (cma)');
-    ctx.mm.cmaRelease(buf.pages[0]!, buf.pages.length);
-    if (this.opts.releaseTwice) ctx.mm.cmaRelease(buf.pages[0]!, buf.pages.length);
+    this.release(ctx, buf);
+    // B15: a second cma_release of the same pages
+    if (this.opts.releaseTwice) ctx.mm.cmaRelease(buf.pages[0]!, buf.priv as number);
   }
 }

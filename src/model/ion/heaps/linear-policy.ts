@@ -1,12 +1,20 @@
 /**
- * What a heap does with the lowmem linear map of pages it hands out uncached. 3.18's heaps keep
- * the WB linear PTEs beside NC views (ARCH-7, B17); cma-direct-remap flips them to the buffer's
- * type for the pages' life in ION and restores WB when they leave, purging stale lazy aliases
- * (vm_unmap_aliases) before any page changes type, so no page ever has two types (ARCH-4, B18).
+ * What a heap does with the kernel's own aliases of the pages it hands out: the lowmem linear
+ * map, and the mapping it zeroes them through.
+ * - 3.18's heaps (`keep`) keep the WB linear PTEs beside NC views (ARCH-7, B17) and zero fresh
+ *   pages as the kernel does: __GFP_ZERO / HEAP-CMA-4 through a WB kmap_atomic slot for highmem
+ *   (left in place, ARCH-8), the WB linear map for lowmem; pooled and carveout pages are zeroed on
+ *   free (ION-15, HEAP-CARVEOUT-1), a failure ignored.
+ * - cma-direct-remap (`remap`) flips the linear PTEs to the buffer's type for the pages' life in
+ *   ION and restores WB when they leave, purging stale lazy aliases (vm_unmap_aliases) before any
+ *   page changes type (ARCH-4, B18); and it zeroes every page it hands out, at allocation, through
+ *   a mapping of the buffer's own type (the flipped linear map, or vm_map_ram), never through
+ *   kmap_atomic, failing the allocation when no mapping can be had. So no page ever has two types.
  */
 import type { Mm } from '../../mm.ts';
 import { NO_LINEAR } from '../../pages.ts';
 import { MemType } from '../../types.ts';
+import { type HeapCtx, ionHeapPagesZero } from '../heap.ts';
 
 export interface LinearPolicy {
   readonly id: 'keep' | 'remap';
@@ -14,12 +22,39 @@ export interface LinearPolicy {
   toUncached(mm: Mm, pages: Int32Array, owner: string): void;
   /** Before pages leave ION (back to buddy / CMA / carveout): restore the linear map. */
   toAllocator(mm: Mm, pages: Int32Array, owner: string): void;
+  /**
+   * Zero pages a buffer of type `type` gets (after toUncached): false when the zeroing could not
+   * map them (the caller gives the pages back and fails with -ENOMEM).
+   */
+  zeroFresh(ctx: HeapCtx, pages: Int32Array, type: MemType, owner: string, bufferId: number): boolean;
+  /** Pooled and carveout pages are zeroed again when handed out (not only on free, ION-15). */
+  readonly zeroOnAlloc: boolean;
+  /** The carveout range is zeroed through NC vm_map_ram at heap creation (HEAP-CARVEOUT-1). */
+  readonly zeroCarveoutAtCreate: boolean;
+}
+
+/** The lowmem and the highmem pages of `pages`, each in order. */
+function split(mm: Mm, pages: Int32Array): { low: Int32Array; high: Int32Array } {
+  const low: number[] = [];
+  const high: number[] = [];
+  for (const p of pages) (mm.isHighmem(p) ? high : low).push(p);
+  return { low: Int32Array.from(low), high: Int32Array.from(high) };
 }
 
 export const KEEP_LINEAR: LinearPolicy = {
   id: 'keep',
   toUncached() {},
   toAllocator() {},
+  // DMA318-4 / HEAP-CMA-4 / __GFP_ZERO clear_highpage(): highmem via kmap_atomic (WB, ARCH-8)
+  zeroFresh(ctx, pages, _type, owner) {
+    const { high } = split(ctx.mm, pages);
+    if (high.length > 0) ctx.mm.kmapAtomic(high, `${owner} zeroing (kmap_atomic)`);
+    // lowmem: memset through the linear map (WB), already live
+    ctx.mm.zeroPages(pages);
+    return true;
+  },
+  zeroOnAlloc: false,
+  zeroCarveoutAtCreate: true,
 };
 
 /** Flush every stale alias first when one may exist (vm_unmap_aliases()). */
@@ -59,6 +94,17 @@ export function remapLinear(purge: boolean): LinearPolicy {
       if (purge) purgeStaleAliases(mm);
       flip(mm, pages, MemType.WB, owner);
     },
+    // ION-15 ion_heap_pages_zero() with the buffer's own prot for highmem; lowmem through the
+    // linear map, already of the buffer's type (DMA318-6): no cacheable alias, no kmap_atomic slot
+    zeroFresh(ctx, pages, type, owner, bufferId) {
+      ctx.mm.enter('remapZeroOwnType');
+      const { low, high } = split(ctx.mm, pages);
+      if (high.length > 0 && !ionHeapPagesZero(ctx, high, type, owner, bufferId)) return false;
+      ctx.mm.zeroPages(low);
+      return true;
+    },
+    zeroOnAlloc: true,
+    zeroCarveoutAtCreate: false,
   };
 }
 

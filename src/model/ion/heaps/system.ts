@@ -5,7 +5,7 @@
  */
 import { pageRange } from '../../mm.ts';
 import { Owner } from '../../pages.ts';
-import { Errno, getOrder, PAGE_SIZE } from '../../types.ts';
+import { Errno, getOrder, MemType, PAGE_SIZE } from '../../types.ts';
 import { GenericIonHeap, type HeapCtx, ionHeapBufferZero } from '../heap.ts';
 import type { IonBuffer } from '../objects.ts';
 import type { LinearPolicy } from './linear-policy.ts';
@@ -68,24 +68,31 @@ export class SystemHeap extends GenericIonHeap {
   private poolAlloc(ctx: HeapCtx, pool: PagePool, buf: IonBuffer): number {
     const { mm } = ctx;
     mm.enter('ionPagePoolAlloc');
-    const item = pool.high.length > 0 ? pool.high.shift()! : pool.low.length > 0 ? pool.low.shift()! : -1;
+    const fromHigh = pool.high.length > 0;
+    const item = fromHigh ? pool.high.shift()! : pool.low.length > 0 ? pool.low.shift()! : -1;
     if (item >= 0) {
       mm.pages.claim(item, 1 << pool.order, Owner.BUFFER, buf.id);
-      return item;
+      // pooled pages were zeroed on free (ION-15); a design that zeroes on alloc does it again
+      if (!this.linear.zeroOnAlloc || this.zero(ctx, item, pool.order, buf)) return item;
+      mm.pages.release(item, 1 << pool.order, Owner.ION_POOL);
+      (fromHigh ? pool.high : pool.low).unshift(item);
+      return -1;
     }
     // ion_page_pool_alloc_pages(): alloc_pages(GFP_HIGHUSER | __GFP_ZERO), synced for device
     const p = mm.allocPages(pool.order, true, Owner.BUFFER, buf.id);
     if (p < 0) return -1;
-    this.clearFresh(ctx, p, pool.order, buf);
-    this.linear.toUncached(mm, pageRange(p, 1 << pool.order), `buffer ${buf.id} (system heap, uncached)`);
-    return p;
+    const pages = pageRange(p, 1 << pool.order);
+    this.linear.toUncached(mm, pages, `buffer ${buf.id} (system heap, uncached)`);
+    if (this.zero(ctx, p, pool.order, buf)) return p;
+    this.linear.toAllocator(mm, pages, 'linear map restore (system heap)');
+    mm.freePages(p, pool.order);
+    return -1;
   }
 
-  /** __GFP_ZERO: clear_highpage() through kmap_atomic (WB) or the linear map. */
-  private clearFresh(ctx: HeapCtx, p: number, order: number, buf: IonBuffer): void {
-    const pages = pageRange(p, 1 << order);
-    if (ctx.mm.isHighmem(p)) ctx.mm.kmapAtomic(pages, `buffer ${buf.id} __GFP_ZERO (kmap_atomic)`);
-    ctx.mm.zeroPages(pages);
+  /** __GFP_ZERO clear_highpage() (or the design's own zeroing, LinearPolicy.zeroFresh). */
+  private zero(ctx: HeapCtx, p: number, order: number, buf: IonBuffer): boolean {
+    const type = buf.cached ? MemType.WB : MemType.NC;
+    return this.linear.zeroFresh(ctx, pageRange(p, 1 << order), type, `buffer ${buf.id}`, buf.id);
   }
 
   // HEAP-SYS-1 alloc_largest_available(): the largest order that fits the remainder, <= previous
@@ -101,7 +108,10 @@ export class SystemHeap extends GenericIonHeap {
       if (!buf.cached) p = this.poolAlloc(ctx, this.pools[SYSTEM_ORDERS.indexOf(order)]!, buf);
       else {
         p = ctx.mm.allocPages(order, true, Owner.BUFFER, buf.id);
-        if (p >= 0) this.clearFresh(ctx, p, order, buf);
+        if (p >= 0 && !this.zero(ctx, p, order, buf)) {
+          ctx.mm.freePages(p, order);
+          p = -1;
+        }
       }
       if (p >= 0) return { page: p, order };
     }
@@ -216,9 +226,14 @@ export class SystemContigHeap extends GenericIonHeap {
     const count = len / PAGE_SIZE;
     mm.splitAndTrim(p, order, count);
     const pages = pageRange(p, count);
-    if (mm.isHighmem(p)) mm.kmapAtomic(pages, `buffer ${buf.id} __GFP_ZERO (kmap_atomic)`);
-    mm.zeroPages(pages);
     if (!buf.cached) this.linear.toUncached(mm, pages, `buffer ${buf.id} (system-contig, uncached)`);
+    // __GFP_ZERO clear_highpage() per page (or the design's own zeroing)
+    const type = buf.cached ? MemType.WB : MemType.NC;
+    if (!this.linear.zeroFresh(ctx, pages, type, `buffer ${buf.id}`, buf.id)) {
+      if (!buf.cached) this.linear.toAllocator(mm, pages, 'linear map restore (system-contig)');
+      for (const q of pages) mm.freePages(q, 0);
+      return -Errno.ENOMEM;
+    }
     buf.pages = pages;
     return 0;
   }
