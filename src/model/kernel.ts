@@ -4,6 +4,8 @@
  * `hash` serve the explorer and determinism tests.
  */
 import { createHash } from 'node:crypto';
+import { placeBootAreas } from './boot-fill.ts';
+import { splitAtAtomicPool } from './boot-vmallocinfo.ts';
 import { carveoutPages, checkHeaps, type Design, makeDmaLayer } from './designs/design.ts';
 import type { DmaAllocation, DmaLayer } from './dma/arm-3.18.ts';
 import type { HeapCtx } from './ion/heap.ts';
@@ -75,8 +77,13 @@ export class Kernel {
     const layout = computeLayout(profile);
     this.mm = new Mm(profile, layout);
     this.dma = makeDmaLayer(design, profile.dmaBufferable);
+    // boot-vmallocinfo=: areas below the pool's line existed before atomic_pool_init (VMALLOC-3 first fit)
+    const info = profile.bootVmallocinfo;
+    const fill = info ? splitAtAtomicPool(info, profile.atomicPoolBytes) : null;
+    if (info && fill) placeBootAreas(this.mm, fill.before, info.path);
     // DMA318-9 atomic_pool_init(): from the default CMA area when there is one (GOLD-8, GOLD-32)
     this.atomicPool = this.bootAtomicPool();
+    if (info && fill) placeBootAreas(this.mm, fill.after, info.path);
     const heaps = checkHeaps(design, design.heaps({ mm: this.mm, carveout: carveoutPages(this.mm) }));
     this.ion = new IonDevice(heaps, design.ionCore);
     this.driverAreas = [];
