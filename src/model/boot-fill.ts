@@ -28,3 +28,11 @@ export function placeBootAreas(mm: Mm, areas: readonly VmallocinfoArea[], path: 
   }
   return placed;
 }
+
+/** DMA318-9 the pool's first fit must land on the file's pool line, else the file and the model disagree. */
+export function checkPoolArea(pool: VmallocinfoArea, vaddr: number, path: string): void {
+  if (vaddr === pool.start) return;
+  throw new ProfileError(
+    `boot-vmallocinfo ${path} line ${pool.line}: the atomic pool's area is at ${hex(pool.start)}, but first fit over the areas below it puts the pool at ${hex(vaddr)}`,
+  );
+}

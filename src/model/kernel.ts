@@ -4,7 +4,7 @@
  * `hash` serve the explorer and determinism tests.
  */
 import { createHash } from 'node:crypto';
-import { placeBootAreas } from './boot-fill.ts';
+import { checkPoolArea, placeBootAreas } from './boot-fill.ts';
 import { splitAtAtomicPool } from './boot-vmallocinfo.ts';
 import { carveoutPages, checkHeaps, type Design, makeDmaLayer } from './designs/design.ts';
 import type { DmaAllocation, DmaLayer } from './dma/arm-3.18.ts';
@@ -83,6 +83,7 @@ export class Kernel {
     if (info && fill) placeBootAreas(this.mm, fill.before, info.path);
     // DMA318-9 atomic_pool_init(): from the default CMA area when there is one (GOLD-8, GOLD-32)
     this.atomicPool = this.bootAtomicPool();
+    if (info && fill?.pool) checkPoolArea(fill.pool, this.atomicPool?.cpuAddr ?? 0, info.path);
     if (info && fill) placeBootAreas(this.mm, fill.after, info.path);
     const heaps = checkHeaps(design, design.heaps({ mm: this.mm, carveout: carveoutPages(this.mm) }));
     this.ion = new IonDevice(heaps, design.ionCore);
