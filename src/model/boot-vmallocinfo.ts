@@ -4,9 +4,9 @@
  * boot. VMALLOC-3: the atomic pool (DMA318-9, a postcore initcall) took its area by first fit after
  * the areas below it existed, so the model places everything below the pool's line, lets the pool
  * take its own first fit, then places the rest. `unpurged vm_area` lines are lazily freed areas
- * (VMALLOC-5): they still occupy the window until a purge.
+ * (VMALLOC-5): they still occupy the window until a purge. The model does no I/O: the caller
+ * (src/properties/profile-files.ts) reads the file and hands its text over first.
  */
-import { readFileSync } from 'node:fs';
 import { PAGE_SIZE } from './types.ts';
 
 export interface VmallocinfoArea {
@@ -75,16 +75,29 @@ export function parseVmallocinfo(text: string, path: string): BootVmallocinfo {
   return { path, areas };
 }
 
-/** Read and parse a vmallocinfo file; an unreadable file is one line too. */
-export function readBootVmallocinfo(path: string): BootVmallocinfo {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new VmallocinfoError(`boot-vmallocinfo ${path}: cannot read the file (${code})`);
-  }
-  return parseVmallocinfo(text, path);
+/** Texts of the files named by boot-vmallocinfo= keys, by the name the spec uses. */
+const TEXTS = new Map<string, string>();
+const PARSED = new Map<string, BootVmallocinfo>();
+
+/** Hand the model a file's text (read by the caller) under the name the profile spec uses. */
+export function provideBootVmallocinfo(path: string, text: string): void {
+  if (TEXTS.get(path) === text) return;
+  TEXTS.set(path, text);
+  PARSED.delete(path);
+}
+
+/** The parsed areas of a provided file; a file never provided is one line too. */
+export function bootVmallocinfoOf(path: string): BootVmallocinfo {
+  const done = PARSED.get(path);
+  if (done) return done;
+  const text = TEXTS.get(path);
+  if (text === undefined)
+    throw new VmallocinfoError(
+      `boot-vmallocinfo ${path}: the file was not read (ionck check, replay, layout and probe read it)`,
+    );
+  const v = parseVmallocinfo(text, path);
+  PARSED.set(path, v);
+  return v;
 }
 
 /**

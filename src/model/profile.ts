@@ -5,7 +5,7 @@
  */
 
 import { BOARD_IMAGES, FLAVOURS, type Flavour, initrdRegion, type MemblockRegion } from './boot-reserve.ts';
-import { type BootVmallocinfo, readBootVmallocinfo, VmallocinfoError } from './boot-vmallocinfo.ts';
+import { type BootVmallocinfo, bootVmallocinfoOf, VmallocinfoError } from './boot-vmallocinfo.ts';
 import { DEFAULT_KERNEL, KERNEL_VERSIONS, type KernelVersion, rulesOf } from './kernel-rules.ts';
 import { SZ_1M } from './types.ts';
 
@@ -243,11 +243,11 @@ const OVERRIDES: Record<string, (p: Profile, v: string) => Profile> = {
   kernel: withKernel,
   flavour: withFlavour,
   initrd: withInitrd,
-  /** `boot-vmallocinfo=FILE`: read and checked here, so a bad file is exit 2 before anything runs. */
+  /** `boot-vmallocinfo=FILE`: parsed and checked here, so a bad file is exit 2 before anything runs. */
   'boot-vmallocinfo': (p, v) => {
     if (v === '') throw new ProfileError('boot-vmallocinfo= needs a file name');
     try {
-      return { ...p, bootVmallocinfo: readBootVmallocinfo(v) };
+      return { ...p, bootVmallocinfo: bootVmallocinfoOf(v) };
     } catch (e) {
       if (e instanceof VmallocinfoError) throw new ProfileError(e.message);
       throw e;

@@ -15,8 +15,9 @@ import { builtinDesign, DEFAULT_DESIGN_IDS } from '../../../src/model/designs/in
 import { Kernel } from '../../../src/model/kernel.ts';
 import { KERNEL_RULES, KERNEL_VERSIONS } from '../../../src/model/kernel-rules.ts';
 import { computeLayout } from '../../../src/model/layout.ts';
-import { ProfileError, resolveProfile } from '../../../src/model/profile.ts';
+import { ProfileError, resolveProfile as resolveSpec } from '../../../src/model/profile.ts';
 import { Errno } from '../../../src/model/types.ts';
+import { loadProfileFiles } from '../../../src/properties/profile-files.ts';
 import { MiB } from '../../helpers/kernel.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ionck-rules-'));
@@ -25,6 +26,11 @@ const file = (name: string, text: string) => {
   const p = join(dir, name);
   writeFileSync(p, text);
   return p;
+};
+/** As the CLI does: read the spec's files, then resolve it. */
+const resolveProfile = (spec: string) => {
+  loadProfileFiles(spec);
+  return resolveSpec(spec);
 };
 const bootOf = (spec: string) => Kernel.boot(resolveProfile(spec), builtinDesign(DEFAULT_DESIGN_IDS[0]!)!);
 
@@ -190,6 +196,10 @@ describe('boot-vmallocinfo= (VMALLOC-3/5)', () => {
     );
     expect(bad('\n\n')).toThrow(/no area lines/);
     expect(bad('garbage')).toThrow(VmallocinfoError);
+    // the model does no I/O: a spec whose file was never read names it
+    expect(() => resolveSpec('arm32-1g,boot-vmallocinfo=never-read.txt')).toThrow(
+      /boot-vmallocinfo never-read\.txt: the file was not read/,
+    );
     expect(() => resolveProfile(`arm32-1g,boot-vmallocinfo=${file('bad.txt', 'nope')}`)).toThrow(
       ProfileError,
     );
