@@ -47,4 +47,5 @@ done
 
 cd "$root"
 npx tsx scripts/oracle/extract-fixtures.ts "$logs" "$out"
+npx biome format --write "$out/cases.json" >/dev/null   # the project's JSON style (npm run lint)
 echo "logs in $logs; fixtures in $out (git diff shows what changed)"
