@@ -15,10 +15,10 @@ import { profileOf } from './check.ts';
 import { hex32, mib, table } from './format.ts';
 import type { CliIo } from './io.ts';
 
-export const PROBE_SIZES_MAX = 16;
-export const PROBE_SIZE_MAX = 1024 * 1024 * 1024;
+const PROBE_SIZES_MAX = 16;
+const PROBE_SIZE_MAX = 1024 * 1024 * 1024;
 export const PROBE_MAX_MAX = 100_000;
-export const PROBE_ATTRS = ['no-kernel-mapping'] as const;
+const PROBE_ATTRS = ['no-kernel-mapping'] as const;
 
 /** `--size 1M` or `--size 4K,64K,1M`: page-or-more byte counts. */
 export const sizesArg = (v: string): number[] => {
@@ -68,7 +68,7 @@ const moment = (flavour: Parameters<typeof ptprobePte>[0], t: LinearMemType, phy
 });
 
 /** The probe's JSON form: numbers as numbers. */
-export function probeJson(profileId: string, k: Kernel, r: ProbeResult, o: ProbeCliOptions) {
+function probeJson(profileId: string, k: Kernel, r: ProbeResult, o: ProbeCliOptions) {
   const f = k.profile.flavour;
   const lm = r.linearMap;
   const page = (phys: number, which: 'first' | 'last') =>

@@ -29,7 +29,7 @@ export const BOARD_IMAGES: Record<Flavour, readonly MemblockRegion[]> = {
 };
 
 /** Initrd size of the oracle's layout boots: "Freeing initrd memory: 864K". */
-export const ORACLE_INITRD_BYTES = 864 * 1024;
+const ORACLE_INITRD_BYTES = 864 * 1024;
 
 /**
  * reserve_initrd_mem(): the initramfs as the boot loader placed it. QEMU's ARM loader puts it at

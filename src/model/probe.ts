@@ -78,7 +78,7 @@ export interface ProbeResult {
 }
 
 /** The DMA layer of the profile's kernel= rule set (kernel-rules.ts). */
-export function dmaLayerOf(k: Kernel): DmaLayer {
+function dmaLayerOf(k: Kernel): DmaLayer {
   const bufferable = k.profile.dmaBufferable;
   return rulesOf(k.profile.kernel).dmaLayer === 'arm-6.1'
     ? new ArmDma61(bufferable)
