@@ -10,6 +10,7 @@ import { DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
 import { HEAP_NAMES, type HeapName } from '../model/ion/heap.ts';
 import { resolveProfile } from '../model/profile.ts';
 import { type CheckResult, type CheckViolation, type DesignCheck, runCheck } from '../properties/check.ts';
+import { loadProfileFiles } from '../properties/profile-files.ts';
 import { formatReplayFile, parseReplay } from '../properties/replay.ts';
 import { INVARIANT_IDS, type InvariantId } from '../spec/index.ts';
 import { loadDesigns, validateBoot } from './designs.ts';
@@ -62,6 +63,7 @@ export function validateHeaps(names: readonly string[]): HeapName[] {
 
 export function profileOf(spec: string) {
   try {
+    loadProfileFiles(spec);
     return resolveProfile(spec);
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message : String(e), 'unknown-profile');

@@ -2,7 +2,7 @@
 import { builtinDesign, DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
 import { Kernel } from '../model/kernel.ts';
 import { VM_TAG } from '../model/mm.ts';
-import { PAGE_SIZE } from '../model/types.ts';
+import { errnoName, PAGE_SIZE } from '../model/types.ts';
 import { profileOf } from './check.ts';
 import { hex32, mib, table } from './format.ts';
 import type { CliIo } from './io.ts';
@@ -13,8 +13,31 @@ export interface LayoutJson {
   readonly highmem: { physStart: number; physEnd: number; bytes: number };
   readonly vmalloc: { start: number; end: number; bytes: number };
   readonly cma: { base: number; size: number; zone: 'lowmem' | 'highmem' }[];
-  readonly atomicPool: { phys: number; size: number; vaddr: number; windowPages: number } | null;
+  readonly atomicPool: {
+    phys: number;
+    size: number;
+    vaddr: number;
+    windowPages: number;
+    /** Its vmalloc area (size + guard, DMA318-5), or null when it lives in the linear map. */
+    area: { start: number; end: number; bytes: number } | null;
+  } | null;
+  /** `kernel=` rule set (kernel-rules.ts). */
+  readonly kernel: string;
+  /** high_memory: the virtual end of the linear map (LAYOUT-4). */
+  readonly highMemory: number;
+  /** Why cma_declare_contiguous failed (CMA-2/3), or null when it placed the area. */
+  readonly cmaFailure: { errno: number; errnoName: string; reason: string } | null;
+  /** LAYOUT-6 memblock reservations made before CMA was placed. */
+  readonly memblock: { what: string; base: number; size: number }[];
 }
+
+/** CMA-2/3: what each errno of cma_declare_contiguous means for the default area. */
+const CMA_FAILURE_REASON: Record<string, string> = {
+  EINVAL: 'size 0, or a fixed range straddling high_memory',
+  EBUSY: 'the fixed range overlaps a reservation or leaves RAM',
+  ENOMEM:
+    'no aligned free range of that size below the limit (highmem first, then lowmem) after the boot reservations',
+};
 
 /** The boot layout of a profile (the design does not change it; the first built-in boots it). */
 export function bootLayout(profileSpec: string): { json: LayoutJson; kernel: Kernel } {
@@ -34,8 +57,29 @@ export function bootLayout(profileSpec: string): { json: LayoutJson; kernel: Ker
           size: pool.count * PAGE_SIZE,
           vaddr: pool.cpuAddr,
           windowPages: kernel.mm.vmTagPages[VM_TAG.ATOMIC_POOL] ?? 0,
+          area: pool.remap
+            ? (() => {
+                const pages = kernel.mm.vmalloc.find(pool.cpuAddr / PAGE_SIZE)?.pages ?? 0;
+                return {
+                  start: pool.cpuAddr,
+                  end: pool.cpuAddr + pages * PAGE_SIZE,
+                  bytes: pages * PAGE_SIZE,
+                };
+              })()
+            : null,
         }
       : null,
+    kernel: profile.kernel,
+    highMemory: l.highMemory,
+    cmaFailure:
+      l.cmaError === null
+        ? null
+        : {
+            errno: l.cmaError,
+            errnoName: errnoName(l.cmaError),
+            reason: CMA_FAILURE_REASON[errnoName(l.cmaError)] ?? 'cma_declare_contiguous failed',
+          },
+    memblock: l.memblock.map((r) => ({ what: r.what, base: r.base, size: r.size })),
   };
   return { json, kernel };
 }
@@ -48,7 +92,9 @@ export function layoutCommand(o: { profile: string; json: boolean }, io: CliIo):
   }
   const l = kernel.mm.layout;
   const p = kernel.profile;
-  let out = `ionck layout  profile ${json.profile}\n${p.summary}\n\n`;
+  let out = `ionck layout  profile ${json.profile}\n${p.summary}\n`;
+  if (p.kernel !== '3.18') out += `kernel ${p.kernel} rules (kernel-rules.ts)\n`;
+  out += '\n';
   const range = (a: number, b: number) => `${hex32(a)}-${hex32(b - 1)}`;
   const rows: string[][] = [
     [
@@ -83,8 +129,10 @@ export function layoutCommand(o: { profile: string; json: boolean }, io: CliIo):
       'cma',
       '-',
       '-',
-      `none${l.cmaError !== null ? ` (cma_declare_contiguous failed: -${l.cmaError})` : ''}`,
+      `none${l.cmaError !== null ? ` (cma_declare_contiguous failed: -${l.cmaError}${json.cmaFailure ? ` ${json.cmaFailure.errnoName}: ${json.cmaFailure.reason}` : ''})` : ''}`,
     ]);
+  for (const r of l.memblock)
+    rows.push(['memblock', range(r.base, r.base + r.size), mib(r.size), `${r.what}, reserved before CMA`]);
   if (l.carveout)
     rows.push([
       'carveout',

@@ -1,5 +1,5 @@
 /**
- * The `ionck` command (docs/architecture.md section 7): check, compare, replay, explore, layout, list.
+ * The `ionck` command (docs/architecture.md section 7): check, compare, replay, explore, layout, probe, list.
  * `main(argv, io)` is the whole CLI as a function, so tests run it in-process. Exit codes: 0 held,
  * 1 violated, 2 bad input or internal error. Bad input is one line on stderr, `ionck: <what was
  * wrong>`, never a stack trace, and nothing is written.
@@ -18,6 +18,7 @@ import { checkCommand } from './check.ts';
 import { type CliIo, EXIT, processIo, type SubcommandCli, UsageError } from './io.ts';
 import { layoutCommand } from './layout.ts';
 import { LIST_WHAT, listCommand } from './list.ts';
+import { attrsArg, PROBE_MAX_MAX, probeCommand, sizesArg } from './probe.ts';
 import { replayCommand } from './replay.ts';
 
 /** Bounds on numeric flags (a limit on everything, unit last). */
@@ -197,6 +198,41 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     });
 
   program
+    .command('probe')
+    .description(
+      "the model's dmaprobe: dma_alloc_coherent on a non-coherent device until it fails (docs/oracle.md)",
+    )
+    .option('--profile <spec>', 'machine profile, ID[,key=value...]', nonEmpty('profile'), DEFAULT_PROFILE_ID)
+    .requiredOption(
+      '--size <bytes[,bytes...]>',
+      'buffer size (1M); several sizes: one buffer each, held',
+      sizesArg,
+    )
+    .option('--attrs <attrs>', 'DMA attributes: no-kernel-mapping', attrsArg, [])
+    .option('--max <n>', 'most allocations with one size', intArg('max', 1, PROBE_MAX_MAX), 2000)
+    .option(
+      '--after-purge',
+      'purge lazily freed vmalloc areas first (as after a run that hit a vmap failure)',
+      false,
+    )
+    .option('--json', 'print the result as JSON (numbers)', false)
+    .action((o) => {
+      setCode(
+        probeCommand(
+          {
+            profile: o.profile,
+            sizes: o.size,
+            attrs: o.attrs,
+            max: o.max,
+            afterPurge: o.afterPurge,
+            json: o.json,
+          },
+          io,
+        ),
+      );
+    });
+
+  program
     .command('list')
     .description('list designs, profiles, invariants (and goals) or workloads')
     .addArgument(
@@ -215,7 +251,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   try {
     if (argv.length === 0) {
       io.stderr(
-        `ionck: missing command (check, compare, replay, explore, layout or list; see ionck --help)\n`,
+        `ionck: missing command (check, compare, replay, explore, layout, probe or list; see ionck --help)\n`,
       );
       return EXIT.bad;
     }

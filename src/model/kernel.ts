@@ -4,6 +4,8 @@
  * `hash` serve the explorer and determinism tests.
  */
 import { createHash } from 'node:crypto';
+import { checkPoolArea, placeBootAreas } from './boot-fill.ts';
+import { splitAtAtomicPool } from './boot-vmallocinfo.ts';
 import { carveoutPages, checkHeaps, type Design, makeDmaLayer } from './designs/design.ts';
 import type { DmaAllocation, DmaLayer } from './dma/arm-3.18.ts';
 import type { HeapCtx } from './ion/heap.ts';
@@ -75,8 +77,14 @@ export class Kernel {
     const layout = computeLayout(profile);
     this.mm = new Mm(profile, layout);
     this.dma = makeDmaLayer(design, profile.dmaBufferable);
+    // boot-vmallocinfo=: areas below the pool's line existed before atomic_pool_init (VMALLOC-3 first fit)
+    const info = profile.bootVmallocinfo;
+    const fill = info ? splitAtAtomicPool(info, profile.atomicPoolBytes) : null;
+    if (info && fill) placeBootAreas(this.mm, fill.before, info.path);
     // DMA318-9 atomic_pool_init(): from the default CMA area when there is one (GOLD-8, GOLD-32)
     this.atomicPool = this.bootAtomicPool();
+    if (info && fill?.pool) checkPoolArea(fill.pool, this.atomicPool?.cpuAddr ?? 0, info.path);
+    if (info && fill) placeBootAreas(this.mm, fill.after, info.path);
     const all = checkHeaps(design, design.heaps({ mm: this.mm, carveout: carveoutPages(this.mm) }));
     // ION-1 the board declares only profile.ionHeaps (all when null)
     const declared = profile.ionHeaps;

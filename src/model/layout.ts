@@ -3,6 +3,8 @@
  * computed exactly as 3.18's early boot does (LAYOUT-1..6, CMA-2/3/7). Pure arithmetic: the
  * atomic pool, which boot allocates through the model itself, is set up by kernel.ts.
  */
+import type { MemblockRegion } from './boot-reserve.ts';
+import { rulesOf } from './kernel-rules.ts';
 import { PAGE_OFFSET_OF, type Profile } from './profile.ts';
 import { Errno, PAGE_SIZE, SZ_1M } from './types.ts';
 
@@ -27,6 +29,8 @@ export interface BootLayout {
   readonly cma: CmaReservation | null;
   readonly cmaError: number | null;
   readonly carveout: { readonly base: number; readonly size: number } | null;
+  /** LAYOUT-6 memblock reservations made before CMA was placed (image, page tables, initrd). */
+  readonly memblock: readonly MemblockRegion[];
   /** Warnings the kernel would print at boot (vmalloc= clamps). */
   readonly warnings: readonly string[];
 }
@@ -39,21 +43,23 @@ export const CMA_MIN_ALIGNMENT = PAGE_SIZE << 10;
 const roundDown = (x: number, a: number): number => Math.floor(x / a) * a;
 const roundUp = (x: number, a: number): number => Math.ceil(x / a) * a;
 
-/** LAYOUT-3 early_vmalloc() / default vmalloc_min. */
+/** LAYOUT-3 early_vmalloc() / default vmalloc_min; the kernel= rules set the offset and clamp. */
 function vmallocMinOf(p: Profile, pageOffset: number, warnings: string[]): number {
   if (p.vmallocMin !== null) return p.vmallocMin;
   if (p.vmallocArg === null) return p.vmallocEnd - 240 * MiB - VMALLOC_OFFSET;
+  const rules = rulesOf(p.kernel);
+  const unit = rules.vmallocWarnUnit;
   let size = p.vmallocArg;
-  const max = p.vmallocEnd - (pageOffset + 32 * MiB);
+  const max = p.vmallocEnd - (pageOffset + 32 * MiB + rules.vmallocMaxExtra);
   if (size < 16 * MiB) {
     size = 16 * MiB;
-    warnings.push(`vmalloc area too small, limiting to ${size / MiB}MB`);
+    warnings.push(`vmalloc area ${unit === 'MB' ? '' : 'is '}too small, limiting to ${size / MiB}${unit}`);
   }
   if (size > max) {
     size = max;
-    warnings.push(`vmalloc area is too big, limiting to ${size / MiB}MB`);
+    warnings.push(`vmalloc area is too big, limiting to ${size / MiB}${unit}`);
   }
-  return p.vmallocEnd - size;
+  return p.vmallocEnd - size - rules.vmallocArgOffset;
 }
 
 interface Range {
@@ -132,7 +138,8 @@ export function computeLayout(p: Profile): BootLayout {
   const highMemory = va(lowmemLimit - 1) + 1;
   // LAYOUT-2 VMALLOC_START = round_down(high_memory + VMALLOC_OFFSET, VMALLOC_OFFSET)
   const vmallocStart = roundDown(highMemory + VMALLOC_OFFSET, VMALLOC_OFFSET);
-  const reserved: Range[] = [];
+  // LAYOUT-6 arm_memblock_init(): image, swapper_pg_dir, initrd are reserved before the CMA area
+  const reserved: Range[] = p.memblock.map((r) => ({ base: r.base, end: r.base + r.size }));
   // [A] the ION carveout is a fixed board reservation (mdesc->reserve runs before the CMA one)
   let carveout: BootLayout['carveout'] = null;
   const c = p.carveout;
@@ -158,6 +165,7 @@ export function computeLayout(p: Profile): BootLayout {
     cma,
     cmaError,
     carveout,
+    memblock: p.memblock,
     warnings,
   };
 }

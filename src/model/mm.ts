@@ -6,6 +6,7 @@
  */
 import { BuddyZone } from './buddy.ts';
 import { Cma } from './cma.ts';
+import { rulesOf } from './kernel-rules.ts';
 import type { BootLayout } from './layout.ts';
 import { type Mapping, Mmu } from './mmu.ts';
 import { NO_LINEAR, Owner, PageState, Zone } from './pages.ts';
@@ -122,6 +123,15 @@ export class Mm {
     for (let p = 0; p < this.lowmemPages; p++) pages.setLinearType(p, MemType.WB);
     pages.typeChanges.fill(0);
     const reserved: [number, number][] = [];
+    // LAYOUT-6 memblock reservations (image, page tables, initrd): never given to the buddy allocator
+    for (const r of layout.memblock) {
+      const s = Math.max(0, Math.floor((r.base - layout.ramBase) / PAGE_SIZE));
+      const e = Math.min(n, Math.ceil((r.base + r.size - layout.ramBase) / PAGE_SIZE));
+      if (s < e) {
+        pages.ownerKind.fill(Owner.RESERVED, s, e);
+        reserved.push([s, e]);
+      }
+    }
     if (layout.carveout) {
       const s = (layout.carveout.base - layout.ramBase) / PAGE_SIZE;
       const cnt = layout.carveout.size / PAGE_SIZE;
@@ -213,6 +223,9 @@ export class Mm {
     if (!this.cma) return -1;
     const { page } = this.cma.cmaAlloc(count, alignOrder);
     if (page >= 0) this.pages.claim(page, count, owner, id);
+    // CMA-4 cma_alloc(): 6.1 logs the failure (kernel-rules.ts)
+    const msg = rulesOf(this.profile.kernel).cmaAllocFailMessage;
+    if (page < 0 && msg) this.printk(msg('reserved', count, 12));
     return page;
   }
 
@@ -247,14 +260,26 @@ export class Mm {
     const r = this.vmalloc.allocVmapArea(n + 1, 1, tag);
     this.dropPurged(r.purged);
     if (!r.ok) {
-      this.printk(
-        `vmap allocation for size ${(n + 1) * PAGE_SIZE} failed: use vmalloc=<size> to increase size.`,
-      );
+      this.printk(rulesOf(this.profile.kernel).vmapFailMessage((n + 1) * PAGE_SIZE));
       return 0;
     }
     this.vmAreas.set(r.start, { pages: n + 1, tag });
     this.vmTagPages[tag] = this.vmTagPages[tag]! + n + 1;
     return r.start * PAGE_SIZE;
+  }
+
+  /**
+   * A boot-time area at a fixed address (boot-vmallocinfo=): its pages leave the window; a lazily
+   * freed one (`unpurged vm_area`) is then freed lazily, so it occupies the window until a purge
+   * (VMALLOC-5). Returns false if the range is not free inside the window.
+   */
+  reserveBootVmArea(start: number, bytes: number, lazy: boolean): boolean {
+    const ok = this.vmalloc.reserveAt(start / PAGE_SIZE, bytes / PAGE_SIZE, VM_TAG.OTHER);
+    if (!ok) return false;
+    if (!lazy) return true;
+    const r = this.vmalloc.freeVmapAreaLazy(start / PAGE_SIZE);
+    if (r.ok) this.dropPurged(r.purged);
+    return true;
   }
 
   /** VMALLOC-5 remove_vm_area() + free_unmap_vmap_area(): PTEs cleared now, range lazy. */

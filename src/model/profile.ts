@@ -3,6 +3,10 @@
  * architecture rule set); layout.ts turns it into addresses. Profiles are named by id and can be
  * overridden field by field with a spec string `ID,key=value,...` (e.g. `arm32-1g,vmalloc=480M`).
  */
+
+import { BOARD_IMAGES, FLAVOURS, type Flavour, initrdRegion, type MemblockRegion } from './boot-reserve.ts';
+import { type BootVmallocinfo, bootVmallocinfoOf, VmallocinfoError } from './boot-vmallocinfo.ts';
+import { DEFAULT_KERNEL, KERNEL_VERSIONS, type KernelVersion, rulesOf } from './kernel-rules.ts';
 import { HEAP_NAMES, type HeapName, SZ_1M } from './types.ts';
 
 /** ARCH-6 rule sets: which mismatched-alias outcomes fail `no-conflicting-alias`. */
@@ -61,6 +65,14 @@ export interface Profile {
    * state (the carveout's creation zeroing, HEAP-CARVEOUT-1) does not count against them.
    */
   readonly ionHeaps: readonly HeapName[] | null;
+  /** `kernel=` rule set (kernel-rules.ts); 3.18 by default. */
+  readonly kernel: KernelVersion;
+  /** The kernel build booted (`flavour=`, the image's memblock reservation), or null [A: none]. */
+  readonly flavour: Flavour | null;
+  /** LAYOUT-6 memblock reservations made before CMA is placed (image, page tables, initrd). */
+  readonly memblock: readonly MemblockRegion[];
+  /** `boot-vmallocinfo=FILE`: the areas of a real /proc/vmallocinfo, in the window before op 1. */
+  readonly bootVmallocinfo: BootVmallocinfo | null;
 }
 
 const MiB = SZ_1M;
@@ -87,6 +99,23 @@ const ARM32_1G: Profile = {
   carveout: { base: 0x88000000, size: 16 * MiB },
   debugHighmem: false,
   ionHeaps: null,
+  kernel: DEFAULT_KERNEL,
+  flavour: null,
+  memblock: [],
+  bootVmallocinfo: null,
+};
+
+/** QEMU vexpress-a15 running Debian's armhf kernel: the real-kernel oracle board (docs/oracle.md). */
+const QEMU_VEXPRESS: Profile = {
+  ...ARM32_1G,
+  id: 'qemu-vexpress-a15',
+  summary:
+    'QEMU vexpress-a15 (the oracle board): 1 GiB at 0x80000000, 3G/1G, 1 CPU online (NR_CPUS 8), cma=256M, no ION carveout, armmp image + initrd reserved; use with kernel=6.1',
+  cpus: 1,
+  nrCpus: 8,
+  carveout: { base: 0, size: 0 },
+  flavour: 'armmp',
+  memblock: [...BOARD_IMAGES.armmp, initrdRegion(ARM32_1G.ramBase, ARM32_1G.ramBytes, null)],
 };
 
 export const PROFILES: readonly Profile[] = [
@@ -124,6 +153,7 @@ export const PROFILES: readonly Profile[] = [
     atomicPoolBytes: 16 * 1024,
     carveout: { base: 0x80200000, size: 1 * MiB },
   },
+  QEMU_VEXPRESS,
 ];
 
 export const DEFAULT_PROFILE_ID = 'arm32-1g';
@@ -158,6 +188,38 @@ const onOff = (key: string, v: string): boolean => {
   if (v === 'off' || v === 'false' || v === '0') return false;
   throw new ProfileError(`${key}= takes on or off, not '${v}'`);
 };
+
+/** `kernel=`: the rule set; VMALLOC_END follows it unless the profile states its own (tiny). */
+function withKernel(p: Profile, v: string): Profile {
+  if (!(KERNEL_VERSIONS as readonly string[]).includes(v))
+    throw new ProfileError(`kernel= takes one of ${KERNEL_VERSIONS.join(', ')}, not '${v}'`);
+  const k = v as KernelVersion;
+  const ownEnd = p.vmallocEnd !== rulesOf(p.kernel).vmallocEnd;
+  return { ...p, kernel: k, vmallocEnd: ownEnd ? p.vmallocEnd : rulesOf(k).vmallocEnd };
+}
+
+/** `flavour=armmp|lpae`: the kernel image's memblock reservation (boot-reserve.ts). */
+function withFlavour(p: Profile, v: string): Profile {
+  if (!(FLAVOURS as readonly string[]).includes(v))
+    throw new ProfileError(`flavour= takes one of ${FLAVOURS.join(', ')}, not '${v}'`);
+  const f = v as Flavour;
+  const rest = p.memblock.filter((r) => r.what === 'initrd');
+  return { ...p, flavour: f, memblock: [...BOARD_IMAGES[f], ...rest] };
+}
+
+/** `initrd=SIZE[@BASE]` or `initrd=0`: the initramfs the boot loader placed (reserved before CMA). */
+function withInitrd(p: Profile, v: string): Profile {
+  const m = /^([^@]+)(?:@(.+))?$/.exec(v);
+  if (!m) throw new ProfileError(`bad initrd= value '${v}' (want size[@base] or 0)`);
+  const size = parseSize(m[1]!);
+  const rest = p.memblock.filter((r) => r.what !== 'initrd');
+  if (size === 0) return { ...p, memblock: rest };
+  const base = m[2] === undefined ? null : parseSize(m[2]);
+  const r = initrdRegion(p.ramBase, p.ramBytes, base, size);
+  if (r.base < p.ramBase || r.base + r.size > p.ramBase + p.ramBytes)
+    throw new ProfileError(`initrd= ${v} is not inside RAM`);
+  return { ...p, memblock: [...rest, r] };
+}
 
 const OVERRIDES: Record<string, (p: Profile, v: string) => Profile> = {
   vmalloc: (p, v) => ({ ...p, vmallocArg: parseSize(v), vmallocMin: null }),
@@ -194,6 +256,19 @@ const OVERRIDES: Record<string, (p: Profile, v: string) => Profile> = {
     if (!m) throw new ProfileError(`bad carveout= value '${v}' (want size@base or 0)`);
     const size = parseSize(m[1]!);
     return { ...p, carveout: { size, base: m[2] === undefined ? p.carveout.base : parseSize(m[2]) } };
+  },
+  kernel: withKernel,
+  flavour: withFlavour,
+  initrd: withInitrd,
+  /** `boot-vmallocinfo=FILE`: parsed and checked here, so a bad file is exit 2 before anything runs. */
+  'boot-vmallocinfo': (p, v) => {
+    if (v === '') throw new ProfileError('boot-vmallocinfo= needs a file name');
+    try {
+      return { ...p, bootVmallocinfo: bootVmallocinfoOf(v) };
+    } catch (e) {
+      if (e instanceof VmallocinfoError) throw new ProfileError(e.message);
+      throw e;
+    }
   },
 };
 export const PROFILE_KEYS = Object.keys(OVERRIDES);

@@ -392,6 +392,21 @@ export class VmapAllocator {
   }
 
   /**
+   * A live area at a fixed start (boot-time areas read from a real /proc/vmallocinfo): refused
+   * (false) unless [start, start + pages) lies in the window and is free. O(log W).
+   */
+  reserveAt(start: number, pages: number, tag: number): boolean {
+    checkPages(pages);
+    const x = start - this.startPage;
+    if (x < 0 || x + pages > this.windowPages) return false;
+    if (this.tree.firstUsed(x) < x + pages) return false;
+    this.tree.assign(x, x + pages, true);
+    this.areaMap.set(start, { start, pages, tag, state: 'live', kind: 'area' });
+    this.live += pages;
+    return true;
+  }
+
+  /**
    * free_unmap_vmap_area(): the area becomes lazy (vmap_lazy_nr += pages); if vmap_lazy_nr then
    * exceeds lazyMaxPages, every lazy area is purged (the try-lock purge, which does not touch
    * blocks) and returned. Refused without change: unknown start, already lazy, a block's area.

@@ -9,6 +9,7 @@ import { resolveProfile } from '../model/profile.ts';
 import type { CheckMode, InvariantId } from '../spec/index.ts';
 import { checkDesign, type DesignCheck } from './check.ts';
 import { loadDesign } from './design-arg.ts';
+import { loadProfileFiles } from './profile-files.ts';
 
 export interface CheckTask {
   /** A built-in id or a plugin file, resolved from `cwd`. */
@@ -28,6 +29,7 @@ export interface CheckTask {
 
 export default async function checkTask(t: CheckTask): Promise<DesignCheck> {
   const design = await loadDesign(t.design, t.cwd);
+  loadProfileFiles(t.profile); // boot-vmallocinfo=: this thread's model has not seen the file yet
   return checkDesign(design, resolveProfile(t.profile), {
     invariants: t.invariants,
     runs: t.runs,

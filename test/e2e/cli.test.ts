@@ -296,7 +296,17 @@ describe('ionck layout and list', () => {
       highmem: { physStart: 0xaf800000, physEnd: 0xc0000000, bytes: 264 * 2 ** 20 },
       vmalloc: { start: 0xf0000000, end: 0xff000000, bytes: 240 * 2 ** 20 },
       cma: [{ base: 0xb0000000, size: 256 * 2 ** 20, zone: 'highmem' }],
-      atomicPool: { phys: 0xb0000000, size: 256 * 1024, vaddr: 0xf0000000, windowPages: 65 },
+      atomicPool: {
+        phys: 0xb0000000,
+        size: 256 * 1024,
+        vaddr: 0xf0000000,
+        windowPages: 65,
+        area: { start: 0xf0000000, end: 0xf0041000, bytes: 65 * 4096 },
+      },
+      kernel: '3.18',
+      highMemory: 0xef800000,
+      cmaFailure: null,
+      memblock: [],
     });
   });
 
