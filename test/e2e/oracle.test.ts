@@ -100,6 +100,9 @@ async function json(argv: string[]) {
   return JSON.parse(r.stdout);
 }
 
+/** `ionck probe --json ARGS --profile SPEC`, parsed (exit 0 asserted). */
+const probeJson = (spec: string, args: string[]) => json(['probe', '--json', ...args, '--profile', spec]);
+
 const dmaCase = (c: string, f: string): DmaCase => FIX.dma.find((d) => d.case === c && d.flavour === f)!;
 
 describe('fixtures', () => {
@@ -168,14 +171,7 @@ describe('ionck layout --json against the real boots', () => {
 describe('ionck probe --size 1M against dmaprobe mode=count', () => {
   for (const c of FIX.dma) {
     it(`case ${c.case} ${c.flavour}: ${c.count.succeeded} buffers, then the kernel's failure`, async () => {
-      const j = await json([
-        'probe',
-        '--json',
-        '--size',
-        '1M',
-        '--profile',
-        specOf(c, c.baselineVmallocinfo),
-      ]);
+      const j = await probeJson(specOf(c, c.baselineVmallocinfo), ['--size', '1M']);
       for (const run of [c.count, c.countHold16]) {
         expect(j.succeeded).toBe(run.succeeded);
         expect(j.where).toEqual({ vmalloc: run.vmalloc, linear: run.linear, cookie: run.other });
@@ -200,16 +196,7 @@ describe('ionck probe --size 1M against dmaprobe mode=count', () => {
     // lies right below the first run's first buffer, at the model's first fit.
     for (const f of ['armmp', 'lpae']) {
       const c = dmaCase('a', f);
-      const j = await json([
-        'probe',
-        '--json',
-        '--size',
-        '1M',
-        '--max',
-        '1',
-        '--profile',
-        specOf(c, c.baselineVmallocinfo),
-      ]);
+      const j = await probeJson(specOf(c, c.baselineVmallocinfo), ['--size', '1M', '--max', '1']);
       const gap = c.count.first.cpuAddr - j.first.cpuAddr;
       expect(gap).toBeGreaterThan(0);
       expect(gap).toBeLessThan(1024 * 1024 + 4096);
@@ -231,15 +218,7 @@ describe('ionck probe --size 4K,64K,1M against dmaprobe mode=small', () => {
   for (const c of FIX.dma) {
     it(`case ${c.case} ${c.flavour}: addresses, handles and area sizes (4 KiB, 64 KiB, 1 MiB + guard)`, async () => {
       // mode=small ran after runs that ended in a vmap failure, which purged the lazy areas
-      const j = await json([
-        'probe',
-        '--json',
-        '--size',
-        '4K,64K,1M',
-        '--after-purge',
-        '--profile',
-        specOf(c, c.baselineVmallocinfo),
-      ]);
+      const j = await probeJson(specOf(c, c.baselineVmallocinfo), ['--size', '4K,64K,1M', '--after-purge']);
       expect(j.mode).toBe('small');
       expect(j.succeeded).toBe(3);
       expect(j.failure).toBeNull();
@@ -262,15 +241,11 @@ describe('ionck probe --size 4K,64K,1M against dmaprobe mode=small', () => {
 describe('ionck probe --attrs no-kernel-mapping against dmaprobe mode=nokmap', () => {
   for (const c of FIX.dma) {
     it(`case ${c.case} ${c.flavour}: no vmalloc area, CMA first, then the buddy allocator in lowmem`, async () => {
-      const j = await json([
-        'probe',
-        '--json',
+      const j = await probeJson(specOf(c, c.baselineVmallocinfo), [
         '--size',
         '1M',
         '--attrs',
         'no-kernel-mapping',
-        '--profile',
-        specOf(c, c.baselineVmallocinfo),
       ]);
       expect(c.nokmap.vmalloc).toBe(0);
       expect(j.where.vmalloc).toBe(0);
@@ -293,19 +268,8 @@ describe('linear-map memory types against ptprobe (case b, lowmem CMA)', () => {
   for (const c of FIX.pte) {
     it(`${c.flavour}: write-back at boot, non-cacheable while held, write-back after free; unchanged with NO_KERNEL_MAPPING`, async () => {
       const spec = specOf(c);
-      const coherent = await json(['probe', '--json', '--size', '1M', '--max', '1', '--profile', spec]);
-      const nokmap = await json([
-        'probe',
-        '--json',
-        '--size',
-        '1M',
-        '--max',
-        '1',
-        '--attrs',
-        'no-kernel-mapping',
-        '--profile',
-        spec,
-      ]);
+      const coherent = await probeJson(spec, ['--size', '1M', '--max', '1']);
+      const nokmap = await probeJson(spec, ['--size', '1M', '--max', '1', '--attrs', 'no-kernel-mapping']);
       expect(coherent.first.cpuAddr).toBe(c.cpuAddr);
       expect(coherent.first.handle).toBe(c.handle);
       const pte = (m: { pte: string }) => m.pte;
@@ -357,17 +321,13 @@ describe('kernel=3.18 on the same board', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('DMA layer 3.18');
     expect(r.stdout).toContain('ignored');
-    const j = await json([
-      'probe',
-      '--json',
+    const j = await probeJson(`qemu-vexpress-a15,${c.cmdline.replace(' ', ',')}`, [
       '--size',
       '1M',
       '--max',
       '1',
       '--attrs',
       'no-kernel-mapping',
-      '--profile',
-      `qemu-vexpress-a15,${c.cmdline.replace(' ', ',')}`,
     ]);
     expect(j.noKernelMappingHonoured).toBe(false);
     expect(j.first.where).toBe('linear');

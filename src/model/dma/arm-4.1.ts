@@ -7,7 +7,7 @@
 import { ArmDma318, type DmaAttrs } from './arm-3.18.ts';
 
 export class ArmDma41 extends ArmDma318 {
-  override readonly version = '4.1';
+  override readonly version: string = '4.1';
 
   // DMA41-1 want_vaddr = !(attrs & DMA_ATTR_NO_KERNEL_MAPPING)
   protected override wantVaddr(attrs: DmaAttrs): boolean {

@@ -9,15 +9,11 @@
 import type { Mm } from '../mm.ts';
 import { Owner } from '../pages.ts';
 import { getOrder, PAGE_SIZE, pagesOf } from '../types.ts';
-import { ArmDma318, type DmaAllocation, type DmaAttrs, type DmaDevice } from './arm-3.18.ts';
+import type { DmaAllocation, DmaAttrs, DmaDevice } from './arm-3.18.ts';
+import { ArmDma41 } from './arm-4.1.ts';
 
-export class ArmDma61 extends ArmDma318 {
+export class ArmDma61 extends ArmDma41 {
   override readonly version: string = '6.1';
-
-  // DMA41-1 want_vaddr = !(attrs & DMA_ATTR_NO_KERNEL_MAPPING) (as ArmDma41)
-  protected override wantVaddr(attrs: DmaAttrs): boolean {
-    return !attrs.noKernelMapping;
-  }
 
   // kernel/dma/direct.c dma_direct_alloc(): NO_KERNEL_MAPPING first, else arch_dma_alloc (DMA41-1)
   override dmaAllocAttrs(
