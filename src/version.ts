@@ -1,0 +1,9 @@
+/**
+ * Versions every JSON output and every replay token carries: the tool's (package.json) and the
+ * model's. MODEL_VERSION changes whenever a rule of the model changes what an op sequence does, so
+ * a token replayed under another model version can say that its verdict may differ.
+ */
+import pkg from '../package.json' with { type: 'json' };
+
+export const TOOL_VERSION: string = pkg.version;
+export const MODEL_VERSION = '2';

@@ -1,0 +1,110 @@
+/**
+ * Issue 16, plugins: a design file in an ordinary folder (no package.json at all) loads whether it
+ * imports `ionck` or a relative path; a load failure names file, line and column; a design that
+ * throws, loops, exits or returns garbage is that design's failure while the others' results stay.
+ * Every case runs the real entry point (bin/ionck) from a temporary folder outside the repository.
+ */
+import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, spawnCli } from '../helpers/cli.ts';
+
+let dir = '';
+const FAST = ['--runs', '3', '--max-ops', '20'];
+
+const MY_DESIGN = (
+  from: string,
+) => `import { defineDesign, standardHeaps, CmaDirectHeap, REMAP_LINEAR, HEAP_ID } from '${from}';
+export default defineDesign({
+  id: 'my-design', summary: 'mine', citations: [], dmaLayer: '4.1',
+  heaps: (ctx) => [...standardHeaps(ctx, REMAP_LINEAR), new CmaDirectHeap(HEAP_ID.cma, { linear: REMAP_LINEAR })],
+});
+`;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ionck-plugins-'));
+  for (const f of readdirSync(join(ROOT, 'test/fixtures/plugins')))
+    copyFileSync(join(ROOT, 'test/fixtures/plugins', f), join(dir, f));
+  writeFileSync(join(dir, 'my.ts'), MY_DESIGN('ionck'));
+  writeFileSync(join(dir, 'my.mts'), MY_DESIGN('ionck').replace("'my-design'", "'my-design-mts'"));
+  const rel = relative(dir, join(ROOT, 'src/index.ts'));
+  writeFileSync(join(dir, 'rel.ts'), MY_DESIGN(rel).replace("'my-design'", "'my-design-rel'"));
+  writeFileSync(join(dir, 'plain.js'), MY_DESIGN('ionck').replace("'my-design'", "'my-design-js'"));
+  writeFileSync(join(dir, 'syntax.ts'), "import { defineDesign } from 'ionck';\n\nconst x = ;\n");
+  writeFileSync(join(dir, 'exit-at-load.ts'), "import 'ionck';\n\nprocess.exit(0);\n");
+});
+
+const json = (stdout: string) => JSON.parse(stdout);
+
+describe('plugins load anywhere', () => {
+  it.each([
+    ['my.ts', 'my-design'],
+    ['my.mts', 'my-design-mts'],
+    ['rel.ts', 'my-design-rel'],
+    ['plain.js', 'my-design-js'],
+  ])('%s in a folder without package.json is checked (exit 0 or 1, its id in the result)', (file, id) => {
+    const r = spawnCli(['check', '--design', `./${file}`, ...FAST, '--json'], {}, { cwd: dir });
+    expect(r.stderr).not.toContain('Cannot');
+    expect([0, 1]).toContain(r.code);
+    const out = json(r.stdout);
+    expect(out.results.map((d: { design: string }) => d.design)).toEqual([id]);
+    expect(out.results[0].source).toBe(`./${file}`);
+  });
+
+  it('a syntax error names the file, line and column, on one line (exit 2)', () => {
+    const r = spawnCli(['check', '--design', './syntax.ts', ...FAST], {}, { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('ionck: design file ./syntax.ts:3:11: Unexpected ";"\n');
+  });
+
+  it('process.exit at load is a load failure naming the file and line (exit 2, not 0)', () => {
+    const r = spawnCli(['check', '--design', './exit-at-load.ts', ...FAST], {}, { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^ionck: design file \.\/exit-at-load\.ts:3:\d+: called process\.exit\(0\) while loading\n$/,
+    );
+  });
+});
+
+describe('failures stay contained', () => {
+  it.each([
+    ['alloc-throws.ts', 'plugin-alloc-throws', /Error: alloc is broken/],
+    ['bad-pages.ts', 'plugin-bad-pages', /HeapContractError: heap 'cma' allocate gave page -1, outside RAM/],
+    [
+      'bad-errno.ts',
+      'plugin-bad-errno',
+      /HeapContractError: heap 'cma' allocate returned NaN: not 0 or a negative errno/,
+    ],
+    ['exits.ts', 'plugin-exits', /its process exited \(code 0\) before the check finished/],
+  ])('check: %s fails alone; cma-direct is still checked and printed; exit 1', (file, id, why) => {
+    const r = spawnCli(
+      ['check', '--design', `./${file}`, '--design', 'cma-direct', ...FAST, '--json'],
+      {},
+      { cwd: dir },
+    );
+    expect(r.code).toBe(1);
+    const out = json(r.stdout);
+    const [plugin, other] = out.results;
+    expect(plugin).toMatchObject({ design: id, status: 'failed' });
+    expect(plugin.failure).toMatch(why);
+    expect(other.design).toBe('cma-direct');
+    expect(other.status).not.toBe('failed');
+    expect(other.runs).toBe(3);
+  });
+
+  it('check: a looping plugin is killed after its share of --time-limit; the other design keeps its result', () => {
+    const t0 = performance.now();
+    const r = spawnCli(
+      ['check', '--design', './loops.ts', '--design', 'cma-direct', ...FAST, '--time-limit', '4'],
+      {},
+      { cwd: dir },
+    );
+    // 2 s share + 5 s grace, plus process start-up: far less than "forever"
+    expect(performance.now() - t0).toBeLessThan(40_000);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/plugin-loops +FAILED/);
+    expect(r.stdout).toContain('did not finish within its time budget (2.0 s of --time-limit): killed');
+    expect(r.stdout).toMatch(/cma-direct +(VIOLATED|held|unproven) +3 /);
+  });
+});
