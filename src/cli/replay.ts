@@ -20,6 +20,7 @@ import {
   replayInvariants,
   runReplay,
 } from '../properties/replay.ts';
+import { MODEL_VERSION, TOOL_VERSION } from '../version.ts';
 import { profileOf, validateInvariants } from './check.ts';
 import { validateBoot } from './designs.ts';
 import { mappingLines, stepLines } from './format.ts';
@@ -91,6 +92,8 @@ export async function replayCommand(o: ReplayCliOptions, io: CliIo): Promise<num
   if (savePath) validateOutFile(savePath, '--save');
 
   const invariants = replayInvariants(replay, asked);
+  const note = versionNote(replay);
+  if (note) io.stderr(`ionck: ${note}\n`);
   const run = runReplay(replay, design, profile, invariants);
   const violated = run.violations.length > 0;
 
@@ -98,8 +101,17 @@ export async function replayCommand(o: ReplayCliOptions, io: CliIo): Promise<num
     io.stdout(
       `${JSON.stringify(
         {
-          design: run.design,
+          tool: 'ionck',
+          toolVersion: TOOL_VERSION,
+          modelVersion: MODEL_VERSION,
+          recordedModelVersion: replay.modelVersion ?? null,
+          command: 'replay',
+          seed: replay.origin?.seed ?? null,
           profile: run.profile,
+          parameters: { invariants: run.invariants, expect: replay.expect, ops: replay.ops.length },
+          design: run.design,
+          ...(design.source !== undefined ? { source: design.source } : {}),
+          status: violated ? 'violated' : 'held',
           steps: run.steps,
           violations: run.violations.map((v) => ({
             invariant: v.invariant,
@@ -134,6 +146,12 @@ export async function replayCommand(o: ReplayCliOptions, io: CliIo): Promise<num
     io.stderr(`ionck: saved replay to ${o.save} (expect: ${violated ? 'violated' : 'held'})\n`);
   }
   return violated ? EXIT.violated : EXIT.held;
+}
+
+/** Says so when the replay was recorded under another model version (its verdict may differ). */
+export function versionNote(replay: Replay): string | null {
+  if (replay.modelVersion === undefined || replay.modelVersion === MODEL_VERSION) return null;
+  return `this replay was recorded under model version ${replay.modelVersion}; this ionck's model is version ${MODEL_VERSION}, so the verdict may differ from the recorded one`;
 }
 
 export function renderReplay(replay: Replay, run: ReplayRun): string {

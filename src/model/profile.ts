@@ -3,6 +3,7 @@
  * architecture rule set); layout.ts turns it into addresses. Profiles are named by id and can be
  * overridden field by field with a spec string `ID,key=value,...` (e.g. `arm32-1g,vmalloc=480M`).
  */
+import { checkHardware } from './profile-check.ts';
 import { SZ_1M } from './types.ts';
 
 /** ARCH-6 rule sets: which mismatched-alias outcomes fail `no-conflicting-alias`. */
@@ -154,7 +155,7 @@ const OVERRIDES: Record<string, (p: Profile, v: string) => Profile> = {
   cma: (p, v) => ({ ...p, cma: parseCmaArg(v) }),
   ram: (p, v) => ({ ...p, ramBytes: parseSize(v) }),
   cpus: (p, v) => {
-    const n = Number(v);
+    const n = /^\d+$/.test(v) ? Number(v) : Number.NaN; // digits only: no 1e1, 0x10 or 4.0
     if (!Number.isInteger(n) || n < 1 || n > 32) throw new ProfileError(`cpus= takes 1..32, not '${v}'`);
     return { ...p, cpus: n, nrCpus: Math.max(p.nrCpus, n) };
   },
@@ -201,6 +202,7 @@ export function resolveProfile(spec: string): Profile {
   }
   if (p.ramBytes < 4 * MiB || p.ramBytes % (4 * MiB) !== 0)
     throw new ProfileError(`ram= must be a multiple of 4 MiB and at least 4 MiB`);
+  checkHardware(p, base);
   return { ...p, id: spec };
 }
 

@@ -430,6 +430,8 @@ function runOne(profile: Profile, design: Design, workload: Workload, ops: reado
   try {
     const res = runOps(profile, design, ops, { invariants: INVARIANT_IDS, mode: 'incremental', onStep });
     kernel = res.kernel;
+    // a design that threw stopped there: the rest of the workload was never checked
+    if (res.threw) error = { step: res.threw.step, message: res.threw.message.slice(0, 500) };
   } catch (e) {
     // a model exception is a bug in the model or the design: reported as such, never as a finding
     const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);

@@ -108,3 +108,45 @@ describe('failures stay contained', () => {
     expect(r.stdout).toMatch(/cma-direct +(VIOLATED|held|unproven) +3 /);
   });
 });
+
+describe('compare with a failing plugin', () => {
+  it('a plugin whose alloc throws is ❔ in every column, status model-exception; --fail-on-violation exits 1', () => {
+    const out = join(dir, 'compare-out');
+    const r = spawnCli(
+      [
+        'compare',
+        '--design',
+        './alloc-throws.ts',
+        '--design',
+        'cma-direct',
+        '--profile',
+        'tiny',
+        '--workload',
+        'camera',
+        '--ops',
+        '50',
+        '--out',
+        out,
+        '--fail-on-violation',
+        '--json',
+      ],
+      {},
+      { cwd: dir },
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('design plugin-alloc-throws failed');
+    const rep = json(r.stdout);
+    const run = rep.runs.find((x: { design: string }) => x.design === 'plugin-alloc-throws');
+    expect(run.status).toBe('model-exception');
+    expect(run.error.message).toContain('alloc is broken');
+    const row = rep.matrix.find((x: { design: string }) => x.design === 'plugin-alloc-throws');
+    expect(Object.values(row.cells).map((c) => (c as { status: string }).status)).toEqual(
+      Array(8).fill('unchecked'),
+    );
+    expect(
+      rep.findings.some(
+        (f: { kind: string; text: string }) => f.kind === 'held-everything' && f.text.includes('plugin'),
+      ),
+    ).toBe(false);
+  });
+});
