@@ -223,7 +223,8 @@ describe('ionck check', () => {
       '--json',
     ]);
     expect(r.stderr).toContain('shard 2/3');
-    expect(JSON.parse(r.stdout).results[0].runs).toBe(3);
+    // one design: shard 2 of 3 has none of it (shards split the designs)
+    expect(JSON.parse(r.stdout).results).toEqual([]);
   });
 
   it('--workers 2 checks designs in child processes with the same results as one (elapsedMs aside)', async () => {
