@@ -107,3 +107,32 @@ describe('ionck merge', () => {
     expect(mixed.stderr).toMatch(/was checked with other versions, seed, profile or parameters/);
   });
 });
+
+describe('GitHub annotations and reproduce lines', () => {
+  it('under GitHub Actions each violation is an error annotation carrying the command that replays it', async () => {
+    const r = await cli(
+      ['check', '--design', 'legacy-3.18', '--profile', 'tiny', '--runs', '8', '--max-ops', '25'],
+      {
+        env: { GITHUB_ACTIONS: 'true' },
+      },
+    );
+    expect(r.code).toBe(1);
+    const notes = r.stdout.split('\n').filter((l) => l.startsWith('::error '));
+    expect(notes.length).toBeGreaterThan(0);
+    for (const n of notes)
+      expect(n).toMatch(
+        /^::error title=ionck: legacy-3\.18 violates [a-z-]+::.+%0Areplay: \.\/bin\/ionck replay ionck1:\S+$/,
+      );
+    const token = /replay (ionck1:\S+)$/.exec(notes[0]!)![1]!;
+    expect((await cli(['replay', token])).code).toBe(1);
+  });
+
+  it("a plugin design's reproduce line names its file", async () => {
+    const plugin = './test/fixtures/designs/throws-on-large-alloc.ts';
+    const r = await cli(['check', '--design', plugin, '--runs', '30', '--max-ops', '30']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /\.\/bin\/ionck replay --design \.\/test\/fixtures\/designs\/throws-on-large-alloc\.ts ionck1:/,
+    );
+  });
+});
