@@ -26,7 +26,7 @@ import {
   runCompare,
 } from './compare.ts';
 import { renderHtml } from './html.ts';
-import { renderJson } from './json.ts';
+import { renderJson, throughputText } from './json.ts';
 import { renderMarkdown, verdictMatrixMarkdown, verdictMatrixText } from './markdown.ts';
 import { ensureOutDir, OutDirError, writeFilesAtomic } from './write-atomic.ts';
 
@@ -313,6 +313,7 @@ export async function runCompareCli(
     io.stdout(renderJson(rep));
     io.stderr(text);
   } else io.stdout(text);
+  io.stderr(throughputText(rep));
   const plugins = new Set(r.designs.filter((d) => d.source !== undefined).map((d) => d.id));
   const failed = failedPlugins(rep, plugins);
   for (const id of failed)

@@ -237,6 +237,8 @@ export interface CompareReport {
     readonly id: string;
     readonly summary: string;
     readonly citations: readonly string[];
+    /** A plugin's file: its replay needs `--design FILE`. */
+    readonly source?: string;
   }[];
   readonly profiles: readonly {
     readonly id: string;
@@ -592,7 +594,9 @@ function buildMatrix(profiles: readonly string[], designs: readonly string[], ru
 // --- the whole comparison ----------------------------------------------------------------------
 
 /** The shortest `ionck compare` command line that reproduces a report: defaults left out. */
-function commandOf(p: CompareReport['params']): string {
+function commandOf(p: CompareReport['params'], designs: readonly Design[]): string {
+  // a plugin is passed by its file, not its id
+  const arg = (id: string) => designs.find((d) => d.id === id)?.source ?? id;
   const same = (xs: readonly string[], ys: readonly string[]) =>
     xs.length === ys.length && xs.every((x, i) => x === ys[i]);
   const parts = ['ionck compare'];
@@ -602,7 +606,7 @@ function commandOf(p: CompareReport['params']): string {
       BUILTIN_DESIGNS.map((d) => d.id),
     )
   )
-    for (const d of p.designs) parts.push(`--design ${d}`);
+    for (const d of p.designs) parts.push(`--design ${arg(d)}`);
   if (!same(p.profiles, DEFAULT_COMPARE_PROFILES)) for (const x of p.profiles) parts.push(`--profile ${x}`);
   if (
     !same(
@@ -698,8 +702,13 @@ export async function runCompare(opts: CompareOptions = {}): Promise<CompareRepo
   const report: Omit<CompareReport, 'findings' | 'elapsedMs'> = {
     schema: COMPARE_SCHEMA,
     params,
-    command: commandOf(params),
-    designs: designs.map((d) => ({ id: d.id, summary: d.summary, citations: [...d.citations] })),
+    command: commandOf(params, designs),
+    designs: designs.map((d) => ({
+      id: d.id,
+      summary: d.summary,
+      citations: [...d.citations],
+      ...(d.source !== undefined ? { source: d.source } : {}),
+    })),
     profiles: profiles.map((p) => {
       const w = windowOf(p);
       return {
