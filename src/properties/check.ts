@@ -9,7 +9,6 @@
  * Deterministic: the same options and seed give the same result, byte for byte, except
  * `elapsedMs` (and except when a time limit cuts a run short, which the result says).
  */
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import type { Design } from '../model/designs/design.ts';
 import { builtinDesign } from '../model/designs/index.ts';
@@ -39,6 +38,7 @@ import {
 } from './commands.ts';
 import { minimizeOps, type Reproducer, reproduce, watchFor } from './minimize.ts';
 import { encodeToken, makeReplay, type ReplayStep, viewStep } from './replay.ts';
+import { runInChild } from './worker-entry.ts';
 
 /** Defaults sized so `ionck check` of the four built-ins on arm32-1g takes well under 30 s. */
 export const CHECK_DEFAULTS = {
@@ -267,9 +267,6 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   };
 }
 
-/** How far past its share of --time-limit a design's process may run before it is killed. */
-export const KILL_GRACE_MS = 5000;
-
 const errorText = (e: unknown): string =>
   (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).split('\n')[0]!.slice(0, 500);
 
@@ -337,7 +334,7 @@ async function checkInWorkers(
         profile: profile.id,
         budgetMs,
       };
-      const r = await checkInChild(task, budgetMs);
+      const r = await runInChild<DesignCheck>('check-worker', task, budgetMs);
       results[i] = 'result' in r ? r.result : failedCheck(opts.designs[i]!.id, profile.id, o, r.failure);
       done++;
       opts.onProgress?.({
@@ -353,43 +350,6 @@ async function checkInWorkers(
   };
   await Promise.all(Array.from({ length: workers }, worker));
   return results;
-}
-
-/** One design in its own process; killed KILL_GRACE_MS after its budget. */
-async function checkInChild(
-  task: CheckTask,
-  budgetMs: number,
-): Promise<{ result: DesignCheck } | { failure: string }> {
-  const { fork } = await import('node:child_process');
-  const entry = fileURLToPath(new URL('./check-worker.mjs', import.meta.url));
-  const child = fork(entry, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });
-  let timer: NodeJS.Timeout | undefined;
-  let killed = false;
-  const outcome = await new Promise<{ result: DesignCheck } | { failure: string }>((resolve) => {
-    child.once('message', (m: { result?: DesignCheck; error?: string }) =>
-      resolve(m.result ? { result: m.result } : { failure: m.error ?? 'the check process failed' }),
-    );
-    child.once('exit', (code, signal) =>
-      resolve({
-        failure: killed
-          ? `did not finish within its time budget (${(budgetMs / 1000).toFixed(1)} s of --time-limit): killed`
-          : `its process exited (${signal ?? `code ${code}`}) before the check finished`,
-      }),
-    );
-    if (Number.isFinite(budgetMs))
-      timer = setTimeout(() => {
-        killed = true;
-        child.kill('SIGKILL');
-      }, budgetMs + KILL_GRACE_MS);
-    child.send({ id: 0, task });
-  });
-  clearTimeout(timer);
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.disconnect();
-    await exited;
-  }
-  return outcome;
 }
 
 interface DesignOptions {

@@ -76,7 +76,7 @@ describe('failures stay contained', () => {
       'plugin-bad-errno',
       /HeapContractError: heap 'cma' allocate returned NaN: not 0 or a negative errno/,
     ],
-    ['exits.ts', 'plugin-exits', /its process exited \(code 0\) before the check finished/],
+    ['exits.ts', 'plugin-exits', /its process exited \(code 0\) before it finished/],
   ])('check: %s fails alone; cma-direct is still checked and printed; exit 1', (file, id, why) => {
     const r = spawnCli(
       ['check', '--design', `./${file}`, '--design', 'cma-direct', ...FAST, '--json'],
@@ -148,5 +148,36 @@ describe('compare with a failing plugin', () => {
         (f: { kind: string; text: string }) => f.kind === 'held-everything' && f.text.includes('plugin'),
       ),
     ).toBe(false);
+  });
+});
+
+describe('explore with a failing plugin', () => {
+  it('a looping plugin is killed after --time-limit; cma-direct is still searched and printed; exit 1', () => {
+    const r = spawnCli(
+      ['explore', '--design', './loops.ts', '--design', 'cma-direct', '--depth', '1', '--time-limit', '2'],
+      {},
+      { cwd: dir },
+    );
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      'plugin-loops on tiny: FAILED (did not finish within its time budget (2.0 s of --time-limit): killed)',
+    );
+    expect(r.stdout).toMatch(/^cma-direct on tiny, depth 1 /m);
+  });
+
+  it('a plugin that throws is its failure (exit 1, not a model bug), with the JSON status of each design', () => {
+    const r = spawnCli(
+      ['explore', '--design', './alloc-throws.ts', '--design', 'cma-direct', '--depth', '1', '--json'],
+      {},
+      { cwd: dir },
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("design 'plugin-alloc-throws' failed: it threw after");
+    const out = json(r.stdout);
+    expect(out).toMatchObject({ tool: 'ionck', command: 'explore', seed: null, parameters: { depth: 1 } });
+    expect(out.results.map((x: { design: string }) => x.design)).toEqual([
+      'plugin-alloc-throws',
+      'cma-direct',
+    ]);
   });
 });

