@@ -4,13 +4,14 @@
  * parse strictly, replay files with a BOM load and `__proto__` keys are refused, replays recorded
  * under another model version say so.
  */
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeReplay } from '../../src/properties/replay.ts';
 import { MODEL_VERSION } from '../../src/version.ts';
-import { cli, spawnCli } from '../helpers/cli.ts';
+import { cli, ROOT, spawnCli } from '../helpers/cli.ts';
 
 let dir = '';
 beforeAll(() => {
@@ -61,6 +62,44 @@ describe('output paths are validated and created before anything runs', () => {
     expect(readdirSync(out)).toContain('check.json');
     expect(existsSync(junit)).toBe(true);
     expect(readdirSync(out).some((f) => f.startsWith('.ionck-probe'))).toBe(false);
+  });
+
+  it('unwritable --out, --junit and replay --save (EACCES): exit 2 with one line before the check runs', () => {
+    // as root nothing is unwritable: run the CLI as nobody then, on a directory only root may write
+    const ro = join(dir, 'read-only');
+    mkdirSync(ro, { mode: 0o755 });
+    chmodSync(ro, process.getuid?.() === 0 ? 0o755 : 0o555);
+    chmodSync(dir, 0o755);
+    const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const run = (argv: string[]) => {
+      const r = spawnSync(join(ROOT, 'bin/ionck'), argv, {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, GITHUB_STEP_SUMMARY: '', HOME: tmpdir() },
+        timeout: 60_000,
+        ...as,
+      });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    for (const [argv, flag] of [
+      [['check', '--runs', '150', '--out', join(ro, 'out')], '--out'],
+      [['check', '--runs', '150', '--junit', join(ro, 'j.xml')], '--junit'],
+      [
+        [
+          'replay',
+          'test/regressions/cma-direct--no-conflicting-alias--cma-stale-tlb.json',
+          '--save',
+          join(ro, 'r.json'),
+        ],
+        '--save',
+      ],
+    ] as const) {
+      const r = run([...argv]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(new RegExp(`^ionck: ${flag} \\S+ cannot be written \\(EACCES\\)\n$`));
+    }
+    expect(readdirSync(ro)).toEqual([]);
   });
 
   it('compare --out "" is refused (not the current directory)', async () => {
