@@ -256,7 +256,22 @@ describe('ionck replay', () => {
     const r = await cli(['replay', VMALLOC_TOKEN, '--json']);
     expect(r.code).toBe(1);
     const json = JSON.parse(r.stdout);
-    expect(Object.keys(json)).toEqual(['design', 'profile', 'steps', 'violations']);
+    // issue 16: versions, seed, profile, parameters and the design's status come first
+    expect(Object.keys(json)).toEqual([
+      'tool',
+      'toolVersion',
+      'modelVersion',
+      'recordedModelVersion',
+      'command',
+      'seed',
+      'profile',
+      'parameters',
+      'design',
+      'status',
+      'steps',
+      'violations',
+    ]);
+    expect(json).toMatchObject({ tool: 'ionck', command: 'replay', status: 'violated' });
     expect(json.steps).toHaveLength(3);
     expect(Object.keys(json.steps[0])).toEqual(['op', 'ok', 'errno', 'value', 'callPath']);
     expect(json.steps[0]).toMatchObject({ op: { op: 'alloc' }, ok: true, errno: null, value: 0 });
