@@ -10,6 +10,7 @@ import { DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
 import { HEAP_NAMES, type HeapName } from '../model/ion/heap.ts';
 import { resolveProfile } from '../model/profile.ts';
 import { type CheckResult, type CheckViolation, type DesignCheck, runCheck } from '../properties/check.ts';
+import { probePlugins } from '../properties/plugin-probe.ts';
 import { formatReplayFile, parseReplay } from '../properties/replay.ts';
 import { INVARIANT_IDS, type InvariantId } from '../spec/index.ts';
 import { MODEL_VERSION, TOOL_VERSION } from '../version.ts';
@@ -74,7 +75,10 @@ export async function checkCommand(o: CheckCliOptions, io: CliIo): Promise<numbe
   const profile = profileOf(o.profile);
   const invariants = o.invariant.length > 0 ? validateInvariants(o.invariant) : [...INVARIANT_IDS];
   const heaps = o.heap && o.heap.length > 0 ? validateHeaps(o.heap) : [...HEAP_NAMES];
-  const designs: Design[] = await loadDesigns(o.design.length > 0 ? o.design : DEFAULT_DESIGN_IDS, io.cwd);
+  const specs = o.design.length > 0 ? o.design : DEFAULT_DESIGN_IDS;
+  // a plugin that loops or exits while loading or booting is one line, not a hang
+  await probePlugins(specs, io.cwd, [profile.id], o.timeLimit === undefined ? undefined : o.timeLimit * 1000);
+  const designs: Design[] = await loadDesigns(specs, io.cwd);
   validateBoot(designs, profile);
   const outDir = o.out !== undefined ? resolve(io.cwd, o.out) : undefined;
   const junitPath = o.junit !== undefined ? resolve(io.cwd, o.junit) : undefined;

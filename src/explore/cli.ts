@@ -22,6 +22,7 @@ import {
 } from '../properties/cli-args.ts';
 import { processIo } from '../properties/cli-io.ts';
 import { loadDesign } from '../properties/design-arg.ts';
+import { probePlugins } from '../properties/plugin-probe.ts';
 import { runInChild } from '../properties/worker-entry.ts';
 import { INVARIANT_IDS, type InvariantId, isInvariantId } from '../spec/index.ts';
 import { MODEL_VERSION, TOOL_VERSION } from '../version.ts';
@@ -126,6 +127,8 @@ async function resolveOptions(o: ExploreCliOptions, cwd: string): Promise<Resolv
   const profile = resolveProfile(o.profile ?? DEFAULT_EXPLORE_PROFILE);
   const specs = o.designs && o.designs.length > 0 ? o.designs : DEFAULT_DESIGN_IDS;
   const designs: Design[] = [];
+  // a plugin that loops or exits while loading or booting is one line, not a hang
+  await probePlugins(specs, cwd, [profile.id], o.timeLimit === undefined ? undefined : o.timeLimit * 1000);
   for (const s of specs) {
     const d = await loadDesign(s, cwd);
     if (!designs.some((x) => x.id === d.id)) designs.push(d);

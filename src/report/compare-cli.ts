@@ -15,6 +15,7 @@ import { type Profile, ProfileError, resolveProfile, withStaleTlb } from '../mod
 import { collect, intArg, nonEmptyArg, parseFlags, UsageError } from '../properties/cli-args.ts';
 import { type CliIo, processIo } from '../properties/cli-io.ts';
 import { loadDesign } from '../properties/design-arg.ts';
+import { probePlugins } from '../properties/plugin-probe.ts';
 import { WORKLOADS, type Workload, workloadById } from '../properties/workloads.ts';
 import {
   CompareError,
@@ -119,7 +120,12 @@ interface Resolved {
 
 async function resolveOptions(o: CompareCliOptions, io: CompareCliIo): Promise<Resolved> {
   const designs: Design[] = [];
-  for (const spec of o.designs && o.designs.length > 0 ? o.designs : DEFAULT_DESIGN_IDS) {
+  const specs = o.designs && o.designs.length > 0 ? o.designs : DEFAULT_DESIGN_IDS;
+  const profileSpecs = o.profiles && o.profiles.length > 0 ? o.profiles : [...DEFAULT_COMPARE_PROFILES];
+  for (const p of profileSpecs) resolveProfile(p);
+  // a plugin that loops or exits while loading or booting is one line, not a hang
+  await probePlugins(specs, io.cwd, profileSpecs);
+  for (const spec of specs) {
     const d = await loadDesign(spec, io.cwd);
     if (designs.some((x) => x.id === d.id)) throw new UsageError(`design '${d.id}' is given twice`);
     designs.push(d);

@@ -69,6 +69,25 @@ describe('plugins load anywhere', () => {
 
 describe('failures stay contained', () => {
   it.each([
+    ['check', 'loops-at-load.ts'],
+    ['check', 'loops-at-boot.ts'],
+    ['explore', 'loops-at-load.ts'],
+  ])(
+    '%s: a plugin that loops while loading or booting (%s) is one line and exit 2, not a hang',
+    (cmd, file) => {
+      const t0 = performance.now();
+      const r = spawnCli([cmd, '--design', `./${file}`, '--time-limit', '2'], {}, { cwd: dir });
+      expect(performance.now() - t0).toBeLessThan(30_000);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `^ionck: (explore: )?design file \\./${file.replace('.', '\\.')} did not load and boot: did not finish within its time budget \\(2\\.0 s allowed to load and boot\\): killed\n$`,
+        ),
+      );
+    },
+  );
+
+  it.each([
     ['alloc-throws.ts', 'plugin-alloc-throws', /Error: alloc is broken/],
     ['bad-pages.ts', 'plugin-bad-pages', /HeapContractError: heap 'cma' allocate gave page -1, outside RAM/],
     [
