@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import type { Design } from '../model/designs/design.ts';
 import { builtinDesign } from '../model/designs/index.ts';
 import { loadDesign } from '../properties/design-arg.ts';
+import { probePlugins } from '../properties/plugin-probe.ts';
 import {
   formatReplayFile,
   isCheckId,
@@ -77,8 +78,10 @@ export async function replayCommand(o: ReplayCliOptions, io: CliIo): Promise<num
   const asked = validateInvariants(o.invariant);
   const profile = profileOf(replay.profile);
   let design: Design;
-  if (o.design !== undefined) design = await loadDesign(o.design, io.cwd);
-  else {
+  if (o.design !== undefined) {
+    await probePlugins([o.design], io.cwd, [profile.id]);
+    design = await loadDesign(o.design, io.cwd);
+  } else {
     const d = builtinDesign(replay.design);
     if (!d)
       throw new UsageError(
