@@ -123,7 +123,7 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     )
     .option(
       '--workers <n>',
-      'designs checked at once in worker threads (same results as 1)',
+      'designs checked at once in child processes (same results as 1)',
       intArg('workers', 1, WORKERS_MAX),
     )
     .option(
