@@ -33,6 +33,10 @@ beforeAll(() => {
   writeFileSync(join(dir, 'plain.js'), MY_DESIGN('ionck').replace("'my-design'", "'my-design-js'"));
   writeFileSync(join(dir, 'syntax.ts'), "import { defineDesign } from 'ionck';\n\nconst x = ;\n");
   writeFileSync(join(dir, 'exit-at-load.ts'), "import 'ionck';\n\nprocess.exit(0);\n");
+  writeFileSync(
+    join(dir, 'throw-at-load.ts'),
+    "const why: string = 'boom';\nthrow new Error(`${why} at load`);\n",
+  );
 });
 
 const json = (stdout: string) => JSON.parse(stdout);
@@ -56,6 +60,12 @@ describe('plugins load anywhere', () => {
     const r = spawnCli(['check', '--design', './syntax.ts', ...FAST], {}, { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('ionck: design file ./syntax.ts:3:11: Unexpected ";"\n');
+  });
+
+  it('a throw at load names the file, line and column of the throw (exit 2)', () => {
+    const r = spawnCli(['check', '--design', './throw-at-load.ts', ...FAST], {}, { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('ionck: design file ./throw-at-load.ts:2:7: failed to load: boom at load\n');
   });
 
   it('process.exit at load is a load failure naming the file and line (exit 2, not 0)', () => {
