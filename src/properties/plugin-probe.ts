@@ -4,6 +4,8 @@
  * and exit 2, like any other plugin that does not load. Errors are left to the in-process load,
  * which says exactly what was wrong.
  */
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Kernel } from '../model/kernel.ts';
 import { resolveProfile } from '../model/profile.ts';
 import { UsageError } from './cli-args.ts';
@@ -30,6 +32,9 @@ export default async function probeTask(t: ProbeTask): Promise<string> {
   }
 }
 
+/** Files (path, size, mtime) already probed in this process (a command probes each once). */
+const probed = new Set<string>();
+
 /** Probe every plugin among `specs`; throws a UsageError for one that loops or exits. */
 export async function probePlugins(
   specs: readonly string[],
@@ -39,15 +44,19 @@ export async function probePlugins(
 ): Promise<void> {
   const budget = Math.min(PROBE_BUDGET_MS, timeLimitMs ?? PROBE_BUDGET_MS);
   for (const spec of specs.filter(isDesignPath)) {
-    const out = await runInChild<string>(
-      'plugin-probe',
-      { design: spec, cwd, profiles } satisfies ProbeTask,
-      budget,
-    );
+    const abs = resolve(cwd, spec);
+    const st = statSync(abs, { throwIfNoEntry: false });
+    // a missing file or a folder: the in-process load says so at once
+    if (!st?.isFile()) continue;
+    const key = JSON.stringify([abs, st.size, st.mtimeMs]);
+    if (probed.has(key)) continue;
+    const task: ProbeTask = { design: spec, cwd, profiles };
+    const out = await runInChild<string>('plugin-probe', task, budget);
     if ('failure' in out)
       throw new UsageError(
         `design file ${spec} did not load and boot: ${out.failure.replace('of --time-limit', 'allowed to load and boot')}`,
         'design-file',
       );
+    probed.add(key);
   }
 }

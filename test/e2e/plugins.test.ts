@@ -167,6 +167,9 @@ describe('compare with a failing plugin', () => {
     const rep = json(r.stdout);
     const run = rep.runs.find((x: { design: string }) => x.design === 'plugin-alloc-throws');
     expect(run.status).toBe('model-exception');
+    // the reproduce line passes the plugin by its file
+    expect(rep.command).toMatch(/^ionck compare --design \.\/alloc-throws\.ts --design cma-direct /);
+    expect(rep.designStatus).toEqual({ 'plugin-alloc-throws': 'failed', 'cma-direct': 'held' });
     expect(run.error.message).toContain('alloc is broken');
     const row = rep.matrix.find((x: { design: string }) => x.design === 'plugin-alloc-throws');
     expect(Object.values(row.cells).map((c) => (c as { status: string }).status)).toEqual(
