@@ -11,8 +11,10 @@ import { HEAP_NAMES, type HeapName } from '../model/ion/heap.ts';
 import { resolveProfile } from '../model/profile.ts';
 import { type CheckResult, type CheckViolation, type DesignCheck, runCheck } from '../properties/check.ts';
 import { loadProfileFiles } from '../properties/profile-files.ts';
+import { probePlugins } from '../properties/plugin-probe.ts';
 import { formatReplayFile, parseReplay } from '../properties/replay.ts';
 import { INVARIANT_IDS, type InvariantId } from '../spec/index.ts';
+import { MODEL_VERSION, TOOL_VERSION } from '../version.ts';
 import { loadDesigns, validateBoot } from './designs.ts';
 import { mappingLines, opText, plural, resultText, stepLines, table } from './format.ts';
 import { type CliIo, EXIT, UsageError, validateOutDir, validateOutFile, writeFileAtomic } from './io.ts';
@@ -75,7 +77,10 @@ export async function checkCommand(o: CheckCliOptions, io: CliIo): Promise<numbe
   const profile = profileOf(o.profile);
   const invariants = o.invariant.length > 0 ? validateInvariants(o.invariant) : [...INVARIANT_IDS];
   const heaps = o.heap && o.heap.length > 0 ? validateHeaps(o.heap) : [...HEAP_NAMES];
-  const designs: Design[] = await loadDesigns(o.design.length > 0 ? o.design : DEFAULT_DESIGN_IDS, io.cwd);
+  const specs = o.design.length > 0 ? o.design : DEFAULT_DESIGN_IDS;
+  // a plugin that loops or exits while loading or booting is one line, not a hang
+  await probePlugins(specs, io.cwd, [profile.id], o.timeLimit === undefined ? undefined : o.timeLimit * 1000);
+  const designs: Design[] = await loadDesigns(specs, io.cwd);
   validateBoot(designs, profile);
   const outDir = o.out !== undefined ? resolve(io.cwd, o.out) : undefined;
   const junitPath = o.junit !== undefined ? resolve(io.cwd, o.junit) : undefined;
@@ -108,13 +113,18 @@ export async function checkCommand(o: CheckCliOptions, io: CliIo): Promise<numbe
   }
   for (const r of result.results) progress.designDone(r);
 
-  const json = checkJson(result, o.stats);
+  const json = checkJson(
+    result,
+    o.stats,
+    { requireGoals: o.requireGoals, timeLimit: o.timeLimit ?? null },
+    designs,
+  );
   if (o.json) io.stdout(`${JSON.stringify(json, null, 2)}\n`);
   else io.stdout(renderCheck(result, designs, o));
 
   if (outDir) {
     writeFileAtomic(join(outDir, 'check.json'), `${JSON.stringify(json, null, 2)}\n`);
-    writeFileAtomic(join(outDir, 'check.md'), checkMarkdown(result));
+    writeFileAtomic(join(outDir, 'check.md'), checkMarkdown(result, designs));
     for (const r of result.results)
       for (const v of r.violations) {
         writeFileAtomic(
@@ -124,10 +134,14 @@ export async function checkCommand(o: CheckCliOptions, io: CliIo): Promise<numbe
       }
   }
   if (junitPath) writeFileAtomic(junitPath, checkJunit(result, o.requireGoals));
+  if (io.env.GITHUB_ACTIONS === 'true') {
+    const annotate = o.json ? io.stderr : io.stdout;
+    annotate(githubAnnotations(result, designs));
+  }
   const summary = io.env.GITHUB_STEP_SUMMARY;
   if (summary) {
     try {
-      appendFileSync(summary, checkMarkdown(result));
+      appendFileSync(summary, checkMarkdown(result, designs));
     } catch (e) {
       io.stderr(`ionck: could not append to GITHUB_STEP_SUMMARY: ${e instanceof Error ? e.message : e}\n`);
     }
@@ -136,18 +150,52 @@ export async function checkCommand(o: CheckCliOptions, io: CliIo): Promise<numbe
 }
 
 export function exitCodeOf(r: CheckResult, requireGoals: boolean): number {
-  if (r.results.some((d) => d.status === 'violated')) return EXIT.violated;
+  // a design that failed (threw, looped, exited) proved nothing: as bad as a violation
+  if (r.results.some((d) => d.status === 'violated' || d.status === 'failed')) return EXIT.violated;
   if (requireGoals && r.results.some((d) => d.status === 'unproven')) return EXIT.violated;
   return EXIT.held;
 }
 
-/** The JSON of docs/architecture.md section 7 (plus `stats` with --stats). Times only in elapsedMs. */
-export function checkJson(r: CheckResult, withStats: boolean) {
+/** What a check was asked, as its JSON records it (and `ionck merge` compares). */
+export interface CheckParameters {
+  readonly requireGoals: boolean;
+  readonly timeLimit: number | null;
+}
+
+/**
+ * The JSON of docs/architecture.md section 7 (plus `stats` with --stats): versions, seed, profile and
+ * parameters at the top, then each design with its status. Times only in elapsedMs.
+ */
+export function checkJson(
+  r: CheckResult,
+  withStats: boolean,
+  p: CheckParameters = { requireGoals: false, timeLimit: null },
+  designs: readonly Pick<Design, 'id' | 'source'>[] = [],
+) {
   return {
+    tool: 'ionck',
+    toolVersion: TOOL_VERSION,
+    modelVersion: MODEL_VERSION,
+    command: 'check',
+    seed: r.seed,
+    profile: r.profile,
+    parameters: {
+      runs: r.runs,
+      maxOps: r.maxOps,
+      invariants: r.invariants,
+      heaps: r.heaps,
+      shard: r.shard,
+      requireGoals: p.requireGoals,
+      timeLimit: p.timeLimit,
+      withStats,
+    },
+    exitCode: exitCodeOf(r, p.requireGoals),
     results: r.results.map((d) => ({
       design: d.design,
+      ...sourceOf(designs, d.design),
       profile: d.profile,
       status: d.status,
+      ...(d.failure !== undefined ? { failure: d.failure } : {}),
       runs: d.runs,
       opsExecuted: d.opsExecuted,
       elapsedMs: d.elapsedMs,
@@ -177,7 +225,23 @@ export function checkJson(r: CheckResult, withStats: boolean) {
   };
 }
 
-const STATUS_WORD = { held: 'held', violated: 'VIOLATED', unproven: 'unproven' } as const;
+const STATUS_WORD = { held: 'held', violated: 'VIOLATED', unproven: 'unproven', failed: 'FAILED' } as const;
+const STATUS_MD = {
+  held: '✅ held',
+  violated: '❌ violated',
+  unproven: '❔ unproven',
+  failed: '❔ failed',
+} as const;
+
+const sourceOf = (designs: readonly Pick<Design, 'id' | 'source'>[], id: string) => {
+  const source = designs.find((x) => x.id === id)?.source;
+  return source !== undefined ? { source } : {};
+};
+
+/** The command that replays a token: a plugin's needs its file. */
+export function replayCommandLine(token: string, source?: string): string {
+  return `./bin/ionck replay ${source !== undefined ? `--design ${source} ` : ''}${token}`;
+}
 
 function findingsText(d: DesignCheck): string {
   if (d.violations.length === 0) return '-';
@@ -203,6 +267,7 @@ export function renderCheck(r: CheckResult, designs: readonly Design[], o: Check
     const design = designs.find((x) => x.id === d.design);
     out += `\n== ${d.design} on ${d.profile}: ${STATUS_WORD[d.status]}${d.interrupted ? ' (search cut short by --time-limit)' : ''}\n`;
     if (design?.source) out += `   plugin: ${design.source}\n`;
+    if (d.failure !== undefined) out += `   failed: ${d.failure}\n`;
     out += table(
       ['invariant', 'verdict'],
       r.invariants.map((id) => {
@@ -217,7 +282,7 @@ export function renderCheck(r: CheckResult, designs: readonly Design[], o: Check
     if (d.status === 'unproven')
       out += `   unproven: no violation, but not every goal was reached, so "held" would claim more than the runs showed\n`;
     if (o.stats) out += statsText(d);
-    for (const v of d.violations) out += violationText(d, v);
+    for (const v of d.violations) out += violationText(d, v, design?.source);
   }
   return out;
 }
@@ -237,7 +302,7 @@ function statsText(d: DesignCheck): string {
   return out;
 }
 
-export function violationText(d: DesignCheck, v: CheckViolation): string {
+export function violationText(d: DesignCheck, v: CheckViolation, source?: string): string {
   const n = plural(v.ops.length, 'op');
   const title =
     v.invariant === 'type-ok'
@@ -251,12 +316,16 @@ export function violationText(d: DesignCheck, v: CheckViolation): string {
   });
   const maps = mappingLines(v.detail.pfns, v.detail.mappings, '   ');
   if (maps) out += `\n${maps}`;
-  out += `\n   issue text:\n${issueBlock(d, v)}`;
+  out += `\n   issue text:\n${issueBlock(d, v, source)}`;
   return out;
 }
 
 /** An issue-ready Markdown block (four-backtick fence so the inner fences survive). */
-export function issueBlock(d: Pick<DesignCheck, 'design' | 'profile'>, v: CheckViolation): string {
+export function issueBlock(
+  d: Pick<DesignCheck, 'design' | 'profile'>,
+  v: CheckViolation,
+  source?: string,
+): string {
   const what =
     v.invariant === 'model-exception'
       ? 'throws (a model exception: a bug in the model or the design)'
@@ -278,7 +347,7 @@ export function issueBlock(d: Pick<DesignCheck, 'design' | 'profile'>, v: CheckV
     'Reproduce:',
     '',
     '```sh',
-    `./bin/ionck replay ${v.replay}`,
+    replayCommandLine(v.replay, source),
     '```',
     '',
     `Token: \`${v.replay}\``,
@@ -288,20 +357,39 @@ export function issueBlock(d: Pick<DesignCheck, 'design' | 'profile'>, v: CheckV
 }
 
 /** Markdown summary (GitHub step summary, --out check.md). */
-export function checkMarkdown(r: CheckResult): string {
+export function checkMarkdown(
+  r: CheckResult,
+  designs: readonly Pick<Design, 'id' | 'source'>[] = [],
+): string {
   let out = `## ionck check: ${r.profile}, seed ${r.seed}\n\n`;
   out += '| design | verdict | runs | findings |\n|---|---|---|---|\n';
   for (const d of r.results)
-    out += `| \`${d.design}\` | ${STATUS_WORD[d.status]} | ${d.runs} | ${findingsText(d)} |\n`;
+    out += `| \`${d.design}\` | ${STATUS_MD[d.status]} | ${d.runs} | ${d.failure !== undefined ? `failed: ${d.failure.replace(/\|/g, '\\|')}` : findingsText(d)} |\n`;
   for (const d of r.results) {
+    const source = sourceOf(designs, d.design).source;
     const unreached = d.goals.filter((g) => !g.reached).map((g) => `\`${g.goal}\``);
     if (unreached.length > 0) out += `\n\`${d.design}\`: goals not reached: ${unreached.join(', ')}\n`;
     for (const v of d.violations) {
       out += `\n### \`${d.design}\` violates \`${v.invariant}\` (${plural(v.ops.length, 'op')})\n\n`;
       out += `> ${v.message}\n\n`;
       out += v.ops.map((op, i) => `${i}. \`${opText(op)}\``).join('\n');
-      out += `\n\n\`\`\`sh\n./bin/ionck replay ${v.replay}\n\`\`\`\n`;
+      out += `\n\n\`\`\`sh\n${replayCommandLine(v.replay, source)}\n\`\`\`\n`;
     }
+  }
+  return out;
+}
+
+const ghEscape = (s: string): string => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+
+/** GitHub Actions error annotations: one per violation or failed design, with its replay command. */
+export function githubAnnotations(r: CheckResult, designs: readonly Pick<Design, 'id' | 'source'>[]): string {
+  let out = '';
+  for (const d of r.results) {
+    const source = sourceOf(designs, d.design).source;
+    if (d.failure !== undefined)
+      out += `::error title=ionck: ${d.design} failed::${ghEscape(`${d.design} failed on ${d.profile}: ${d.failure}`)}\n`;
+    for (const v of d.violations)
+      out += `::error title=ionck: ${d.design} violates ${v.invariant}::${ghEscape(`${v.message}\nreplay: ${replayCommandLine(v.replay, source)}`)}\n`;
   }
   return out;
 }
@@ -330,6 +418,12 @@ export function checkJunit(r: CheckResult, requireGoals: boolean): string {
         : '';
       if (v) f++;
       cases.push(`    <testcase classname="ionck.${xml(d.design)}" name="${xml(id)}">${body}</testcase>`);
+    }
+    if (d.failure !== undefined) {
+      f++;
+      cases.push(
+        `    <testcase classname="ionck.${xml(d.design)}" name="design"><error message="${xml(d.failure)}" type="design-failure"/></testcase>`,
+      );
     }
     for (const g of d.goals) {
       let body = '';

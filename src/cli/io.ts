@@ -4,10 +4,20 @@
  * output. Reports are written atomically (temp file + rename), and only after every input was
  * validated.
  */
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, parse } from 'node:path';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname } from 'node:path';
 import { UsageError } from '../properties/cli-args.ts';
 import type { CliIo } from '../properties/cli-io.ts';
+import { makeWritableDir, OutDirError } from '../report/write-atomic.ts';
 
 export { UsageError } from '../properties/cli-args.ts';
 export { type CliIo, processIo } from '../properties/cli-io.ts';
@@ -35,27 +45,24 @@ export function writeFileAtomic(path: string, text: string): void {
   }
 }
 
-/** Check that `path` can become a directory of reports (before anything runs). */
+/** Create `path` as a writable directory of reports before anything runs (exit 2 if it cannot be). */
 export function validateOutDir(path: string, flag: string): void {
-  if (existsSync(path) && !statSync(path).isDirectory())
-    throw new UsageError(`${flag} ${path} exists and is not a directory`, 'bad-path');
-  validateParents(path, flag);
+  try {
+    makeWritableDir(path, flag);
+  } catch (e) {
+    if (e instanceof OutDirError) throw new UsageError(e.message, 'bad-path');
+    throw e;
+  }
 }
 
-/** Check that `path` can become a file (before anything runs). */
+/** Make sure `path` can be written as a file before anything runs: its directory is created. */
 export function validateOutFile(path: string, flag: string): void {
   if (existsSync(path) && statSync(path).isDirectory())
     throw new UsageError(`${flag} ${path} is a directory`, 'bad-path');
-  validateParents(dirname(path), flag);
-}
-
-/** No ancestor of `dir` may be an existing non-directory. */
-function validateParents(dir: string, flag: string): void {
-  const root = parse(dir).root;
-  for (let d = dir; d !== root && d !== '.'; d = dirname(d)) {
-    if (existsSync(d)) {
-      if (!statSync(d).isDirectory()) throw new UsageError(`${flag}: ${d} is not a directory`, 'bad-path');
-      return;
-    }
+  validateOutDir(dirname(path), flag);
+  try {
+    if (existsSync(path)) accessSync(path, constants.W_OK);
+  } catch (e) {
+    throw new UsageError(`${flag} ${path} cannot be written (${(e as { code?: string }).code})`, 'bad-path');
   }
 }

@@ -1,6 +1,7 @@
 /** `ionck list designs|profiles|invariants|workloads`. */
 import { ALL_DESIGNS, DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
 import { PROFILES } from '../model/profile.ts';
+import { moduleUrl } from '../module-url.ts';
 import { GOALS, INVARIANTS, TYPE_OK } from '../spec/index.ts';
 import { table } from './format.ts';
 import { type CliIo, UsageError } from './io.ts';
@@ -15,7 +16,7 @@ interface Item {
 
 async function workloads(): Promise<Item[]> {
   // lazily: the workloads module belongs to compare and may be absent from a build
-  const spec = new URL('../properties/workloads.ts', import.meta.url).href;
+  const spec = moduleUrl('../properties/workloads.ts', import.meta.url);
   let mod: Record<string, unknown>;
   try {
     mod = (await import(spec)) as Record<string, unknown>;

@@ -11,14 +11,17 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { DesignError } from '../model/designs/design.ts';
 import { OpError } from '../model/ops.ts';
 import { DEFAULT_PROFILE_ID, ProfileError, withStaleTlb } from '../model/profile.ts';
+import { moduleUrl } from '../module-url.ts';
 import { CHECK_DEFAULTS } from '../properties/check.ts';
 import { collect, intArg, oneLine, secondsArg, TIME_LIMIT_S_MAX } from '../properties/cli-args.ts';
 import { ReplayError } from '../properties/replay.ts';
+import { MODEL_VERSION, TOOL_VERSION } from '../version.ts';
 import { checkCommand } from './check.ts';
 import { type CliIo, EXIT, processIo, type SubcommandCli, UsageError } from './io.ts';
 import { layoutCommand } from './layout.ts';
 import { LIST_WHAT, listCommand } from './list.ts';
 import { attrsArg, PROBE_MAX_MAX, probeCommand, sizesArg } from './probe.ts';
+import { mergeCommand } from './merge.ts';
 import { replayCommand } from './replay.ts';
 
 /** Bounds on numeric flags (a limit on everything, unit last). */
@@ -43,6 +46,8 @@ const nonEmpty = (what: string) => (v: string) => {
   return v;
 };
 
+const COMMANDS = ['check', 'compare', 'replay', 'explore', 'merge', 'layout', 'list', 'help'];
+
 const SUBCOMMANDS: Record<'compare' | 'explore', { path: string; fn: string; file: string }> = {
   compare: { path: '../report/compare-cli.ts', fn: 'runCompareCli', file: 'src/report/compare-cli.ts' },
   explore: { path: '../explore/cli.ts', fn: 'runExploreCli', file: 'src/explore/cli.ts' },
@@ -62,7 +67,7 @@ export async function loadSubcommand(
 ): Promise<SubcommandCli> {
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(new URL(s.path, import.meta.url).href)) as Record<string, unknown>;
+    mod = (await import(moduleUrl(s.path, import.meta.url))) as Record<string, unknown>;
   } catch (e) {
     const why = e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e);
     throw new UsageError(
@@ -84,7 +89,12 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s), outputError: () => {} })
     .showSuggestionAfterError(true)
-    .helpCommand(false);
+    .version(
+      `${TOOL_VERSION} (model ${MODEL_VERSION})`,
+      '-V, --version',
+      'print the version of ionck (and of its model)',
+    )
+    .helpCommand('help [command]', 'print the help of a command');
 
   program
     .command('check')
@@ -114,10 +124,14 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     )
     .option(
       '--workers <n>',
-      'designs checked at once in worker threads (same results as 1)',
+      'designs checked at once in child processes (same results as 1)',
       intArg('workers', 1, WORKERS_MAX),
     )
-    .option('--shard <i/n>', 'run shard I of N (a share of the runs, with its own seed)', shardArg)
+    .option(
+      '--shard <i/n>',
+      'run shard I of N: designs I, I+N, I+2N... each checked in full (ionck merge joins the shards)',
+      shardArg,
+    )
     .option('--json', 'print the result as JSON', false)
     .option('--out <dir>', 'write check.json, check.md and replays/ into DIR', nonEmpty('out'))
     .option('--junit <file>', 'write a JUnit XML report', nonEmpty('junit'))
@@ -189,6 +203,17 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .allowExcessArguments();
 
   program
+    .command('merge')
+    .description(
+      "join the JSON of 'check --shard i/n --json' jobs into the one-job result (and its exit code)",
+    )
+    .argument('<shard.json...>', 'the JSON of every shard, 1..n')
+    .option('--out <file>', 'also write the merged JSON to FILE', nonEmpty('out'))
+    .action((files: string[], o) => {
+      setCode(mergeCommand({ files, out: o.out }, io));
+    });
+
+  program
     .command('layout')
     .description('boot a profile and print its memory layout')
     .option('--profile <spec>', 'machine profile, ID[,key=value...]', nonEmpty('profile'), DEFAULT_PROFILE_ID)
@@ -251,12 +276,16 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   try {
     if (argv.length === 0) {
       io.stderr(
-        `ionck: missing command (check, compare, replay, explore, layout, probe or list; see ionck --help)\n`,
+        `ionck: missing command (check, compare, replay, explore, merge, layout, probe or list; see ionck --help)\n`,
       );
       return EXIT.bad;
     }
     // compare and explore parse their own flags (and print their own help)
     if (argv[0] === 'compare' || argv[0] === 'explore') return await delegate(argv[0], argv.slice(1), io);
+    if (argv[0] === 'help' && (argv[1] === 'compare' || argv[1] === 'explore') && argv.length === 2)
+      return await delegate(argv[1], ['--help'], io);
+    if (argv[0] === 'help' && argv[1] !== undefined && !COMMANDS.includes(argv[1]))
+      throw new UsageError(`help: unknown command '${argv[1]}' (commands: ${COMMANDS.join(', ')})`);
     let code: number = EXIT.held;
     const program = buildProgram(io, (c) => {
       code = c;

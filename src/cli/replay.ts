@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import type { Design } from '../model/designs/design.ts';
 import { builtinDesign } from '../model/designs/index.ts';
 import { loadDesign } from '../properties/design-arg.ts';
+import { probePlugins } from '../properties/plugin-probe.ts';
 import {
   formatReplayFile,
   isCheckId,
@@ -20,6 +21,7 @@ import {
   replayInvariants,
   runReplay,
 } from '../properties/replay.ts';
+import { MODEL_VERSION, TOOL_VERSION } from '../version.ts';
 import { profileOf, validateInvariants } from './check.ts';
 import { validateBoot } from './designs.ts';
 import { mappingLines, stepLines } from './format.ts';
@@ -76,8 +78,10 @@ export async function replayCommand(o: ReplayCliOptions, io: CliIo): Promise<num
   const asked = validateInvariants(o.invariant);
   const profile = profileOf(replay.profile);
   let design: Design;
-  if (o.design !== undefined) design = await loadDesign(o.design, io.cwd);
-  else {
+  if (o.design !== undefined) {
+    await probePlugins([o.design], io.cwd, [profile.id]);
+    design = await loadDesign(o.design, io.cwd);
+  } else {
     const d = builtinDesign(replay.design);
     if (!d)
       throw new UsageError(
@@ -91,6 +95,8 @@ export async function replayCommand(o: ReplayCliOptions, io: CliIo): Promise<num
   if (savePath) validateOutFile(savePath, '--save');
 
   const invariants = replayInvariants(replay, asked);
+  const note = versionNote(replay);
+  if (note) io.stderr(`ionck: ${note}\n`);
   const run = runReplay(replay, design, profile, invariants);
   const violated = run.violations.length > 0;
 
@@ -98,8 +104,17 @@ export async function replayCommand(o: ReplayCliOptions, io: CliIo): Promise<num
     io.stdout(
       `${JSON.stringify(
         {
-          design: run.design,
+          tool: 'ionck',
+          toolVersion: TOOL_VERSION,
+          modelVersion: MODEL_VERSION,
+          recordedModelVersion: replay.modelVersion ?? null,
+          command: 'replay',
+          seed: replay.origin?.seed ?? null,
           profile: run.profile,
+          parameters: { invariants: run.invariants, expect: replay.expect, ops: replay.ops.length },
+          design: run.design,
+          ...(design.source !== undefined ? { source: design.source } : {}),
+          status: violated ? 'violated' : 'held',
           steps: run.steps,
           violations: run.violations.map((v) => ({
             invariant: v.invariant,
@@ -134,6 +149,12 @@ export async function replayCommand(o: ReplayCliOptions, io: CliIo): Promise<num
     io.stderr(`ionck: saved replay to ${o.save} (expect: ${violated ? 'violated' : 'held'})\n`);
   }
   return violated ? EXIT.violated : EXIT.held;
+}
+
+/** Says so when the replay was recorded under another model version (its verdict may differ). */
+export function versionNote(replay: Replay): string | null {
+  if (replay.modelVersion === undefined || replay.modelVersion === MODEL_VERSION) return null;
+  return `this replay was recorded under model version ${replay.modelVersion}; this ionck's model is version ${MODEL_VERSION}, so the verdict may differ from the recorded one`;
 }
 
 export function renderReplay(replay: Replay, run: ReplayRun): string {

@@ -22,7 +22,11 @@ import {
 } from '../properties/cli-args.ts';
 import { processIo } from '../properties/cli-io.ts';
 import { loadDesign } from '../properties/design-arg.ts';
+import { probePlugins } from '../properties/plugin-probe.ts';
+import { runInChild } from '../properties/worker-entry.ts';
 import { INVARIANT_IDS, type InvariantId, isInvariantId } from '../spec/index.ts';
+import { MODEL_VERSION, TOOL_VERSION } from '../version.ts';
+import type { ExploreTask } from './explore-worker.ts';
 import { type ExploreReport, renderText, toJson } from './format.ts';
 import { DEFAULT_MAX_STATES, EXPLORE_DEPTH_MAX, type ExploreResult, explore } from './search.ts';
 
@@ -123,6 +127,8 @@ async function resolveOptions(o: ExploreCliOptions, cwd: string): Promise<Resolv
   const profile = resolveProfile(o.profile ?? DEFAULT_EXPLORE_PROFILE);
   const specs = o.designs && o.designs.length > 0 ? o.designs : DEFAULT_DESIGN_IDS;
   const designs: Design[] = [];
+  // a plugin that loops or exits while loading or booting is one line, not a hang
+  await probePlugins(specs, cwd, [profile.id], o.timeLimit === undefined ? undefined : o.timeLimit * 1000);
   for (const s of specs) {
     const d = await loadDesign(s, cwd);
     if (!designs.some((x) => x.id === d.id)) designs.push(d);
@@ -171,6 +177,25 @@ export async function runExploreCli(
   }
   const results: ExploreResult[] = [];
   for (const design of r.designs) {
+    // a plugin searches in its own process: one that loops past --time-limit or exits fails alone
+    if (design.source !== undefined) {
+      const task: ExploreTask = {
+        design: design.source,
+        cwd: io.cwd ?? process.cwd(),
+        profile: r.profile.id,
+        depth: r.depth,
+        invariants: r.invariants,
+        maxStates: r.maxStates,
+        ...(r.timeLimitMs === undefined ? {} : { timeLimitMs: r.timeLimitMs }),
+      };
+      const out = await runInChild<ExploreResult>(
+        '../explore/explore-worker',
+        task,
+        r.timeLimitMs ?? Infinity,
+      );
+      results.push('result' in out ? out.result : failedExplore(design.id, r, out.failure));
+      continue;
+    }
     try {
       results.push(
         explore({
@@ -189,16 +214,41 @@ export async function runExploreCli(
         }),
       );
     } catch (e) {
+      // the design's failure, reported with the others' results
       const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-      io.stderr(
-        `ionck: internal error exploring '${design.id}' on '${r.profile.id}': ${oneLine(why).slice(0, 500)}\n`,
-      );
-      return 2;
+      results.push(failedExplore(design.id, r, `threw: ${oneLine(why).slice(0, 500)}`));
     }
   }
   const rep: ExploreReport = { profile: r.profile.id, depth: r.depth, results };
-  io.stdout(r.json ? `${JSON.stringify(toJson(rep), null, 2)}\n` : renderText(rep));
-  const bugs = results.flatMap((x) => x.modelBugs.map((b) => ({ design: x.design, ...b })));
+  const head = {
+    tool: 'ionck',
+    toolVersion: TOOL_VERSION,
+    modelVersion: MODEL_VERSION,
+    command: 'explore',
+    // exhaustive: nothing is random
+    seed: null,
+    parameters: {
+      depth: r.depth,
+      invariants: r.invariants,
+      maxStates: r.maxStates,
+      timeLimit: r.timeLimitMs === undefined ? null : r.timeLimitMs / 1000,
+    },
+  };
+  io.stdout(
+    r.json ? `${JSON.stringify({ ...head, ...(toJson(rep) as object) }, null, 2)}\n` : renderText(rep),
+  );
+  const failed = results.filter((x) => x.failure !== undefined);
+  for (const f of failed) io.stderr(`ionck: explore: design '${f.design}' failed: ${f.failure}\n`);
+  // a plugin that throws is its own failure (exit 1); a built-in that throws is a model bug (exit 2)
+  const plugins = new Set(r.designs.filter((d) => d.source !== undefined).map((d) => d.id));
+  const pluginBugs = results.filter((x) => plugins.has(x.design) && x.modelBugs.length > 0);
+  for (const x of pluginBugs)
+    io.stderr(
+      `ionck: explore: design '${x.design}' failed: it threw after ${JSON.stringify(x.modelBugs[0]!.ops)}: ${oneLine(x.modelBugs[0]!.message)}\n`,
+    );
+  const bugs = results
+    .filter((x) => !plugins.has(x.design))
+    .flatMap((x) => x.modelBugs.map((b) => ({ design: x.design, ...b })));
   if (bugs.length > 0) {
     const b = bugs[0]!;
     io.stderr(
@@ -206,5 +256,30 @@ export async function runExploreCli(
     );
     return 2;
   }
-  return results.some((x) => x.invariants.some((id) => x.counterexamples[id])) ? 1 : 0;
+  return failed.length > 0 ||
+    pluginBugs.length > 0 ||
+    results.some((x) => x.invariants.some((id) => x.counterexamples[id]))
+    ? 1
+    : 0;
+}
+
+/** The result of a design whose search failed (threw, looped past its budget, exited). */
+function failedExplore(design: string, r: Resolved, failure: string): ExploreResult {
+  return {
+    design,
+    profile: r.profile.id,
+    depth: r.depth,
+    depthCompleted: 0,
+    stoppedBy: null,
+    invariants: r.invariants,
+    alphabetSize: 0,
+    counterexamples: Object.fromEntries(r.invariants.map((id) => [id, null])),
+    modelBugs: [],
+    statesExpanded: 0,
+    statesExplored: 0,
+    distinctStates: 0,
+    elapsedMs: 0,
+    timing: { clone: 0, apply: 0, hash: 0, check: 0, replay: 0 },
+    failure,
+  };
 }

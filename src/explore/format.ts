@@ -64,6 +64,10 @@ export function renderText(rep: ExploreReport): string {
   const out: string[] = [];
   const width = Math.max(...rep.results.flatMap((r) => r.invariants.map((i) => i.length)), 10);
   for (const r of rep.results) {
+    if (r.failure !== undefined) {
+      out.push(`${r.design} on ${r.profile}: FAILED (${r.failure})`);
+      continue;
+    }
     out.push(
       `${r.design} on ${r.profile}, depth ${r.depth} (alphabet ${r.alphabetSize} ops): ${effortLine(r)}`,
     );
@@ -104,12 +108,15 @@ export function toJson(rep: ExploreReport): unknown {
       distinctStates: r.distinctStates,
       statesExpanded: r.statesExpanded,
       elapsedMs: Math.round(r.elapsedMs),
+      ...(r.failure !== undefined ? { failure: r.failure } : {}),
       status:
-        r.modelBugs.length > 0
-          ? 'model-bug'
-          : r.invariants.some((i) => r.counterexamples[i])
-            ? 'violated'
-            : 'held',
+        r.failure !== undefined
+          ? 'failed'
+          : r.modelBugs.length > 0
+            ? 'model-bug'
+            : r.invariants.some((i) => r.counterexamples[i])
+              ? 'violated'
+              : 'held',
       invariants: r.invariants.map((id) => {
         const c = r.counterexamples[id];
         if (!c) return { invariant: id, status: 'none', withinDepth: r.depthCompleted };

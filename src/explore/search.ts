@@ -108,6 +108,8 @@ export interface ExploreResult extends Effort {
   readonly statesExpanded: number;
   /** Where the time went (ms): cloning, applying, hashing, checking, replaying frontier states. */
   readonly timing: { clone: number; apply: number; hash: number; check: number; replay: number };
+  /** Set when the design failed (threw, looped past its budget, exited): nothing above is a verdict. */
+  readonly failure?: string;
 }
 
 /** Distinct model bugs kept per search. */

@@ -8,6 +8,7 @@ import { BOARD_IMAGES, FLAVOURS, type Flavour, initrdRegion, type MemblockRegion
 import { type BootVmallocinfo, bootVmallocinfoOf, VmallocinfoError } from './boot-vmallocinfo.ts';
 import { DEFAULT_KERNEL, KERNEL_VERSIONS, type KernelVersion, rulesOf } from './kernel-rules.ts';
 import { HEAP_NAMES, type HeapName, SZ_1M } from './types.ts';
+import { checkHardware } from './profile-check.ts';
 
 /** ARCH-6 rule sets: which mismatched-alias outcomes fail `no-conflicting-alias`. */
 export type RuleSet = 'linux-arm32' | 'armv7-b' | 'armv8';
@@ -226,7 +227,7 @@ const OVERRIDES: Record<string, (p: Profile, v: string) => Profile> = {
   cma: (p, v) => ({ ...p, cma: parseCmaArg(v) }),
   ram: (p, v) => ({ ...p, ramBytes: parseSize(v) }),
   cpus: (p, v) => {
-    const n = Number(v);
+    const n = /^\d+$/.test(v) ? Number(v) : Number.NaN; // digits only: no 1e1, 0x10 or 4.0
     if (!Number.isInteger(n) || n < 1 || n > 32) throw new ProfileError(`cpus= takes 1..32, not '${v}'`);
     return { ...p, cpus: n, nrCpus: Math.max(p.nrCpus, n) };
   },
@@ -293,6 +294,7 @@ export function resolveProfile(spec: string): Profile {
   }
   if (p.ramBytes < 4 * MiB || p.ramBytes % (4 * MiB) !== 0)
     throw new ProfileError(`ram= must be a multiple of 4 MiB and at least 4 MiB`);
+  checkHardware(p, base);
   return { ...p, id: spec };
 }
 

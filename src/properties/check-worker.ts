@@ -1,7 +1,7 @@
 /**
- * One design's check in a worker thread (`ionck check --workers N`): the same checkDesign as the
- * inline path, so results are identical whatever the number of workers (elapsed times aside).
- * Loaded through check-worker.mjs, which registers tsx in the thread first.
+ * One design's check in a child process (`ionck check --workers N`, and every plugin design): the
+ * same checkDesign as the inline path, so results are identical whatever the number of workers
+ * (elapsed times aside). Run through worker.mjs (worker-entry.ts runInChild).
  */
 
 import type { HeapName } from '../model/ion/heap.ts';

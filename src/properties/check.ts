@@ -9,7 +9,6 @@
  * Deterministic: the same options and seed give the same result, byte for byte, except
  * `elapsedMs` (and except when a time limit cuts a run short, which the result says).
  */
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import type { Design } from '../model/designs/design.ts';
 import { builtinDesign } from '../model/designs/index.ts';
@@ -39,6 +38,7 @@ import {
 } from './commands.ts';
 import { minimizeOps, type Reproducer, reproduce, watchFor } from './minimize.ts';
 import { encodeToken, makeReplay, type ReplayStep, viewStep } from './replay.ts';
+import { runInChild } from './worker-entry.ts';
 
 /** Defaults sized so `ionck check` of the four built-ins on arm32-1g takes well under 30 s. */
 export const CHECK_DEFAULTS = {
@@ -51,7 +51,8 @@ export const CHECK_DEFAULTS = {
 export const SHRINK_RUNS_MAX = 100;
 export const MINIMIZE_RUNS_MAX = 1500;
 
-export type CheckStatus = 'held' | 'violated' | 'unproven';
+/** failed: the design threw, returned garbage, looped past its budget or exited (its own fault). */
+export type CheckStatus = 'held' | 'violated' | 'unproven' | 'failed';
 
 export interface CheckOptions {
   readonly designs: readonly Design[];
@@ -67,7 +68,7 @@ export interface CheckOptions {
   /** Wall-clock budget for the whole check, shared by the designs. */
   readonly timeLimitMs?: number;
   readonly mode?: CheckMode;
-  /** Run shard `index` (1-based) of `count`: a share of the runs with its own seed. */
+  /** Run shard `index` (1-based) of `count`: designs index-1, index-1+count, ... (see runCheck). */
   readonly shard?: { readonly index: number; readonly count: number };
   readonly onProgress?: (p: CheckProgress) => void;
   /** Heaps the generated allocations use (default: all four). */
@@ -153,6 +154,8 @@ export interface DesignCheck {
   readonly seed: number;
   /** A time limit ended the search before its run budget. */
   readonly interrupted: boolean;
+  /** Why the design failed (status 'failed'): what it threw, or how its process ended. */
+  readonly failure?: string;
   readonly stats: {
     readonly actions: Readonly<Record<OpKind, ActionStat>>;
     readonly goals: readonly GoalStat[];
@@ -208,12 +211,12 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   const profile = restricted ? resolveProfile(withHeaps(base.id, opts.heaps)) : base;
   const invariants = opts.invariants ?? INVARIANT_IDS;
   const shard = opts.shard ?? null;
-  let runs = opts.runs ?? CHECK_DEFAULTS.runs;
-  let seed = opts.seed ?? CHECK_DEFAULTS.seed;
-  if (shard) {
-    runs = Math.floor(runs / shard.count) + (shard.index <= runs % shard.count ? 1 : 0);
-    seed = deriveSeed(seed, shard.index - 1);
-  }
+  const runs = opts.runs ?? CHECK_DEFAULTS.runs;
+  const seed = opts.seed ?? CHECK_DEFAULTS.seed;
+  // a shard is every count-th design, each checked exactly as the whole check would: the shards'
+  // results merged (ionck merge) are the one job's result, byte for byte apart from elapsedMs
+  const designs = shard ? opts.designs.filter((_, k) => k % shard.count === shard.index - 1) : opts.designs;
+  opts = { ...opts, designs };
   const maxOps = opts.maxOps ?? CHECK_DEFAULTS.maxOps;
   const start = performance.now();
   const common = {
@@ -225,9 +228,11 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
     shrinkRunsMax: opts.shrinkRunsMax ?? SHRINK_RUNS_MAX,
     heaps: opts.heaps ?? HEAP_NAMES,
   } as const;
+  // plugins always run in child processes: a plugin that loops or exits takes only itself down
+  const isolate = opts.designs.some((d) => d.source !== undefined);
   const parallel =
-    (opts.workers ?? 1) > 1 && opts.designs.length > 1
-      ? await checkInWorkers(opts, profile, common, start)
+    isolate || ((opts.workers ?? 1) > 1 && opts.designs.length > 1)
+      ? await checkInWorkers(opts, profile, common)
       : null;
   const results: DesignCheck[] = parallel ?? [];
   for (let i = 0; !parallel && i < opts.designs.length; i++) {
@@ -236,15 +241,20 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
       opts.timeLimitMs === undefined
         ? Number.POSITIVE_INFINITY
         : performance.now() + (start + opts.timeLimitMs - performance.now()) / left;
-    results.push(
-      checkDesign(opts.designs[i]!, profile, {
-        ...common,
-        deadline,
-        progress: opts.onProgress
-          ? (p) => opts.onProgress!({ ...p, designIndex: i, designCount: opts.designs.length })
-          : undefined,
-      }),
-    );
+    const design = opts.designs[i]!;
+    try {
+      results.push(
+        checkDesign(design, profile, {
+          ...common,
+          deadline,
+          progress: opts.onProgress
+            ? (p) => opts.onProgress!({ ...p, designIndex: i, designCount: opts.designs.length })
+            : undefined,
+        }),
+      );
+    } catch (e) {
+      results.push(failedCheck(design.id, profile.id, common, `threw: ${errorText(e)}`));
+    }
     // let timers (progress bars) run between designs
     await new Promise((r) => setImmediate(r));
   }
@@ -260,68 +270,88 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   };
 }
 
+const errorText = (e: unknown): string =>
+  (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).split('\n')[0]!.slice(0, 500);
+
+/** The result of a design that could not be checked: its own failure, not a verdict. */
+export function failedCheck(
+  design: string,
+  profile: string,
+  o: { readonly seed: number },
+  failure: string,
+): DesignCheck {
+  return {
+    design,
+    profile,
+    status: 'failed',
+    runs: 0,
+    opsExecuted: 0,
+    elapsedMs: 0,
+    violations: [],
+    goals: GOALS.map((g) => ({ goal: g.id, required: g.required, reached: false })),
+    seed: o.seed,
+    interrupted: false,
+    failure,
+    stats: {
+      actions: Object.fromEntries(OP_KINDS.map((k) => [k, { applied: 0, ok: 0, failed: 0 }])) as Record<
+        OpKind,
+        ActionStat
+      >,
+      goals: GOALS.map((g) => ({
+        goal: g.id,
+        required: g.required,
+        description: g.description,
+        reached: false,
+        ops: null,
+      })),
+    },
+  };
+}
+
 /**
- * Check the designs in child processes, `workers` at a time; null when some design cannot be
- * named in a child (a Design object that is neither built in nor loaded from a file).
+ * Check the designs in child processes, `workers` at a time, one process per design: a design
+ * that loops past its budget is killed, one that exits or crashes ends only its own process, and
+ * either is that design's failure. null when some design cannot be named in a child (a Design
+ * object that is neither built in nor loaded from a file).
  */
 async function checkInWorkers(
   opts: CheckOptions,
   profile: Profile,
   o: Omit<DesignOptions, 'deadline' | 'progress'>,
-  start: number,
 ): Promise<DesignCheck[] | null> {
   const specs = opts.designs.map((d) => d.source ?? (builtinDesign(d.id) === d ? d.id : null));
   if (specs.some((x) => x === null)) return null;
-  const { fork } = await import('node:child_process');
-  const entry = fileURLToPath(new URL('./check-worker.mjs', import.meta.url));
   const results: DesignCheck[] = new Array(specs.length);
+  const workers = Math.min(Math.max(1, opts.workers ?? 1), specs.length);
+  const share = ((opts.timeLimitMs ?? 0) * workers) / specs.length;
   let next = 0;
   let done = 0;
   const worker = async () => {
-    const child = fork(entry, [], {
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-      serialization: 'advanced',
-    });
-    try {
-      for (let i = next++; i < specs.length; i = next++) {
-        const left =
-          opts.timeLimitMs === undefined
-            ? Number.POSITIVE_INFINITY
-            : start + opts.timeLimitMs - performance.now();
-        const task: CheckTask = {
-          ...o,
-          design: specs[i]!,
-          cwd: opts.cwd ?? process.cwd(),
-          profile: profile.id,
-          budgetMs: Math.max(0, left),
-        };
-        results[i] = await new Promise<DesignCheck>((resolve, reject) => {
-          child.once('message', (m: { result?: DesignCheck; error?: string }) =>
-            m.result ? resolve(m.result) : reject(new Error(m.error ?? 'worker failed')),
-          );
-          child.once('exit', (code) => reject(new Error(`check worker exited with code ${code}`)));
-          child.send({ id: i, task });
-        });
-        child.removeAllListeners('exit');
-        done++;
-        const r = results[i]!;
-        opts.onProgress?.({
-          design: r.design,
-          designIndex: done - 1,
-          designCount: specs.length,
-          runsDone: r.runs,
-          runsTotal: o.runs,
-          phase: 'search',
-          findings: r.violations.length,
-        });
-      }
-    } finally {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.disconnect();
-      await exited;
+    for (let i = next++; i < specs.length; i = next++) {
+      // each design's own share of --time-limit, whatever the designs before it took
+      const budgetMs = opts.timeLimitMs === undefined ? Number.POSITIVE_INFINITY : share;
+      const task: CheckTask = {
+        ...o,
+        design: specs[i]!,
+        cwd: opts.cwd ?? process.cwd(),
+        profile: profile.id,
+        budgetMs,
+      };
+      const r = await runInChild<DesignCheck>('check-worker', task, budgetMs);
+      results[i] = 'result' in r ? r.result : failedCheck(opts.designs[i]!.id, profile.id, o, r.failure);
+      done++;
+      opts.onProgress?.({
+        design: results[i]!.design,
+        designIndex: done - 1,
+        designCount: specs.length,
+        runsDone: results[i]!.runs,
+        runsTotal: o.runs,
+        phase: 'search',
+        findings: results[i]!.violations.length,
+      });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(opts.workers ?? 1, specs.length) }, worker));
+  await Promise.all(Array.from({ length: workers }, worker));
   return results;
 }
 
@@ -456,8 +486,14 @@ export function checkDesign(design: Design, profile: Profile, o: DesignOptions):
     required: g.required,
     reached: observer.reached[i] !== null,
   }));
-  const status: CheckStatus =
-    violations.length > 0 ? 'violated' : goals.every((g) => g.reached || !g.required) ? 'held' : 'unproven';
+  const threw = violations.find((v) => v.invariant === MODEL_EXCEPTION);
+  const status: CheckStatus = threw
+    ? 'failed'
+    : violations.length > 0
+      ? 'violated'
+      : goals.every((g) => g.reached || !g.required)
+        ? 'held'
+        : 'unproven';
   return {
     design: design.id,
     profile: profile.id,
@@ -469,6 +505,7 @@ export function checkDesign(design: Design, profile: Profile, o: DesignOptions):
     goals,
     seed: o.seed,
     interrupted,
+    ...(threw ? { failure: threw.message } : {}),
     stats: {
       actions: observer.actions,
       goals: GOALS.map((g, i) => ({

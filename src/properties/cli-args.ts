@@ -35,6 +35,14 @@ export const firstLine = (e: unknown): string => {
   return (msg.split('\n').find((l) => l.trim() !== '') ?? 'unknown error').trim().slice(0, 300);
 };
 
+/** A flag value that must not be empty (`--out ""` would mean the current directory). */
+export const nonEmptyArg =
+  (flag: string) =>
+  (v: string): string => {
+    if (v.trim() === '') throw new InvalidArgumentError(`${flag} must not be empty`);
+    return v;
+  };
+
 /** A repeatable flag: every value, in order. */
 export const collect = (v: string, prev: string[]): string[] => [...prev, v];
 

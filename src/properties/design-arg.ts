@@ -6,9 +6,9 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { type Design, defineDesign } from '../model/designs/design.ts';
 import { ALL_DESIGNS, builtinDesign } from '../model/designs/index.ts';
+import { importPlugin } from '../plugin/load.ts';
 import { firstLine, UsageError } from './cli-args.ts';
 
 /** A design argument names a file when it looks like a path. */
@@ -31,9 +31,9 @@ export async function loadDesign(spec: string, cwd: string): Promise<Design> {
   if (!statSync(abs).isFile()) throw new UsageError(`design file ${spec} is not a file`, 'design-file');
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
+    mod = await importPlugin(abs, spec);
   } catch (e) {
-    throw new UsageError(`design file ${spec} failed to load: ${firstLine(e)}`, 'design-file');
+    throw new UsageError(`design file ${firstLine(e)}`, 'design-file');
   }
   if (!('default' in mod) || mod.default === undefined)
     throw new UsageError(

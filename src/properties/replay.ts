@@ -17,6 +17,7 @@ import {
   type InvariantId,
   type MappingInfo,
 } from '../spec/index.ts';
+import { MODEL_VERSION } from '../version.ts';
 
 export const REPLAY_FORMAT = 'ionck-replay/1';
 export const TOKEN_PREFIX = 'ionck1:';
@@ -38,6 +39,8 @@ export interface ReplayOrigin {
 
 export interface Replay {
   readonly format: typeof REPLAY_FORMAT;
+  /** The model version that recorded it (src/version.ts); absent in replays from before it was kept. */
+  readonly modelVersion?: string;
   readonly design: string;
   /** A profile spec `ID[,key=value...]`, as resolveProfile takes it. */
   readonly profile: string;
@@ -56,11 +59,13 @@ export class ReplayError extends Error {
 export const isCheckId = (s: string): s is CheckId =>
   s === 'type-ok' || (INVARIANT_IDS as readonly string[]).includes(s);
 
-const TOP_KEYS = ['format', 'design', 'profile', 'invariant', 'ops', 'expect', 'origin'];
+const TOP_KEYS = ['format', 'modelVersion', 'design', 'profile', 'invariant', 'ops', 'expect', 'origin'];
 const DESIGN_ID_RE = /^[a-z0-9][a-z0-9./_-]{0,63}$/;
 
 /** Build a replay in canonical form (key order fixed, ops canonicalised by parseOp). */
 export function makeReplay(r: {
+  /** Default: this ionck's MODEL_VERSION. */
+  modelVersion?: string | undefined;
   design: string;
   profile: string;
   invariant?: CheckId | undefined;
@@ -70,6 +75,7 @@ export function makeReplay(r: {
 }): Replay {
   return {
     format: REPLAY_FORMAT,
+    modelVersion: r.modelVersion ?? MODEL_VERSION,
     design: r.design,
     profile: r.profile,
     ...(r.invariant !== undefined ? { invariant: r.invariant } : {}),
@@ -163,8 +169,13 @@ export function parseReplay(text: string): Replay {
   const json = isToken ? decodeToken(text) : text;
   let raw: unknown;
   try {
-    raw = JSON.parse(json);
+    // a UTF-8 byte order mark (Windows editors) is not part of the JSON
+    raw = JSON.parse(json.replace(/^\uFEFF/, ''), (k, v) => {
+      if (k === '__proto__') throw new ReplayError(`replay has a '__proto__' key`);
+      return v;
+    });
   } catch (e) {
+    if (e instanceof ReplayError) throw e;
     const why = e instanceof Error ? e.message.split('\n')[0] : 'syntax error';
     throw new ReplayError(isToken ? 'replay token does not hold JSON' : `replay is not valid JSON: ${why}`);
   }
@@ -188,6 +199,11 @@ export function validateReplay(raw: unknown): Replay {
       );
     throw new ReplayError(`replay 'format' must be "${REPLAY_FORMAT}"`);
   }
+  if (
+    o.modelVersion !== undefined &&
+    (typeof o.modelVersion !== 'string' || !/^[\w.-]{1,40}$/.test(o.modelVersion))
+  )
+    throw new ReplayError(`replay 'modelVersion' must be a short version string`);
   if (typeof o.design !== 'string' || !DESIGN_ID_RE.test(o.design))
     throw new ReplayError(`replay 'design' must be a design id matching ${DESIGN_ID_RE}`);
   if (typeof o.profile !== 'string' || o.profile.length === 0 || o.profile.length > 200)
@@ -223,6 +239,7 @@ export function validateReplay(raw: unknown): Replay {
   if (o.origin !== undefined) origin = validateOrigin(o.origin);
   return {
     format: REPLAY_FORMAT,
+    ...(o.modelVersion !== undefined ? { modelVersion: o.modelVersion as string } : {}),
     design: o.design,
     profile: o.profile,
     ...(invariant !== undefined ? { invariant } : {}),

@@ -28,12 +28,15 @@ export interface RunResult {
   readonly steps: StepRecord[];
   /** First violation of each invariant, with the step index (from 0). */
   readonly firstViolations: Map<string, { step: number; violation: Violation }>;
+  /** The model or the design threw at this step (recorded as a type-ok violation there). */
+  readonly threw?: { readonly step: number; readonly message: string };
 }
 
 export function runOps(profile: Profile, design: Design, ops: readonly Op[], opts: RunOptions): RunResult {
   const kernel = Kernel.boot(profile, design);
   const steps: StepRecord[] = [];
   const firstViolations = new Map<string, { step: number; violation: Violation }>();
+  let threw: RunResult['threw'];
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
     let result: OpResult;
@@ -49,6 +52,7 @@ export function runOps(profile: Profile, design: Design, ops: readonly Op[], opt
       violations = [{ invariant: 'type-ok', message, pfns: [], mappings: [] }];
       steps.push({ op, result, violations });
       firstViolations.set('type-ok', { step: i, violation: violations[0]! });
+      threw = { step: i, message };
       break;
     }
     const rec = { op, result, violations };
@@ -58,5 +62,5 @@ export function runOps(profile: Profile, design: Design, ops: readonly Op[], opt
     opts.onStep?.(kernel, i, rec);
     if (opts.stopOnViolation && violations.length > 0) break;
   }
-  return { kernel, steps, firstViolations };
+  return { kernel, steps, firstViolations, ...(threw ? { threw } : {}) };
 }

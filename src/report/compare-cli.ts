@@ -12,9 +12,10 @@ import { Command } from 'commander';
 import { type Design, DesignError } from '../model/designs/design.ts';
 import { DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
 import { type Profile, ProfileError, resolveProfile, withStaleTlb } from '../model/profile.ts';
-import { collect, intArg, parseFlags, UsageError } from '../properties/cli-args.ts';
+import { collect, intArg, nonEmptyArg, parseFlags, UsageError } from '../properties/cli-args.ts';
 import { type CliIo, processIo } from '../properties/cli-io.ts';
 import { loadDesign } from '../properties/design-arg.ts';
+import { probePlugins } from '../properties/plugin-probe.ts';
 import { WORKLOADS, type Workload, workloadById } from '../properties/workloads.ts';
 import {
   CompareError,
@@ -26,7 +27,7 @@ import {
   runCompare,
 } from './compare.ts';
 import { renderHtml } from './html.ts';
-import { renderJson } from './json.ts';
+import { renderJson, throughputText } from './json.ts';
 import { renderMarkdown, verdictMatrixMarkdown, verdictMatrixText } from './markdown.ts';
 import { ensureOutDir, OutDirError, writeFilesAtomic } from './write-atomic.ts';
 
@@ -84,7 +85,7 @@ function parseArgv(argv: readonly string[], io: CompareCliIo): CompareCliOptions
       `seed of the workload streams (default ${DEFAULT_COMPARE_SEED})`,
       intArg('--seed', 0, 2 ** 31 - 1),
     )
-    .option('--out <dir>', `directory for the reports (default ${DEFAULT_OUT_DIR}/)`)
+    .option('--out <dir>', `directory for the reports (default ${DEFAULT_OUT_DIR}/)`, nonEmptyArg('--out'))
     .option('--fail-on-violation', 'exit 1 when any design violates an invariant', false)
     .option('--json', 'print the JSON report on stdout', false)
     .helpOption('-h, --help', 'show this help')
@@ -119,7 +120,12 @@ interface Resolved {
 
 async function resolveOptions(o: CompareCliOptions, io: CompareCliIo): Promise<Resolved> {
   const designs: Design[] = [];
-  for (const spec of o.designs && o.designs.length > 0 ? o.designs : DEFAULT_DESIGN_IDS) {
+  const specs = o.designs && o.designs.length > 0 ? o.designs : DEFAULT_DESIGN_IDS;
+  const profileSpecs = o.profiles && o.profiles.length > 0 ? o.profiles : [...DEFAULT_COMPARE_PROFILES];
+  for (const p of profileSpecs) resolveProfile(p);
+  // a plugin that loops or exits while loading or booting is one line, not a hang
+  await probePlugins(specs, io.cwd, profileSpecs);
+  for (const spec of specs) {
     const d = await loadDesign(spec, io.cwd);
     if (designs.some((x) => x.id === d.id)) throw new UsageError(`design '${d.id}' is given twice`);
     designs.push(d);
@@ -199,8 +205,17 @@ const anyViolation = (rep: CompareReport): boolean =>
     Object.entries(r.verdicts).some(([id, v]) => id !== 'type-ok' && v.status === 'violated'),
   );
 
-const anyModelBug = (rep: CompareReport): boolean =>
-  rep.runs.some((r) => r.status === 'model-exception' || r.verdicts['type-ok']?.status === 'violated');
+const threwOrBroke = (r: CompareReport['runs'][number]): boolean =>
+  r.status === 'model-exception' || r.verdicts['type-ok']?.status === 'violated';
+
+/** A built-in design that throws or breaks type-ok is a bug in the model. */
+const anyModelBug = (rep: CompareReport, plugins: ReadonlySet<string>): boolean =>
+  rep.runs.some((r) => !plugins.has(r.design) && threwOrBroke(r));
+
+/** A plugin that throws or returns garbage is that design's failure (❔ in the reports). */
+const failedPlugins = (rep: CompareReport, plugins: ReadonlySet<string>): string[] => [
+  ...new Set(rep.runs.filter((r) => plugins.has(r.design) && threwOrBroke(r)).map((r) => r.design)),
+];
 
 /** The GitHub Actions job summary: the verdict matrices and the findings. */
 function stepSummary(rep: CompareReport): string {
@@ -304,11 +319,16 @@ export async function runCompareCli(
     io.stdout(renderJson(rep));
     io.stderr(text);
   } else io.stdout(text);
-  if (anyModelBug(rep)) {
+  io.stderr(throughputText(rep));
+  const plugins = new Set(r.designs.filter((d) => d.source !== undefined).map((d) => d.id));
+  const failed = failedPlugins(rep, plugins);
+  for (const id of failed)
+    io.stderr(`ionck compare: design ${id} failed (it threw or returned garbage): see the findings\n`);
+  if (anyModelBug(rep, plugins)) {
     io.stderr(
       'ionck compare: the model or a design threw or failed type-ok: see the findings (a model bug)\n',
     );
     return 2;
   }
-  return opts.failOnViolation && anyViolation(rep) ? 1 : 0;
+  return opts.failOnViolation && (anyViolation(rep) || failed.length > 0) ? 1 : 0;
 }

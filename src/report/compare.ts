@@ -237,6 +237,8 @@ export interface CompareReport {
     readonly id: string;
     readonly summary: string;
     readonly citations: readonly string[];
+    /** A plugin's file: its replay needs `--design FILE`. */
+    readonly source?: string;
   }[];
   readonly profiles: readonly {
     readonly id: string;
@@ -432,6 +434,8 @@ function runOne(shown: Profile, design: Design, workload: Workload, ops: readonl
   try {
     const res = runOps(profile, design, ops, { invariants: INVARIANT_IDS, mode: 'incremental', onStep });
     kernel = res.kernel;
+    // a design that threw stopped there: the rest of the workload was never checked
+    if (res.threw) error = { step: res.threw.step, message: res.threw.message.slice(0, 500) };
   } catch (e) {
     // a model exception is a bug in the model or the design: reported as such, never as a finding
     const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
@@ -592,7 +596,9 @@ function buildMatrix(profiles: readonly string[], designs: readonly string[], ru
 // --- the whole comparison ----------------------------------------------------------------------
 
 /** The shortest `ionck compare` command line that reproduces a report: defaults left out. */
-function commandOf(p: CompareReport['params']): string {
+function commandOf(p: CompareReport['params'], designs: readonly Design[]): string {
+  // a plugin is passed by its file, not its id
+  const arg = (id: string) => designs.find((d) => d.id === id)?.source ?? id;
   const same = (xs: readonly string[], ys: readonly string[]) =>
     xs.length === ys.length && xs.every((x, i) => x === ys[i]);
   const parts = ['ionck compare'];
@@ -602,7 +608,7 @@ function commandOf(p: CompareReport['params']): string {
       BUILTIN_DESIGNS.map((d) => d.id),
     )
   )
-    for (const d of p.designs) parts.push(`--design ${d}`);
+    for (const d of p.designs) parts.push(`--design ${arg(d)}`);
   if (!same(p.profiles, DEFAULT_COMPARE_PROFILES)) for (const x of p.profiles) parts.push(`--profile ${x}`);
   if (
     !same(
@@ -698,8 +704,13 @@ export async function runCompare(opts: CompareOptions = {}): Promise<CompareRepo
   const report: Omit<CompareReport, 'findings' | 'elapsedMs'> = {
     schema: COMPARE_SCHEMA,
     params,
-    command: commandOf(params),
-    designs: designs.map((d) => ({ id: d.id, summary: d.summary, citations: [...d.citations] })),
+    command: commandOf(params, designs),
+    designs: designs.map((d) => ({
+      id: d.id,
+      summary: d.summary,
+      citations: [...d.citations],
+      ...(d.source !== undefined ? { source: d.source } : {}),
+    })),
     profiles: profiles.map((p) => {
       const w = windowOf(p);
       return {

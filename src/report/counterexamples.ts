@@ -7,6 +7,7 @@
 import type { Design } from '../model/designs/design.ts';
 import { type Op, parseOp } from '../model/ops.ts';
 import type { Profile } from '../model/profile.ts';
+import { moduleUrl } from '../module-url.ts';
 import { encodeToken, makeReplay, parseReplay } from '../properties/replay.ts';
 import { runOps } from '../properties/run.ts';
 import { type CheckId, isInvariantId } from '../spec/index.ts';
@@ -26,7 +27,7 @@ type RunCheck = (opts: Record<string, unknown>) => unknown;
 
 /** runCheck from src/properties/check.ts, or null when that module or export does not exist. */
 async function loadRunCheck(): Promise<RunCheck | null> {
-  const url = new URL('../properties/check.ts', import.meta.url).href;
+  const url = moduleUrl('../properties/check.ts', import.meta.url);
   try {
     const m = (await import(url)) as Record<string, unknown>;
     return typeof m.runCheck === 'function' ? (m.runCheck as RunCheck) : null;

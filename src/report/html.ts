@@ -8,6 +8,7 @@
 import { hex } from '../model/types.ts';
 import type { MappingInfo } from '../spec/index.ts';
 import type { CompareReport, Counterexample, MatrixCell, RunReport } from './compare.ts';
+import { conclude } from './conclusion.ts';
 import { fmt, isResourceFailure, pct } from './findings.ts';
 import { barChart, DASHES, esc, lineChart, PALETTE } from './svg.ts';
 import { foldCallPath, opText, resultText, type TraceStep } from './trace.ts';
@@ -231,7 +232,7 @@ function metricsTables(rep: CompareReport): string {
   for (const prof of rep.profiles) {
     out.push(`<h3>${esc(prof.id)}</h3>`);
     out.push(
-      '<table class="metrics"><thead><tr><th>workload</th><th>design</th><th>vmalloc peak used</th><th>peak live</th><th>final used</th><th>first vmalloc failure</th><th>allocation failures</th><th>failed ops on ids</th><th>CMA peak used</th><th>CMA largest free run (end / min)</th><th>ops/s</th></tr></thead><tbody>',
+      '<table class="metrics"><thead><tr><th>workload</th><th>design</th><th>vmalloc peak used</th><th>peak live</th><th>final used</th><th>first vmalloc failure</th><th>allocation failures</th><th>failed ops on ids</th><th>CMA peak used</th><th>CMA largest free run (end / min)</th></tr></thead><tbody>',
     );
     for (const w of rep.params.workloads) {
       const runs = rep.params.designs
@@ -250,7 +251,7 @@ function metricsTables(rep: CompareReport): string {
         const c = r.cma;
         const head = i === 0 ? `<td rowspan="${runs.length}" class="wl">${esc(w)}</td>` : '';
         out.push(
-          `<tr${i === 0 ? ' class="first"' : ''}>${head}<td class="design">${esc(r.design)}</td><td class="num">${fmt(r.vmalloc.peakUsedPages)} (${pct(r.vmalloc.peakUsedPages, win)})</td><td class="num">${fmt(r.vmalloc.peakLivePages)}</td><td class="num">${fmt(r.vmalloc.finalUsedPages)}</td><td>${vmf}</td><td>${esc(allocText)}</td><td class="num"${idTitle ? ` title="${esc(idTitle)}"` : ''}>${idCount > 0 ? fmt(idCount) : '—'}</td><td class="num">${c ? `${fmt(c.peakUsedPages)} (${pct(c.peakUsedPages, c.areaPages)})` : '—'}</td><td class="num">${c ? `${fmt(c.finalLargestFreeRunPages)} / ${fmt(c.minLargestFreeRunPages)}` : '—'}</td><td class="num">${fmt(r.opsPerSec)}</td></tr>`,
+          `<tr${i === 0 ? ' class="first"' : ''}>${head}<td class="design">${esc(r.design)}</td><td class="num">${fmt(r.vmalloc.peakUsedPages)} (${pct(r.vmalloc.peakUsedPages, win)})</td><td class="num">${fmt(r.vmalloc.peakLivePages)}</td><td class="num">${fmt(r.vmalloc.finalUsedPages)}</td><td>${vmf}</td><td>${esc(allocText)}</td><td class="num"${idTitle ? ` title="${esc(idTitle)}"` : ''}>${idCount > 0 ? fmt(idCount) : '—'}</td><td class="num">${c ? `${fmt(c.peakUsedPages)} (${pct(c.peakUsedPages, c.areaPages)})` : '—'}</td><td class="num">${c ? `${fmt(c.finalLargestFreeRunPages)} / ${fmt(c.minLargestFreeRunPages)}` : '—'}</td></tr>`,
         );
       });
     }
@@ -307,7 +308,7 @@ function mappingsTable(ms: readonly MappingInfo[]): string {
   return `<p class="small">Mappings of the first page involved:</p><table><thead><tr><th>kind</th><th>type</th><th>state</th><th>vaddr</th><th>owner</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
-function counterexampleBlock(c: Counterexample): string {
+function counterexampleBlock(c: Counterexample, source?: string): string {
   const n = c.step + 1;
   const src =
     c.source === 'check'
@@ -317,7 +318,7 @@ function counterexampleBlock(c: Counterexample): string {
     `<details><summary><b>${esc(c.design)}</b> · ${esc(c.profile)} · <b>${esc(c.invariant)}</b>${c.heaps ? ` (${esc(c.heaps.join(', '))} heap only)` : ''}: ${esc(c.message)}</summary>`,
     `<p class="small">${src}</p>`,
     traceTable(c.steps, c.step),
-    `<p class="small">Replay token (${fmt(c.token.length)} characters): <code>ionck replay &lt;token&gt;</code></p>`,
+    `<p class="small">Replay token (${fmt(c.token.length)} characters): <code>ionck replay ${source !== undefined ? `--design ${esc(source)} ` : ''}&lt;token&gt;</code></p>`,
     `<code class="token">${esc(c.token)}</code>`,
     '</details>',
   ].join('');
@@ -330,7 +331,8 @@ function tracesSection(rep: CompareReport): string {
     out.push(
       '<h3>Shortest counterexample per design, profile and invariant</h3><p class="small">Each with its replay token for an issue: <code>ionck replay &lt;token&gt;</code> reproduces it.</p>',
     );
-  for (const c of rep.counterexamples) out.push(counterexampleBlock(c));
+  for (const c of rep.counterexamples)
+    out.push(counterexampleBlock(c, rep.designs.find((d) => d.id === c.design)?.source));
   const firsts = rep.runs.flatMap((r) =>
     Object.entries(r.verdicts)
       .filter(([, v]) => v.status === 'violated')
@@ -394,7 +396,10 @@ function aboutSection(rep: CompareReport): string {
 
 export function renderHtml(rep: CompareReport): string {
   const p = rep.params;
+  // `code` spans of the conclusion's text as <code>
+  const conclusion = esc(conclude(rep).text).replace(/`([^`]+)`/g, '<code>$1</code>');
   const sections: [string, string, string][] = [
+    ['conclusion', 'Conclusion', `<p class="conclusion">${conclusion}</p>`],
     ['verdicts', 'Verdicts', verdictTables(rep)],
     ['findings', 'Findings', findingsList(rep)],
     ['vmalloc', 'vmalloc use over time', vmallocCharts(rep)],

@@ -4,6 +4,7 @@
  * diverge, and replay tokens to paste into an issue. A projection of the report object only.
  */
 import type { CompareReport, MatrixCell } from './compare.ts';
+import { attribute, conclude, replayLine } from './conclusion.ts';
 import { fmt, pct } from './findings.ts';
 import { foldCallPath, opText, resultText } from './trace.ts';
 
@@ -61,7 +62,7 @@ export function verdictMatrixText(rep: CompareReport): string {
 
 function metricsTable(rep: CompareReport, profile: string): string {
   const lines = [
-    '| workload | design | vmalloc peak used | peak live | final used | first vmalloc failure | allocation failures | CMA peak used | CMA largest free run (end) | ops/s |',
+    '| workload | design | vmalloc peak used | peak live | final used | first vmalloc failure | allocation failures | CMA peak used | CMA largest free run (end) |',
     '|---|---|---:|---:|---:|---|---|---:|---:|---:|',
   ];
   for (const w of rep.params.workloads) {
@@ -75,7 +76,7 @@ function metricsTable(rep: CompareReport, profile: string): string {
         : '—';
       const cma = r.cma;
       lines.push(
-        `| ${w} | ${d} | ${fmt(r.vmalloc.peakUsedPages)} (${pct(r.vmalloc.peakUsedPages, win)}) | ${fmt(r.vmalloc.peakLivePages)} | ${fmt(r.vmalloc.finalUsedPages)} | ${vmf} | ${cell(fails)} | ${cma ? `${fmt(cma.peakUsedPages)} (${pct(cma.peakUsedPages, cma.areaPages)})` : '—'} | ${cma ? fmt(cma.finalLargestFreeRunPages) : '—'} | ${fmt(r.opsPerSec)} |`,
+        `| ${w} | ${d} | ${fmt(r.vmalloc.peakUsedPages)} (${pct(r.vmalloc.peakUsedPages, win)}) | ${fmt(r.vmalloc.peakLivePages)} | ${fmt(r.vmalloc.finalUsedPages)} | ${vmf} | ${cell(fails)} | ${cma ? `${fmt(cma.peakUsedPages)} (${pct(cma.peakUsedPages, cma.areaPages)})` : '—'} | ${cma ? fmt(cma.finalLargestFreeRunPages) : '—'} |`,
       );
     }
   }
@@ -117,11 +118,28 @@ function counterexamplesSection(rep: CompareReport): string {
         `Violating op: \`${opText(last.op)}\` ${resultText(last)} via \`${foldCallPath(last.callPath)}\``,
         '',
       );
-    if (c.token.length <= MD_TOKEN_CHARS_MAX) out.push('```', `ionck replay ${c.token}`, '```');
+    if (c.token.length <= MD_TOKEN_CHARS_MAX) out.push('```', replayLine(rep, c), '```');
     else out.push(`Replay token: ${fmt(c.token.length)} characters, in compare.json (\`counterexamples\`).`);
     out.push('');
   }
   return out.join('\n');
+}
+
+/** Each violation with its cause: a trace through the CMA heap alone, or one that needs another heap. */
+function cmaApartSection(rep: CompareReport): string {
+  const rows = attribute(rep);
+  if (rows.length === 0) return 'No invariant was violated.';
+  const lines = [
+    'A violation is the CMA heap’s own when a trace that allocates from the CMA heap alone shows it; otherwise it needs another heap (system, system-contig, carveout), which every design shares.',
+    '',
+    '| design | profile | invariant | through the CMA heap alone | shortest over all heaps |',
+    '|---|---|---|---|---|',
+  ];
+  for (const a of rows)
+    lines.push(
+      `| ${a.design} | ${a.profile} | ${a.invariant} | ${a.cma ? `❌ ${a.cma.step + 1} op${a.cma.step === 0 ? '' : 's'}` : '— not found'} | ${a.any ? `${a.any.step + 1} op${a.any.step === 0 ? '' : 's'}${a.any.steps.at(-1) ? `, last \`${opText(a.any.steps.at(-1)!.op)}\`` : ''}` : '—'} |`,
+    );
+  return lines.join('\n');
 }
 
 export function renderMarkdown(rep: CompareReport): string {
@@ -131,6 +149,7 @@ export function renderMarkdown(rep: CompareReport): string {
     `# ionck compare: ${p.designs.length} designs × ${p.profiles.length} profiles × ${p.workloads.length} workloads`,
   );
   out.push('');
+  out.push(`**Conclusion.** ${conclude(rep).text}`, '');
   out.push(
     `Seed **${p.seed}**, ${fmt(p.opsPerWorkload)} ops per workload, every invariant checked after every op on each design, all designs on the identical op stream. Reproduce with \`${rep.command}\`.`,
   );
@@ -150,6 +169,8 @@ export function renderMarkdown(rep: CompareReport): string {
     );
     out.push(verdictMatrixMarkdown(rep, prof.id));
   }
+  out.push('', '## The CMA heap apart from the other heaps', '');
+  out.push(cmaApartSection(rep));
   out.push('', '## Findings', '');
   if (rep.findings.length === 0)
     out.push('Nothing to report: every design held every invariant and no allocation failed.');

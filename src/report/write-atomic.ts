@@ -4,23 +4,60 @@
  * never sees a half-written report and a failed run never leaves a mix of old and new files.
  */
 import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export class OutDirError extends Error {
   override name = 'OutDirError';
 }
 
+/** stat, or null when nothing is there (ENOTDIR too: an ancestor is a file, found next). */
+function statOrNull(p: string) {
+  try {
+    return statSync(p, { throwIfNoEntry: false }) ?? null;
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOTDIR') return null;
+    throw e;
+  }
+}
+
+/**
+ * Create `dir` and its missing parents one level at a time (a recursive mkdir under /proc loops
+ * forever on Node 20), then prove it writable with a probe file: an unusable directory is found
+ * before any work, not after it.
+ */
+export function makeWritableDir(dir: string, flag: string): void {
+  const missing: string[] = [];
+  let d = dir;
+  for (;;) {
+    const st = statOrNull(d);
+    if (st) {
+      if (!st.isDirectory())
+        throw new OutDirError(
+          d === dir
+            ? `${flag} ${dir} exists and is not a directory`
+            : `${flag} ${dir}: ${d} is not a directory`,
+        );
+      break;
+    }
+    missing.unshift(d);
+    if (dirname(d) === d) break;
+    d = dirname(d);
+  }
+  const probe = join(dir, `.ionck-probe-${process.pid}`);
+  try {
+    for (const m of missing) mkdirSync(m);
+    writeFileSync(probe, '');
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? 'error';
+    throw new OutDirError(`${flag} ${dir} cannot be written (${code})`);
+  } finally {
+    rmSync(probe, { force: true });
+  }
+}
+
 /** Create `dir` (and parents) or fail with one line if it is not a usable directory. */
 export function ensureOutDir(dir: string): void {
-  try {
-    const st = statSync(dir, { throwIfNoEntry: false });
-    if (st && !st.isDirectory()) throw new OutDirError(`--out ${dir} exists and is not a directory`);
-    if (!st) mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    if (e instanceof OutDirError) throw e;
-    const code = (e as { code?: string }).code ?? 'error';
-    throw new OutDirError(`cannot create --out directory ${dir} (${code})`);
-  }
+  makeWritableDir(dir, '--out');
 }
 
 /** Write `files` (name -> content) into `dir`: all temporaries first, then all renames. */

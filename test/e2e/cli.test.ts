@@ -41,7 +41,27 @@ describe('ionck check', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('seed 1');
     const json = JSON.parse(r.stdout);
-    expect(Object.keys(json)).toEqual(['results']);
+    // issue 16: versions, seed, profile and parameters at the top, then the designs
+    expect(Object.keys(json)).toEqual([
+      'tool',
+      'toolVersion',
+      'modelVersion',
+      'command',
+      'seed',
+      'profile',
+      'parameters',
+      'exitCode',
+      'results',
+    ]);
+    expect(json).toMatchObject({
+      tool: 'ionck',
+      command: 'check',
+      seed: 1,
+      profile: 'arm32-1g',
+      exitCode: 1,
+    });
+    expect(json.toolVersion).toMatch(/^\d+\.\d+\.\d+/);
+    expect(json.parameters).toMatchObject({ runs: 150, maxOps: 100, shard: null, requireGoals: false });
     const by = Object.fromEntries(json.results.map((x: { design: string }) => [x.design, x]));
     expect(Object.keys(by)).toEqual(['legacy-3.18', 'no-kernel-mapping', 'cma-direct', 'cma-direct-remap']);
     for (const d of json.results) {
@@ -130,7 +150,7 @@ describe('ionck check', () => {
     expect(xml).toContain('<testsuite name="cma-direct-remap on arm32-1g"');
     const md = readFileSync(summary, 'utf8');
     expect(md.startsWith('# before\n## ionck check: arm32-1g, seed 1')).toBe(true);
-    expect(md).toContain('| `legacy-3.18` | VIOLATED |');
+    expect(md).toContain('| `legacy-3.18` | ❌ violated |');
     expect(md).toContain('./bin/ionck replay ionck1:');
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
@@ -206,7 +226,8 @@ describe('ionck check', () => {
       '--json',
     ]);
     expect(r.stderr).toContain('shard 2/3');
-    expect(JSON.parse(r.stdout).results[0].runs).toBe(3);
+    // one design: shard 2 of 3 has none of it (shards split the designs)
+    expect(JSON.parse(r.stdout).results).toEqual([]);
   });
 
   it('--workers 2 checks designs in child processes with the same results as one (elapsedMs aside)', async () => {
@@ -238,7 +259,22 @@ describe('ionck replay', () => {
     const r = await cli(['replay', VMALLOC_TOKEN, '--json']);
     expect(r.code).toBe(1);
     const json = JSON.parse(r.stdout);
-    expect(Object.keys(json)).toEqual(['design', 'profile', 'steps', 'violations']);
+    // issue 16: versions, seed, profile, parameters and the design's status come first
+    expect(Object.keys(json)).toEqual([
+      'tool',
+      'toolVersion',
+      'modelVersion',
+      'recordedModelVersion',
+      'command',
+      'seed',
+      'profile',
+      'parameters',
+      'design',
+      'status',
+      'steps',
+      'violations',
+    ]);
+    expect(json).toMatchObject({ tool: 'ionck', command: 'replay', status: 'violated' });
     expect(json.steps).toHaveLength(3);
     expect(Object.keys(json.steps[0])).toEqual(['op', 'ok', 'errno', 'value', 'callPath']);
     expect(json.steps[0]).toMatchObject({ op: { op: 'alloc' }, ok: true, errno: null, value: 0 });

@@ -33,12 +33,16 @@ export async function cli(
 }
 
 /** Spawn ./bin/ionck (the real entry point, tsx loader and all). */
-export function spawnCli(argv: readonly string[], env: Record<string, string> = {}): CliRun {
-  const r = spawnSync(resolve(ROOT, 'bin/ionck'), [...argv], {
-    cwd: ROOT,
+export function spawnCli(
+  argv: readonly string[],
+  env: Record<string, string> = {},
+  opts: { cwd?: string; bin?: string; timeout?: number } = {},
+): CliRun {
+  const r = spawnSync(opts.bin ?? resolve(ROOT, 'bin/ionck'), [...argv], {
+    cwd: opts.cwd ?? ROOT,
     encoding: 'utf8',
     env: { ...process.env, GITHUB_STEP_SUMMARY: '', ...env },
-    timeout: 60_000,
+    timeout: opts.timeout ?? 60_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

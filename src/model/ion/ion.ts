@@ -8,6 +8,7 @@ import { type Mm, VM_TAG } from '../mm.ts';
 import { Owner } from '../pages.ts';
 import { type BufferId, Errno, type HandleId, ModelBug, PAGE_SIZE, pagesOf } from '../types.ts';
 import type { HeapCtx, HeapName, IonHeap } from './heap.ts';
+import { checkAllocation } from './heap-contract.ts';
 import type { Attachment, DmaBuf, IonBuffer, IonClient, IonHandle, Vma } from './objects.ts';
 
 export interface IonCoreOptions {
@@ -158,10 +159,10 @@ export class IonDevice {
       state: 'live',
       createdAt: this.opIndex,
     };
-    let ret = heap.allocate(ctx, buf, len, align);
+    let ret = checkAllocation(mm, heap, buf, len, heap.allocate(ctx, buf, len, align));
     if (ret !== 0 && heap.deferFree) {
       this.ionHeapFreelistDrain(ctx, heap, 0, false);
-      ret = heap.allocate(ctx, buf, len, align);
+      ret = checkAllocation(mm, heap, buf, len, heap.allocate(ctx, buf, len, align));
     }
     if (ret !== 0) return ret;
     this.nextBufferId++;

@@ -124,20 +124,25 @@ describe('runCheck: shrinking each finding on its own', () => {
     expect(JSON.stringify(dropTimes(c))).not.toBe(JSON.stringify(dropTimes(a)));
   });
 
-  it('shards split the runs and use their own seeds', async () => {
+  it('shards split the designs; each design is checked exactly as in the whole check', async () => {
     const base = {
-      designs: [design('cma-direct-remap')],
+      designs: [design('legacy-3.18'), design('cma-direct'), design('cma-direct-remap')],
       profile: resolveProfile('tiny'),
-      runs: 10,
+      runs: 6,
       maxOps: 20,
       seed: 5,
     };
-    const s1 = await runCheck({ ...base, shard: { index: 1, count: 3 } });
-    const s3 = await runCheck({ ...base, shard: { index: 3, count: 3 } });
-    expect(s1.results[0]!.runs).toBe(4);
-    expect(s3.results[0]!.runs).toBe(3);
+    const whole = await runCheck(base);
+    const s1 = await runCheck({ ...base, shard: { index: 1, count: 2 } });
+    const s2 = await runCheck({ ...base, shard: { index: 2, count: 2 } });
+    expect(s1.results.map((d) => d.design)).toEqual(['legacy-3.18', 'cma-direct-remap']);
+    expect(s2.results.map((d) => d.design)).toEqual(['cma-direct']);
     expect(s1.seed).toBe(5);
-    expect(s3.seed).not.toBe(5);
+    expect(s2.seed).toBe(5);
+    const same = (d: { elapsedMs: number }) => JSON.stringify({ ...d, elapsedMs: 0 });
+    expect(same(s1.results[0]!)).toBe(same(whole.results[0]!));
+    expect(same(s2.results[0]!)).toBe(same(whole.results[1]!));
+    expect(same(s1.results[1]!)).toBe(same(whole.results[2]!));
   });
 
   it('goals are reported per design; a run that misses one is unproven, not held', async () => {

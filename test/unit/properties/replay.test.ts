@@ -18,6 +18,7 @@ import {
   TOKEN_PREFIX,
 } from '../../../src/properties/replay.ts';
 import { INVARIANT_IDS } from '../../../src/spec/index.ts';
+import { MODEL_VERSION } from '../../../src/version.ts';
 
 const SEED = 20260101;
 
@@ -104,6 +105,7 @@ describe('replay tokens and files', () => {
         ops: [{ cached: false, len: 4096, heap: 'cma', client: 0, op: 'alloc' }],
         profile: 'arm32-1g',
         design: 'cma-direct',
+        modelVersion: MODEL_VERSION,
         format: REPLAY_FORMAT,
       }),
     );
@@ -120,6 +122,7 @@ describe('replay tokens and files', () => {
     });
     expect(JSON.parse(decodeToken(encodeToken(r)))).toEqual({
       format: 'ionck-replay/1',
+      modelVersion: MODEL_VERSION,
       design: 'legacy-3.18',
       profile: 'arm32-1g',
       invariant: 'vmalloc-bounded',
