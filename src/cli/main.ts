@@ -20,8 +20,8 @@ import { checkCommand } from './check.ts';
 import { type CliIo, EXIT, processIo, type SubcommandCli, UsageError } from './io.ts';
 import { layoutCommand } from './layout.ts';
 import { LIST_WHAT, listCommand } from './list.ts';
-import { attrsArg, PROBE_MAX_MAX, probeCommand, sizesArg } from './probe.ts';
 import { mergeCommand } from './merge.ts';
+import { attrsArg, PROBE_MAX_MAX, probeCommand, sizesArg } from './probe.ts';
 import { replayCommand } from './replay.ts';
 
 /** Bounds on numeric flags (a limit on everything, unit last). */

@@ -7,8 +7,8 @@
 import { BOARD_IMAGES, FLAVOURS, type Flavour, initrdRegion, type MemblockRegion } from './boot-reserve.ts';
 import { type BootVmallocinfo, bootVmallocinfoOf, VmallocinfoError } from './boot-vmallocinfo.ts';
 import { DEFAULT_KERNEL, KERNEL_VERSIONS, type KernelVersion, rulesOf } from './kernel-rules.ts';
-import { HEAP_NAMES, type HeapName, SZ_1M } from './types.ts';
 import { checkHardware } from './profile-check.ts';
+import { HEAP_NAMES, type HeapName, SZ_1M } from './types.ts';
 
 /** ARCH-6 rule sets: which mismatched-alias outcomes fail `no-conflicting-alias`. */
 export type RuleSet = 'linux-arm32' | 'armv7-b' | 'armv8';
