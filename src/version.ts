@@ -9,4 +9,4 @@ import { createRequire } from 'node:module';
 const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
 
 export const TOOL_VERSION: string = pkg.version;
-export const MODEL_VERSION = '2';
+export const MODEL_VERSION = '3';

@@ -148,7 +148,7 @@ describe('impossible hardware is refused with one line', () => {
 describe('replay files', () => {
   const base = (extra: Record<string, unknown> = {}) => ({
     format: 'ionck-replay/1',
-    design: 'cma-direct',
+    design: 'cma-direct-remap',
     profile: 'tiny',
     ops: [{ op: 'alloc', client: 0, heap: 'cma', len: 4096, cached: false }],
     expect: 'held',

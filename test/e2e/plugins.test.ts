@@ -125,7 +125,7 @@ describe('failures stay contained', () => {
   it('check: a looping plugin is killed after its share of --time-limit; the other design keeps its result', () => {
     const t0 = performance.now();
     const r = spawnCli(
-      ['check', '--design', './loops.ts', '--design', 'cma-direct', ...FAST, '--time-limit', '4'],
+      ['check', '--design', './loops.ts', '--design', 'cma-direct-remap', ...FAST, '--time-limit', '4'],
       {},
       { cwd: dir },
     );
@@ -134,7 +134,7 @@ describe('failures stay contained', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/plugin-loops +FAILED/);
     expect(r.stdout).toContain('did not finish within its time budget (2.0 s of --time-limit): killed');
-    expect(r.stdout).toMatch(/cma-direct +(VIOLATED|held|unproven) +3 /);
+    expect(r.stdout).toMatch(/cma-direct-remap +(held|unproven) +3 /);
   });
 });
 
@@ -147,7 +147,7 @@ describe('compare with a failing plugin', () => {
         '--design',
         './alloc-throws.ts',
         '--design',
-        'cma-direct',
+        'cma-direct-remap',
         '--profile',
         'tiny',
         '--workload',
@@ -168,8 +168,8 @@ describe('compare with a failing plugin', () => {
     const run = rep.runs.find((x: { design: string }) => x.design === 'plugin-alloc-throws');
     expect(run.status).toBe('model-exception');
     // the reproduce line passes the plugin by its file
-    expect(rep.command).toMatch(/^ionck compare --design \.\/alloc-throws\.ts --design cma-direct /);
-    expect(rep.designStatus).toEqual({ 'plugin-alloc-throws': 'failed', 'cma-direct': 'held' });
+    expect(rep.command).toMatch(/^ionck compare --design \.\/alloc-throws\.ts --design cma-direct-remap /);
+    expect(rep.designStatus).toEqual({ 'plugin-alloc-throws': 'failed', 'cma-direct-remap': 'held' });
     expect(run.error.message).toContain('alloc is broken');
     const row = rep.matrix.find((x: { design: string }) => x.design === 'plugin-alloc-throws');
     expect(Object.values(row.cells).map((c) => (c as { status: string }).status)).toEqual(
