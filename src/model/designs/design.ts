@@ -85,9 +85,25 @@ export function defineDesign(spec: unknown): Design {
     summary: s.summary,
     citations: s.citations as string[],
     dmaLayer: s.dmaLayer,
-    ionCore: { leakOnPageArrayFailure: core.leakOnPageArrayFailure, freeRaceB3: core.freeRaceB3 === true },
+    ionCore: {
+      leakOnPageArrayFailure: core.leakOnPageArrayFailure,
+      freeRaceB3: core.freeRaceB3 === true,
+      ...dmaBufCoreOptions(id, core),
+    },
     heaps: s.heaps as Design['heaps'],
     ...(typeof s.source === 'string' ? { source: s.source } : {}),
+  };
+}
+
+const CORES = ['3.18', 'ion-4.12', 'dma-heap'] as const;
+
+/** ION412-1 / DMABUF-CMA-1: the dma-buf core's options, validated (absent: the 3.18 core). */
+function dmaBufCoreOptions(id: string, core: Record<string, unknown>) {
+  if (core.core !== undefined && !(CORES as readonly unknown[]).includes(core.core))
+    throw new DesignError(`design '${id}': ionCore.core must be one of ${CORES.join(', ')}`);
+  return {
+    ...(core.core !== undefined ? { core: core.core as (typeof CORES)[number] } : {}),
+    ...(core.beginIgnoresKmapErrorB13 === true ? { beginIgnoresKmapErrorB13: true } : {}),
   };
 }
 
