@@ -237,6 +237,8 @@ export interface CompareReport {
     readonly id: string;
     readonly summary: string;
     readonly citations: readonly string[];
+    /** The design's own explanation of its verdicts (Design.verdictNotes), when it has one. */
+    readonly verdictNotes?: string;
   }[];
   readonly profiles: readonly {
     readonly id: string;
@@ -699,7 +701,12 @@ export async function runCompare(opts: CompareOptions = {}): Promise<CompareRepo
     schema: COMPARE_SCHEMA,
     params,
     command: commandOf(params),
-    designs: designs.map((d) => ({ id: d.id, summary: d.summary, citations: [...d.citations] })),
+    designs: designs.map((d) => ({
+      id: d.id,
+      summary: d.summary,
+      citations: [...d.citations],
+      ...(d.verdictNotes ? { verdictNotes: d.verdictNotes } : {}),
+    })),
     profiles: profiles.map((p) => {
       const w = windowOf(p);
       return {
