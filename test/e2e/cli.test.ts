@@ -34,7 +34,7 @@ const VMALLOC_TOKEN = encodeToken(
 );
 
 describe('ionck check', () => {
-  it('default run: all four built-ins on arm32-1g, seed 1, the expected verdicts', async () => {
+  it('default run: all six built-ins on arm32-1g, seed 1, the expected verdicts', async () => {
     const t0 = performance.now();
     const r = await cli(['check', '--json']);
     const seconds = (performance.now() - t0) / 1000;
@@ -43,7 +43,14 @@ describe('ionck check', () => {
     const json = JSON.parse(r.stdout);
     expect(Object.keys(json)).toEqual(['results']);
     const by = Object.fromEntries(json.results.map((x: { design: string }) => [x.design, x]));
-    expect(Object.keys(by)).toEqual(['legacy-3.18', 'no-kernel-mapping', 'cma-direct', 'cma-direct-remap']);
+    expect(Object.keys(by)).toEqual([
+      'legacy-3.18',
+      'no-kernel-mapping',
+      'cma-direct',
+      'cma-direct-remap',
+      'ion-4.12',
+      'dmabuf-heap-cma',
+    ]);
     for (const d of json.results) {
       expect(Object.keys(d)).toEqual([
         'design',
@@ -66,6 +73,8 @@ describe('ionck check', () => {
     expect(by['cma-direct-remap'].status).toBe('held');
     expect(by['cma-direct-remap'].violations).toEqual([]);
     expect(by['cma-direct'].status).toBe('violated');
+    expect(by['ion-4.12'].status).toBe('violated');
+    expect(by['dmabuf-heap-cma'].status).toBe('held');
     expect(seconds).toBeLessThan(60); // ~20 s alone; generous for a loaded CI machine
   });
 

@@ -27,6 +27,12 @@ export const dmabufHeapCma: Design = defineDesign({
   id: 'dmabuf-heap-cma',
   summary: 'dma-buf heaps CMA heap (5.6+): cma_alloc, zeroed, every CPU mapping WB, sync only',
   citations: DMABUF_CMA_CITATIONS,
+  verdictNotes:
+    'holds every invariant in the model: every CPU mapping of its pages is WB (linear map, kmap_atomic zeroing slot, ' +
+    'PAGE_KERNEL vmap, user pages inserted on fault; DMABUF-CMA-1/2), so no page has two memory types; only live ' +
+    'vmaps hold window; pages return to CMA on release. What this rests on that the model does not check: cache ' +
+    'maintenance for non-coherent devices at begin/end_cpu_access and map_attachment (caches are not simulated), and ' +
+    'it declares only the CMA heap (other heaps: -ENODEV). With the 2024 fault-handler fix; zoo/b14-fault-past-end plants B14.',
   dmaLayer: '4.1',
   ionCore: { leakOnPageArrayFailure: false, core: 'dma-heap' },
   heaps: () => [new DmabufCmaHeap(HEAP_ID.cma)],

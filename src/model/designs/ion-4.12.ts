@@ -37,6 +37,12 @@ export const ion412: Design = defineDesign({
   id: 'ion-4.12',
   summary: 'ION after the 4.12 rework: dma-buf per allocation, per-attachment sg copies, CMA heap as fixed',
   citations: ION412_CITATIONS,
+  verdictNotes:
+    'violates only no-conflicting-alias, as cma-direct does: the 4.12 rework changed the core, not the aliases. ' +
+    'Shortest: 1 op, the carveout zeroed through NC vm_map_ram at heap creation and left lazy beside its WB linear ' +
+    'map (HEAP-CARVEOUT-1, ARCH-4); on the CMA heap alone, alloc 4 KiB + kmap: the WB linear map (or, in highmem, ' +
+    'the kmap_atomic slot left by the zeroing, ARCH-8) beside the NC kernel mapping begin_cpu_access takes (B17). ' +
+    "Holds the rest: no window per buffer, each attachment a copy of the buffer's own pages (ION412-1), CMA heap as fixed (HEAP-CMA-4).",
   dmaLayer: '4.1',
   ionCore: { leakOnPageArrayFailure: false, core: 'ion-4.12' },
   heaps: (ctx) => [
