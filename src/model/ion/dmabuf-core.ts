@@ -82,6 +82,7 @@ export class DmaBufCore extends IonDevice {
     if (!heap) return -Errno.ENODEV;
     const r = this.ionBufferCreate(ctx, heap, len, 0, this.heaps56 || cached);
     if (typeof r === 'number') return r;
+    // ION412-1 dma_buf_export() + dma_buf_fd(): the fd is the client's slot
     ctx.mm.enter('dmaBufExport');
     const h = this.slotCreate(client, r);
     this.ionBufferPut(ctx, r); // the creation reference: the dma-buf's (the slot's) remains
