@@ -75,7 +75,8 @@ describe('ionck check', () => {
     expect(by['cma-direct'].status).toBe('violated');
     expect(by['ion-4.12'].status).toBe('violated');
     expect(by['dmabuf-heap-cma'].status).toBe('held');
-    expect(seconds).toBeLessThan(60); // ~20 s alone; generous for a loaded CI machine
+    // six designs since issue 13: ~25 s alone (38 s at load average 6 on 2 cores); generous for CI
+    expect(seconds).toBeLessThan(90);
   });
 
   it('the same --seed twice gives identical JSON but elapsedMs', async () => {
