@@ -25,6 +25,7 @@ export type { DmaAllocation, DmaAttrs, DmaDevice, DmaLayer } from './model/dma/a
 export type { HeapCtx, HeapName, IonHeap } from './model/ion/heap.ts';
 export { CarveoutHeap } from './model/ion/heaps/carveout.ts';
 export { Cma318Heap, CmaDirectHeap } from './model/ion/heaps/cma.ts';
+export { DmabufCmaHeap } from './model/ion/heaps/dmabuf-cma.ts';
 export {
   KEEP_LINEAR,
   type LinearPolicy,
@@ -32,6 +33,7 @@ export {
   remapLinear,
 } from './model/ion/heaps/linear-policy.ts';
 export { SystemContigHeap, SystemHeap } from './model/ion/heaps/system.ts';
+export { System412Heap } from './model/ion/heaps/system-4.12.ts';
 export { Kernel, type OpResult } from './model/kernel.ts';
 export { type BootLayout, computeLayout } from './model/layout.ts';
 export { type Op, OpError, parseOp } from './model/ops.ts';

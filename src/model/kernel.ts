@@ -8,8 +8,9 @@ import { checkPoolArea, placeBootAreas } from './boot-fill.ts';
 import { splitAtAtomicPool } from './boot-vmallocinfo.ts';
 import { carveoutPages, checkHeaps, type Design, makeDmaLayer } from './designs/design.ts';
 import type { DmaAllocation, DmaLayer } from './dma/arm-3.18.ts';
+import { makeIonDevice } from './ion/dmabuf-core.ts';
 import type { HeapCtx } from './ion/heap.ts';
-import { IonDevice } from './ion/ion.ts';
+import type { IonDevice } from './ion/ion.ts';
 import type { DriverArea } from './ion/objects.ts';
 import { computeLayout } from './layout.ts';
 import { Mm, VM_TAG } from './mm.ts';
@@ -60,11 +61,7 @@ export class Kernel {
     if (from) {
       this.mm = from.mm.clone();
       this.dma = from.dma;
-      this.ion = new IonDevice(
-        from.ion.heaps.map((h) => h.clone()),
-        from.ion.opts,
-        from.ion,
-      );
+      this.ion = from.ion.fork(from.ion.heaps.map((h) => h.clone()));
       this.driverAreas = from.driverAreas.map((a) => ({ ...a }));
       this.atomicPool = from.atomicPool;
       this.boot = from.boot;
@@ -91,7 +88,7 @@ export class Kernel {
     const heaps = declared ? all.filter((h) => declared.includes(h.name)) : all;
     // ION-1 ion_heap_create() at probe: heaps that set themselves up (HEAP-CARVEOUT-1 zeroing)
     for (const h of heaps) h.create?.(this.ctx);
-    this.ion = new IonDevice(heaps, design.ionCore);
+    this.ion = makeIonDevice(heaps, design.ionCore);
     this.driverAreas = [];
     // ARCH-8 [A] later boot code reuses the kmap_atomic slots before the first op
     this.mm.resetFixmapSlots();

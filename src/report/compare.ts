@@ -239,6 +239,8 @@ export interface CompareReport {
     readonly citations: readonly string[];
     /** A plugin's file: its replay needs `--design FILE`. */
     readonly source?: string;
+    /** The design's own explanation of its verdicts (Design.verdictNotes), when it has one. */
+    readonly verdictNotes?: string;
   }[];
   readonly profiles: readonly {
     readonly id: string;
@@ -710,6 +712,7 @@ export async function runCompare(opts: CompareOptions = {}): Promise<CompareRepo
       summary: d.summary,
       citations: [...d.citations],
       ...(d.source !== undefined ? { source: d.source } : {}),
+      ...(d.verdictNotes ? { verdictNotes: d.verdictNotes } : {}),
     })),
     profiles: profiles.map((p) => {
       const w = windowOf(p);

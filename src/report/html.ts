@@ -382,7 +382,7 @@ function aboutSection(rep: CompareReport): string {
   for (const d of rep.designs) {
     const st = designStyle(rep, d.id);
     out.push(
-      `<li><svg width="26" height="10" aria-hidden="true"><line x1="0" x2="26" y1="5" y2="5" stroke="${st.color}" stroke-width="3"${st.dash ? ` stroke-dasharray="${st.dash}"` : ''}/></svg> <b>${esc(d.id)}</b>: ${esc(d.summary)}.<br><span class="small">${d.citations.map(esc).join(' · ')}</span></li>`,
+      `<li><svg width="26" height="10" aria-hidden="true"><line x1="0" x2="26" y1="5" y2="5" stroke="${st.color}" stroke-width="3"${st.dash ? ` stroke-dasharray="${st.dash}"` : ''}/></svg> <b>${esc(d.id)}</b>: ${esc(d.summary)}.${d.verdictNotes ? ` <i>Verdicts:</i> ${esc(d.verdictNotes)}` : ''}<br><span class="small">${d.citations.map(esc).join(' · ')}</span></li>`,
     );
   }
   out.push('</ul><h3>Invariants</h3><ul>');

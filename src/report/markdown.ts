@@ -195,7 +195,8 @@ export function renderMarkdown(rep: CompareReport): string {
   out.push('', '## Workloads', '');
   for (const w of rep.workloads) out.push(`- **${w.id}**: ${w.summary}. ${w.standsFor}`);
   out.push('', '## Designs', '');
-  for (const d of rep.designs) out.push(`- **${d.id}**: ${d.summary}.`);
+  for (const d of rep.designs)
+    out.push(`- **${d.id}**: ${d.summary}.${d.verdictNotes ? ` *Verdicts:* ${d.verdictNotes}` : ''}`);
   out.push('', '## Invariants', '');
   for (const c of rep.checks) out.push(`- **${c.id}**: ${c.title}.`);
   out.push('');

@@ -8,7 +8,9 @@
  * (ION-8). For each handle: live iff kref > 0, kmap count ≥ 0. For each dma-buf: file refs = open
  * fd + live VMAs + live attachments (ION-11), released iff 0. Queued and destroyed buffers: kref 0.
  * Nothing is ever negative.
- * Rests on: ION-2, ION-3, ION-5, ION-8, ION-11, ION-12, B3, B4.
+ * On the dma-buf core (ION412-1) a handle is the fd ALLOC returned and a dma-buf a dup'd fd: the
+ * same equations (B13: a begin whose kmap failed leaves kmap_cnt below the kmapped fds).
+ * Rests on: ION-2, ION-3, ION-5, ION-8, ION-11, ION-12, ION412-1, B3, B4, B13.
  */
 
 import type { IonBuffer } from '../model/ion/objects.ts';
@@ -74,7 +76,7 @@ export const refcountsBalanced: Invariant = {
   title: 'Balanced reference counts',
   definition:
     'Buffer and handle references, kmap counts and dma-buf file counts equal what the live objects imply, never negative.',
-  rests: ['ION-2', 'ION-3', 'ION-5', 'ION-8', 'ION-11', 'ION-12', 'B3', 'B4'],
+  rests: ['ION-2', 'ION-3', 'ION-5', 'ION-8', 'ION-11', 'ION-12', 'ION412-1', 'B3', 'B4', 'B13'],
   incremental(k) {
     const byId = new Map<number, IonBuffer>();
     const set = bad.current(

@@ -4,7 +4,7 @@ import { type CompareReport, runCompare } from '../../src/report/compare.ts';
 export const REPORT_SEED = 20160901;
 let cached: Promise<CompareReport> | null = null;
 
-/** All four designs, both default profiles, seed-product and camera, 400 ops each. */
+/** All six built-in designs, both default profiles, seed-product and camera, 400 ops each. */
 export function smallReport(): Promise<CompareReport> {
   cached ??= runCompare({
     workloads: ['seed-product', 'camera'],

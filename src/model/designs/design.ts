@@ -32,6 +32,11 @@ export interface Design {
   readonly ionCore: IonCoreOptions;
   /** Builds the heaps of one booted machine (heaps have state: pools, genpools). */
   readonly heaps: (ctx: HeapBuildCtx) => IonHeap[];
+  /**
+   * Optional: what the model finds on this design and why, in kernel terms with rule ids; the
+   * compare report prints it beside the design so its verdicts are explained.
+   */
+  readonly verdictNotes?: string;
   /** Set for plugin designs: the file it was loaded from. */
   readonly source?: string;
 }
@@ -75,6 +80,8 @@ export function defineDesign(spec: unknown): Design {
     throw new DesignError(`design '${id}': citations must be an array of strings`);
   if (s.dmaLayer !== '3.18' && s.dmaLayer !== '4.1')
     throw new DesignError(`design '${id}': dmaLayer must be '3.18' or '4.1'`);
+  if (s.verdictNotes !== undefined && typeof s.verdictNotes !== 'string')
+    throw new DesignError(`design '${id}': verdictNotes must be a string`);
   if (typeof s.heaps !== 'function')
     throw new DesignError(`design '${id}': heaps must be a function returning heaps`);
   const core = (s.ionCore ?? { leakOnPageArrayFailure: false }) as Record<string, unknown>;
@@ -85,9 +92,28 @@ export function defineDesign(spec: unknown): Design {
     summary: s.summary,
     citations: s.citations as string[],
     dmaLayer: s.dmaLayer,
-    ionCore: { leakOnPageArrayFailure: core.leakOnPageArrayFailure, freeRaceB3: core.freeRaceB3 === true },
+    ionCore: {
+      leakOnPageArrayFailure: core.leakOnPageArrayFailure,
+      freeRaceB3: core.freeRaceB3 === true,
+      ...dmaBufCoreOptions(id, core),
+    },
     heaps: s.heaps as Design['heaps'],
+    ...(typeof s.verdictNotes === 'string' && s.verdictNotes.length > 0
+      ? { verdictNotes: s.verdictNotes }
+      : {}),
     ...(typeof s.source === 'string' ? { source: s.source } : {}),
+  };
+}
+
+const CORES = ['3.18', 'ion-4.12', 'dma-heap'] as const;
+
+/** ION412-1 / DMABUF-CMA-1: the dma-buf core's options, validated (absent: the 3.18 core). */
+function dmaBufCoreOptions(id: string, core: Record<string, unknown>) {
+  if (core.core !== undefined && !(CORES as readonly unknown[]).includes(core.core))
+    throw new DesignError(`design '${id}': ionCore.core must be one of ${CORES.join(', ')}`);
+  return {
+    ...(core.core !== undefined ? { core: core.core as (typeof CORES)[number] } : {}),
+    ...(core.beginIgnoresKmapErrorB13 === true ? { beginIgnoresKmapErrorB13: true } : {}),
   };
 }
 

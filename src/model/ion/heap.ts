@@ -28,6 +28,11 @@ export interface IonHeap {
    * (B12: cma_alloc given bytes as a page count); absent: the buffer's pages.
    */
   allocatedPages?(buf: IonBuffer): number;
+  /**
+   * B14: the heap's VMAs lack VM_DONTEXPAND, so an mremap can grow one past the buffer after
+   * dma_buf_mmap_internal() checked it (DMABUF-CMA-1); mapUser then sees pages beyond the end.
+   */
+  readonly vmaMayGrow?: boolean;
   /** ION-1 ion_heap_create() at boot, for heaps that set up state then (HEAP-CARVEOUT-1). */
   create?(ctx: HeapCtx): void;
   area(ctx: HeapCtx): { start: number; pages: number } | null;

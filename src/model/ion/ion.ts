@@ -19,6 +19,14 @@ export interface IonCoreOptions {
    * FREE of the same id passes the lookup and puts a handle that is already gone. Zoo only.
    */
   readonly freeRaceB3?: boolean;
+  /**
+   * ION412-1 / DMABUF-CMA-1: which core runs the ioctls. Absent or '3.18': clients and handles
+   * (ION-1..14). 'ion-4.12' and 'dma-heap': the dma-buf core of src/model/ion/dmabuf-core.ts, where
+   * ALLOC returns a dma-buf and a buffer lives as long as its dma-buf.
+   */
+  readonly core?: '3.18' | 'ion-4.12' | 'dma-heap';
+  /** B13 (4.12 as merged): begin_cpu_access ignores a failed kmap get, end_cpu_access puts anyway. */
+  readonly beginIgnoresKmapErrorB13?: boolean;
 }
 
 /** What an ION ioctl returns: a value (id) or a negative errno. */
@@ -111,6 +119,16 @@ export class IonDevice {
     for (const a of from.attachments) this.attachments.push({ ...a, dmabuf: dbufs.get(a.dmabuf)! });
   }
 
+  /** The same device on copied heaps (Kernel.clone): a core of another kind overrides this. */
+  fork(heaps: IonHeap[]): IonDevice {
+    return new IonDevice(heaps, this.opts, this);
+  }
+
+  /** ION-4 3.18 fault-maps CACHED buffers (a page array for life); ION412-1 removed it. */
+  protected faultMapsCached(): boolean {
+    return true;
+  }
+
   beginOp(opIndex: number): void {
     this.opIndex = opIndex;
     if (this.destroyedThisOp.length) this.destroyedThisOp = [];
@@ -137,7 +155,7 @@ export class IonDevice {
   // --- buffers ---------------------------------------------------------------------------
 
   /** ION-4 ion_buffer_create(): heap allocate (+ one retry after draining a DEFER_FREE list). */
-  private ionBufferCreate(ctx: HeapCtx, heap: IonHeap, len: number, align: number, cached: boolean) {
+  protected ionBufferCreate(ctx: HeapCtx, heap: IonHeap, len: number, align: number, cached: boolean) {
     const { mm } = ctx;
     mm.enter('ionBufferCreate');
     const buf: IonBuffer = {
@@ -175,7 +193,7 @@ export class IonDevice {
     }
     buf.sgTable = sg;
     // ION-2/ION-4 fault-mapped = CACHED and not CACHED_NEEDS_SYNC: a page array for life
-    if (cached) {
+    if (cached && this.faultMapsCached()) {
       buf.faultMapped = true;
       const addr = mm.vmallocArray(4 * (len / PAGE_SIZE), VM_TAG.ION_ARRAY);
       if (addr === 0) {
@@ -195,7 +213,7 @@ export class IonDevice {
   }
 
   /** ION-5 ion_buffer_put(): the last put frees (or queues on a DEFER_FREE heap). */
-  private ionBufferPut(ctx: HeapCtx, buf: IonBuffer): void {
+  protected ionBufferPut(ctx: HeapCtx, buf: IonBuffer): void {
     ctx.mm.enter('ionBufferPut');
     this.touchedBuffers.add(buf);
     buf.ref--;
@@ -247,7 +265,7 @@ export class IonDevice {
   // --- handles ---------------------------------------------------------------------------
 
   /** ION-2 ion_handle_create(): takes a buffer ref, handle_count + 1. */
-  private ionHandleCreate(ctx: HeapCtx, client: IonClient, buf: IonBuffer): IonHandle {
+  protected ionHandleCreate(ctx: HeapCtx, client: IonClient, buf: IonBuffer): IonHandle {
     ctx.mm.enter('ionHandleCreate');
     const h: IonHandle = {
       ordinal: this.handles.length,
@@ -268,7 +286,7 @@ export class IonDevice {
   }
 
   /** ION-5 ion_handle_put() -> ion_handle_destroy(): drain kmaps, unlink, put the buffer. */
-  private ionHandlePut(ctx: HeapCtx, h: IonHandle): void {
+  protected ionHandlePut(ctx: HeapCtx, h: IonHandle): void {
     ctx.mm.enter('ionHandlePut');
     h.ref--;
     this.touchedBuffers.add(h.buffer);
@@ -285,7 +303,7 @@ export class IonDevice {
   }
 
   /** Look up a live handle of this client by op ordinal (ION-7: unknown id -> -EINVAL). */
-  private lookup(client: number, ordinal: number): IonHandle | null {
+  protected lookup(client: number, ordinal: number): IonHandle | null {
     const h = this.handles[ordinal];
     if (!h?.live || h.client !== client) return null;
     return h;
@@ -343,7 +361,7 @@ export class IonDevice {
     return d.fd;
   }
 
-  private liveFd(fd: number): DmaBuf | null {
+  protected liveFd(fd: number): DmaBuf | null {
     const d = this.dmabufs[fd];
     return d?.fdOpen ? d : null;
   }
@@ -364,7 +382,7 @@ export class IonDevice {
   }
 
   /** fput(): the last file reference releases the dma-buf, which puts the buffer (ION-11). */
-  private dmaBufPut(ctx: HeapCtx, d: DmaBuf): void {
+  protected dmaBufPut(ctx: HeapCtx, d: DmaBuf): void {
     d.fileRef--;
     this.touchedBuffers.add(d.buffer);
     if (d.fileRef > 0) return;
@@ -384,7 +402,7 @@ export class IonDevice {
   }
 
   /** ION-8 ion_buffer_kmap_get(): map_kernel at 0 -> 1. */
-  private ionBufferKmapGet(ctx: HeapCtx, buf: IonBuffer): IonRet {
+  protected ionBufferKmapGet(ctx: HeapCtx, buf: IonBuffer): IonRet {
     ctx.mm.enter('ionBufferKmapGet');
     this.touchedBuffers.add(buf);
     if (buf.kmapCnt > 0) {
@@ -420,7 +438,7 @@ export class IonDevice {
   }
 
   // ION-8 ion_handle_kmap_put(): a put at 0 WARNs (double unmap)
-  private ionHandleKmapPut(ctx: HeapCtx, h: IonHandle): void {
+  protected ionHandleKmapPut(ctx: HeapCtx, h: IonHandle): void {
     ctx.mm.enter('ionHandleKmapPut');
     this.touchedBuffers.add(h.buffer);
     if (h.kmapCnt === 0) {

@@ -54,9 +54,11 @@ describe(`the default comparison's findings (seed ${SEED}, 1,000 ops)`, () => {
       'no-kernel-mapping',
       'cma-direct',
       'cma-direct-remap',
+      'ion-4.12',
+      'dmabuf-heap-cma',
     ]);
     expect(rep.params.profiles).toEqual(['arm32-1g', 'arm32-1g-cma512']);
-    expect(rep.runs).toHaveLength(4 * 2 * 2);
+    expect(rep.runs).toHaveLength(6 * 2 * 2);
     expect(rep.streams).toHaveLength(2 * 2);
     expect(rep.command).toBe(
       `ionck compare --workload seed-product --workload camera --ops 1000 --seed ${SEED}`,

@@ -27,6 +27,8 @@ describe(`markdown report (seed ${REPORT_SEED})`, () => {
         '| no-kernel-mapping',
         '| cma-direct',
         '| cma-direct-remap',
+        '| ion-4.12',
+        '| dmabuf-heap-cma',
       ]);
       for (const r of rows) expect(r.split(' | ')).toHaveLength(9);
     }
@@ -34,6 +36,15 @@ describe(`markdown report (seed ${REPORT_SEED})`, () => {
       /\| legacy-3\.18 \| ✅ held \| ❌ [^|]*seed-product@\d+/,
     );
     expect(verdictMatrixMarkdown(rep, 'arm32-1g-cma512')).toMatch(/\| cma-direct-remap( \| ✅ held){8} \|/);
+  });
+
+  it("explains a design's verdicts beside it when the design says why (Design.verdictNotes)", () => {
+    for (const d of ['ion-4.12', 'dmabuf-heap-cma']) {
+      const notes = rep.designs.find((x) => x.id === d)?.verdictNotes;
+      expect(notes, d).toMatch(/[A-Z]+-\d/);
+      expect(md).toContain(`- **${d}**: `);
+      expect(md).toContain(` *Verdicts:* ${notes}`);
+    }
   });
 
   it('states the findings in plain words with numbers', () => {

@@ -5,6 +5,7 @@
 import { CmaDirectHeap } from '../../ion/heaps/cma.ts';
 import { KEEP_LINEAR, REMAP_LINEAR, remapLinear } from '../../ion/heaps/linear-policy.ts';
 import { type Design, defineDesign, HEAP_ID, standardHeaps } from '../design.ts';
+import { STACK_ZOO } from './b13-b14.ts';
 
 /** B12: 4.12's CMA heap as merged passes bytes as a page count and does not zero. */
 const b12 = defineDesign({
@@ -63,4 +64,4 @@ const b3 = defineDesign({
   ],
 });
 
-export const ZOO_DESIGNS: readonly Design[] = [b3, b12, b15, b18];
+export const ZOO_DESIGNS: readonly Design[] = [b3, b12, b15, b18, ...STACK_ZOO];
