@@ -160,7 +160,7 @@ export class Kernel {
       case 'alloc':
         return ion.ionAlloc(ctx, op.client, op.len, op.align ?? 0, op.heap, op.cached ?? false);
       case 'free':
-        return ion.ionFree(ctx, op.client, op.handle);
+        return ion.ionFree(ctx, op.client, op.handle, op.race === true);
       case 'share':
         return ion.ionShareDmaBuf(ctx, op.client, op.handle);
       case 'import':
