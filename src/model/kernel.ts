@@ -3,9 +3,11 @@
  * the seed's product. `apply(op)` is the single entry point every later part drives; `clone` and
  * `hash` serve the explorer and determinism tests.
  */
+
 import { createHash } from 'node:crypto';
 import { checkPoolArea, placeBootAreas } from './boot-fill.ts';
 import { splitAtAtomicPool } from './boot-vmallocinfo.ts';
+import { cmaBitmapAlignedMaskB5 } from './cma.ts';
 import { carveoutPages, checkHeaps, type Design, makeDmaLayer } from './designs/design.ts';
 import type { DmaAllocation, DmaLayer } from './dma/arm-3.18.ts';
 import type { HeapCtx } from './ion/heap.ts';
@@ -76,6 +78,8 @@ export class Kernel {
     }
     const layout = computeLayout(profile);
     this.mm = new Mm(profile, layout);
+    // B5 (CMA-1): the 3.16/3.17 cma_bitmap_aligned_mask(), for a design that carries it
+    if (design.cmaMaskShiftsOrder && this.mm.cma) this.mm.cma = this.mm.cma.withMask(cmaBitmapAlignedMaskB5);
     this.dma = makeDmaLayer(design, profile.dmaBufferable);
     // boot-vmallocinfo=: areas below the pool's line existed before atomic_pool_init (VMALLOC-3 first fit)
     const info = profile.bootVmallocinfo;

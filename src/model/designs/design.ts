@@ -34,6 +34,8 @@ export interface Design {
   readonly heaps: (ctx: HeapBuildCtx) => IonHeap[];
   /** Set for plugin designs: the file it was loaded from. */
   readonly source?: string;
+  /** B5 (CMA-1): the CMA bitmap's aligned mask as 3.16/3.17 computed it, 2^(order >> order_per_bit) - 1. */
+  readonly cmaMaskShiftsOrder?: boolean;
   /** Set for zoo designs (built-in or plugin): where the planted bug lives (`ionck zoo`). */
   readonly zoo?: ZooTarget;
 }
@@ -112,6 +114,7 @@ export function defineDesign(spec: unknown): Design {
     heaps: s.heaps as Design['heaps'],
     ...(typeof s.source === 'string' ? { source: s.source } : {}),
     ...(zoo ? { zoo: zoo as unknown as ZooTarget } : {}),
+    ...(s.cmaMaskShiftsOrder === true ? { cmaMaskShiftsOrder: true } : {}),
   };
 }
 

@@ -42,4 +42,22 @@ const b6 = defineDesign({
   zoo: { bug: 'B6', profile: 'tiny', invariants: ['freed-completely'] },
 });
 
-export const KNOWN_BUGS: readonly Design[] = [b4, b6];
+/** B5: the 3.16/3.17 aligned mask, wrong once the area's bitmap has order_per_bit > 0. */
+const b5 = defineDesign({
+  id: 'zoo/b5-aligned-mask',
+  summary:
+    'B5: cma_bitmap_aligned_mask() = 2^(order >> order_per_bit) - 1: buffers under-aligned when order_per_bit > 0',
+  citations: [
+    'Weijie Yang, "mm/cma: fix cma bitmap aligned mask computing" (3.16-3.17): CMA-1; docs/model.md B5',
+  ],
+  dmaLayer: '4.1',
+  // B5 (CMA-1 cma_bitmap_aligned_mask, 3.16/3.17 form)
+  cmaMaskShiftsOrder: true,
+  heaps: (ctx) => [
+    ...standardHeaps(ctx, REMAP_LINEAR),
+    new CmaDirectHeap(HEAP_ID.cma, { linear: REMAP_LINEAR }),
+  ],
+  zoo: { bug: 'B5', profile: 'tiny,cma-order-per-bit=1', invariants: ['contiguous-aligned'] },
+});
+
+export const KNOWN_BUGS: readonly Design[] = [b4, b5, b6];
