@@ -120,7 +120,8 @@ export const KNOWN_BUGS_CATALOGUE: readonly KnownBugEntry[] = [
     bug: 'B17',
     status: 'native',
     design: 'cma-direct',
-    profile: 'arm32-1g-cma512',
+    // a board whose ION has only the CMA heap: no carveout creation alias (HEAP-CARVEOUT-1) first
+    profile: 'arm32-1g-cma512,heaps=cma',
     invariants: ['no-conflicting-alias'],
     note: 'WB linear map beside NC views of lowmem CMA (ARCH-7); also no-kernel-mapping',
   },
