@@ -15,8 +15,12 @@ import { DRIVER_VMAP_PAGES_MAX } from '../model/kernel.ts';
 import type { OpKind } from '../model/ops.ts';
 import { PAGE_SIZE, SZ_1M } from '../model/types.ts';
 
-/** How an action names an existing object: a live one, one that is gone, or one never made. */
-export type PickMode = 'live' | 'stale' | 'wild';
+/**
+ * How an action names an existing object: a live one, the newest live one (programs release what
+ * they used last, so a buffer's mapping, fd and handle go in turn and the buffer is destroyed),
+ * one that is gone, or one never made.
+ */
+export type PickMode = 'live' | 'last' | 'stale' | 'wild';
 export interface Pick {
   readonly mode: PickMode;
   /** Index into the candidates (taken modulo their count). */
@@ -76,7 +80,8 @@ export const clientArb = fc.nat({ max: CLIENTS_MAX - 1 });
 
 export const pickArb: fc.Arbitrary<Pick> = fc.record({
   mode: fc.oneof(
-    { weight: 90, arbitrary: fc.constant<PickMode>('live') },
+    { weight: 65, arbitrary: fc.constant<PickMode>('live') },
+    { weight: 25, arbitrary: fc.constant<PickMode>('last') },
     { weight: 7, arbitrary: fc.constant<PickMode>('stale') },
     { weight: 3, arbitrary: fc.constant<PickMode>('wild') },
   ),
@@ -229,6 +234,31 @@ export const FILL_WEIGHTS: ActionWeights = {
   'client-exit': 1,
 };
 
+/**
+ * The "lifecycle" mix: buffers go through their whole life (allocated, shared, mapped, written by
+ * user space, unmapped, closed, freed), so their pages are handed out again while other buffers
+ * live: what zeroing on allocation and freeing at free are about.
+ */
+export const LIFECYCLE_WEIGHTS: ActionWeights = {
+  ...ACTION_WEIGHTS,
+  alloc: 14,
+  'alloc-other': 6,
+  free: 12,
+  share: 12,
+  import: 2,
+  close: 12,
+  kmap: 3,
+  kunmap: 3,
+  mmap: 12,
+  munmap: 12,
+  write: 12,
+  'dma-map': 2,
+  'dma-unmap': 2,
+  'driver-vmap': 1,
+  'driver-vunmap': 1,
+  'client-exit': 1,
+};
+
 /** CMA sizes of the fill mix: 1 MiB, odd sizes that leave aligned holes, 4..16 and 16..64 MiB. */
 export const fillCmaLenArb: fc.Arbitrary<number> = fc.oneof(
   { weight: 20, arbitrary: fc.constant(MiB) },
@@ -320,7 +350,7 @@ export function actionArb(
     w(
       'driver-vmap',
       fc.oneof(
-        { weight: 9, arbitrary: driverPagesArb.map((pages): Action => ({ kind: 'driver-vmap', pages })) },
+        { weight: 3, arbitrary: driverPagesArb.map((pages): Action => ({ kind: 'driver-vmap', pages })) },
         { weight: 1, arbitrary: driverEdgeArb },
       ),
     ),

@@ -19,10 +19,12 @@ import {
   ACTION_WEIGHTS,
   type Action,
   actionArb,
+  boundaryLenArb,
   CLIENTS_MAX,
   cmaLenArb,
   FILL_WEIGHTS,
   fillCmaLenArb,
+  LIFECYCLE_WEIGHTS,
   type Pick,
 } from './arbitraries.ts';
 import { swarmActionArb, swarmConfigArb } from './swarm.ts';
@@ -299,6 +301,8 @@ function pickFrom<T>(p: Pick, live: readonly T[], gone: readonly T[]): T | null 
   switch (p.mode) {
     case 'live':
       return live.length === 0 ? null : live[p.n % live.length]!;
+    case 'last':
+      return live.length === 0 ? null : live[live.length - 1]!;
     case 'stale':
       return gone.length === 0 ? undefined : gone[p.n % gone.length]!;
     case 'wild':
@@ -437,6 +441,7 @@ export function commandsArb(
     { weight: 2, arbitrary: cmds(actionArb(ACTION_WEIGHTS, cmaLenArb, heaps)) },
     { weight: 1, arbitrary: cmds(actionArb(FILL_WEIGHTS, fillCmaLenArb, heaps)) },
     { weight: 2, arbitrary: swarmConfigArb(heaps).chain((c) => cmds(swarmActionArb(c))) },
+    { weight: 1, arbitrary: cmds(actionArb(LIFECYCLE_WEIGHTS, boundaryLenArb, heaps)) },
   );
 }
 
