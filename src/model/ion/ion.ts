@@ -219,7 +219,15 @@ export class IonDevice {
     ctx.mm.enter('ionBufferPut');
     this.touchedBuffers.add(buf);
     buf.ref--;
-    if (buf.ref < 0) throw new ModelBug(`buffer ${buf.id} kref went negative`);
+    if (buf.ref < 0) {
+      // zoo mutants that drop a reference they never took put a freed buffer again: the kernel's
+      // refcount WARNs (ION-5); the model reports it and goes on (refcounts-balanced sees it)
+      const { shareWithoutRef, closeDoublePut, attachWithoutFileRef } = this.opts;
+      if (!(shareWithoutRef || closeDoublePut || attachWithoutFileRef))
+        throw new ModelBug(`buffer ${buf.id} kref went negative`);
+      ctx.mm.printk(`WARNING: ion_buffer_put: buffer ${buf.id} kref underflow`);
+      return;
+    }
     if (buf.ref > 0) return;
     this.buffers.delete(buf.id);
     if (buf.heap.deferFree) {
