@@ -23,6 +23,7 @@ import { LIST_WHAT, listCommand } from './list.ts';
 import { mergeCommand } from './merge.ts';
 import { attrsArg, PROBE_MAX_MAX, probeCommand, sizesArg } from './probe.ts';
 import { replayCommand } from './replay.ts';
+import { zooCommand } from './zoo.ts';
 
 /** Bounds on numeric flags (a limit on everything, unit last). */
 export const RUNS_MAX = 10_000_000;
@@ -251,6 +252,31 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
             max: o.max,
             afterPurge: o.afterPurge,
             json: o.json,
+          },
+          io,
+        ),
+      );
+    });
+
+  program
+    .command('zoo')
+    .description('measure how the default check budget finds every known bug and mutant of the zoo')
+    .option('--seeds <n>', 'seeds 1..N per entry', intArg('seeds', 1, 1000), 5)
+    .option('--design <file>', 'also measure this plugin design (repeatable)', collect, [])
+    .option('--entry <id>', 'only this entry (repeatable; ids as the table prints them)', collect, [])
+    .option('--explore-depth <n>', 'explorer depth on tiny (0: skip)', intArg('explore-depth', 0, 6), 4)
+    .option('--json', 'print the result as JSON', false)
+    .option('--out <file>', 'also write the JSON result to FILE', nonEmpty('out'))
+    .action(async (o) => {
+      setCode(
+        await zooCommand(
+          {
+            seeds: o.seeds,
+            json: o.json,
+            design: o.design,
+            entry: o.entry,
+            exploreDepth: o.exploreDepth,
+            out: o.out,
           },
           io,
         ),

@@ -120,6 +120,11 @@ export class Cma {
     return best << this.orderPerBit;
   }
 
+  /** The same area and bitmap with another aligned-mask computation (the zoo's B5). */
+  withMask(maskFn: (alignOrder: number, orderPerBit: number) => number): Cma {
+    return new Cma(this.name, this.basePage, this.count, this.orderPerBit, maskFn, this.bitmap.slice());
+  }
+
   clone(): Cma {
     return new Cma(this.name, this.basePage, this.count, this.orderPerBit, this.maskFn, this.bitmap.slice());
   }

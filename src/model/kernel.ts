@@ -3,9 +3,11 @@
  * the seed's product. `apply(op)` is the single entry point every later part drives; `clone` and
  * `hash` serve the explorer and determinism tests.
  */
+
 import { createHash } from 'node:crypto';
 import { checkPoolArea, placeBootAreas } from './boot-fill.ts';
 import { splitAtAtomicPool } from './boot-vmallocinfo.ts';
+import { cmaBitmapAlignedMaskB5 } from './cma.ts';
 import { carveoutPages, checkHeaps, type Design, makeDmaLayer } from './designs/design.ts';
 import type { DmaAllocation, DmaLayer } from './dma/arm-3.18.ts';
 import { makeIonDevice } from './ion/dmabuf-core.ts';
@@ -73,6 +75,8 @@ export class Kernel {
     }
     const layout = computeLayout(profile);
     this.mm = new Mm(profile, layout);
+    // B5 (CMA-1): the 3.16/3.17 cma_bitmap_aligned_mask(), for a design that carries it
+    if (design.cmaMaskShiftsOrder && this.mm.cma) this.mm.cma = this.mm.cma.withMask(cmaBitmapAlignedMaskB5);
     this.dma = makeDmaLayer(design, profile.dmaBufferable);
     // boot-vmallocinfo=: areas below the pool's line existed before atomic_pool_init (VMALLOC-3 first fit)
     const info = profile.bootVmallocinfo;
@@ -157,7 +161,7 @@ export class Kernel {
       case 'alloc':
         return ion.ionAlloc(ctx, op.client, op.len, op.align ?? 0, op.heap, op.cached ?? false);
       case 'free':
-        return ion.ionFree(ctx, op.client, op.handle);
+        return ion.ionFree(ctx, op.client, op.handle, op.race === true);
       case 'share':
         return ion.ionShareDmaBuf(ctx, op.client, op.handle);
       case 'import':

@@ -53,7 +53,7 @@ export class Mm {
   readonly mmu: Mmu;
   readonly normal: BuddyZone;
   readonly highmem: BuddyZone | null;
-  readonly cma: Cma | null;
+  cma: Cma | null;
   readonly vmalloc: VmapAllocator;
   /** vm areas handed out by getVmArea, by start page: size in pages (guard included) and tag. */
   private readonly vmAreas: Map<number, { pages: number; tag: VmTag }>;
@@ -106,7 +106,14 @@ export class Mm {
     this.vmAreas = new Map();
     this.vmTagPages = new Int32Array(VM_TAG_COUNT);
     const c = layout.cma;
-    this.cma = c ? new Cma('reserved', (c.base - layout.ramBase) / PAGE_SIZE, c.size / PAGE_SIZE) : null;
+    this.cma = c
+      ? new Cma(
+          'reserved',
+          (c.base - layout.ramBase) / PAGE_SIZE,
+          c.size / PAGE_SIZE,
+          profile.cmaOrderPerBit ?? 0,
+        )
+      : null;
     this.boot();
   }
 

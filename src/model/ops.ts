@@ -6,7 +6,12 @@ import { HEAP_NAMES, type HeapName } from './ion/heap.ts';
 
 export type Op =
   | { op: 'alloc'; client: number; heap: HeapName; len: number; align?: number; cached?: boolean }
-  | { op: 'free'; client: number; handle: number }
+  /**
+   * `race`: an interleaving point (B3): this FREE's lookup ran while another FREE of the same id
+   * was between its lookup and its put. Where ion_free holds the client lock across both (ION-7)
+   * the two are serialised and `race` changes nothing.
+   */
+  | { op: 'free'; client: number; handle: number; race?: boolean }
   | { op: 'share'; client: number; handle: number }
   | { op: 'import'; client: number; fd: number }
   | { op: 'close'; fd: number }
@@ -34,7 +39,7 @@ const SCHEMA: Record<OpKind, Record<string, ['int' | 'size' | 'heap' | 'bool' | 
     align: ['size', false],
     cached: ['bool', false],
   },
-  free: { client: ['int', true], handle: ['int', true] },
+  free: { client: ['int', true], handle: ['int', true], race: ['bool', false] },
   share: { client: ['int', true], handle: ['int', true] },
   import: { client: ['int', true], fd: ['int', true] },
   close: { fd: ['int', true] },

@@ -51,6 +51,11 @@ export interface Profile {
   readonly atomicPoolBytes: number;
   /** CMA-8 CONFIG_CMA_ALIGNMENT (order cap, default 8). */
   readonly cmaAlignment: number;
+  /**
+   * CMA-7 order_per_bit of the default area's bitmap (0 as dma_contiguous_reserve declares it; a
+   * board declaring its own area may use more, `cma-order-per-bit=`).
+   */
+  readonly cmaOrderPerBit?: number;
   /** DMA318-1: ARMv6-only build with ARM_DMA_MEM_BUFFERABLE off => dma-coherent is SO. */
   readonly dmaBufferable: boolean;
   /** HEAP-CARVEOUT-1: the ION carveout heap's reserved range [A: fixed board reservation]. */
@@ -222,6 +227,13 @@ function withInitrd(p: Profile, v: string): Profile {
   return { ...p, memblock: [...rest, r] };
 }
 
+function intIn(key: string, v: string, min: number, max: number): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < min || n > max)
+    throw new ProfileError(`${key}= takes ${min}..${max}, not '${v}'`);
+  return n;
+}
+
 const OVERRIDES: Record<string, (p: Profile, v: string) => Profile> = {
   vmalloc: (p, v) => ({ ...p, vmallocArg: parseSize(v), vmallocMin: null }),
   cma: (p, v) => ({ ...p, cma: parseCmaArg(v) }),
@@ -237,6 +249,10 @@ const OVERRIDES: Record<string, (p: Profile, v: string) => Profile> = {
     return { ...p, ruleSet: v as RuleSet };
   },
   'stale-tlb': (p, v) => ({ ...p, staleTlb: onOff('stale-tlb', v) }),
+  /** CMA-8 CONFIG_CMA_ALIGNMENT: 4..12. */
+  'cma-alignment': (p, v) => ({ ...p, cmaAlignment: intIn('cma-alignment', v, 4, 12) }),
+  /** CMA-7 the area's order_per_bit: 0..4. */
+  'cma-order-per-bit': (p, v) => ({ ...p, cmaOrderPerBit: intIn('cma-order-per-bit', v, 0, 4) }),
   coherent_pool: (p, v) => ({ ...p, atomicPoolBytes: parseSize(v) }),
   split: (p, v) => {
     if (!(v in PAGE_OFFSET_OF)) throw new ProfileError(`split= takes 3G/1G, 2G/2G or 1G/3G, not '${v}'`);

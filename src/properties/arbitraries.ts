@@ -15,8 +15,12 @@ import { DRIVER_VMAP_PAGES_MAX } from '../model/kernel.ts';
 import type { OpKind } from '../model/ops.ts';
 import { PAGE_SIZE, SZ_1M } from '../model/types.ts';
 
-/** How an action names an existing object: a live one, one that is gone, or one never made. */
-export type PickMode = 'live' | 'stale' | 'wild';
+/**
+ * How an action names an existing object: a live one, the newest live one (programs release what
+ * they used last, so a buffer's mapping, fd and handle go in turn and the buffer is destroyed),
+ * one that is gone, or one never made.
+ */
+export type PickMode = 'live' | 'last' | 'stale' | 'wild';
 export interface Pick {
   readonly mode: PickMode;
   /** Index into the candidates (taken modulo their count). */
@@ -37,6 +41,8 @@ export type Action =
       readonly handle: Pick;
       /** Issue the ioctl from a client that does not own the handle (ION-7: -EINVAL). */
       readonly wrongClient: boolean;
+      /** free only: an interleaving point, a FREE racing the FREE that destroyed the handle (B3). */
+      readonly race?: boolean;
     }
   | { readonly kind: 'import'; readonly client: number; readonly fd: Pick }
   | { readonly kind: 'close'; readonly fd: Pick }
@@ -49,7 +55,15 @@ export type Action =
   | { readonly kind: 'munmap' | 'write'; readonly vma: Pick }
   | { readonly kind: 'dma-map'; readonly fd: Pick; readonly device: string }
   | { readonly kind: 'dma-unmap'; readonly attachment: Pick; readonly device: string }
-  | { readonly kind: 'driver-vmap'; readonly pages: number }
+  | {
+      readonly kind: 'driver-vmap';
+      readonly pages: number;
+      /**
+       * A vmap sized at the window's edge: the largest free range less its guard page and `edge`
+       * pages, resolved against the kernel when the command runs (commands.ts).
+       */
+      readonly edge?: number;
+    }
   | { readonly kind: 'driver-vunmap'; readonly area: Pick }
   | { readonly kind: 'client-exit'; readonly client: Pick }
   | { readonly kind: 'purge' }
@@ -66,7 +80,8 @@ export const clientArb = fc.nat({ max: CLIENTS_MAX - 1 });
 
 export const pickArb: fc.Arbitrary<Pick> = fc.record({
   mode: fc.oneof(
-    { weight: 90, arbitrary: fc.constant<PickMode>('live') },
+    { weight: 65, arbitrary: fc.constant<PickMode>('live') },
+    { weight: 25, arbitrary: fc.constant<PickMode>('last') },
     { weight: 7, arbitrary: fc.constant<PickMode>('stale') },
     { weight: 3, arbitrary: fc.constant<PickMode>('wild') },
   ),
@@ -75,11 +90,26 @@ export const pickArb: fc.Arbitrary<Pick> = fc.record({
 
 const pagesArb = (min: number, max: number) => fc.integer({ min, max }).map((p) => p * PAGE_SIZE);
 
-/** CMA buffer sizes: 1 MiB most often, then 4 KiB..4 MiB, odd lengths, and a few large ones. */
+/**
+ * Boundary sizes in pages: 1, 2, 3 and 2^k - 1, 2^k, 2^k + 1 for 2^k up to 4096 pages (16 MiB),
+ * where order, alignment, batch and size-class arithmetic turns over.
+ */
+export const BOUNDARY_PAGES: readonly number[] = [
+  1,
+  2,
+  3,
+  ...Array.from({ length: 11 }, (_, i) => 4 << i).flatMap((n) => [n - 1, n, n + 1]),
+];
+export const boundaryLenArb: fc.Arbitrary<number> = fc
+  .constantFrom(...BOUNDARY_PAGES)
+  .map((p) => p * PAGE_SIZE);
+
+/** CMA buffer sizes: 1 MiB most often, then 4 KiB..4 MiB, boundary sizes, odd lengths, a few large ones. */
 export const cmaLenArb: fc.Arbitrary<number> = fc.oneof(
   { weight: 35, arbitrary: fc.constant(MiB) },
   { weight: 25, arbitrary: pagesArb(1, 1024) },
   { weight: 15, arbitrary: fc.constantFrom(4 * KiB, 64 * KiB, 256 * KiB, 512 * KiB, 2 * MiB, 4 * MiB) },
+  { weight: 20, arbitrary: boundaryLenArb },
   { weight: 5, arbitrary: fc.integer({ min: 1, max: 4 * MiB }) },
   { weight: 8, arbitrary: fc.integer({ min: 2, max: 16 }).map((m) => m * 4 * MiB) },
 );
@@ -88,15 +118,21 @@ const otherLenArb: fc.Arbitrary<number> = fc.oneof(
   { weight: 40, arbitrary: pagesArb(1, 64) },
   { weight: 30, arbitrary: fc.constantFrom(4 * KiB, 64 * KiB, 1 * MiB) },
   { weight: 20, arbitrary: pagesArb(1, 512) },
+  { weight: 15, arbitrary: boundaryLenArb.filter((b) => b <= 2 * MiB) },
   { weight: 5, arbitrary: fc.integer({ min: 1, max: 2 * MiB }) },
 );
 
 const alignArb = fc.constantFrom(4 * KiB, 64 * KiB, 1 * MiB, 4 * MiB);
 
-function allocArb(heap: HeapName, len: fc.Arbitrary<number>, cachedWeight: number): fc.Arbitrary<Action> {
+function allocArb(
+  heap: HeapName,
+  len: fc.Arbitrary<number>,
+  cachedWeight: number,
+  clients: fc.Arbitrary<number>,
+): fc.Arbitrary<Action> {
   return fc
     .record({
-      client: clientArb,
+      client: clients,
       len,
       align: fc.option(alignArb, { freq: 8 }),
       cached: fc.oneof(
@@ -120,6 +156,26 @@ const handleAction = (kind: 'free' | 'share' | 'kmap' | 'kunmap') =>
   fc
     .record({ handle: pickArb, wrong: fc.nat({ max: 39 }) })
     .map((a): Action => ({ kind, handle: a.handle, wrongClient: a.wrong === 0 && a.handle.mode === 'live' }));
+
+/**
+ * FREE, and one in 8 a FREE racing the one that destroyed a handle (B3's interleaving point): it
+ * names a gone handle and carries `race`; where ION holds the lock across lookup and put it is an
+ * ordinary -EINVAL.
+ */
+const freeAction = fc.oneof(
+  { weight: 7, arbitrary: handleAction('free') },
+  {
+    weight: 1,
+    arbitrary: fc
+      .nat({ max: 1023 })
+      .map((n): Action => ({ kind: 'free', handle: { mode: 'stale', n }, wrongClient: false, race: true })),
+  },
+);
+
+/** Driver vmaps at the window's edge: 0..32 pages short of filling the largest free range. */
+const driverEdgeArb: fc.Arbitrary<Action> = fc
+  .constantFrom(0, 1, 2, 3, 4, 8, 16, 32)
+  .map((edge): Action => ({ kind: 'driver-vmap', pages: 1, edge }));
 
 /** Driver vmaps: 64..4096 pages mostly (the seed's product), sometimes up to 16 Ki pages, rarely over. */
 export const driverPagesArb: fc.Arbitrary<number> = fc.oneof(
@@ -178,6 +234,31 @@ export const FILL_WEIGHTS: ActionWeights = {
   'client-exit': 1,
 };
 
+/**
+ * The "lifecycle" mix: buffers go through their whole life (allocated, shared, mapped, written by
+ * user space, unmapped, closed, freed), so their pages are handed out again while other buffers
+ * live: what zeroing on allocation and freeing at free are about.
+ */
+export const LIFECYCLE_WEIGHTS: ActionWeights = {
+  ...ACTION_WEIGHTS,
+  alloc: 14,
+  'alloc-other': 6,
+  free: 12,
+  share: 12,
+  import: 2,
+  close: 12,
+  kmap: 3,
+  kunmap: 3,
+  mmap: 12,
+  munmap: 12,
+  write: 12,
+  'dma-map': 2,
+  'dma-unmap': 2,
+  'driver-vmap': 1,
+  'driver-vunmap': 1,
+  'client-exit': 1,
+};
+
 /** CMA sizes of the fill mix: 1 MiB, odd sizes that leave aligned holes, 4..16 and 16..64 MiB. */
 export const fillCmaLenArb: fc.Arbitrary<number> = fc.oneof(
   { weight: 20, arbitrary: fc.constant(MiB) },
@@ -187,11 +268,13 @@ export const fillCmaLenArb: fc.Arbitrary<number> = fc.oneof(
   { weight: 15, arbitrary: fc.integer({ min: 1, max: 4 }).map((m) => m * 16 * MiB) },
 );
 
-/** One action of any kind, weighted; allocations only from `heaps`. */
+/** One action of any kind, weighted; allocations only from `heaps`, by `clients`. */
 export function actionArb(
   weights = ACTION_WEIGHTS,
   cmaLen = cmaLenArb,
   heaps: readonly HeapName[] = HEAP_NAMES,
+  clients: fc.Arbitrary<number> = clientArb,
+  otherLen: fc.Arbitrary<number> = otherLenArb,
 ): fc.Arbitrary<Action> {
   const w = (k: keyof typeof ACTION_WEIGHTS, arbitrary: fc.Arbitrary<Action>) => ({
     weight: weights[k],
@@ -205,15 +288,15 @@ export function actionArb(
     ] as const
   )
     .filter(([h]) => heaps.includes(h))
-    .map(([h, weight]) => ({ weight, arbitrary: allocArb(h, otherLenArb, 30) }));
+    .map(([h, weight]) => ({ weight, arbitrary: allocArb(h, otherLen, 30, clients) }));
   const arbs = [
-    ...(heaps.includes('cma') ? [w('alloc', allocArb('cma', cmaLen, 12))] : []),
+    ...(heaps.includes('cma') ? [w('alloc', allocArb('cma', cmaLen, 12, clients))] : []),
     ...(others.length > 0 ? [w('alloc-other', fc.oneof(...others))] : []),
-    w('free', handleAction('free')),
+    w('free', freeAction),
     w('share', handleAction('share')),
     w(
       'import',
-      fc.record({ client: clientArb, fd: pickArb }).map((a): Action => ({ kind: 'import', ...a })),
+      fc.record({ client: clients, fd: pickArb }).map((a): Action => ({ kind: 'import', ...a })),
     ),
     w(
       'close',
@@ -266,7 +349,10 @@ export function actionArb(
     ),
     w(
       'driver-vmap',
-      driverPagesArb.map((pages): Action => ({ kind: 'driver-vmap', pages })),
+      fc.oneof(
+        { weight: 3, arbitrary: driverPagesArb.map((pages): Action => ({ kind: 'driver-vmap', pages })) },
+        { weight: 1, arbitrary: driverEdgeArb },
+      ),
     ),
     w(
       'driver-vunmap',

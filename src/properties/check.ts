@@ -82,6 +82,11 @@ export interface CheckOptions {
   readonly workers?: number;
   /** Where plugin design files are resolved from in workers (default: process.cwd()). */
   readonly cwd?: string;
+  /**
+   * End a design's search once every chosen invariant has a finding, without spending the rest of
+   * the budget on type-ok and model exceptions (`ionck zoo`). Results up to then are unchanged.
+   */
+  readonly stopWhenFound?: boolean;
 }
 
 export interface CheckProgress {
@@ -227,6 +232,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
     mode: opts.mode ?? 'incremental',
     shrinkRunsMax: opts.shrinkRunsMax ?? SHRINK_RUNS_MAX,
     heaps: opts.heaps ?? HEAP_NAMES,
+    stopWhenFound: opts.stopWhenFound ?? false,
   } as const;
   // plugins always run in child processes: a plugin that loops or exits takes only itself down
   const isolate = opts.designs.some((d) => d.source !== undefined);
@@ -364,6 +370,7 @@ interface DesignOptions {
   readonly mode: CheckMode;
   readonly shrinkRunsMax: number;
   readonly heaps: readonly HeapName[];
+  readonly stopWhenFound?: boolean;
   readonly progress: ((p: Omit<CheckProgress, 'designIndex' | 'designCount'>) => void) | undefined;
 }
 
@@ -382,7 +389,8 @@ export function checkDesign(design: Design, profile: Profile, o: DesignOptions):
   let interrupted = false;
   const arb = commandsArb(o.maxOps, o.heaps);
 
-  for (let round = 0; runsDone < o.runs && remaining.size > 0; round++) {
+  const allFound = () => o.stopWhenFound === true && o.invariants.every((id) => !remaining.has(id));
+  for (let round = 0; runsDone < o.runs && remaining.size > 0 && !allFound(); round++) {
     const timeLeft = o.deadline - performance.now();
     if (timeLeft <= 0) {
       interrupted = true;

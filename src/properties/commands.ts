@@ -11,6 +11,7 @@
 import fc from 'fast-check';
 import { HEAP_NAMES, type HeapName } from '../model/ion/heap.ts';
 import type { Kernel, OpResult } from '../model/kernel.ts';
+import { DRIVER_VMAP_PAGES_MAX } from '../model/kernel.ts';
 import { formatOp, type Op } from '../model/ops.ts';
 import { pagesOf } from '../model/types.ts';
 import { type CheckMode, checkStep, type InvariantId, type Violation } from '../spec/index.ts';
@@ -18,12 +19,15 @@ import {
   ACTION_WEIGHTS,
   type Action,
   actionArb,
+  boundaryLenArb,
   CLIENTS_MAX,
   cmaLenArb,
   FILL_WEIGHTS,
   fillCmaLenArb,
+  LIFECYCLE_WEIGHTS,
   type Pick,
 } from './arbitraries.ts';
+import { swarmActionArb, swarmConfigArb } from './swarm.ts';
 
 /** What a check can find: an invariant, type-ok (a model bug), or an exception in the model. */
 export type FindingId = InvariantId | 'type-ok' | 'model-exception';
@@ -86,12 +90,13 @@ export class OpModel {
           this.handles.filter((x) => !x.live),
         );
         if (h === null) return null;
+        const race = a.race ? { race: true } : {};
         if (h === undefined) {
           const n = a.handle.n;
-          return { op: a.kind, client: n % CLIENTS_MAX, handle: this.handles.length + (n % 3) };
+          return { op: a.kind, client: n % CLIENTS_MAX, handle: this.handles.length + (n % 3), ...race };
         }
         const client = a.wrongClient ? (h.client + 1) % CLIENTS_MAX : h.client;
-        return { op: a.kind, client, handle: h.ordinal };
+        return { op: a.kind, client, handle: h.ordinal, ...race };
       }
       case 'import': {
         const fd = this.pickFd(a.fd);
@@ -296,6 +301,8 @@ function pickFrom<T>(p: Pick, live: readonly T[], gone: readonly T[]): T | null 
   switch (p.mode) {
     case 'live':
       return live.length === 0 ? null : live[p.n % live.length]!;
+    case 'last':
+      return live.length === 0 ? null : live[live.length - 1]!;
     case 'stale':
       return gone.length === 0 ? undefined : gone[p.n % gone.length]!;
     case 'wild':
@@ -394,11 +401,21 @@ export class OpCommand implements fc.Command<OpModel, RunSession> {
   }
 
   run(m: OpModel, r: RunSession): void {
-    const op = m.resolve(this.action);
-    if (op === null) throw new Error('command ran without its precondition');
+    const resolved = m.resolve(this.action);
+    if (resolved === null) throw new Error('command ran without its precondition');
+    const op = this.atEdge(resolved, r);
     this.op = op;
     const res = r.step(op);
     m.update(op, res);
+  }
+
+  /** A vmap at the window's edge: sized from the kernel's largest free range now (VMALLOC-3). */
+  private atEdge(op: Op, r: RunSession): Op {
+    const a = this.action;
+    if (a.kind !== 'driver-vmap' || a.edge === undefined || op.op !== 'driver-vmap') return op;
+    // the largest free range less the guard page and `edge` pages, within what an op may ask
+    const free = r.kernel.mm.vmalloc.largestFreeRun();
+    return { op: 'driver-vmap', pages: Math.max(1, Math.min(DRIVER_VMAP_PAGES_MAX, free - 1 - a.edge)) };
   }
 
   toString(): string {
@@ -411,8 +428,8 @@ export class OpCommand implements fc.Command<OpModel, RunSession> {
 }
 
 /**
- * The command sequences of one run: up to `maxOps` commands, weighted for deep states. Three runs
- * in four use the everyday mix, one in four the fill mix.
+ * The command sequences of one run: up to `maxOps` commands, weighted for deep states. Two runs
+ * in five use the everyday mix, one in five the fill mix, two in five a swarm (swarm.ts).
  */
 export function commandsArb(
   maxOps: number,
@@ -421,8 +438,10 @@ export function commandsArb(
   const cmds = (a: fc.Arbitrary<Action>) =>
     fc.commands([a.map((x) => new OpCommand(x))], { size: 'max', maxCommands: maxOps });
   return fc.oneof(
-    { weight: 3, arbitrary: cmds(actionArb(ACTION_WEIGHTS, cmaLenArb, heaps)) },
+    { weight: 2, arbitrary: cmds(actionArb(ACTION_WEIGHTS, cmaLenArb, heaps)) },
     { weight: 1, arbitrary: cmds(actionArb(FILL_WEIGHTS, fillCmaLenArb, heaps)) },
+    { weight: 2, arbitrary: swarmConfigArb(heaps).chain((c) => cmds(swarmActionArb(c))) },
+    { weight: 1, arbitrary: cmds(actionArb(LIFECYCLE_WEIGHTS, boundaryLenArb, heaps)) },
   );
 }
 

@@ -91,13 +91,19 @@ export const exclusiveOwnership: Invariant = {
     const claimed = claims.incremental(k);
     if (claimed) return claimed;
     // an attachment's or VMA's pages can only stop being its buffer's when the buffer is
-    // destroyed, which needs the attachment or VMA gone first: check them when made, drop when gone
+    // destroyed, which needs the attachment or VMA gone first: check them when made, drop when gone;
+    // and when a reference bug destroys a buffer under them (the zoo), check them at that op
+    const gone = k.ion.destroyedThisOp.length > 0 ? new Set(k.ion.destroyedThisOp) : null;
     const atts = attachBad.current(
       k,
       () => k.ion.attachments.flatMap((a, i) => (attachmentBad(k, a) >= 0 ? [i] : [])),
       (s) => {
         for (const a of k.ion.attachedThisOp)
           if (attachmentBad(k, a) >= 0) s.add(k.ion.attachments.indexOf(a));
+        if (gone)
+          k.ion.attachments.forEach((a, i) => {
+            if (gone.has(a.dmabuf.buffer) && attachmentBad(k, a) >= 0) s.add(i);
+          });
         for (const i of s) if (!k.ion.attachments[i]!.live) s.delete(i);
       },
     );
@@ -112,6 +118,7 @@ export const exclusiveOwnership: Invariant = {
       () => k.ion.vmas.flatMap((v, i) => (vmaBad(k, v) >= 0 ? [i] : [])),
       (s) => {
         for (const v of k.ion.mappedThisOp) if (vmaBad(k, v) >= 0) s.add(v.id);
+        if (gone) for (const v of k.ion.vmas) if (gone.has(v.dmabuf.buffer) && vmaBad(k, v) >= 0) s.add(v.id);
         for (const i of s) if (!k.ion.vmas[i]!.live) s.delete(i);
       },
     );

@@ -111,10 +111,18 @@ function isBadPage(k: Kernel, p: number): boolean {
   return pageProblem(k, p, liveOf(k)) !== null;
 }
 
+/**
+ * The pages of buffers destroyed (or leaked, B10) by the op: a leak shows at the free that makes
+ * it, even when the heap wrote nothing (its pages still owned by the gone buffer), not only at
+ * quiescence. O(pages of those buffers), which the op's free touched in the kernel too.
+ */
+const destroyedPages = (k: Kernel): readonly Int32Array[] => k.ion.destroyedThisOp.map((b) => b.pages);
+
 const pages = new BadPages(
   isBadPage,
   (k) => scanPages(k, isBadPage),
   (k, p) => pageViolation(k, p, pageProblem(k, p, liveOf(k))!),
+  destroyedPages,
 );
 
 export const freedCompletely: Invariant = {

@@ -77,13 +77,19 @@ export class BadPages<V> {
   private readonly bad = new BadSet();
   private readonly reports = new ReportCache<V>();
 
+  /**
+   * @param extra pages to re-evaluate besides the touched ones: those whose verdict the op changed
+   *   without writing them (a buffer destroyed while its pages stayed where they were)
+   */
   constructor(
     private readonly isBad: (k: Kernel, p: number) => boolean,
     private readonly scan: (k: Kernel) => Iterable<number>,
     private readonly report: (k: Kernel, p: number) => V,
+    private readonly extra: (k: Kernel) => readonly Int32Array[] = () => [],
   ) {}
 
   incremental(k: Kernel): V | null {
+    const extra = this.extra(k);
     const set = this.bad.current(
       k,
       () => this.scan(k),
@@ -94,11 +100,18 @@ export class BadPages<V> {
           if (this.isBad(k, p)) s.add(p);
           else if (s.size > 0) s.delete(p);
         }
+        for (const pages of extra)
+          for (let i = 0; i < pages.length; i++) {
+            const p = pages[i]!;
+            if (this.isBad(k, p)) s.add(p);
+            else if (s.size > 0) s.delete(p);
+          }
       },
     );
     if (set.size === 0) return null;
     const p = minOf(set);
-    return this.reports.get(k, p, k.mm.pages.isTouched(p), () => this.report(k, p));
+    const stale = k.mm.pages.isTouched(p) || extra.some((pages) => pages.includes(p));
+    return this.reports.get(k, p, stale, () => this.report(k, p));
   }
 
   /** The full scan's verdict: the smallest bad page's report. */

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
-import { BUILTIN_DESIGNS } from '../../src/model/designs/index.ts';
+import { ALL_DESIGNS, BUILTIN_DESIGNS, ZOO_DESIGNS } from '../../src/model/designs/index.ts';
 import { Kernel } from '../../src/model/kernel.ts';
 import { resolveProfile } from '../../src/model/profile.ts';
 import { INVARIANTS, TYPE_OK } from '../../src/spec/index.ts';
@@ -18,6 +18,8 @@ const HOLDS_EVERYTHING = new Set(['cma-direct-remap', 'dmabuf-heap-cma']);
 /** Which plan this file runs: the tiny profile and the large ones sit in two files (two workers). */
 export const PLANS = {
   tiny: [{ profile: 'tiny', scale: 'tiny' as const, runs: 250, designs: ALL }],
+  /** The zoo's mutants and known bugs: their faults change what the incremental forms must see. */
+  zoo: [{ profile: 'tiny', scale: 'tiny' as const, runs: 3, designs: ZOO_DESIGNS.map((d) => d.id) }],
   large: [
     { profile: 'arm32-1g', scale: 'large' as const, runs: 1, designs: ALL },
     { profile: 'arm32-1g-cma512', scale: 'large' as const, runs: 1, designs: ALL },
@@ -26,9 +28,9 @@ export const PLANS = {
   ],
 };
 
-export function crossCheck(plan: (typeof PLANS)['tiny' | 'large']) {
+export function crossCheck(plan: (typeof PLANS)['tiny' | 'large' | 'zoo']) {
   for (const p of plan) {
-    for (const design of BUILTIN_DESIGNS.filter((d) => p.designs.includes(d.id))) {
+    for (const design of ALL_DESIGNS.filter((d) => p.designs.includes(d.id))) {
       it(`${p.profile} ${design.id}: ${p.runs} runs of 100-120 ops (seed 7)`, () => {
         const booted = Kernel.boot(resolveProfile(p.profile), design);
         let steps = 0;

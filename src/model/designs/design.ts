@@ -39,6 +39,20 @@ export interface Design {
   readonly verdictNotes?: string;
   /** Set for plugin designs: the file it was loaded from. */
   readonly source?: string;
+  /** B5 (CMA-1): the CMA bitmap's aligned mask as 3.16/3.17 computed it, 2^(order >> order_per_bit) - 1. */
+  readonly cmaMaskShiftsOrder?: boolean;
+  /** Set for zoo designs (built-in or plugin): where the planted bug lives (`ionck zoo`). */
+  readonly zoo?: ZooTarget;
+}
+
+/** Where a zoo design's planted bug lives: the profile it shows on and what it breaks. */
+export interface ZooTarget {
+  /** docs/model.md bug id (B1..B19) or the mutant's own id (M1..). */
+  readonly bug: string;
+  /** Profile spec on which the bug lives (as `ionck check --profile` takes it). */
+  readonly profile: string;
+  /** Invariants the planted fault breaks (any one of them detects it). */
+  readonly invariants: readonly string[];
 }
 
 export class DesignError extends Error {
@@ -87,21 +101,30 @@ export function defineDesign(spec: unknown): Design {
   const core = (s.ionCore ?? { leakOnPageArrayFailure: false }) as Record<string, unknown>;
   if (typeof core !== 'object' || typeof core.leakOnPageArrayFailure !== 'boolean')
     throw new DesignError(`design '${id}': ionCore.leakOnPageArrayFailure must be a boolean`);
+  const zoo = s.zoo as Record<string, unknown> | undefined;
+  if (
+    zoo !== undefined &&
+    (typeof zoo !== 'object' ||
+      zoo === null ||
+      typeof zoo.bug !== 'string' ||
+      typeof zoo.profile !== 'string' ||
+      !Array.isArray(zoo.invariants) ||
+      !zoo.invariants.every((x) => typeof x === 'string'))
+  )
+    throw new DesignError(`design '${id}': zoo must be { bug, profile, invariants: string[] }`);
   return {
     id,
     summary: s.summary,
     citations: s.citations as string[],
     dmaLayer: s.dmaLayer,
-    ionCore: {
-      leakOnPageArrayFailure: core.leakOnPageArrayFailure,
-      freeRaceB3: core.freeRaceB3 === true,
-      ...dmaBufCoreOptions(id, core),
-    },
+    ionCore: { ...ionCoreOf(core), ...dmaBufCoreOptions(id, core) },
     heaps: s.heaps as Design['heaps'],
     ...(typeof s.verdictNotes === 'string' && s.verdictNotes.length > 0
       ? { verdictNotes: s.verdictNotes }
       : {}),
     ...(typeof s.source === 'string' ? { source: s.source } : {}),
+    ...(zoo ? { zoo: zoo as unknown as ZooTarget } : {}),
+    ...(s.cmaMaskShiftsOrder === true ? { cmaMaskShiftsOrder: true } : {}),
   };
 }
 
@@ -115,6 +138,29 @@ function dmaBufCoreOptions(id: string, core: Record<string, unknown>) {
     ...(core.core !== undefined ? { core: core.core as (typeof CORES)[number] } : {}),
     ...(core.beginIgnoresKmapErrorB13 === true ? { beginIgnoresKmapErrorB13: true } : {}),
   };
+}
+
+/** The ION core options a design asked for: the known flags, booleans as given, nothing else. */
+function ionCoreOf(core: Record<string, unknown>): IonCoreOptions {
+  const flags = [
+    'kmapPutUnguarded',
+    'closeDoublePut',
+    'shareWithoutRef',
+    'attachWithoutFileRef',
+    'munmapWithoutPut',
+    'handleDestroyKeepsKmaps',
+    'detachWithoutPut',
+  ] as const;
+  const out: Record<string, unknown> = {
+    leakOnPageArrayFailure: core.leakOnPageArrayFailure,
+    // `freeRaceB3` is the option's name before issue 13
+    freeDropsLock: core.freeDropsLock === true || core.freeRaceB3 === true,
+  };
+  for (const f of flags) if (core[f] === true) out[f] = true;
+  const bits = core.handleKrefBits;
+  if (typeof bits === 'number' && Number.isInteger(bits) && bits >= 1 && bits <= 32)
+    out.handleKrefBits = bits;
+  return out as unknown as IonCoreOptions;
 }
 
 /** Check what a design's heaps() returned; a plugin returning garbage is its own failure. */

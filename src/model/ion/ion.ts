@@ -15,10 +15,31 @@ export interface IonCoreOptions {
   /** B10: ion_buffer_create skips unmap_dma and free when the page array vmalloc fails (3.18). */
   readonly leakOnPageArrayFailure: boolean;
   /**
-   * B3 (CVE-2016-9120): ION_IOC_FREE drops the client lock between lookup and free, so a second
-   * FREE of the same id passes the lookup and puts a handle that is already gone. Zoo only.
+   * B3 (CVE-2016-9120): ION_IOC_FREE drops the client lock between lookup and free, so a FREE
+   * racing another FREE of the same id (`free` with `race`) passes the lookup and puts a handle
+   * that is already gone. Zoo only.
    */
-  readonly freeRaceB3?: boolean;
+  readonly freeDropsLock?: boolean;
+  /**
+   * B4 ("ANDROID: ion: check for kref overflow"): handle krefs taken by IMPORT are not checked for
+   * overflow; the model narrows the 32-bit kref to this many bits so a short loop wraps it. Zoo only.
+   */
+  readonly handleKrefBits?: number;
+  // The zoo's mutants of the ION core (docs/designs.md "The zoo"); all off in real designs.
+  /** ion_handle_kmap_put() without the kmap_cnt == 0 guard: the count underflows. */
+  readonly kmapPutUnguarded?: boolean;
+  /** close(2) on a dma-buf fd drops two file references instead of one. */
+  readonly closeDoublePut?: boolean;
+  /** ion_share_dma_buf() exports without ion_buffer_get(): the dma-buf holds no buffer reference. */
+  readonly shareWithoutRef?: boolean;
+  /** dma_buf_attach() path without get_dma_buf(): the attachment holds no file reference. */
+  readonly attachWithoutFileRef?: boolean;
+  /** munmap(2) without the VMA's dma_buf_put (ion_vm_close forgotten). */
+  readonly munmapWithoutPut?: boolean;
+  /** ion_handle_destroy() without draining the handle's kmaps. */
+  readonly handleDestroyKeepsKmaps?: boolean;
+  /** dma_buf_detach() path without the attachment's dma_buf_put. */
+  readonly detachWithoutPut?: boolean;
   /**
    * ION412-1 / DMABUF-CMA-1: which core runs the ioctls. Absent or '3.18': clients and handles
    * (ION-1..14). 'ion-4.12' and 'dma-heap': the dma-buf core of src/model/ion/dmabuf-core.ts, where
@@ -217,7 +238,15 @@ export class IonDevice {
     ctx.mm.enter('ionBufferPut');
     this.touchedBuffers.add(buf);
     buf.ref--;
-    if (buf.ref < 0) throw new ModelBug(`buffer ${buf.id} kref went negative`);
+    if (buf.ref < 0) {
+      // zoo mutants that drop a reference they never took put a freed buffer again: the kernel's
+      // refcount WARNs (ION-5); the model reports it and goes on (refcounts-balanced sees it)
+      const { shareWithoutRef, closeDoublePut, attachWithoutFileRef } = this.opts;
+      if (!(shareWithoutRef || closeDoublePut || attachWithoutFileRef))
+        throw new ModelBug(`buffer ${buf.id} kref went negative`);
+      ctx.mm.printk(`WARNING: ion_buffer_put: buffer ${buf.id} kref underflow`);
+      return;
+    }
     if (buf.ref > 0) return;
     this.buffers.delete(buf.id);
     if (buf.heap.deferFree) {
@@ -293,6 +322,7 @@ export class IonDevice {
     if (h.ref > 0) return;
     ctx.mm.enter('ionHandleDestroy');
     const buf = h.buffer;
+    if (this.opts.handleDestroyKeepsKmaps) h.kmapCnt = 0; // zoo: the buffer's kmap_cnt is left behind
     while (h.kmapCnt > 0) this.ionHandleKmapPut(ctx, h);
     const client = this.clients.get(h.client);
     client?.byBuffer.delete(buf.id);
@@ -327,12 +357,13 @@ export class IonDevice {
   }
 
   /** ION-7 ION_IOC_FREE -> ion_free(): drop the user's handle reference. */
-  ionFree(ctx: HeapCtx, clientId: number, ordinal: number): IonRet {
+  ionFree(ctx: HeapCtx, clientId: number, ordinal: number, race = false): IonRet {
     ctx.mm.enter('ionFree');
     const h = this.lookup(clientId, ordinal);
     if (!h) {
       const stale = this.handles[ordinal];
-      if (this.opts.freeRaceB3 && stale && stale.client === clientId) {
+      // B3: the lookup ran before the other FREE's put, so this one passes it too
+      if (race && this.opts.freeDropsLock && stale && stale.client === clientId) {
         stale.ref--; // B3: the racing FREE's put lands on a destroyed handle
         this.touchedBuffers.add(stale.buffer);
         return 0;
@@ -348,7 +379,7 @@ export class IonDevice {
     ctx.mm.enter('ionShareDmaBufFd');
     const h = this.lookup(clientId, ordinal);
     if (!h) return -Errno.EINVAL;
-    h.buffer.ref++;
+    if (!this.opts.shareWithoutRef) h.buffer.ref++;
     this.touchedBuffers.add(h.buffer);
     const d: DmaBuf = {
       fd: this.dmabufs.length,
@@ -374,7 +405,9 @@ export class IonDevice {
     const client = this.client(clientId);
     const existing = client.byBuffer.get(d.buffer.id);
     if (existing) {
-      existing.ref++;
+      const bits = this.opts.handleKrefBits;
+      // B4: kref_get with no overflow check; the narrowed kref wraps
+      existing.ref = bits ? (existing.ref + 1) % 2 ** bits : existing.ref + 1;
       this.touchedBuffers.add(d.buffer);
       return existing.ordinal;
     }
@@ -398,6 +431,7 @@ export class IonDevice {
     if (!d) return -Errno.EBADF;
     d.fdOpen = false;
     this.dmaBufPut(ctx, d);
+    if (this.opts.closeDoublePut && !d.released) this.dmaBufPut(ctx, d);
     return 0;
   }
 
@@ -441,7 +475,7 @@ export class IonDevice {
   protected ionHandleKmapPut(ctx: HeapCtx, h: IonHandle): void {
     ctx.mm.enter('ionHandleKmapPut');
     this.touchedBuffers.add(h.buffer);
-    if (h.kmapCnt === 0) {
+    if (h.kmapCnt === 0 && !this.opts.kmapPutUnguarded) {
       ctx.mm.printk('WARNING: ion_handle_kmap_put: double unmap');
       return;
     }
@@ -508,7 +542,8 @@ export class IonDevice {
     if (!v?.live) return -Errno.EINVAL;
     v.live = false;
     if (v.mapping) ctx.mm.mmu.unmap(v.mapping, false); // user PTEs: TLB flushed by zap
-    this.dmaBufPut(ctx, v.dmabuf);
+    if (!this.opts.munmapWithoutPut) this.dmaBufPut(ctx, v.dmabuf);
+    this.touchedBuffers.add(v.dmabuf.buffer);
     return 0;
   }
 
@@ -531,7 +566,7 @@ export class IonDevice {
     const a: Attachment = { dmabuf: d, device, sg: d.buffer.sgTable ?? d.buffer.pages, live: true };
     this.attachments.push(a);
     this.attachedThisOp.push(a);
-    d.fileRef++;
+    if (!this.opts.attachWithoutFileRef) d.fileRef++;
     this.touchedBuffers.add(d.buffer);
     return this.attachments.length - 1;
   }
@@ -542,7 +577,8 @@ export class IonDevice {
     const a = this.attachments.find((x) => x.live && x.dmabuf.fd === fd && x.device === device);
     if (!a) return -Errno.EINVAL;
     a.live = false;
-    this.dmaBufPut(ctx, a.dmabuf);
+    if (!this.opts.detachWithoutPut) this.dmaBufPut(ctx, a.dmabuf);
+    this.touchedBuffers.add(a.dmabuf.buffer);
     return 0;
   }
 

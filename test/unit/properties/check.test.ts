@@ -37,7 +37,7 @@ describe('runCheck: expected findings (seed 1)', () => {
     expect(v.detail.reproducesOnBoot).toBe(true);
   });
 
-  it('cma-direct on arm32-1g-cma512 violates no-conflicting-alias in at most 2 ops; on the CMA heap alone: alloc + kmap', async () => {
+  it('cma-direct on arm32-1g-cma512 violates no-conflicting-alias in at most 2 ops; on the CMA heap alone: an uncached alloc and an NC view (kmap, or share + mmap)', async () => {
     const all = await runCheck({
       designs: [design('cma-direct')],
       profile: resolveProfile('arm32-1g-cma512'),
@@ -59,10 +59,17 @@ describe('runCheck: expected findings (seed 1)', () => {
     });
     const v = cma.results[0]!.violations[0]!;
     expect(v.invariant).toBe('no-conflicting-alias');
-    expect(v.ops).toHaveLength(2);
+    // B17: the WB linear map beside an NC view; which view the seeded search meets first depends
+    // on the generator (issue 13 changed it): the kernel's kmap or a user mapping
     expect(v.ops[0]).toMatchObject({ op: 'alloc', heap: 'cma' });
     expect((v.ops[0] as { cached?: boolean }).cached ?? false).toBe(false);
-    expect(v.ops[1]).toEqual({ op: 'kmap', client: (v.ops[0] as { client: number }).client, handle: 0 });
+    const client = (v.ops[0] as { client: number }).client;
+    const viaKmap = [{ op: 'kmap', client, handle: 0 }];
+    const viaMmap = [
+      { op: 'share', client, handle: 0 },
+      { op: 'mmap', fd: 0 },
+    ];
+    expect([viaKmap, viaMmap]).toContainEqual(v.ops.slice(1));
   });
 
   it('cma-direct-remap holds every invariant on arm32-1g and reaches every goal', async () => {

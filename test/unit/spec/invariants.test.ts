@@ -83,7 +83,11 @@ const CASES: Case[] = [
     violated: {
       profile: 'tiny',
       design: 'zoo/b3-free-race',
-      ops: [uncachedCma(4096), { op: 'free', client: 1, handle: 0 }, { op: 'free', client: 1, handle: 0 }],
+      ops: [
+        uncachedCma(4096),
+        { op: 'free', client: 1, handle: 0 },
+        { op: 'free', client: 1, handle: 0, race: true },
+      ],
       step: 2,
       match: /handle 0 has ref -1/,
     },

@@ -38,6 +38,7 @@ const b13 = defineDesign({
     new CarveoutHeap(HEAP_ID.carveout, KEEP_LINEAR, ctx.carveout),
     new CmaDirectHeap(HEAP_ID.cma, { linear: KEEP_LINEAR }),
   ],
+  zoo: { bug: 'B13', profile: 'tiny', invariants: ['refcounts-balanced'] },
 });
 
 /** B14: the CMA heap's fault handler lets pgoff == pagecount through; no VM_DONTEXPAND (5.6-2024). */
@@ -51,6 +52,7 @@ const b14 = defineDesign({
   dmaLayer: '4.1',
   ionCore: { leakOnPageArrayFailure: false, core: 'dma-heap' },
   heaps: () => [new DmabufCmaHeap(HEAP_ID.cma, { faultPastEndB14: true })],
+  zoo: { bug: 'B14', profile: 'tiny', invariants: ['exclusive-ownership', 'freed-completely'] },
 });
 
 export const STACK_ZOO: readonly Design[] = [b13, b14];

@@ -6,6 +6,8 @@ import { CmaDirectHeap } from '../../ion/heaps/cma.ts';
 import { KEEP_LINEAR, REMAP_LINEAR, remapLinear } from '../../ion/heaps/linear-policy.ts';
 import { type Design, defineDesign, HEAP_ID, standardHeaps } from '../design.ts';
 import { STACK_ZOO } from './b13-b14.ts';
+import { KNOWN_BUGS } from './known-bugs.ts';
+import { MUTANTS } from './mutants.ts';
 
 /** B12: 4.12's CMA heap as merged passes bytes as a page count and does not zero. */
 const b12 = defineDesign({
@@ -19,6 +21,7 @@ const b12 = defineDesign({
     ...standardHeaps(ctx, KEEP_LINEAR),
     new CmaDirectHeap(HEAP_ID.cma, { linear: KEEP_LINEAR, bytesAsPages: true }),
   ],
+  zoo: { bug: 'B12', profile: 'arm32-1g', invariants: ['contiguous-aligned', 'zeroed-on-alloc'] },
 });
 
 /** B15: a free path that calls cma_release twice; 3.18's cma_release accepts it (CMA-5). */
@@ -31,6 +34,7 @@ const b15 = defineDesign({
     ...standardHeaps(ctx, REMAP_LINEAR),
     new CmaDirectHeap(HEAP_ID.cma, { linear: REMAP_LINEAR, releaseTwice: true }),
   ],
+  zoo: { bug: 'B15', profile: 'tiny', invariants: ['freed-completely'] },
 });
 
 /** B18: cma-direct-remap without the purge: PTEs flipped while stale lazy aliases live. */
@@ -46,22 +50,28 @@ const b18 = defineDesign({
     ...standardHeaps(ctx, remapLinear(false)),
     new CmaDirectHeap(HEAP_ID.cma, { linear: remapLinear(false) }),
   ],
+  zoo: { bug: 'B18', profile: 'arm32-1g-cma512', invariants: ['no-conflicting-alias'] },
 });
 
-/** B3: ION_IOC_FREE drops the client lock between lookup and free (CVE-2016-9120). */
+/**
+ * B3: ION_IOC_FREE drops the client lock between lookup and free (CVE-2016-9120). The race is an
+ * interleaving point of the op vocabulary: `free` with `race` is a FREE whose lookup ran while
+ * another FREE of the same id was between its lookup and its put.
+ */
 const b3 = defineDesign({
   id: 'zoo/b3-free-race',
   summary:
-    'B3: a second FREE of one id passes the lookup and puts a destroyed handle (CVE-2016-9120, fixed 4.6)',
+    'B3: a FREE racing another FREE of one id passes the lookup and puts a destroyed handle (CVE-2016-9120, fixed 4.6)',
   citations: [
     '"staging/android/ion : fix a race condition in the ion driver", stable a7544fdd1626 (ION-7); docs/model.md B3',
   ],
   dmaLayer: '4.1',
-  ionCore: { leakOnPageArrayFailure: false, freeRaceB3: true },
+  ionCore: { leakOnPageArrayFailure: false, freeDropsLock: true },
   heaps: (ctx) => [
     ...standardHeaps(ctx, REMAP_LINEAR),
     new CmaDirectHeap(HEAP_ID.cma, { linear: REMAP_LINEAR }),
   ],
+  zoo: { bug: 'B3', profile: 'tiny', invariants: ['refcounts-balanced'] },
 });
 
-export const ZOO_DESIGNS: readonly Design[] = [b3, b12, b15, b18, ...STACK_ZOO];
+export const ZOO_DESIGNS: readonly Design[] = [b3, b12, b15, b18, ...KNOWN_BUGS, ...MUTANTS, ...STACK_ZOO];

@@ -57,6 +57,26 @@ export const KEEP_LINEAR: LinearPolicy = {
   zeroCarveoutAtCreate: true,
 };
 
+/**
+ * How the remap policy does its work; the defaults are cma-direct-remap's. The other values are
+ * the zoo's mutants (docs/designs.md "The zoo"), named by what they do.
+ */
+export interface RemapOptions {
+  /** vm_unmap_aliases() before flipping to NC / before restoring WB (false: B18, or one forgotten). */
+  readonly purgeBeforeUncached: boolean;
+  readonly purgeBeforeRestore: boolean;
+  /** Restoring WB on free is left out. */
+  readonly skipRestore?: boolean;
+  /** The restore loop stops one page short of the range. */
+  readonly restoreOneShort?: boolean;
+  /** Zeroing skips single-page (order-0) requests. */
+  readonly zeroSkipsOrder0?: boolean;
+  /** Highmem zeroing maps full batches of 32 only: a tail batch of fewer pages is skipped. */
+  readonly zeroSkipsTailBatch?: boolean;
+  /** Highmem pages are zeroed through kmap_atomic (clear_highpage) instead of their own type. */
+  readonly zeroHighmemViaKmapAtomic?: boolean;
+}
+
 /** Flush every stale alias first when one may exist (vm_unmap_aliases()). */
 function purgeStaleAliases(mm: Mm): void {
   if (mm.vmalloc.lazyPages > 0 || mm.vmalloc.hasDirtyBlocks()) mm.vmUnmapAliases();
@@ -80,26 +100,40 @@ function flip(mm: Mm, pages: Int32Array, type: MemType, owner: string): void {
 
 /** The remap policy; `purge: false` is the zoo's B18 mutant (flip without purging stale aliases). */
 export function remapLinear(purge: boolean): LinearPolicy {
+  return remapLinearWith({ purgeBeforeUncached: purge, purgeBeforeRestore: purge });
+}
+
+export function remapLinearWith(o: RemapOptions): LinearPolicy {
   return {
     id: 'remap',
     // DMA318-6 __dma_remap to the buffer's type, after vm_unmap_aliases (ARCH-4, B18)
     toUncached(mm, pages, owner) {
       mm.enter('remapLinearUncached');
-      if (purge) purgeStaleAliases(mm);
+      if (o.purgeBeforeUncached) purgeStaleAliases(mm);
       flip(mm, pages, MemType.NC, owner);
     },
     // DMA318-8 __dma_remap(PAGE_KERNEL) on free, after the purge (ARCH-4)
     toAllocator(mm, pages, owner) {
       mm.enter('remapLinearRestore');
-      if (purge) purgeStaleAliases(mm);
-      flip(mm, pages, MemType.WB, owner);
+      if (o.skipRestore) return;
+      if (o.purgeBeforeRestore) purgeStaleAliases(mm);
+      const range = o.restoreOneShort ? pages.subarray(0, pages.length - 1) : pages;
+      flip(mm, range, MemType.WB, owner);
     },
     // ION-15 ion_heap_pages_zero() with the buffer's own prot for highmem; lowmem through the
     // linear map, already of the buffer's type (DMA318-6): no cacheable alias, no kmap_atomic slot
     zeroFresh(ctx, pages, type, owner, bufferId) {
       ctx.mm.enter('remapZeroOwnType');
+      if (o.zeroSkipsOrder0 && pages.length === 1) return true;
       const { low, high } = split(ctx.mm, pages);
-      if (high.length > 0 && !ionHeapPagesZero(ctx, high, type, owner, bufferId)) return false;
+      if (o.zeroHighmemViaKmapAtomic && high.length > 0)
+        ctx.mm.kmapAtomic(high, `${owner} zeroing (kmap_atomic)`);
+      const zeroHigh =
+        o.zeroSkipsTailBatch && high.length % 32 !== 0
+          ? high.subarray(0, high.length - (high.length % 32))
+          : high;
+      if (o.zeroHighmemViaKmapAtomic) ctx.mm.zeroPages(high);
+      else if (zeroHigh.length > 0 && !ionHeapPagesZero(ctx, zeroHigh, type, owner, bufferId)) return false;
       ctx.mm.zeroPages(low);
       return true;
     },
