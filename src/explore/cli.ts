@@ -219,6 +219,14 @@ export async function runExploreCli(
       results.push(failedExplore(design.id, r, `threw: ${oneLine(why).slice(0, 500)}`));
     }
   }
+  // a plugin that throws is its own failure (exit 1); a built-in that throws is a model bug (exit 2)
+  const plugins = new Set(r.designs.filter((d) => d.source !== undefined).map((d) => d.id));
+  for (let i = 0; i < results.length; i++) {
+    const x = results[i]!;
+    const b = x.modelBugs[0];
+    if (plugins.has(x.design) && b && x.failure === undefined)
+      results[i] = { ...x, failure: `it threw after ${JSON.stringify(b.ops)}: ${oneLine(b.message)}` };
+  }
   const rep: ExploreReport = { profile: r.profile.id, depth: r.depth, results };
   const head = {
     tool: 'ionck',
@@ -239,13 +247,6 @@ export async function runExploreCli(
   );
   const failed = results.filter((x) => x.failure !== undefined);
   for (const f of failed) io.stderr(`ionck: explore: design '${f.design}' failed: ${f.failure}\n`);
-  // a plugin that throws is its own failure (exit 1); a built-in that throws is a model bug (exit 2)
-  const plugins = new Set(r.designs.filter((d) => d.source !== undefined).map((d) => d.id));
-  const pluginBugs = results.filter((x) => plugins.has(x.design) && x.modelBugs.length > 0);
-  for (const x of pluginBugs)
-    io.stderr(
-      `ionck: explore: design '${x.design}' failed: it threw after ${JSON.stringify(x.modelBugs[0]!.ops)}: ${oneLine(x.modelBugs[0]!.message)}\n`,
-    );
   const bugs = results
     .filter((x) => !plugins.has(x.design))
     .flatMap((x) => x.modelBugs.map((b) => ({ design: x.design, ...b })));
@@ -256,11 +257,7 @@ export async function runExploreCli(
     );
     return 2;
   }
-  return failed.length > 0 ||
-    pluginBugs.length > 0 ||
-    results.some((x) => x.invariants.some((id) => x.counterexamples[id]))
-    ? 1
-    : 0;
+  return failed.length > 0 || results.some((x) => x.invariants.some((id) => x.counterexamples[id])) ? 1 : 0;
 }
 
 /** The result of a design whose search failed (threw, looped past its budget, exited). */

@@ -35,6 +35,7 @@ beforeAll(() => {
   writeFileSync(join(dir, 'exit-at-load.ts'), "import 'ionck';\n\nprocess.exit(0);\n");
   writeFileSync(
     join(dir, 'throw-at-load.ts'),
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the plugin's own template string
     "const why: string = 'boom';\nthrow new Error(`${why} at load`);\n",
   );
 });
@@ -205,11 +206,12 @@ describe('explore with a failing plugin', () => {
     );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("design 'plugin-alloc-throws' failed: it threw after");
+    expect(r.stderr).not.toContain('model bug');
     const out = json(r.stdout);
     expect(out).toMatchObject({ tool: 'ionck', command: 'explore', seed: null, parameters: { depth: 1 } });
-    expect(out.results.map((x: { design: string }) => x.design)).toEqual([
-      'plugin-alloc-throws',
-      'cma-direct',
+    expect(out.results.map((x: { design: string; status: string }) => [x.design, x.status])).toEqual([
+      ['plugin-alloc-throws', 'failed'],
+      ['cma-direct', 'violated'],
     ]);
   });
 });
