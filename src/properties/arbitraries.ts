@@ -50,7 +50,12 @@ export type Action =
       readonly kind: 'mmap';
       readonly fd: Pick;
       /** A partial mapping: offsets into the buffer, resolved modulo its size; or the whole. */
-      readonly window: { readonly pgoff: number; readonly pages: number; readonly past: boolean } | null;
+      readonly window: {
+        readonly pgoff: number;
+        readonly pages: number;
+        readonly past: boolean;
+        readonly straddle?: boolean;
+      } | null;
     }
   | { readonly kind: 'munmap' | 'write'; readonly vma: Pick }
   | { readonly kind: 'dma-map'; readonly fd: Pick; readonly device: string }
@@ -323,7 +328,14 @@ export function actionArb(
           ({ fd, window, past }): Action => ({
             kind: 'mmap',
             fd,
-            window: past === 0 ? { pgoff: 0, pages: 1, past: true } : window,
+            // past 0: pgoff at the end (refused); past 1: a window across the end, as mmap and a
+            // growing mremap give (DMABUF-CMA-3, B14)
+            window:
+              past === 0
+                ? { pgoff: 0, pages: 1, past: true }
+                : past === 1
+                  ? { pgoff: 0, pages: 2, past: false, straddle: true }
+                  : window,
           }),
         ),
     ),

@@ -112,6 +112,7 @@ export class OpModel {
         const w = a.window;
         if (!w || fd.pages === 0) return { op: 'mmap', fd: fd.fd };
         if (w.past) return { op: 'mmap', fd: fd.fd, pgoff: fd.pages, pages: 1 };
+        if (w.straddle) return { op: 'mmap', fd: fd.fd, pgoff: fd.pages - 1, pages: 2 };
         const pgoff = w.pgoff % fd.pages;
         return { op: 'mmap', fd: fd.fd, pgoff, pages: 1 + (w.pages % (fd.pages - pgoff)) };
       }
