@@ -38,8 +38,13 @@ function opsOf(rep: CompareReport, c: Counterexample): readonly Op[] | null {
   return s ? s.ops.slice(0, c.step + 1) : null;
 }
 
+/**
+ * The CMA heap's own: shown on a board whose ION declares the CMA heap alone (ION-1). A trace on
+ * the full board counts only through that restricted search, since another heap's boot-time state
+ * (the carveout's creation alias, HEAP-CARVEOUT-1) can decide it whatever the ops allocate.
+ */
 const isCma = (rep: CompareReport, c: Counterexample): boolean => {
-  if (c.heaps) return c.heaps.length === 1 && c.heaps[0] === 'cma';
+  if (!c.heaps || c.heaps.length !== 1 || c.heaps[0] !== 'cma') return false;
   const ops = opsOf(rep, c);
   return ops !== null && onlyCma(ops);
 };

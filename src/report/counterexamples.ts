@@ -6,10 +6,12 @@
  */
 import type { Design } from '../model/designs/design.ts';
 import { type Op, parseOp } from '../model/ops.ts';
-import type { Profile } from '../model/profile.ts';
+import { type Profile, resolveProfile, withHeaps } from '../model/profile.ts';
+import { HEAP_NAMES } from '../model/types.ts';
 import { moduleUrl } from '../module-url.ts';
 import { encodeToken, makeReplay, parseReplay } from '../properties/replay.ts';
 import { runOps } from '../properties/run.ts';
+import { workloadById } from '../properties/workloads.ts';
 import { type CheckId, isInvariantId } from '../spec/index.ts';
 import type { Counterexample, ProgressEvent, RunReport, StreamReport } from './compare.ts';
 import { traceStep } from './trace.ts';
@@ -82,15 +84,17 @@ function confirm(
   invariant: CheckId,
   ops: readonly Op[],
   seed: number,
+  board: Profile = profile,
 ): Counterexample | null {
   const ids = isInvariantId(invariant) ? [invariant] : [];
-  const res = runOps(profile, design, ops, { invariants: ids, stopOnViolation: false });
+  // on the board the search ran on (a CMA-heap-only search boots `heaps=cma`, ION-1)
+  const res = runOps(board, design, ops, { invariants: ids, stopOnViolation: false });
   const hit = res.firstViolations.get(invariant);
   if (!hit) return null;
   const cut = ops.slice(0, hit.step + 1);
   const replay = makeReplay({
     design: design.id,
-    profile: profile.id,
+    profile: board.id,
     invariant,
     ops: cut,
     expect: 'violated',
@@ -164,7 +168,8 @@ export async function findCounterexamples(a: {
           if (!w.invariants.includes(inv) || into.has(inv)) continue;
           const ops = opsOfViolation(v);
           if (!ops) continue;
-          const c = confirm(w.design, w.profile, inv, ops, a.seed);
+          const board = heaps ? resolveProfile(withHeaps(w.profile.id, heaps)) : w.profile;
+          const c = confirm(w.design, w.profile, inv, ops, a.seed, board);
           if (c) into.set(inv, heaps ? { ...c, heaps } : c);
         }
       } catch {
@@ -211,9 +216,12 @@ export function workloadCounterexample(
 ): Counterexample | null {
   const v = run.verdicts[invariant];
   if (v?.status !== 'violated' || v.step === undefined) return null;
+  // the workload ran on a board declaring only its heaps (ION-1): the replay boots the same
+  const heaps = workloadById(run.workload)?.heaps ?? HEAP_NAMES;
+  const restricted = heaps.length < HEAP_NAMES.length;
   const replay = makeReplay({
     design: run.design,
-    profile: run.profile,
+    profile: withHeaps(run.profile, heaps),
     invariant,
     ops: stream.ops.slice(0, v.step + 1),
     expect: 'violated',
@@ -229,5 +237,6 @@ export function workloadCounterexample(
     step: v.step,
     token: encodeToken(replay),
     steps: v.trace ?? [],
+    ...(restricted ? { heaps: [...heaps] } : {}),
   };
 }
