@@ -44,7 +44,7 @@ function opsOf(rep: CompareReport, c: Counterexample): readonly Op[] | null {
  * (the carveout's creation alias, HEAP-CARVEOUT-1) can decide it whatever the ops allocate.
  */
 const isCma = (rep: CompareReport, c: Counterexample): boolean => {
-  if (!c.heaps || c.heaps.length !== 1 || c.heaps[0] !== 'cma') return false;
+  if (c.heaps?.length !== 1 || c.heaps[0] !== 'cma') return false;
   const ops = opsOf(rep, c);
   return ops !== null && onlyCma(ops);
 };

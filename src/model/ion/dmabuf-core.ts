@@ -21,7 +21,7 @@
 import { Errno, PAGE_SIZE, pagesOf } from '../types.ts';
 import type { HeapCtx, HeapName, IonHeap } from './heap.ts';
 import { type IonCoreOptions, IonDevice, type IonRet } from './ion.ts';
-import type { Attachment, DmaBuf, IonBuffer, IonClient, IonHandle, Vma } from './objects.ts';
+import type { Attachment, DmaBuf, IonBuffer, IonClient, IonHandle } from './objects.ts';
 
 /** The ION core a design asks for: 3.18's (ION-1..14) or the dma-buf core. */
 export function makeIonDevice(heaps: IonHeap[], opts: IonCoreOptions): IonDevice {
@@ -239,22 +239,7 @@ export class DmaBufCore extends IonDevice {
     const n = pages ?? size - pgoff;
     if (pgoff >= size || n <= 0) return -Errno.EINVAL;
     if (pgoff + n > size && !buf.heap.vmaMayGrow) return -Errno.EINVAL;
-    const r = buf.heap.mapUser(ctx, buf, pgoff, n);
-    if (!r.ok) return -r.errno;
-    const mapping = ctx.mm.mmu.map(
-      'user',
-      r.value.type,
-      r.value.pages,
-      0,
-      `user VMA of buffer ${buf.id}`,
-      buf.id,
-    );
-    const v: Vma = { id: this.vmas.length, dmabuf: d, mapping, pgoff, pages: n, live: true };
-    this.vmas.push(v);
-    this.mappedThisOp.push(v);
-    d.fileRef++;
-    this.touchedBuffers.add(buf);
-    return v.id;
+    return this.mapUserVma(ctx, d, pgoff, n);
   }
 
   // ION412-1 process exit: every fd it holds is closed (fds from share and mmaps go separately, ION-13)

@@ -517,6 +517,12 @@ export class IonDevice {
     const buf = d.buffer;
     const n = pages ?? buf.pages.length - pgoff;
     if (pgoff < 0 || n <= 0 || pgoff + n > buf.pages.length) return -Errno.EINVAL;
+    return this.mapUserVma(ctx, d, pgoff, n);
+  }
+
+  /** ION-9 / ION-11 the heap's map_user into a new user VMA, which holds a file reference. */
+  protected mapUserVma(ctx: HeapCtx, d: DmaBuf, pgoff: number, n: number): IonRet {
+    const buf = d.buffer;
     const r = buf.heap.mapUser(ctx, buf, pgoff, n);
     if (!r.ok) return -r.errno;
     const mapping = ctx.mm.mmu.map(
