@@ -47,21 +47,7 @@ export class DmaBufCore extends IonDevice {
 
   /** The fd ALLOC returns, as a slot of the client: one buffer reference (ION412-1). */
   private slotCreate(client: IonClient, buf: IonBuffer): IonHandle {
-    const h: IonHandle = {
-      ordinal: this.handles.length,
-      ionId: client.nextIonId++ as IonHandle['ionId'],
-      client: client.id,
-      buffer: buf,
-      ref: 1,
-      kmapCnt: 0,
-      live: true,
-    };
-    buf.ref++;
-    buf.handleCount++;
-    this.touchedBuffers.add(buf);
-    this.handles.push(h);
-    client.byIonId.set(h.ionId, h);
-    return h;
+    return this.newHandle(client, buf);
   }
 
   // ION412-1 ion_alloc() (4.12): ion_buffer_create, dma_buf_export, dma_buf_fd; no align in the

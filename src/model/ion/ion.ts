@@ -296,6 +296,13 @@ export class IonDevice {
   /** ION-2 ion_handle_create(): takes a buffer ref, handle_count + 1. */
   protected ionHandleCreate(ctx: HeapCtx, client: IonClient, buf: IonBuffer): IonHandle {
     ctx.mm.enter('ionHandleCreate');
+    const h = this.newHandle(client, buf);
+    client.byBuffer.set(buf.id, h);
+    return h;
+  }
+
+  /** ION-2 a client's new handle (or ION412-1 fd slot) on `buf`: one buffer reference. */
+  protected newHandle(client: IonClient, buf: IonBuffer): IonHandle {
     const h: IonHandle = {
       ordinal: this.handles.length,
       ionId: client.nextIonId++ as HandleId,
@@ -309,7 +316,6 @@ export class IonDevice {
     buf.handleCount++;
     this.touchedBuffers.add(buf);
     this.handles.push(h);
-    client.byBuffer.set(buf.id, h);
     client.byIonId.set(h.ionId, h);
     return h;
   }
