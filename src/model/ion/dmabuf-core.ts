@@ -21,7 +21,7 @@
 import { Errno, PAGE_SIZE, pagesOf } from '../types.ts';
 import type { HeapCtx, HeapName, IonHeap } from './heap.ts';
 import { type IonCoreOptions, IonDevice, type IonRet } from './ion.ts';
-import type { Attachment, DmaBuf, IonBuffer, IonClient, IonHandle } from './objects.ts';
+import type { Attachment, IonBuffer, IonClient, IonHandle } from './objects.ts';
 
 /** The ION core a design asks for: 3.18's (ION-1..14) or the dma-buf core. */
 export function makeIonDevice(heaps: IonHeap[], opts: IonCoreOptions): IonDevice {
@@ -107,16 +107,7 @@ export class DmaBufCore extends IonDevice {
     const h = this.lookup(clientId, ordinal);
     if (!h) return -Errno.EBADF;
     h.buffer.ref++;
-    this.touchedBuffers.add(h.buffer);
-    const d: DmaBuf = {
-      fd: this.dmabufs.length,
-      buffer: h.buffer,
-      fileRef: 1,
-      fdOpen: true,
-      released: false,
-    };
-    this.dmabufs.push(d);
-    return d.fd;
+    return this.newDmaBuf(h.buffer);
   }
 
   // ION412-1 no ION_IOC_IMPORT: the process receives the fd (a new fd of the same file)

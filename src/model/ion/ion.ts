@@ -386,14 +386,13 @@ export class IonDevice {
     const h = this.lookup(clientId, ordinal);
     if (!h) return -Errno.EINVAL;
     if (!this.opts.shareWithoutRef) h.buffer.ref++;
-    this.touchedBuffers.add(h.buffer);
-    const d: DmaBuf = {
-      fd: this.dmabufs.length,
-      buffer: h.buffer,
-      fileRef: 1,
-      fdOpen: true,
-      released: false,
-    };
+    return this.newDmaBuf(h.buffer);
+  }
+
+  /** ION-11 a new dma-buf file on `buf` with one file reference and an open fd (the buffer ref is the caller's). */
+  protected newDmaBuf(buf: IonBuffer): number {
+    this.touchedBuffers.add(buf);
+    const d: DmaBuf = { fd: this.dmabufs.length, buffer: buf, fileRef: 1, fdOpen: true, released: false };
     this.dmabufs.push(d);
     return d.fd;
   }

@@ -4,7 +4,8 @@
  * `CmaDirectHeap` with REMAP_LINEAR; each fault is named by what the code does wrong.
  */
 
-import { GenericIonHeap, type HeapCtx } from '../../ion/heap.ts';
+import type { HeapCtx } from '../../ion/heap.ts';
+import { CmaAreaHeap } from '../../ion/heaps/cma.ts';
 import { type LinearPolicy, REMAP_LINEAR } from '../../ion/heaps/linear-policy.ts';
 import type { IonBuffer } from '../../ion/objects.ts';
 import { pageRange } from '../../mm.ts';
@@ -35,30 +36,13 @@ export interface CmaHeapFaults {
 
 const ilog2 = (n: number) => 31 - Math.clz32(n);
 
-export class FaultyCmaHeap extends GenericIonHeap {
-  readonly name = 'cma' as const;
-  readonly deferFree = false;
-  readonly contiguous = true;
-
+export class FaultyCmaHeap extends CmaAreaHeap {
   constructor(
-    readonly id: number,
+    id: number,
     private readonly faults: CmaHeapFaults,
     private readonly linear: LinearPolicy = REMAP_LINEAR,
   ) {
-    super();
-  }
-
-  clone(): this {
-    return this;
-  }
-
-  area(ctx: HeapCtx) {
-    return ctx.mm.cma ? { start: ctx.mm.cma.basePage, pages: ctx.mm.cma.count } : null;
-  }
-
-  /** GOLD-11: what the heap promises, 2^min(get_order(size), CONFIG_CMA_ALIGNMENT) pages. */
-  alignPages(pages: number, _align: number, ctx: HeapCtx): number {
-    return 1 << Math.min(getOrder(pages * PAGE_SIZE), ctx.mm.profile.cmaAlignment);
+    super(id);
   }
 
   private alignOrder(ctx: HeapCtx, len: number): number {

@@ -36,7 +36,7 @@ export interface Cma318Options {
 }
 
 /** A CMA heap over the default area (CMA-8): contiguous, not DEFER_FREE, stateless (shared by clones). */
-abstract class CmaAreaHeap extends GenericIonHeap {
+export abstract class CmaAreaHeap extends GenericIonHeap {
   readonly name = 'cma' as const;
   readonly deferFree = false;
   readonly contiguous = true;

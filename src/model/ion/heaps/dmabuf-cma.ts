@@ -11,8 +11,9 @@ import { VM_TAG } from '../../mm.ts';
 import type { Mapping } from '../../mmu.ts';
 import { Owner } from '../../pages.ts';
 import { Errno, fail, getOrder, type KResult, MemType, ok, PAGE_SIZE } from '../../types.ts';
-import { GenericIonHeap, type HeapCtx } from '../heap.ts';
+import type { HeapCtx } from '../heap.ts';
 import type { IonBuffer } from '../objects.ts';
+import { CmaAreaHeap } from './cma.ts';
 import { KEEP_LINEAR } from './linear-policy.ts';
 
 export interface DmabufCmaOptions {
@@ -20,30 +21,15 @@ export interface DmabufCmaOptions {
   readonly faultPastEndB14?: boolean;
 }
 
-export class DmabufCmaHeap extends GenericIonHeap {
-  readonly name = 'cma' as const;
-  readonly deferFree = false;
-  readonly contiguous = true;
+export class DmabufCmaHeap extends CmaAreaHeap {
   readonly vmaMayGrow: boolean;
 
   constructor(
-    readonly id: number,
+    id: number,
     private readonly opts: DmabufCmaOptions = {},
   ) {
-    super();
+    super(id);
     this.vmaMayGrow = opts.faultPastEndB14 === true;
-  }
-
-  clone(): this {
-    return this;
-  }
-
-  area(ctx: HeapCtx) {
-    return ctx.mm.cma ? { start: ctx.mm.cma.basePage, pages: ctx.mm.cma.count } : null;
-  }
-
-  alignPages(pages: number, _align: number, ctx: HeapCtx): number {
-    return 1 << Math.min(getOrder(pages * PAGE_SIZE), ctx.mm.profile.cmaAlignment);
   }
 
   // DMABUF-CMA-1 cma_heap_allocate(): cma_alloc(n, min(get_order(size), CONFIG_CMA_ALIGNMENT)),
