@@ -187,10 +187,22 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
       'write the replay as a JSON file (e.g. test/regressions/NAME.json)',
       nonEmpty('save'),
     )
+    .option(
+      '--time-limit <s>',
+      'seconds a plugin design (--design FILE) may take before it is killed',
+      secondsArg(`seconds must be a number in (0, ${TIME_LIMIT_S_MAX}]`),
+    )
     .action(async (input: string, o) => {
       setCode(
         await replayCommand(
-          { input, design: o.design, invariant: o.invariant, json: o.json, save: o.save },
+          {
+            input,
+            design: o.design,
+            invariant: o.invariant,
+            json: o.json,
+            save: o.save,
+            ...(o.timeLimit !== undefined ? { timeLimit: o.timeLimit } : {}),
+          },
           io,
         ),
       );

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Design } from '../model/designs/design.ts';
 import { builtinDesign } from '../model/designs/index.ts';
+import type { Profile } from '../model/profile.ts';
 import { loadDesign } from '../properties/design-arg.ts';
 import { probePlugins } from '../properties/plugin-probe.ts';
 import {
@@ -21,6 +22,9 @@ import {
   replayInvariants,
   runReplay,
 } from '../properties/replay.ts';
+import type { ReplayTask } from '../properties/replay-worker.ts';
+import { runInChild } from '../properties/worker-entry.ts';
+import type { InvariantId } from '../spec/index.ts';
 import { MODEL_VERSION, TOOL_VERSION } from '../version.ts';
 import { profileOf, validateInvariants } from './check.ts';
 import { validateBoot } from './designs.ts';
@@ -33,6 +37,8 @@ export interface ReplayCliOptions {
   readonly invariant: readonly string[];
   readonly json: boolean;
   readonly save?: string;
+  /** Seconds a plugin design may take to replay before it is killed (default: no limit). */
+  readonly timeLimit?: number;
 }
 
 /** Largest replay file read (bytes). */
@@ -79,7 +85,12 @@ export async function replayCommand(o: ReplayCliOptions, io: CliIo): Promise<num
   const profile = profileOf(replay.profile);
   let design: Design;
   if (o.design !== undefined) {
-    await probePlugins([o.design], io.cwd, [profile.id]);
+    await probePlugins(
+      [o.design],
+      io.cwd,
+      [profile.id],
+      o.timeLimit === undefined ? undefined : o.timeLimit * 1000,
+    );
     design = await loadDesign(o.design, io.cwd);
   } else {
     const d = builtinDesign(replay.design);
@@ -97,7 +108,7 @@ export async function replayCommand(o: ReplayCliOptions, io: CliIo): Promise<num
   const invariants = replayInvariants(replay, asked);
   const note = versionNote(replay);
   if (note) io.stderr(`ionck: ${note}\n`);
-  const run = runReplay(replay, design, profile, invariants);
+  const run = await replayOn(replay, design, profile, invariants, io.cwd, o.timeLimit);
   const violated = run.violations.length > 0;
 
   if (o.json) {
@@ -149,6 +160,27 @@ export async function replayCommand(o: ReplayCliOptions, io: CliIo): Promise<num
     io.stderr(`ionck: saved replay to ${o.save} (expect: ${violated ? 'violated' : 'held'})\n`);
   }
   return violated ? EXIT.violated : EXIT.held;
+}
+
+/**
+ * A built-in design replays in this process; a plugin design replays in a child process, so one
+ * that loops (killed after --time-limit) or exits is one line naming its file, not a hang or a
+ * silent exit.
+ */
+async function replayOn(
+  replay: Replay,
+  design: Design,
+  profile: Profile,
+  invariants: readonly InvariantId[],
+  cwd: string,
+  timeLimitS: number | undefined,
+): Promise<ReplayRun> {
+  if (design.source === undefined) return runReplay(replay, design, profile, invariants);
+  const task: ReplayTask = { design: design.source, cwd, replay, profile: profile.id, invariants };
+  const budgetMs = timeLimitS === undefined ? Number.POSITIVE_INFINITY : timeLimitS * 1000;
+  const out = await runInChild<ReplayRun>('replay-worker', task, budgetMs);
+  if ('result' in out) return out.result;
+  throw new UsageError(`design file ${design.source}: ${out.failure}`, 'design-failed');
 }
 
 /** Says so when the replay was recorded under another model version (its verdict may differ). */

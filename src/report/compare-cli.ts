@@ -12,7 +12,15 @@ import { Command } from 'commander';
 import { type Design, DesignError } from '../model/designs/design.ts';
 import { DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
 import { type Profile, ProfileError, resolveProfile, withStaleTlb } from '../model/profile.ts';
-import { collect, intArg, nonEmptyArg, parseFlags, UsageError } from '../properties/cli-args.ts';
+import {
+  collect,
+  intArg,
+  nonEmptyArg,
+  parseFlags,
+  secondsArg,
+  TIME_LIMIT_S_MAX,
+  UsageError,
+} from '../properties/cli-args.ts';
 import { type CliIo, processIo } from '../properties/cli-io.ts';
 import { loadDesign } from '../properties/design-arg.ts';
 import { probePlugins } from '../properties/plugin-probe.ts';
@@ -36,6 +44,8 @@ export interface CompareCliOptions {
   profiles?: string[];
   workloads?: string[];
   ops?: number;
+  /** Seconds for the whole comparison; each plugin design's runs get an equal share. */
+  timeLimit?: number;
   seed?: number;
   out?: string;
   failOnViolation?: boolean;
@@ -85,6 +95,11 @@ function parseArgv(argv: readonly string[], io: CompareCliIo): CompareCliOptions
       `seed of the workload streams (default ${DEFAULT_COMPARE_SEED})`,
       intArg('--seed', 0, 2 ** 31 - 1),
     )
+    .option(
+      '--time-limit <s>',
+      'wall-clock budget in seconds; a plugin design that loops past its equal share is killed and reported as failed',
+      secondsArg(`seconds must be a number in (0, ${TIME_LIMIT_S_MAX}]`),
+    )
     .option('--out <dir>', `directory for the reports (default ${DEFAULT_OUT_DIR}/)`, nonEmptyArg('--out'))
     .option('--fail-on-violation', 'exit 1 when any design violates an invariant', false)
     .option('--json', 'print the JSON report on stdout', false)
@@ -103,6 +118,7 @@ function parseArgv(argv: readonly string[], io: CompareCliIo): CompareCliOptions
     workloads: o.workload,
     ...(o.ops !== undefined ? { ops: o.ops } : {}),
     ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    ...(o.timeLimit !== undefined ? { timeLimit: o.timeLimit } : {}),
     ...(o.out !== undefined ? { out: o.out } : {}),
     failOnViolation: o.failOnViolation,
     json: o.json,
@@ -116,6 +132,7 @@ interface Resolved {
   readonly ops: number;
   readonly seed: number;
   readonly out: string;
+  readonly timeLimitMs?: number;
 }
 
 async function resolveOptions(o: CompareCliOptions, io: CompareCliIo): Promise<Resolved> {
@@ -124,7 +141,7 @@ async function resolveOptions(o: CompareCliOptions, io: CompareCliIo): Promise<R
   const profileSpecs = o.profiles && o.profiles.length > 0 ? o.profiles : [...DEFAULT_COMPARE_PROFILES];
   for (const p of profileSpecs) resolveProfile(p);
   // a plugin that loops or exits while loading or booting is one line, not a hang
-  await probePlugins(specs, io.cwd, profileSpecs);
+  await probePlugins(specs, io.cwd, profileSpecs, o.timeLimit === undefined ? undefined : o.timeLimit * 1000);
   for (const spec of specs) {
     const d = await loadDesign(spec, io.cwd);
     if (designs.some((x) => x.id === d.id)) throw new UsageError(`design '${d.id}' is given twice`);
@@ -147,7 +164,18 @@ async function resolveOptions(o: CompareCliOptions, io: CompareCliIo): Promise<R
   const seed = o.seed ?? DEFAULT_COMPARE_SEED;
   if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be an integer, not ${o.seed}`);
   const out = resolve(io.cwd, o.out ?? DEFAULT_OUT_DIR);
-  return { designs, profiles, workloads, ops, seed, out };
+  const t = o.timeLimit;
+  if (t !== undefined && !(Number.isFinite(t) && t > 0 && t <= TIME_LIMIT_S_MAX))
+    throw new UsageError(`--time-limit must be a number of seconds in (0, ${TIME_LIMIT_S_MAX}], not ${t}`);
+  return {
+    designs,
+    profiles,
+    workloads,
+    ops,
+    seed,
+    out,
+    ...(t !== undefined ? { timeLimitMs: t * 1000 } : {}),
+  };
 }
 
 /** Progress on stderr: a bar on a terminal, one line per run otherwise. */
@@ -275,6 +303,8 @@ export async function runCompareCli(
       workloads: r.workloads,
       ops: r.ops,
       seed: r.seed,
+      cwd: io.cwd,
+      ...(r.timeLimitMs !== undefined ? { timeLimitMs: r.timeLimitMs } : {}),
       onProgress: progress.on,
     });
   } catch (e) {
@@ -323,7 +353,9 @@ export async function runCompareCli(
   const plugins = new Set(r.designs.filter((d) => d.source !== undefined).map((d) => d.id));
   const failed = failedPlugins(rep, plugins);
   for (const id of failed)
-    io.stderr(`ionck compare: design ${id} failed (it threw or returned garbage): see the findings\n`);
+    io.stderr(
+      `ionck compare: design ${id} failed (it threw, looped, exited or returned garbage): see the findings\n`,
+    );
   if (anyModelBug(rep, plugins)) {
     io.stderr(
       'ionck compare: the model or a design threw or failed type-ok: see the findings (a model bug)\n',

@@ -15,6 +15,7 @@ import { OP_KINDS, type Op } from '../model/ops.ts';
 import { type Profile, resolveProfile, withHeaps } from '../model/profile.ts';
 import { errnoName, PAGE_SIZE } from '../model/types.ts';
 import { runOps } from '../properties/run.ts';
+import { runInChild } from '../properties/worker-entry.ts';
 import { WORKLOADS, type Workload, workloadById } from '../properties/workloads.ts';
 import {
   type CheckId,
@@ -68,6 +69,14 @@ export interface CompareOptions {
   /** Wall-clock budget for all counterexample searches together. */
   readonly counterexampleBudgetMs?: number;
   readonly onProgress?: (e: ProgressEvent) => void;
+  /**
+   * Wall-clock budget of the whole comparison; each plugin design's runs share an equal part of it
+   * (default: none). Plugin designs run in a child process of their own, so one that loops is killed
+   * when its part is spent and one that exits ends only that process: either is that design's failure.
+   */
+  readonly timeLimitMs?: number;
+  /** Where plugin designs' files are resolved from (default: the process's working directory). */
+  readonly cwd?: string;
 }
 
 export type ProgressEvent =
@@ -304,14 +313,14 @@ function checkUnique(kind: string, ids: readonly string[]): void {
 // --- one run -----------------------------------------------------------------------------------
 
 /** Per-step outcomes of one run, for divergence. */
-interface Outcomes {
+export interface Outcomes {
   readonly ok: Uint8Array;
   readonly errno: Int32Array;
   readonly value: Float64Array;
   length: number;
 }
 
-interface RunOutput {
+export interface RunOutput {
   readonly report: RunReport;
   readonly outcomes: Outcomes;
 }
@@ -326,7 +335,13 @@ function windowOf(profile: Profile) {
   };
 }
 
-function runOne(shown: Profile, design: Design, workload: Workload, ops: readonly Op[]): RunOutput {
+/** Run one design on one workload's op stream, every invariant checked after every op. */
+export function runWorkload(
+  shown: Profile,
+  design: Design,
+  workload: Pick<Workload, 'id' | 'heaps'>,
+  ops: readonly Op[],
+): RunOutput {
   // ION-1: the board declares the heaps the workload uses (the report keeps the profile's name)
   const profile = resolveProfile(withHeaps(shown.id, workload.heaps));
   const n = ops.length;
@@ -597,6 +612,91 @@ function buildMatrix(profiles: readonly string[], designs: readonly string[], ru
 
 // --- the whole comparison ----------------------------------------------------------------------
 
+/** One plugin design's run, as sent to its child process (./compare-worker.ts). */
+export interface CompareTask {
+  /** The plugin file, resolved from `cwd`. */
+  readonly design: string;
+  readonly cwd: string;
+  /** The profile spec as shown in the report. */
+  readonly profile: string;
+  readonly workload: Pick<Workload, 'id' | 'heaps'>;
+  readonly ops: readonly Op[];
+}
+
+/** Each plugin design's time left, and why a design that ran out is not run again. */
+interface Budgets {
+  readonly leftMs: Map<string, number>;
+  readonly spent: Map<string, string>;
+  readonly cwd: string;
+}
+
+/**
+ * A built-in design runs in this process; a plugin design (one with a source file) runs in a child
+ * process within what is left of its budget, and a child that is killed or exits becomes a failed
+ * run of that design, as does every later run of a design that already failed that way.
+ */
+async function runIsolated(
+  shown: Profile,
+  design: Design,
+  workload: Workload,
+  ops: readonly Op[],
+  budgets: Budgets,
+): Promise<RunOutput> {
+  if (design.source === undefined) return runWorkload(shown, design, workload, ops);
+  const before = budgets.spent.get(design.id);
+  if (before !== undefined) return failedRun(shown, design, workload, `not run: ${before}`);
+  const left = budgets.leftMs.get(design.id) ?? Number.POSITIVE_INFINITY;
+  const t0 = performance.now();
+  const task: CompareTask = {
+    design: design.source,
+    cwd: budgets.cwd,
+    profile: shown.id,
+    workload: { id: workload.id, heaps: workload.heaps },
+    ops,
+  };
+  const out = await runInChild<RunOutput>('../report/compare-worker', task, left);
+  budgets.leftMs.set(design.id, left - (performance.now() - t0));
+  if ('result' in out) return out.result;
+  const why = `design file ${design.source}: ${out.failure}`;
+  budgets.spent.set(design.id, why);
+  return failedRun(shown, design, workload, why);
+}
+
+/** The report of a run that never finished in its child process: nothing was checked. */
+function failedRun(shown: Profile, design: Design, workload: Workload, message: string): RunOutput {
+  const w = windowOf(shown);
+  const verdicts: Record<string, Verdict> = {};
+  for (const id of CHECK_IDS) verdicts[id] = { status: 'unchecked' };
+  return {
+    report: {
+      design: design.id,
+      profile: shown.id,
+      workload: workload.id,
+      status: 'model-exception',
+      error: { step: 0, message: message.slice(0, 500) },
+      opsRun: 0,
+      verdicts,
+      vmalloc: {
+        windowPages: w.windowPages,
+        bootUsedPages: 0,
+        peakUsedPages: 0,
+        peakUsedStep: 0,
+        peakLivePages: 0,
+        peakLiveStep: 0,
+        finalUsedPages: 0,
+        finalLivePages: 0,
+        series: [],
+      },
+      firstVmapFailure: null,
+      failures: { total: 0, byOp: [] },
+      cma: null,
+      elapsedMs: 0,
+      opsPerSec: 0,
+    },
+    outcomes: { ok: new Uint8Array(0), errno: new Int32Array(0), value: new Float64Array(0), length: 0 },
+  };
+}
+
 /** The shortest `ionck compare` command line that reproduces a report: defaults left out. */
 function commandOf(p: CompareReport['params'], designs: readonly Design[]): string {
   // a plugin is passed by its file, not its id
@@ -647,6 +747,16 @@ export async function runCompare(opts: CompareOptions = {}): Promise<CompareRepo
   );
 
   const total = designs.length * profiles.length * workloads.length;
+  const budgets: Budgets = {
+    leftMs: new Map(
+      designs.map((d) => [
+        d.id,
+        opts.timeLimitMs === undefined ? Number.POSITIVE_INFINITY : opts.timeLimitMs / designs.length,
+      ]),
+    ),
+    spent: new Map(),
+    cwd: opts.cwd ?? process.cwd(),
+  };
   const runs: RunReport[] = [];
   const streams: StreamReport[] = [];
   let done = 0;
@@ -655,7 +765,7 @@ export async function runCompare(opts: CompareOptions = {}): Promise<CompareRepo
       const ops = workload.generate(seed, nOps, profile);
       const outs: { design: string; outcomes: Outcomes }[] = [];
       for (const design of designs) {
-        const { report, outcomes } = runOne(profile, design, workload, ops);
+        const { report, outcomes } = await runIsolated(profile, design, workload, ops, budgets);
         runs.push(report);
         outs.push({ design: design.id, outcomes });
         done++;

@@ -102,7 +102,7 @@ export function conclude(rep: CompareReport): Conclusion {
   const skipped = rep.params.designs.filter(unchecked);
   const skippedText =
     skipped.length > 0
-      ? ` ${skipped.map((d) => `\`${d}\``).join(', ')} could not be checked to the end (❔: it threw or returned garbage) and is not ranked.`
+      ? ` ${skipped.map((d) => `\`${d}\``).join(', ')} could not be checked to the end (❔: it threw, looped, exited or returned garbage) and is not ranked.`
       : '';
   const best = ranked[0];
   if (!best)

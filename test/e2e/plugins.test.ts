@@ -184,6 +184,79 @@ describe('compare with a failing plugin', () => {
   });
 });
 
+describe('compare and replay with a plugin that loops or exits', () => {
+  const compareArgs = (plugin: string, out: string) => [
+    'compare',
+    '--design',
+    plugin,
+    '--design',
+    'cma-direct-remap',
+    '--profile',
+    'tiny',
+    '--workload',
+    'camera',
+    '--ops',
+    '50',
+    '--out',
+    out,
+    '--fail-on-violation',
+    '--json',
+  ];
+
+  it.each([
+    [
+      './loops.ts',
+      ['--time-limit', '4'],
+      /did not finish within its time budget \(2\.0 s of --time-limit\): killed/,
+    ],
+    ['./exits.ts', [], /its process exited \(code 0\) before it finished/],
+  ])(
+    "compare: %s is that design's failure (❔, exit 1); the other design is run and written",
+    (plugin, extra, why) => {
+      const out = join(dir, `compare-${plugin.slice(2, -3)}`);
+      const t0 = performance.now();
+      const r = spawnCli([...compareArgs(plugin, out), ...extra], {}, { cwd: dir });
+      expect(performance.now() - t0).toBeLessThan(60_000);
+      expect(r.code).toBe(1);
+      const rep = json(r.stdout);
+      const id = plugin === './loops.ts' ? 'plugin-loops' : 'plugin-exits';
+      expect(rep.designStatus).toEqual({ [id]: 'failed', 'cma-direct-remap': 'held' });
+      const run = rep.runs.find((x: { design: string }) => x.design === id);
+      expect(run.status).toBe('model-exception');
+      expect(run.error.message).toContain(`design file ${plugin}: `);
+      expect(run.error.message).toMatch(why);
+      const other = rep.runs.find((x: { design: string }) => x.design === 'cma-direct-remap');
+      expect(other.opsRun).toBe(50);
+      expect(readdirSync(out).sort()).toEqual(['compare.html', 'compare.json', 'compare.md']);
+    },
+  );
+
+  const token = join(ROOT, 'test/regressions/cma-direct--no-conflicting-alias--cma-lowmem.json');
+  it.each([
+    [
+      './loops.ts',
+      ['--time-limit', '2'],
+      'did not finish within its time budget (2.0 s of --time-limit): killed',
+    ],
+    ['./exits.ts', [], 'its process exited (code 0) before it finished'],
+  ])('replay --design %s: one line naming the file, exit 2, nothing on stdout', (plugin, extra, why) => {
+    const r = spawnCli(['replay', '--design', plugin, token, ...extra], {}, { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`ionck: design file ${plugin}: ${why}\n`);
+  });
+
+  it('replay --design of a plugin that holds runs in its child: held, exit 0, its trace and source in the JSON', () => {
+    const viaPlugin = spawnCli(['replay', '--design', './rel.ts', token, '--json'], {}, { cwd: dir });
+    expect(viaPlugin.code).toBe(0);
+    const rep = json(viaPlugin.stdout);
+    expect(rep.design).toBe('my-design-rel');
+    expect(rep.source).toBe('./rel.ts');
+    expect(rep.status).toBe('held');
+    expect(rep.steps.length).toBeGreaterThan(0);
+  });
+});
+
 describe('explore with a failing plugin', () => {
   it('a looping plugin is killed after --time-limit; cma-direct is still searched and printed; exit 1', () => {
     const r = spawnCli(
