@@ -42,10 +42,33 @@ export const FIXADDR_START = 0xffc00000;
 /** ARCH-8 KM_TYPE_NR (arch/arm/include/asm/kmap_types.h, 3.18): kmap_atomic slots per CPU. */
 export const KM_TYPE_NR = 16;
 
-export interface CallTrace {
-  path: string[];
+/**
+ * The model functions one op entered, in order. A function entered again right after itself (one
+ * call per page: allocPages for a 61,374-page vmap) is one entry, `allocPages ×61,374`, so a trace
+ * grows with the op's calls, not with its pages.
+ */
+export class CallTrace {
+  private readonly names: string[] = [];
+  private readonly times: number[] = [];
   /** Kernel log lines (printk) of the current op. */
-  log: string[];
+  readonly log: string[] = [];
+
+  enter(fn: string): void {
+    const n = this.names.length;
+    if (n > 0 && this.names[n - 1] === fn) this.times[n - 1]!++;
+    else {
+      this.names.push(fn);
+      this.times.push(1);
+    }
+  }
+
+  /** The path, each run of one function collapsed to `fn ×N`. */
+  get path(): string[] {
+    return this.names.map((fn, i) => {
+      const t = this.times[i]!;
+      return t === 1 ? fn : `${fn} ×${t.toLocaleString('en-US')}`;
+    });
+  }
 }
 
 export class Mm {
@@ -59,7 +82,7 @@ export class Mm {
   private readonly vmAreas: Map<number, { pages: number; tag: VmTag }>;
   /** Live (not lazy) vm pages per VM_TAG, guard included: O(1) for vmalloc-bounded. */
   readonly vmTagPages: Int32Array;
-  trace: CallTrace = { path: [], log: [] };
+  trace = new CallTrace();
   readonly lowmemPages: number;
   /**
    * ARCH-8 the fixmap's kmap_atomic slots (KM_TYPE_NR per CPU): the id of the live mapping each
@@ -171,7 +194,7 @@ export class Mm {
   }
 
   enter(fn: string): void {
-    this.trace.path.push(fn);
+    this.trace.enter(fn);
   }
 
   printk(line: string): void {
@@ -490,6 +513,6 @@ export class Mm {
   beginOp(): void {
     this.pages.clearTouched();
     this.mmu.clearCreations();
-    this.trace = { path: [], log: [] };
+    this.trace = new CallTrace();
   }
 }

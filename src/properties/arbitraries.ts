@@ -35,6 +35,8 @@ export type Action =
       readonly len: number;
       readonly align?: number;
       readonly cached?: boolean;
+      /** Ask for the size of the buffer released last (its pages are free again), when there is one. */
+      readonly reuse?: boolean;
     }
   | {
       readonly kind: 'free' | 'share' | 'kmap' | 'kunmap';
@@ -72,7 +74,20 @@ export type Action =
   | { readonly kind: 'driver-vunmap'; readonly area: Pick }
   | { readonly kind: 'client-exit'; readonly client: Pick }
   | { readonly kind: 'purge' }
-  | { readonly kind: 'shrink' };
+  | { readonly kind: 'shrink' }
+  /**
+   * The next step of a program using its newest buffer: share it, mmap the fd, write through the
+   * mapping (so its pages carry its user's data).
+   */
+  | { readonly kind: 'use' }
+  /**
+   * The next step of a program letting its newest used buffer go: dma-unmap, munmap, close, then
+   * FREE, so the buffer is destroyed and its pages are handed out again.
+   */
+  | { readonly kind: 'release' };
+
+/** Action kinds: the op kinds, alloc from the other heaps, and the program steps use and release. */
+export type ActionKind = OpKind | 'alloc-other' | 'use' | 'release';
 
 /** Clients are small integers (docs/architecture.md section 5). */
 export const CLIENTS_MAX = 4;
@@ -83,7 +98,7 @@ const MiB = SZ_1M;
 
 export const clientArb = fc.nat({ max: CLIENTS_MAX - 1 });
 
-export const pickArb: fc.Arbitrary<Pick> = fc.record({
+export const everydayPickArb: fc.Arbitrary<Pick> = fc.record({
   mode: fc.oneof(
     { weight: 65, arbitrary: fc.constant<PickMode>('live') },
     { weight: 25, arbitrary: fc.constant<PickMode>('last') },
@@ -100,10 +115,7 @@ const pagesArb = (min: number, max: number) => fc.integer({ min, max }).map((p) 
  * where order, alignment, batch and size-class arithmetic turns over.
  */
 export const BOUNDARY_PAGES: readonly number[] = [
-  1,
-  2,
-  3,
-  ...Array.from({ length: 11 }, (_, i) => 4 << i).flatMap((n) => [n - 1, n, n + 1]),
+  ...new Set([1, 2, 3, ...Array.from({ length: 11 }, (_, i) => 4 << i).flatMap((n) => [n - 1, n, n + 1])]),
 ];
 export const boundaryLenArb: fc.Arbitrary<number> = fc
   .constantFrom(...BOUNDARY_PAGES)
@@ -129,35 +141,69 @@ const otherLenArb: fc.Arbitrary<number> = fc.oneof(
 
 const alignArb = fc.constantFrom(4 * KiB, 64 * KiB, 1 * MiB, 4 * MiB);
 
+/**
+ * How allocations choose, each a share of 100: cached, the size just released, and an explicit
+ * alignment (which the 3.18 system and carveout heaps refuse above PAGE_SIZE with -EINVAL).
+ */
+export interface AllocBias {
+  readonly cached: number;
+  readonly reuse: number;
+  readonly align: number;
+}
+
 function allocArb(
   heap: HeapName,
   len: fc.Arbitrary<number>,
-  cachedWeight: number,
+  bias: AllocBias,
   clients: fc.Arbitrary<number>,
 ): fc.Arbitrary<Action> {
   return fc
     .record({
       client: clients,
       len,
-      align: fc.option(alignArb, { freq: 8 }),
+      align: fc.oneof(
+        { weight: 100 - bias.align, arbitrary: fc.constant<number | null>(null) },
+        { weight: bias.align, arbitrary: alignArb },
+      ),
       cached: fc.oneof(
-        { weight: 100 - cachedWeight, arbitrary: fc.constant<boolean | null>(null) },
-        { weight: cachedWeight, arbitrary: fc.constant<boolean | null>(true) },
+        { weight: 100 - bias.cached, arbitrary: fc.constant<boolean | null>(null) },
+        { weight: bias.cached, arbitrary: fc.constant<boolean | null>(true) },
         { weight: 3, arbitrary: fc.constant<boolean | null>(false) },
       ),
+      reuse: bias.reuse > 0 ? fc.nat({ max: 99 }).map((d) => d < bias.reuse) : fc.constant(false),
     })
-    .map(({ client, len, align, cached }) => ({
+    .map(({ client, len, align, cached, reuse }) => ({
       kind: 'alloc' as const,
       client,
       heap,
       len,
       ...(align !== null ? { align } : {}),
       ...(cached !== null ? { cached } : {}),
+      ...(reuse ? { reuse: true } : {}),
     }));
 }
 
+/**
+ * Allocation bias of the everyday mix: CMA 12% cached and 25% aligned (cma_alloc honours it), the
+ * other heaps 30% cached and 12% aligned; nothing reused.
+ */
+export const EVERYDAY_CMA_BIAS: AllocBias = { cached: 12, reuse: 0, align: 25 };
+export const EVERYDAY_OTHER_BIAS: AllocBias = { cached: 30, reuse: 0, align: 12 };
+
+/**
+ * Picks that name the newest live object almost always (a swarm that works on one buffer, one fd:
+ * the same fd imported over and over, B4), and a gone one now and then.
+ */
+export const newestPickArb: fc.Arbitrary<Pick> = fc.record({
+  mode: fc.oneof(
+    { weight: 90, arbitrary: fc.constant<PickMode>('last') },
+    { weight: 10, arbitrary: fc.constant<PickMode>('stale') },
+  ),
+  n: fc.nat({ max: 1023 }),
+});
+
 /** Ops on a handle; one in 40 is issued from a client that does not own it (ION-7: -EINVAL). */
-const handleAction = (kind: 'free' | 'share' | 'kmap' | 'kunmap') =>
+const handleAction = (kind: 'free' | 'share' | 'kmap' | 'kunmap', pickArb: fc.Arbitrary<Pick>) =>
   fc
     .record({ handle: pickArb, wrong: fc.nat({ max: 39 }) })
     .map((a): Action => ({ kind, handle: a.handle, wrongClient: a.wrong === 0 && a.handle.mode === 'live' }));
@@ -167,19 +213,23 @@ const handleAction = (kind: 'free' | 'share' | 'kmap' | 'kunmap') =>
  * names a gone handle and carries `race`; where ION holds the lock across lookup and put it is an
  * ordinary -EINVAL.
  */
-const freeAction = fc.oneof(
-  { weight: 7, arbitrary: handleAction('free') },
-  {
-    weight: 1,
-    arbitrary: fc
-      .nat({ max: 1023 })
-      .map((n): Action => ({ kind: 'free', handle: { mode: 'stale', n }, wrongClient: false, race: true })),
-  },
-);
+const freeAction = (pickArb: fc.Arbitrary<Pick>) =>
+  fc.oneof(
+    { weight: 7, arbitrary: handleAction('free', pickArb) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .nat({ max: 1023 })
+        .map((n): Action => ({ kind: 'free', handle: { mode: 'stale', n }, wrongClient: false, race: true })),
+    },
+  );
 
-/** Driver vmaps at the window's edge: 0..32 pages short of filling the largest free range. */
+/**
+ * Driver vmaps at the window's edge: 0..32 pages short of filling the largest free range, none or
+ * one most often (where the next request's guard page no longer fits).
+ */
 const driverEdgeArb: fc.Arbitrary<Action> = fc
-  .constantFrom(0, 1, 2, 3, 4, 8, 16, 32)
+  .constantFrom(0, 0, 0, 1, 1, 2, 3, 4, 8, 16, 32)
   .map((edge): Action => ({ kind: 'driver-vmap', pages: 1, edge }));
 
 /** Driver vmaps: 64..4096 pages mostly (the seed's product), sometimes up to 16 Ki pages, rarely over. */
@@ -191,7 +241,7 @@ export const driverPagesArb: fc.Arbitrary<number> = fc.oneof(
   { weight: 2, arbitrary: fc.constant(0) },
 );
 
-export type ActionWeights = Readonly<Record<OpKind | 'alloc-other', number>>;
+export type ActionWeights = Readonly<Record<ActionKind, number>>;
 
 /** Relative weight of each action kind: the everyday mix. */
 export const ACTION_WEIGHTS: ActionWeights = {
@@ -213,6 +263,8 @@ export const ACTION_WEIGHTS: ActionWeights = {
   'client-exit': 3,
   purge: 1,
   shrink: 1,
+  use: 2,
+  release: 2,
 };
 
 /**
@@ -222,7 +274,8 @@ export const ACTION_WEIGHTS: ActionWeights = {
 export const FILL_WEIGHTS: ActionWeights = {
   ...ACTION_WEIGHTS,
   alloc: 70,
-  'alloc-other': 3,
+  // the other heaps allocate under the same pressure: a full window fails their page arrays (B10)
+  'alloc-other': 12,
   free: 4,
   share: 3,
   import: 2,
@@ -262,7 +315,28 @@ export const LIFECYCLE_WEIGHTS: ActionWeights = {
   'driver-vmap': 1,
   'driver-vunmap': 1,
   'client-exit': 1,
+  use: 6,
+  release: 6,
 };
+
+/**
+ * The "recycle" mix: programs that allocate, use (share, mmap, write) and release (munmap, close,
+ * free) their newest buffer in turn, and allocate again, often the size just released: written
+ * pages go straight back out, cached or not, which is where a skipped zeroing shows (ION-15,
+ * HEAP-CMA-4).
+ */
+export const RECYCLE_WEIGHTS: ActionWeights = {
+  ...Object.fromEntries(Object.keys(ACTION_WEIGHTS).map((k) => [k, 0])),
+  alloc: 10,
+  'alloc-other': 4,
+  use: 12,
+  release: 10,
+  kmap: 1,
+  kunmap: 1,
+  'dma-map': 1,
+  import: 3,
+  'driver-vmap': 1,
+} as ActionWeights;
 
 /** CMA sizes of the fill mix: 1 MiB, odd sizes that leave aligned holes, 4..16 and 16..64 MiB. */
 export const fillCmaLenArb: fc.Arbitrary<number> = fc.oneof(
@@ -273,14 +347,32 @@ export const fillCmaLenArb: fc.Arbitrary<number> = fc.oneof(
   { weight: 15, arbitrary: fc.integer({ min: 1, max: 4 }).map((m) => m * 16 * MiB) },
 );
 
-/** One action of any kind, weighted; allocations only from `heaps`, by `clients`. */
+/** What a mix draws from besides its weights (every field has the everyday default). */
+export interface MixOptions {
+  readonly cmaLen?: fc.Arbitrary<number>;
+  readonly otherLen?: fc.Arbitrary<number>;
+  /** Allocations only from these heaps. */
+  readonly heaps?: readonly HeapName[];
+  /** Clients that act. */
+  readonly clients?: fc.Arbitrary<number>;
+  readonly cmaBias?: AllocBias;
+  readonly otherBias?: AllocBias;
+  /** How actions name existing objects. */
+  readonly picks?: fc.Arbitrary<Pick>;
+}
+
+/** One action of any kind, weighted. */
 export function actionArb(
-  weights = ACTION_WEIGHTS,
-  cmaLen = cmaLenArb,
-  heaps: readonly HeapName[] = HEAP_NAMES,
-  clients: fc.Arbitrary<number> = clientArb,
-  otherLen: fc.Arbitrary<number> = otherLenArb,
+  weights: ActionWeights = ACTION_WEIGHTS,
+  mix: MixOptions = {},
 ): fc.Arbitrary<Action> {
+  const cmaLen = mix.cmaLen ?? cmaLenArb;
+  const otherLen = mix.otherLen ?? otherLenArb;
+  const heaps = mix.heaps ?? HEAP_NAMES;
+  const clients = mix.clients ?? clientArb;
+  const cmaBias = mix.cmaBias ?? EVERYDAY_CMA_BIAS;
+  const otherBias = mix.otherBias ?? EVERYDAY_OTHER_BIAS;
+  const pickArb = mix.picks ?? everydayPickArb;
   const w = (k: keyof typeof ACTION_WEIGHTS, arbitrary: fc.Arbitrary<Action>) => ({
     weight: weights[k],
     arbitrary,
@@ -293,12 +385,12 @@ export function actionArb(
     ] as const
   )
     .filter(([h]) => heaps.includes(h))
-    .map(([h, weight]) => ({ weight, arbitrary: allocArb(h, otherLen, 30, clients) }));
+    .map(([h, weight]) => ({ weight, arbitrary: allocArb(h, otherLen, otherBias, clients) }));
   const arbs = [
-    ...(heaps.includes('cma') ? [w('alloc', allocArb('cma', cmaLen, 12, clients))] : []),
+    ...(heaps.includes('cma') ? [w('alloc', allocArb('cma', cmaLen, cmaBias, clients))] : []),
     ...(others.length > 0 ? [w('alloc-other', fc.oneof(...others))] : []),
-    w('free', freeAction),
-    w('share', handleAction('share')),
+    w('free', freeAction(pickArb)),
+    w('share', handleAction('share', pickArb)),
     w(
       'import',
       fc.record({ client: clients, fd: pickArb }).map((a): Action => ({ kind: 'import', ...a })),
@@ -307,8 +399,8 @@ export function actionArb(
       'close',
       pickArb.map((fd): Action => ({ kind: 'close', fd })),
     ),
-    w('kmap', handleAction('kmap')),
-    w('kunmap', handleAction('kunmap')),
+    w('kmap', handleAction('kmap', pickArb)),
+    w('kunmap', handleAction('kunmap', pickArb)),
     w(
       'mmap',
       fc
@@ -362,7 +454,7 @@ export function actionArb(
     w(
       'driver-vmap',
       fc.oneof(
-        { weight: 3, arbitrary: driverPagesArb.map((pages): Action => ({ kind: 'driver-vmap', pages })) },
+        { weight: 2, arbitrary: driverPagesArb.map((pages): Action => ({ kind: 'driver-vmap', pages })) },
         { weight: 1, arbitrary: driverEdgeArb },
       ),
     ),
@@ -376,6 +468,8 @@ export function actionArb(
     ),
     w('purge', fc.constant<Action>({ kind: 'purge' })),
     w('shrink', fc.constant<Action>({ kind: 'shrink' })),
+    w('use', fc.constant<Action>({ kind: 'use' })),
+    w('release', fc.constant<Action>({ kind: 'release' })),
   ].filter((x) => x.weight > 0);
   return fc.oneof(...arbs);
 }

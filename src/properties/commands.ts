@@ -13,7 +13,7 @@ import { HEAP_NAMES, type HeapName } from '../model/ion/heap.ts';
 import type { Kernel, OpResult } from '../model/kernel.ts';
 import { DRIVER_VMAP_PAGES_MAX } from '../model/kernel.ts';
 import { formatOp, type Op } from '../model/ops.ts';
-import { pagesOf } from '../model/types.ts';
+import { PAGE_SIZE, pagesOf } from '../model/types.ts';
 import { type CheckMode, checkStep, type InvariantId, type Violation } from '../spec/index.ts';
 import {
   ACTION_WEIGHTS,
@@ -21,11 +21,13 @@ import {
   actionArb,
   boundaryLenArb,
   CLIENTS_MAX,
-  cmaLenArb,
   FILL_WEIGHTS,
   fillCmaLenArb,
   LIFECYCLE_WEIGHTS,
+  type MixOptions,
+  newestPickArb,
   type Pick,
+  RECYCLE_WEIGHTS,
 } from './arbitraries.ts';
 import { swarmActionArb, swarmConfigArb } from './swarm.ts';
 
@@ -47,7 +49,15 @@ export interface ModelHandle {
 interface ModelFd {
   readonly fd: number;
   readonly pages: number;
+  /** The handle SHARE exported it from (-1: not known). */
+  readonly handle: number;
   open: boolean;
+}
+interface ModelVma {
+  readonly id: number;
+  /** The fd it maps (-1: not known). */
+  readonly fd: number;
+  live: boolean;
 }
 interface ModelLive {
   readonly id: number;
@@ -63,20 +73,29 @@ interface ModelAttachment {
 export class OpModel {
   readonly handles: ModelHandle[] = [];
   readonly fds: ModelFd[] = [];
-  readonly vmas: ModelLive[] = [];
+  readonly vmas: ModelVma[] = [];
   readonly attachments: ModelAttachment[] = [];
   readonly areas: ModelLive[] = [];
   /** Clients that exist (from first use until client-exit), and those that exited. */
   readonly clients = new Set<number>();
   readonly exited = new Set<number>();
+  /** Pages of the buffer whose last handle went most recently (0: none yet). */
+  releasedPages = 0;
 
   /** The concrete op an action stands for now, or null when it has nothing to act on. */
   resolve(a: Action): Op | null {
     switch (a.kind) {
       case 'alloc': {
-        const { kind: _, ...rest } = a;
-        return { op: 'alloc', ...rest };
+        const { kind: _, reuse, ...rest } = a;
+        // the size just released, so the allocator hands the same pages out again
+        return reuse && this.releasedPages > 0
+          ? { op: 'alloc', ...rest, len: this.releasedPages * PAGE_SIZE }
+          : { op: 'alloc', ...rest };
       }
+      case 'use':
+        return this.nextUse();
+      case 'release':
+        return this.nextRelease();
       case 'free':
       case 'share':
       case 'kmap':
@@ -160,6 +179,41 @@ export class OpModel {
     }
   }
 
+  /** The newest live handle: share it, mmap its fd, then write through the mapping. */
+  private nextUse(): Op | null {
+    const h = this.newestLive(() => true);
+    if (!h) return null;
+    const fd = this.fds.findLast((f) => f.open && f.handle === h.ordinal);
+    if (!fd) return { op: 'share', client: h.client, handle: h.ordinal };
+    const vma = this.vmas.findLast((v) => v.live && v.fd === fd.fd);
+    return vma ? { op: 'write', vma: vma.id } : { op: 'mmap', fd: fd.fd };
+  }
+
+  /**
+   * The newest live handle that was shared (else the newest): its attachments, mappings and fds go
+   * first, then the handle, so its buffer is destroyed.
+   */
+  private nextRelease(): Op | null {
+    const h =
+      this.newestLive((x) => this.fds.some((f) => f.handle === x.ordinal)) ?? this.newestLive(() => true);
+    if (!h) return null;
+    const mine = this.fds.filter((f) => f.handle === h.ordinal);
+    for (const f of mine) {
+      const t = this.attachments.find((x) => x.live && x.fd === f.fd);
+      if (t) return { op: 'dma-unmap', fd: t.fd, device: t.device };
+      const vma = this.vmas.find((v) => v.live && v.fd === f.fd);
+      if (vma) return { op: 'munmap', vma: vma.id };
+    }
+    const open = mine.find((f) => f.open);
+    if (open) return { op: 'close', fd: open.fd };
+    if (h.kmap > 0) return { op: 'kunmap', client: h.client, handle: h.ordinal };
+    return { op: 'free', client: h.client, handle: h.ordinal };
+  }
+
+  private newestLive(pred: (h: ModelHandle) => boolean): ModelHandle | undefined {
+    return this.handles.findLast((h) => h?.live && pred(h));
+  }
+
   private pickFd(p: Pick): { fd: number; pages: number } | null {
     const fd = pickFrom(
       p,
@@ -167,7 +221,7 @@ export class OpModel {
       this.fds.filter((f) => !f.open),
     );
     if (fd === null) return null;
-    return fd ?? { fd: this.fds.length + (p.n % 3), pages: 0 };
+    return fd ?? { fd: this.fds.length + (p.n % 3), pages: 0, handle: -1, open: false };
   }
 
   /** Learn from what the kernel did: ids come from results, never from guesses. */
@@ -206,11 +260,12 @@ export class OpModel {
         if (h && --h.ref === 0) {
           h.live = false;
           h.kmap = 0;
+          this.releasedPages = h.pages;
         }
         return;
       }
       case 'share':
-        this.fds[v] = { fd: v, pages: this.handles[op.handle]?.pages ?? 0, open: true };
+        this.fds[v] = { fd: v, pages: this.handles[op.handle]?.pages ?? 0, handle: op.handle, open: true };
         return;
       case 'close': {
         const f = this.fds[op.fd];
@@ -228,7 +283,7 @@ export class OpModel {
         return;
       }
       case 'mmap':
-        this.vmas[v] = { id: v, live: true };
+        this.vmas[v] = { id: v, fd: op.fd, live: true };
         return;
       case 'munmap': {
         const m = this.vmas[op.vma];
@@ -410,12 +465,22 @@ export class OpCommand implements fc.Command<OpModel, RunSession> {
     m.update(op, res);
   }
 
-  /** A vmap at the window's edge: sized from the kernel's largest free range now (VMALLOC-3). */
+  /**
+   * A vmap at the window's edge: sized from the largest free range the allocator can give, lazily
+   * freed areas purged as alloc_vmap_area() does when a request does not fit (VMALLOC-3), so the
+   * window is full afterwards and not merely fragmented.
+   */
   private atEdge(op: Op, r: RunSession): Op {
     const a = this.action;
     if (a.kind !== 'driver-vmap' || a.edge === undefined || op.op !== 'driver-vmap') return op;
-    // the largest free range less the guard page and `edge` pages, within what an op may ask
-    const free = r.kernel.mm.vmalloc.largestFreeRun();
+    const v = r.kernel.mm.vmalloc;
+    let free = v.largestFreeRun();
+    if (v.lazyPages > 0) {
+      const purged = v.clone();
+      purged.purge();
+      free = purged.largestFreeRun();
+    }
+    // less the guard page and `edge` pages, within what an op may ask
     return { op: 'driver-vmap', pages: Math.max(1, Math.min(DRIVER_VMAP_PAGES_MAX, free - 1 - a.edge)) };
   }
 
@@ -429,8 +494,9 @@ export class OpCommand implements fc.Command<OpModel, RunSession> {
 }
 
 /**
- * The command sequences of one run: up to `maxOps` commands, weighted for deep states. Two runs
- * in five use the everyday mix, one in five the fill mix, two in five a swarm (swarm.ts).
+ * The command sequences of one run: up to `maxOps` commands, weighted for deep states. Of eight
+ * runs, two use the everyday mix, one the fill mix, two a swarm (swarm.ts), one the lifecycle mix
+ * and two the recycle mix.
  */
 export function commandsArb(
   maxOps: number,
@@ -439,12 +505,34 @@ export function commandsArb(
   const cmds = (a: fc.Arbitrary<Action>) =>
     fc.commands([a.map((x) => new OpCommand(x))], { size: 'max', maxCommands: maxOps });
   return fc.oneof(
-    { weight: 2, arbitrary: cmds(actionArb(ACTION_WEIGHTS, cmaLenArb, heaps)) },
-    { weight: 1, arbitrary: cmds(actionArb(FILL_WEIGHTS, fillCmaLenArb, heaps)) },
+    { weight: 2, arbitrary: cmds(actionArb(ACTION_WEIGHTS, { heaps })) },
+    { weight: 1, arbitrary: cmds(actionArb(FILL_WEIGHTS, { cmaLen: fillCmaLenArb, heaps })) },
     { weight: 2, arbitrary: swarmConfigArb(heaps).chain((c) => cmds(swarmActionArb(c))) },
-    { weight: 1, arbitrary: cmds(actionArb(LIFECYCLE_WEIGHTS, boundaryLenArb, heaps)) },
+    { weight: 1, arbitrary: cmds(actionArb(LIFECYCLE_WEIGHTS, { cmaLen: boundaryLenArb, heaps })) },
+    { weight: 2, arbitrary: cmds(actionArb(RECYCLE_WEIGHTS, RECYCLE_MIX(heaps))) },
   );
 }
+
+/**
+ * The recycle mix: one program on its newest objects. Its allocations: boundary sizes, single pages most of all (order 0, where size
+ * arithmetic starts), half of them the size just released, and a third of them cached, so written
+ * pages go out again to a buffer of either kind.
+ */
+const recycleLenArb = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(PAGE_SIZE) },
+  { weight: 7, arbitrary: boundaryLenArb },
+);
+
+const RECYCLE_MIX = (heaps: readonly HeapName[]): MixOptions => ({
+  cmaLen: recycleLenArb,
+  otherLen: recycleLenArb,
+  heaps,
+  // one program, on its newest buffer and fd (a compositor importing the frame it just made)
+  clients: fc.constant(0),
+  picks: newestPickArb,
+  cmaBias: { cached: 33, reuse: 50, align: 12 },
+  otherBias: { cached: 33, reuse: 50, align: 0 },
+});
 
 /** Run commands on a session with a fresh model (fc.modelRun); a RunEnded run passes. */
 export function runCommands(cmds: Iterable<fc.Command<OpModel, RunSession>>, session: RunSession): OpModel {

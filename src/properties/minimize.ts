@@ -211,6 +211,23 @@ export function minimizeOps(
     }
   };
   removePasses();
+  // an op swapped for another on the same object, the ops that used what it made dropped (share
+  // then mmap of the fd, or a kmap of the handle): kept only when the trace gets shorter
+  for (let i = 0; i < cur.ops.length && !spent(); i++) {
+    const deps = dependents(i, creatorsOf(cur.ops, cur.results));
+    for (const op of siblings(cur.ops[i]!)) {
+      if (spent()) break;
+      const r = attempt(
+        cur.ops.map((_, j) => !deps.includes(j)),
+        { index: i, op },
+      );
+      if (r && r.ops.length < cur.ops.length) {
+        cur = r;
+        removePasses();
+        break;
+      }
+    }
+  }
   // simplify each op's fields in turn (keeping the length; each variant is strictly simpler),
   // and try each alloc on the other heaps (kept only when the trace gets shorter)
   let simplified = false;
@@ -260,6 +277,44 @@ export function renameClients(ops: readonly Op[]): Op[] {
     return n;
   };
   return ops.map((op) => ('client' in op ? ({ ...op, client: name(op.client) } as Op) : op));
+}
+
+/**
+ * The other ops on the object an op names (the same handle, fd or mapping): a kmap for a share, a
+ * write for a munmap. Not simpler in themselves, so a swap is kept only when the trace gets shorter.
+ */
+export function siblings(op: Op): Op[] {
+  switch (op.op) {
+    case 'free':
+    case 'share':
+    case 'kmap':
+    case 'kunmap': {
+      const { client, handle } = op;
+      return (['kmap', 'share', 'kunmap', 'free'] as const)
+        .filter((k) => k !== op.op)
+        .map((k) => ({ op: k, client, handle }));
+    }
+    case 'import':
+    case 'close':
+    case 'mmap':
+    case 'dma-map':
+    case 'dma-unmap': {
+      const { fd } = op;
+      const all: Op[] = [
+        { op: 'mmap', fd },
+        { op: 'import', client: 0, fd },
+        { op: 'dma-map', fd, device: 'gpu' },
+        { op: 'close', fd },
+      ];
+      return all.filter((o) => o.op !== op.op);
+    }
+    case 'munmap':
+      return [{ op: 'write', vma: op.vma }];
+    case 'write':
+      return [{ op: 'munmap', vma: op.vma }];
+    default:
+      return [];
+  }
 }
 
 /**

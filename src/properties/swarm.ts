@@ -10,10 +10,14 @@ import {
   ACTION_WEIGHTS,
   type Action,
   type ActionWeights,
+  type AllocBias,
   actionArb,
   boundaryLenArb,
   cmaLenArb,
+  EVERYDAY_CMA_BIAS,
+  EVERYDAY_OTHER_BIAS,
   fillCmaLenArb,
+  newestPickArb,
 } from './arbitraries.ts';
 
 /** Kinds every swarm keeps: without them a run has nothing to act on. */
@@ -26,6 +30,10 @@ export interface SwarmConfig {
   /** Clients 0..clients-1 act. */
   readonly clients: number;
   readonly sizes: 'boundary' | 'everyday' | 'fill';
+  /** Every allocation cached (ION_FLAG_CACHED), or the everyday share. */
+  readonly cached: 'mixed' | 'all';
+  /** Picks name the newest object (one buffer, one fd worked over and over), or the everyday picks. */
+  readonly picks: 'mixed' | 'newest';
 }
 
 /** Each optional kind is off in one swarm in four: most runs keep most kinds, none keeps all. */
@@ -47,6 +55,8 @@ const DOUBLED: readonly (keyof ActionWeights)[] = [
   'share',
   'mmap',
   'write',
+  'use',
+  'release',
 ];
 
 export const swarmConfigArb = (heaps: readonly HeapName[]): fc.Arbitrary<SwarmConfig> =>
@@ -55,6 +65,9 @@ export const swarmConfigArb = (heaps: readonly HeapName[]): fc.Arbitrary<SwarmCo
     heaps: fc.subarray([...heaps], { minLength: 1 }),
     clients: fc.integer({ min: 1, max: 4 }),
     sizes: fc.constantFrom('boundary' as const, 'everyday' as const, 'fill' as const),
+    // one swarm in four is all cached, one in four works on the newest object
+    cached: fc.constantFrom('mixed' as const, 'mixed' as const, 'mixed' as const, 'all' as const),
+    picks: fc.constantFrom('mixed' as const, 'mixed' as const, 'mixed' as const, 'newest' as const),
   });
 
 const LENS = { boundary: boundaryLenArb, everyday: cmaLenArb, fill: fillCmaLenArb } as const;
@@ -65,11 +78,15 @@ export function swarmActionArb(c: SwarmConfig): fc.Arbitrary<Action> {
   for (const k of DOUBLED) weights[k] *= 2;
   for (const k of c.off) weights[k] = 0;
   const len = LENS[c.sizes];
-  return actionArb(
-    weights,
-    len,
-    c.heaps,
-    fc.nat({ max: c.clients - 1 }),
-    c.sizes === 'boundary' ? len : undefined,
-  );
+  const cached = (b: AllocBias): AllocBias => ({ ...b, cached: 97 });
+  return actionArb(weights, {
+    cmaLen: len,
+    heaps: c.heaps,
+    clients: fc.nat({ max: c.clients - 1 }),
+    ...(c.sizes === 'boundary' ? { otherLen: len } : {}),
+    ...(c.cached === 'all'
+      ? { cmaBias: cached(EVERYDAY_CMA_BIAS), otherBias: cached(EVERYDAY_OTHER_BIAS) }
+      : {}),
+    ...(c.picks === 'newest' ? { picks: newestPickArb } : {}),
+  });
 }

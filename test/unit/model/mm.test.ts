@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ALL_DESIGNS } from '../../../src/model/designs/index.ts';
-import { FIXADDR_START } from '../../../src/model/mm.ts';
+import { CallTrace, FIXADDR_START } from '../../../src/model/mm.ts';
 import { resolveProfile } from '../../../src/model/profile.ts';
 import { MemType } from '../../../src/model/types.ts';
 import { runOps } from '../../../src/properties/run.ts';
@@ -98,5 +98,21 @@ describe('ARCH-8 kmap_atomic slots left in place (arch/arm/mm/highmem.c __kunmap
     const k = boot('arm32-1g-cma512', 'cma-direct');
     k.apply(uncachedCma(KIB4));
     expect(k.mm.fixmapSlots.every((id) => id === 0)).toBe(true);
+  });
+});
+
+describe('the call path of an op', () => {
+  it('collapses a function entered again right after itself, and only then', () => {
+    const t = new CallTrace();
+    for (const fn of ['driverVmap', 'allocPages', 'allocPages', 'allocPages', 'vmap', 'allocPages'])
+      t.enter(fn);
+    expect(t.path).toEqual(['driverVmap', 'allocPages ×3', 'vmap', 'allocPages']);
+  });
+
+  it('a 61,374-page driver vmap on arm32-1g is five entries, not one per page', () => {
+    const k = boot('arm32-1g', 'legacy-3.18');
+    const r = k.apply({ op: 'driver-vmap', pages: 61374 });
+    expect(r.ok).toBe(true);
+    expect(r.callPath).toEqual(['driverVmap', 'allocPages ×61,374', 'vmap', 'getVmArea', 'mapVmArea']);
   });
 });

@@ -4,7 +4,13 @@ import { builtinDesign } from '../../../src/model/designs/index.ts';
 import { Kernel } from '../../../src/model/kernel.ts';
 import type { Op } from '../../../src/model/ops.ts';
 import { resolveProfile } from '../../../src/model/profile.ts';
-import { minimizeOps, renameClients, reproduce, simpler } from '../../../src/properties/minimize.ts';
+import {
+  minimizeOps,
+  renameClients,
+  reproduce,
+  siblings,
+  simpler,
+} from '../../../src/properties/minimize.ts';
 
 const budget = { runsMax: 500, deadline: Number.POSITIVE_INFINITY };
 
@@ -14,6 +20,24 @@ function fresh(design: string, profile: string) {
 }
 
 describe('minimizeOps', () => {
+  it('swaps an op for a sibling on the same object when that makes the trace shorter (share + mmap -> kmap)', () => {
+    // m05 zeroes highmem through a WB kmap_atomic slot: any NC view of the buffer conflicts with it
+    const f = fresh('zoo/m05-zero-via-kmap-atomic', 'tiny');
+    const ops: Op[] = [
+      { op: 'alloc', client: 0, heap: 'cma', len: 4096 },
+      { op: 'share', client: 0, handle: 0 },
+      { op: 'mmap', fd: 0 },
+    ];
+    const start = reproduce(f, ops, 'no-conflicting-alias', 'incremental')!;
+    expect(start.ops).toHaveLength(3);
+    // no single op (with the ops that use it) can go: delta debugging alone stops at 3
+    const min = minimizeOps(f, start, 'no-conflicting-alias', 'incremental', budget, undefined, ['cma']);
+    expect(min.ops).toEqual([
+      { op: 'alloc', client: 0, heap: 'cma', len: 4096 },
+      { op: 'kmap', client: 0, handle: 0 },
+    ]);
+  });
+
   it('drops the noise around a one-op finding', () => {
     const f = fresh('legacy-3.18', 'arm32-1g');
     const ops: Op[] = [
@@ -91,5 +115,18 @@ describe('minimizeOps', () => {
     );
     expect(simpler({ op: 'purge' })).toEqual([]);
     expect(simpler({ op: 'driver-vmap', pages: 1 })).toEqual([]);
+  });
+});
+
+describe('siblings', () => {
+  it('names the other ops on the same handle, fd or mapping, never the op itself', () => {
+    expect(siblings({ op: 'share', client: 1, handle: 3 })).toEqual([
+      { op: 'kmap', client: 1, handle: 3 },
+      { op: 'kunmap', client: 1, handle: 3 },
+      { op: 'free', client: 1, handle: 3 },
+    ]);
+    expect(siblings({ op: 'mmap', fd: 2 }).map((o) => o.op)).toEqual(['import', 'dma-map', 'close']);
+    expect(siblings({ op: 'munmap', vma: 4 })).toEqual([{ op: 'write', vma: 4 }]);
+    expect(siblings({ op: 'purge' })).toEqual([]);
   });
 });
