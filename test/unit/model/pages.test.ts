@@ -1,0 +1,160 @@
+/**
+ * Per-page state (src/model/pages.ts): ownership claims and releases (exclusive-ownership, B15
+ * double frees), the writer tag (zeroed-on-alloc), the linear-map type and live / stale mapping
+ * counters per memory type (ARCH-1, ARCH-4), and the touched-page list incremental checkers read.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  CLEAN,
+  isFreeKind,
+  isLiveOwner,
+  NO_LINEAR,
+  OWNER_NAMES,
+  Owner,
+  PageState,
+  WB_BIT,
+} from '../../../src/model/pages.ts';
+import { MemType, ModelBug } from '../../../src/model/types.ts';
+
+const fresh = (n = 16) => new PageState(0x80000, n);
+
+describe('a fresh PageState', () => {
+  it('has no linear mapping, no owner claim, no mapping and nothing touched', () => {
+    const ps = fresh();
+    expect([...ps.linearType]).toEqual(new Array(16).fill(NO_LINEAR));
+    expect(ps.typeMask(3, true)).toBe(0);
+    expect(ps.writer[3]).toBe(CLEAN);
+    expect(ps.touched().length).toBe(0);
+    expect(ps.pfnOf(5)).toBe(0x80005);
+  });
+});
+
+describe('ownership', () => {
+  it('claim hands pages to an owner with one claim; a second live claim is counted (exclusive-ownership)', () => {
+    const ps = fresh();
+    ps.claim(2, 3, Owner.BUFFER, 7);
+    expect([ps.ownerKind[2], ps.ownerId[2], ps.claims[2]]).toEqual([Owner.BUFFER, 7, 1]);
+    expect(ps.ownerKind[5]).toBe(Owner.FREE);
+    ps.claim(4, 1, Owner.DRIVER, 1);
+    expect(ps.claims[4]).toBe(2);
+    expect(ps.ownerKind[4]).toBe(Owner.DRIVER);
+  });
+
+  it('a claim over a free page replaces it: claims stay 1', () => {
+    const ps = fresh();
+    ps.claim(0, 1, Owner.ION_POOL, 0);
+    ps.claim(0, 1, Owner.BUFFER, 1);
+    expect(ps.claims[0]).toBe(1);
+  });
+
+  it('release returns the page to the free kind given; the last claim clears the owner', () => {
+    const ps = fresh();
+    ps.claim(0, 1, Owner.BUFFER, 1);
+    ps.claim(0, 1, Owner.BUFFER, 2);
+    ps.release(0, 1, Owner.CMA_FREE);
+    expect([ps.ownerKind[0], ps.claims[0]]).toEqual([Owner.BUFFER, 1]);
+    ps.release(0, 1, Owner.CMA_FREE);
+    expect([ps.ownerKind[0], ps.ownerId[0], ps.claims[0]]).toEqual([Owner.CMA_FREE, 0, 0]);
+    expect(ps.doubleFrees[0]).toBe(0);
+  });
+
+  it('releasing a page that is already free counts a double free (B15) and corrupts nothing', () => {
+    const ps = fresh();
+    ps.claim(1, 1, Owner.BUFFER, 1);
+    ps.release(1, 1, Owner.CMA_FREE);
+    ps.release(1, 1, Owner.CMA_FREE);
+    expect(ps.doubleFrees[1]).toBe(1);
+    expect([ps.ownerKind[1], ps.claims[1]]).toEqual([Owner.CMA_FREE, 0]);
+    ps.noteDoubleFree(1);
+    expect(ps.doubleFrees[1]).toBe(2);
+  });
+
+  it('owner kinds: live owners and free kinds are disjoint, and every kind has a name', () => {
+    const kinds = Object.values(Owner);
+    expect(OWNER_NAMES).toHaveLength(kinds.length);
+    for (const k of kinds) expect(isLiveOwner(k) && isFreeKind(k)).toBe(false);
+    expect(kinds.filter(isLiveOwner)).toEqual([Owner.BUFFER, Owner.ATOMIC_POOL, Owner.DRIVER, Owner.KERNEL]);
+    expect(kinds.filter(isFreeKind)).toEqual([
+      Owner.FREE,
+      Owner.CMA_FREE,
+      Owner.ION_POOL,
+      Owner.CARVEOUT_FREE,
+    ]);
+    // a reserved page is neither: never allocatable, never a user's
+    expect(isLiveOwner(Owner.RESERVED) || isFreeKind(Owner.RESERVED)).toBe(false);
+  });
+});
+
+describe('mapping counters', () => {
+  it('setLinearType moves the page between live types and counts real type changes', () => {
+    const ps = fresh();
+    ps.setLinearType(0, MemType.WB);
+    expect(ps.typeMask(0, false)).toBe(WB_BIT);
+    expect(ps.typeChanges[0]).toBe(0); // a new linear mapping is not a type change
+    ps.setLinearType(0, MemType.NC);
+    expect(ps.live[MemType.WB]![0]).toBe(0);
+    expect(ps.live[MemType.NC]![0]).toBe(1);
+    expect(ps.typeChanges[0]).toBe(1);
+    ps.setLinearType(0, MemType.NC); // no change
+    expect(ps.typeChanges[0]).toBe(1);
+    ps.setLinearType(0, NO_LINEAR);
+    expect(ps.typeMask(0, true)).toBe(0);
+  });
+
+  it('typeMask sees stale (lazily unmapped) entries only when asked (ARCH-4)', () => {
+    const ps = fresh();
+    ps.setLinearType(0, MemType.WB);
+    ps.addStale(0, MemType.NC, 1);
+    expect(ps.typeMask(0, false)).toBe(1 << MemType.WB);
+    expect(ps.typeMask(0, true)).toBe((1 << MemType.WB) | (1 << MemType.NC));
+    ps.addLive(0, MemType.SO, 1);
+    ps.addLive(0, MemType.DEV, 1);
+    expect(ps.typeMask(0, false)).toBe(0b1101);
+  });
+
+  it('a counter going negative is a model bug, never silent', () => {
+    const ps = fresh();
+    expect(() => ps.addLive(0, MemType.NC, -1)).toThrow(ModelBug);
+    expect(() => ps.addStale(0, MemType.WB, -1)).toThrow(/stale mapping count of page 0 went negative/);
+  });
+});
+
+describe('touched pages (incremental checking)', () => {
+  it('every mutation records the page once, in order, until cleared', () => {
+    const ps = fresh();
+    ps.setWriter(3, 5);
+    ps.claim(1, 2, Owner.BUFFER, 0);
+    ps.setWriter(3, 6);
+    ps.addLive(9, MemType.WB, 1);
+    expect([...ps.touched()]).toEqual([3, 1, 2, 9]);
+    expect(ps.isTouched(2)).toBe(true);
+    ps.clearTouched();
+    expect(ps.touched().length).toBe(0);
+    expect(ps.isTouched(2)).toBe(false);
+    ps.release(2, 1, Owner.FREE);
+    expect([...ps.touched()]).toEqual([2]);
+  });
+
+  it('the list grows past its first 1,024 entries', () => {
+    const ps = fresh(3000);
+    ps.claim(0, 3000, Owner.KERNEL, 0);
+    expect(ps.touched().length).toBe(3000);
+    expect(ps.touched()[2999]).toBe(2999);
+  });
+});
+
+describe('clone', () => {
+  it('copies every array: changes to the clone leave the original alone, and nothing is touched', () => {
+    const ps = fresh();
+    ps.claim(0, 1, Owner.BUFFER, 1);
+    ps.setLinearType(0, MemType.WB);
+    const c = ps.clone();
+    expect(c.touched().length).toBe(0);
+    c.release(0, 1, Owner.FREE);
+    c.setLinearType(0, MemType.NC);
+    c.setWriter(0, 9);
+    expect([ps.ownerKind[0], ps.linearType[0], ps.writer[0]]).toEqual([Owner.BUFFER, MemType.WB, CLEAN]);
+    expect(ps.live[MemType.NC]![0]).toBe(0);
+    expect([c.ownerKind[0], c.linearType[0], c.writer[0]]).toEqual([Owner.FREE, MemType.NC, 9]);
+  });
+});
