@@ -15,7 +15,7 @@ import {
   readMeasurements,
   screenshot,
 } from '../src/report/chromium.ts';
-import { REPORT_FILES, runCompareCli } from '../src/report/compare-cli.ts';
+import { REPORT_FILES, runCompareCli } from '../src/cli/compare.ts';
 
 /** Screenshot width: a laptop screen. */
 const WIDTH_PX = 1280;

@@ -11,9 +11,21 @@
  *   });
  */
 
+export { type CompareOptions, runCompare } from './compare/compare.ts';
+export {
+  CompareError,
+  DesignError,
+  ExploreError,
+  HeapContractError,
+  IonckError,
+  OpError,
+  PluginLoadError,
+  ProfileError,
+  ReplayError,
+  UsageError,
+} from './errors.ts';
 export {
   type Design,
-  DesignError,
   type DesignInput,
   defineDesign,
   HEAP_ID,
@@ -36,8 +48,8 @@ export { SystemContigHeap, SystemHeap } from './model/ion/heaps/system.ts';
 export { System412Heap } from './model/ion/heaps/system-4.12.ts';
 export { Kernel, type OpResult } from './model/kernel.ts';
 export { type BootLayout, computeLayout } from './model/layout.ts';
-export { type Op, OpError, parseOp } from './model/ops.ts';
-export { PROFILES, type Profile, ProfileError, resolveProfile } from './model/profile.ts';
+export { type Op, parseOp } from './model/ops.ts';
+export { PROFILES, type Profile, resolveProfile } from './model/profile.ts';
 export { Errno, MemType, ModelBug } from './model/types.ts';
 export { type CheckOptions, type CheckResult, runCheck } from './properties/check.ts';
 export {
@@ -45,12 +57,10 @@ export {
   encodeToken,
   parseReplay,
   type Replay,
-  ReplayError,
   runReplay,
 } from './properties/replay.ts';
 export { type RunResult, runOps } from './properties/run.ts';
 export { WORKLOADS } from './properties/workloads.ts';
-export { type CompareOptions, runCompare } from './report/compare.ts';
 export {
   checkStep,
   GOALS,

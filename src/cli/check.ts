@@ -3,21 +3,23 @@
  * text, JSON (docs/architecture.md section 7), Markdown (--out, GitHub step summary) and JUnit. The result
  * is built once as data; every output is a projection of it.
  */
+
 import { appendFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { UsageError } from '../errors.ts';
 import type { Design } from '../model/designs/design.ts';
 import { DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
 import { HEAP_NAMES, type HeapName } from '../model/ion/heap.ts';
 import { resolveProfile } from '../model/profile.ts';
+import { probePlugins } from '../plugin/probe.ts';
 import { type CheckResult, type CheckViolation, type DesignCheck, runCheck } from '../properties/check.ts';
-import { probePlugins } from '../properties/plugin-probe.ts';
 import { loadProfileFiles } from '../properties/profile-files.ts';
 import { formatReplayFile, parseReplay } from '../properties/replay.ts';
 import { INVARIANT_IDS, type InvariantId } from '../spec/index.ts';
 import { MODEL_VERSION, TOOL_VERSION } from '../version.ts';
 import { loadDesigns, validateBoot } from './designs.ts';
 import { mappingLines, opText, plural, resultText, stepLines, table } from './format.ts';
-import { type CliIo, EXIT, UsageError, validateOutDir, validateOutFile, writeFileAtomic } from './io.ts';
+import { type CliIo, EXIT, validateOutDir, validateOutFile, writeFileAtomic } from './io.ts';
 import { checkProgress } from './progress.ts';
 
 export interface CheckCliOptions {

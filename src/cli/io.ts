@@ -1,9 +1,9 @@
 /**
- * The terminal and file system as the CLI sees them: the terminal is injected (CliIo, shared with
- * compare and explore in src/properties/cli-io.ts), so tests run the CLI in-process with captured
- * output. Reports are written atomically (temp file + rename), and only after every input was
+ * The terminal and file system as the CLI sees them: the terminal is injected (CliIo), so tests
+ * run the CLI in-process with captured output. Reports are written atomically (temp file + rename), and only after every input was
  * validated.
  */
+
 import {
   accessSync,
   constants,
@@ -15,15 +15,32 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
-import { UsageError } from '../properties/cli-args.ts';
-import type { CliIo } from '../properties/cli-io.ts';
-import { makeWritableDir, OutDirError } from '../report/write-atomic.ts';
+import { OutDirError, UsageError } from '../errors.ts';
+import { makeWritableDir } from './write-atomic.ts';
 
-export { UsageError } from '../properties/cli-args.ts';
-export { type CliIo, processIo } from '../properties/cli-io.ts';
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Progress bars only on a terminal; plain lines otherwise. */
+  readonly stderrIsTTY: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Relative paths (plugins, --out, replay files) resolve against this directory. */
+  readonly cwd: string;
+}
+
+/** The real terminal, environment and working directory of this process. */
+export function processIo(): CliIo {
+  return {
+    stdout: (s) => void process.stdout.write(s),
+    stderr: (s) => void process.stderr.write(s),
+    stderrIsTTY: process.stderr.isTTY === true,
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}
 
 /**
- * What `src/report/compare-cli.ts` (runCompareCli) and `src/explore/cli.ts` (runExploreCli) export:
+ * What `src/cli/compare.ts` (runCompareCli) and `src/cli/explore.ts` (runExploreCli) export:
  * run with the arguments after the subcommand name; return the exit code (0, 1 or 2).
  */
 export type SubcommandCli = (argv: readonly string[], io: CliIo) => Promise<number> | number;

@@ -1,10 +1,11 @@
 /** `ionck list designs|profiles|invariants|workloads`. */
+import { UsageError } from '../errors.ts';
 import { ALL_DESIGNS, DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
 import { PROFILES } from '../model/profile.ts';
-import { moduleUrl } from '../module-url.ts';
+import { WORKLOADS } from '../properties/workloads.ts';
 import { GOALS, INVARIANTS, TYPE_OK } from '../spec/index.ts';
 import { table } from './format.ts';
-import { type CliIo, UsageError } from './io.ts';
+import type { CliIo } from './io.ts';
 
 export const LIST_WHAT = ['designs', 'profiles', 'invariants', 'workloads'] as const;
 
@@ -14,25 +15,8 @@ interface Item {
   readonly kind?: string;
 }
 
-async function workloads(): Promise<Item[]> {
-  // lazily: the workloads module belongs to compare and may be absent from a build
-  const spec = moduleUrl('../properties/workloads.ts', import.meta.url);
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(spec)) as Record<string, unknown>;
-  } catch {
-    throw new UsageError(
-      'workloads are not available in this build (src/properties/workloads.ts)',
-      'missing',
-    );
-  }
-  const ws = mod.WORKLOADS;
-  if (!Array.isArray(ws))
-    throw new UsageError('src/properties/workloads.ts exports no WORKLOADS list', 'missing');
-  return ws.map((w: { id?: unknown; summary?: unknown; description?: unknown }) => ({
-    id: String(w.id),
-    summary: String(w.summary ?? w.description ?? ''),
-  }));
+function workloads(): Item[] {
+  return WORKLOADS.map((w) => ({ id: w.id, summary: w.summary }));
 }
 
 export async function listItems(what: string): Promise<Item[]> {

@@ -8,16 +8,15 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { DesignError } from '../model/designs/design.ts';
-import { OpError } from '../model/ops.ts';
-import { DEFAULT_PROFILE_ID, ProfileError, withStaleTlb } from '../model/profile.ts';
-import { moduleUrl } from '../module-url.ts';
+import { DesignError, OpError, ProfileError, ReplayError, UsageError } from '../errors.ts';
+import { DEFAULT_PROFILE_ID, withStaleTlb } from '../model/profile.ts';
 import { CHECK_DEFAULTS } from '../properties/check.ts';
-import { collect, intArg, oneLine, secondsArg, TIME_LIMIT_S_MAX } from '../properties/cli-args.ts';
-import { ReplayError } from '../properties/replay.ts';
 import { MODEL_VERSION, TOOL_VERSION } from '../version.ts';
+import { collect, intArg, oneLine, secondsArg, TIME_LIMIT_S_MAX } from './args.ts';
 import { checkCommand } from './check.ts';
-import { type CliIo, EXIT, processIo, type SubcommandCli, UsageError } from './io.ts';
+import { runCompareCli } from './compare.ts';
+import { runExploreCli } from './explore.ts';
+import { type CliIo, EXIT, processIo, type SubcommandCli } from './io.ts';
 import { layoutCommand } from './layout.ts';
 import { LIST_WHAT, listCommand } from './list.ts';
 import { mergeCommand } from './merge.ts';
@@ -49,37 +48,15 @@ const nonEmpty = (what: string) => (v: string) => {
 
 const COMMANDS = ['check', 'compare', 'replay', 'explore', 'merge', 'layout', 'list', 'help'];
 
-const SUBCOMMANDS: Record<'compare' | 'explore', { path: string; fn: string; file: string }> = {
-  compare: { path: '../report/compare-cli.ts', fn: 'runCompareCli', file: 'src/report/compare-cli.ts' },
-  explore: { path: '../explore/cli.ts', fn: 'runExploreCli', file: 'src/explore/cli.ts' },
+/** compare and explore parse their own flags (src/cli/compare.ts, src/cli/explore.ts). */
+const SUBCOMMANDS: Record<'compare' | 'explore', SubcommandCli> = {
+  compare: runCompareCli,
+  explore: runExploreCli,
 };
 
-/** compare and explore live in their own modules, loaded only when asked for. */
 async function delegate(name: 'compare' | 'explore', args: readonly string[], io: CliIo): Promise<number> {
-  const fn = await loadSubcommand(name, SUBCOMMANDS[name]);
-  const code = await fn(args, io);
+  const code = await SUBCOMMANDS[name](args, io);
   return typeof code === 'number' && Number.isInteger(code) ? code : EXIT.bad;
-}
-
-/** Import a subcommand's module; a missing module or export is one UsageError line. */
-export async function loadSubcommand(
-  name: string,
-  s: { path: string; fn: string; file: string },
-): Promise<SubcommandCli> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(moduleUrl(s.path, import.meta.url))) as Record<string, unknown>;
-  } catch (e) {
-    const why = e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e);
-    throw new UsageError(
-      `'ionck ${name}' is not available: cannot load ${s.file} (${why.slice(0, 200)})`,
-      'missing',
-    );
-  }
-  const fn = mod[s.fn];
-  if (typeof fn !== 'function')
-    throw new UsageError(`'ionck ${name}' is not available: ${s.file} does not export ${s.fn}`, 'missing');
-  return fn as SubcommandCli;
 }
 
 function buildProgram(io: CliIo, setCode: (c: number) => void): Command {

@@ -5,10 +5,12 @@
  * Every shard must come from the same tool and model version, seed, profile and parameters, and
  * every shard 1..n exactly once; anything else is bad input (exit 2, one line).
  */
+
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { UsageError } from '../errors.ts';
 import { MODEL_VERSION, TOOL_VERSION } from '../version.ts';
-import { type CliIo, EXIT, UsageError, validateOutFile, writeFileAtomic } from './io.ts';
+import { type CliIo, EXIT, validateOutFile, writeFileAtomic } from './io.ts';
 
 export interface MergeCliOptions {
   readonly files: readonly string[];

@@ -4,12 +4,14 @@
  * fails (one --size) or once per size (several: dmaprobe's mode=small) and prints what dmaprobe
  * and ptprobe print.
  */
+
 import { InvalidArgumentError } from 'commander';
+import { ProfileError } from '../errors.ts';
 import { L_PTE_MT, type LinearMemType, ptprobePte } from '../model/arm-pte.ts';
 import { builtinDesign, DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
 import { Kernel } from '../model/kernel.ts';
 import { type ProbeBuffer, type ProbeResult, runProbe } from '../model/probe.ts';
-import { ProfileError, parseSize } from '../model/profile.ts';
+import { parseSize } from '../model/profile.ts';
 import { errnoName } from '../model/types.ts';
 import { profileOf } from './check.ts';
 import { hex32, mib, table } from './format.ts';

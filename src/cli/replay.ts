@@ -3,13 +3,15 @@
  * check after each, print the trace. Exit 1 when a checked invariant is violated (the finding
  * reproduces), 0 when none is, 2 for bad input.
  */
+
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { ReplayError, UsageError } from '../errors.ts';
 import type { Design } from '../model/designs/design.ts';
 import { builtinDesign } from '../model/designs/index.ts';
 import type { Profile } from '../model/profile.ts';
-import { loadDesign } from '../properties/design-arg.ts';
-import { probePlugins } from '../properties/plugin-probe.ts';
+import { loadDesign } from '../plugin/design-arg.ts';
+import { probePlugins } from '../plugin/probe.ts';
 import {
   formatReplayFile,
   isCheckId,
@@ -17,7 +19,6 @@ import {
   makeReplay,
   parseReplay,
   type Replay,
-  ReplayError,
   type ReplayRun,
   replayInvariants,
   runReplay,
@@ -29,7 +30,7 @@ import { MODEL_VERSION, TOOL_VERSION } from '../version.ts';
 import { profileOf, validateInvariants } from './check.ts';
 import { validateBoot } from './designs.ts';
 import { mappingLines, stepLines } from './format.ts';
-import { type CliIo, EXIT, UsageError, validateOutFile, writeFileAtomic } from './io.ts';
+import { type CliIo, EXIT, validateOutFile, writeFileAtomic } from './io.ts';
 
 export interface ReplayCliOptions {
   readonly input: string;
@@ -178,7 +179,7 @@ async function replayOn(
   if (design.source === undefined) return runReplay(replay, design, profile, invariants);
   const task: ReplayTask = { design: design.source, cwd, replay, profile: profile.id, invariants };
   const budgetMs = timeLimitS === undefined ? Number.POSITIVE_INFINITY : timeLimitS * 1000;
-  const out = await runInChild<ReplayRun>('replay-worker', task, budgetMs);
+  const out = await runInChild<ReplayRun>('replay', task, budgetMs);
   if ('result' in out) return out.result;
   throw new UsageError(`design file ${design.source}: ${out.failure}`, 'design-failed');
 }

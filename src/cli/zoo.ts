@@ -3,13 +3,15 @@
  * budget finds every zoo entry (src/zoo). Exit 0 when every measured entry is found on every
  * seed, 1 when one is missed, 2 on bad input.
  */
+
 import { resolve } from 'node:path';
+import { UsageError } from '../errors.ts';
 import type { Design } from '../model/designs/design.ts';
-import { loadDesign } from '../properties/design-arg.ts';
+import { loadDesign } from '../plugin/design-arg.ts';
+import { zooJson, zooMarkdown } from '../report/zoo.ts';
 import { zooEntries } from '../zoo/entries.ts';
-import { zooJson, zooMarkdown } from '../zoo/format.ts';
 import { measureZoo } from '../zoo/measure.ts';
-import { type CliIo, EXIT, UsageError, writeFileAtomic } from './io.ts';
+import { type CliIo, EXIT, writeFileAtomic } from './io.ts';
 
 export interface ZooCliOptions {
   readonly seeds: number;

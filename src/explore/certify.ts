@@ -7,6 +7,7 @@
  * bound. Found: the shorter trace (itself shortest over that alphabet). This is how the explorer
  * certifies fast-check's shrunk traces.
  */
+import { ExploreError } from '../errors.ts';
 import type { Design } from '../model/designs/design.ts';
 import { Kernel } from '../model/kernel.ts';
 import type { Op } from '../model/ops.ts';
@@ -15,7 +16,6 @@ import { checkStep, type InvariantId } from '../spec/index.ts';
 import { buildAlphabet, type Letter, withOps } from './alphabet.ts';
 import {
   EXPLORE_DEPTH_MAX,
-  ExploreError,
   type ExploreOptions,
   type ExploreResult,
   explore,

@@ -1,9 +1,9 @@
 /**
  * One design's exhaustive search in a child process (`ionck explore` of a plugin design, through
- * src/properties/worker.mjs): a plugin that loops or exits ends only this process.
+ * src/cli/worker.ts): a plugin that loops or exits ends only this process.
  */
 import { resolveProfile } from '../model/profile.ts';
-import { loadDesign } from '../properties/design-arg.ts';
+import { loadDesign } from '../plugin/design-arg.ts';
 import type { InvariantId } from '../spec/index.ts';
 import { type ExploreResult, explore } from './search.ts';
 

@@ -1,12 +1,11 @@
 /** The explorer (docs/architecture.md section 6): bounded BFS for shortest counterexamples, and certify(). */
+
 export { type AlphabetOptions, buildAlphabet, type Letter, letterOf, withOps } from './alphabet.ts';
 export { type CertifyResult, type CertifyVerdict, certify } from './certify.ts';
-export { type ExploreCliOptions, runExploreCli } from './cli.ts';
 export {
   type Counterexample,
   DEFAULT_MAX_STATES,
   EXPLORE_DEPTH_MAX,
-  ExploreError,
   type ExploreOptions,
   type ExploreResult,
   explore,

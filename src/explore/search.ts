@@ -22,6 +22,7 @@
  *   depth no greater than this one (`checkDuplicates` turns the shortcut off).
  */
 import { performance } from 'node:perf_hooks';
+import { ExploreError } from '../errors.ts';
 import type { Design } from '../model/designs/design.ts';
 import { builtinDesign } from '../model/designs/index.ts';
 import { Kernel } from '../model/kernel.ts';
@@ -114,10 +115,6 @@ export interface ExploreResult extends Effort {
 
 /** Distinct model bugs kept per search. */
 const MODEL_BUGS_KEPT = 10;
-
-export class ExploreError extends Error {
-  override name = 'ExploreError';
-}
 
 export function resolveDesignArg(d: Design | string): Design {
   if (typeof d !== 'string') return d;

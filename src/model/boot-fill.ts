@@ -4,9 +4,9 @@
  * LAYOUT-5) and are skipped; one that straddles an edge or lands on an area the model already
  * holds is a ProfileError naming its line (exit 2).
  */
+import { ProfileError } from '../errors.ts';
 import type { VmallocinfoArea } from './boot-vmallocinfo.ts';
 import type { Mm } from './mm.ts';
-import { ProfileError } from './profile.ts';
 import { hex } from './types.ts';
 
 /** VMALLOC-3/5 place each area at its own address; returns how many were placed. */

@@ -7,6 +7,8 @@
  * (VMALLOC-5): they still occupy the window until a purge. The model does no I/O: the caller
  * (src/properties/profile-files.ts) reads the file and hands its text over first.
  */
+
+import { VmallocinfoError } from '../errors.ts';
 import { PAGE_SIZE } from './types.ts';
 
 export interface VmallocinfoArea {
@@ -25,11 +27,6 @@ export interface BootVmallocinfo {
   readonly path: string;
   /** Sorted by start. */
   readonly areas: readonly VmallocinfoArea[];
-}
-
-/** A bad file: the ProfileError subclass is thrown by the caller's error type (one line). */
-export class VmallocinfoError extends Error {
-  override name = 'VmallocinfoError';
 }
 
 const LINE = /^0x([0-9a-f]{1,8})-0x([0-9a-f]{1,8})\s+(\d+)\s+(\S.*)$/i;

@@ -2,6 +2,8 @@
  * The op vocabulary (docs/architecture.md section 5): what user space and other drivers do to the stack.
  * Ops are plain JSON; `parseOp` validates one before anything changes, with a one-line error.
  */
+
+import { OpError } from '../errors.ts';
 import { HEAP_NAMES, type HeapName } from './ion/heap.ts';
 
 export type Op =
@@ -62,10 +64,6 @@ export const OP_KINDS = Object.keys(SCHEMA) as OpKind[];
 export const OP_SIZE_MAX = 2 ** 32 - 1;
 /** Largest id or count an op may carry. */
 export const OP_INT_MAX = 2 ** 31 - 1;
-
-export class OpError extends Error {
-  override name = 'OpError';
-}
 
 /** Validate a JSON value as an op; throws OpError naming the field that is wrong. */
 export function parseOp(x: unknown, where = 'op'): Op {

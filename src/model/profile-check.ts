@@ -4,8 +4,9 @@
  * ION carveout that is not reserved lowmem, an atomic pool that is empty or cannot be placed.
  * (Before, such a pool or carveout silently disappeared and the run checked another machine.)
  */
+import { ProfileError } from '../errors.ts';
 import { computeLayout } from './layout.ts';
-import { type Profile, ProfileError } from './profile.ts';
+import type { Profile } from './profile.ts';
 import { PAGE_SIZE, SZ_1M } from './types.ts';
 
 const GiB = 1024 * SZ_1M;

@@ -4,8 +4,9 @@
  * overridden field by field with a spec string `ID,key=value,...` (e.g. `arm32-1g,vmalloc=480M`).
  */
 
+import { ProfileError, VmallocinfoError } from '../errors.ts';
 import { BOARD_IMAGES, FLAVOURS, type Flavour, initrdRegion, type MemblockRegion } from './boot-reserve.ts';
-import { type BootVmallocinfo, bootVmallocinfoOf, VmallocinfoError } from './boot-vmallocinfo.ts';
+import { type BootVmallocinfo, bootVmallocinfoOf } from './boot-vmallocinfo.ts';
 import { DEFAULT_KERNEL, KERNEL_VERSIONS, type KernelVersion, rulesOf } from './kernel-rules.ts';
 import { checkHardware } from './profile-check.ts';
 import { HEAP_NAMES, type HeapName, SZ_1M } from './types.ts';
@@ -163,11 +164,6 @@ export const PROFILES: readonly Profile[] = [
 ];
 
 export const DEFAULT_PROFILE_ID = 'arm32-1g';
-
-/** Bad profile spec: one line that names what was wrong. */
-export class ProfileError extends Error {
-  override name = 'ProfileError';
-}
 
 /** Parse `256M`, `1G`, `64K`, `0x80000000` or plain bytes; memparse-like. */
 export function parseSize(text: string): number {

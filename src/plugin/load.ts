@@ -5,11 +5,7 @@
  */
 import { register } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-
-/** A plugin's module failed to load; the message names the file (and line:column when known). */
-export class PluginLoadError extends Error {
-  override name = 'PluginLoadError';
-}
+import { PluginLoadError } from '../errors.ts';
 
 let registered = false;
 

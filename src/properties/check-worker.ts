@@ -1,14 +1,14 @@
 /**
  * One design's check in a child process (`ionck check --workers N`, and every plugin design): the
  * same checkDesign as the inline path, so results are identical whatever the number of workers
- * (elapsed times aside). Run through worker.mjs (worker-entry.ts runInChild).
+ * (elapsed times aside). Run through src/cli/worker.ts.
  */
 
 import type { HeapName } from '../model/ion/heap.ts';
 import { resolveProfile } from '../model/profile.ts';
+import { loadDesign } from '../plugin/design-arg.ts';
 import type { CheckMode, InvariantId } from '../spec/index.ts';
 import { checkDesign, type DesignCheck } from './check.ts';
-import { loadDesign } from './design-arg.ts';
 import { loadProfileFiles } from './profile-files.ts';
 
 export interface CheckTask {

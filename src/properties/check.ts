@@ -343,7 +343,7 @@ async function checkInWorkers(
         profile: profile.id,
         budgetMs,
       };
-      const r = await runInChild<DesignCheck>('check-worker', task, budgetMs);
+      const r = await runInChild<DesignCheck>('check', task, budgetMs);
       results[i] = 'result' in r ? r.result : failedCheck(opts.designs[i]!.id, profile.id, o, r.failure);
       done++;
       opts.onProgress?.({

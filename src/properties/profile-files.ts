@@ -3,10 +3,11 @@
  * does no I/O), and handed to it before the spec is resolved. A file that cannot be read is a
  * ProfileError: one line, exit 2.
  */
+
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { ProfileError } from '../errors.ts';
 import { provideBootVmallocinfo } from '../model/boot-vmallocinfo.ts';
-import { ProfileError } from '../model/profile.ts';
 
 /** Read every `boot-vmallocinfo=` file of `spec` (relative names from `cwd`). */
 export function loadProfileFiles(spec: string, cwd: string = process.cwd()): void {

@@ -1,11 +1,11 @@
 /**
  * A replay on a plugin design in a child process (`ionck replay --design FILE`): the same runReplay
- * as a built-in design's, so the trace is the same whichever process ran it. Run through worker.mjs
- * (worker-entry.ts runInChild).
+ * as a built-in design's, so the trace is the same whichever process ran it. Run through
+ * src/cli/worker.ts.
  */
 import { resolveProfile } from '../model/profile.ts';
+import { loadDesign } from '../plugin/design-arg.ts';
 import type { InvariantId } from '../spec/index.ts';
-import { loadDesign } from './design-arg.ts';
 import { loadProfileFiles } from './profile-files.ts';
 import { type Replay, type ReplayRun, runReplay } from './replay.ts';
 

@@ -4,11 +4,13 @@
  * state, so a token stays valid when the arbitraries change. `parseReplay` validates everything
  * and throws one ReplayError whose message is one line naming what was wrong.
  */
+
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { OpError, ProfileError, ReplayError } from '../errors.ts';
 import type { Design } from '../model/designs/design.ts';
 import { Kernel, type OpResult } from '../model/kernel.ts';
-import { type Op, OpError, parseOp } from '../model/ops.ts';
-import { type Profile, ProfileError, resolveProfile } from '../model/profile.ts';
+import { type Op, parseOp } from '../model/ops.ts';
+import { type Profile, resolveProfile } from '../model/profile.ts';
 import {
   type CheckId,
   type CheckMode,
@@ -48,11 +50,6 @@ export interface Replay {
   readonly ops: readonly Op[];
   readonly expect: Expect;
   readonly origin?: ReplayOrigin;
-}
-
-/** Bad replay input: the message is one line that says what was wrong and where. */
-export class ReplayError extends Error {
-  override name = 'ReplayError';
 }
 
 /** An id replay files may name: an invariant, or type-ok (a model bug). */

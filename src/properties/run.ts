@@ -2,9 +2,10 @@
  * Run an op sequence on a freshly booted kernel, checking invariants after every op. The one
  * runner behind check, replay, compare and the tests: replay does not depend on generators.
  */
+import { OpError } from '../errors.ts';
 import type { Design } from '../model/designs/design.ts';
 import { Kernel, type OpResult } from '../model/kernel.ts';
-import { type Op, OpError } from '../model/ops.ts';
+import type { Op } from '../model/ops.ts';
 import type { Profile } from '../model/profile.ts';
 import { type CheckMode, checkStep, type InvariantId, type Violation } from '../spec/index.ts';
 

@@ -1,10 +1,28 @@
 /**
- * Run one task in a child process of its own (./worker.mjs): a task that loops past its budget is
+ * Run one task in a child process of its own (src/cli/worker.ts): a task that loops past its budget is
  * killed, one that exits or crashes ends only its own process; either comes back as a failure
  * message, never as the end of the command.
  */
 import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+
+/** The tasks src/cli/worker.ts runs. */
+export type TaskName = 'check' | 'compare' | 'explore' | 'plugin-probe' | 'replay';
+
+/**
+ * The worker's entry: the TypeScript source through tsx in a checkout, the compiled JavaScript in
+ * a package (no tsx at run time).
+ */
+function workerEntry(): { file: string; execArgv: string[] } {
+  const source = new URL('../cli/worker.ts', import.meta.url);
+  if (existsSync(source)) {
+    const tsx = createRequire(import.meta.url).resolve('tsx/esm');
+    return { file: fileURLToPath(source), execArgv: ['--import', tsx] };
+  }
+  return { file: fileURLToPath(new URL('../cli/worker.js', import.meta.url)), execArgv: [] };
+}
 
 /** How far past its budget a child may run before it is killed. */
 export const KILL_GRACE_MS = 5000;
@@ -12,16 +30,20 @@ export const KILL_GRACE_MS = 5000;
 export type ChildOutcome<T> = { readonly result: T } | { readonly failure: string };
 
 /**
- * Run the default export of `module` (relative to src/properties, no extension) on `task` in a
- * child process, killed KILL_GRACE_MS after `budgetMs` (Infinity: never).
+ * Run `task` on `input` in a child process, killed KILL_GRACE_MS after `budgetMs` (Infinity:
+ * never).
  */
 export async function runInChild<T>(
-  module: string,
-  task: unknown,
+  task: TaskName,
+  input: unknown,
   budgetMs: number,
 ): Promise<ChildOutcome<T>> {
-  const entry = fileURLToPath(new URL('./worker.mjs', import.meta.url));
-  const child = fork(entry, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });
+  const { file, execArgv } = workerEntry();
+  const child = fork(file, [], {
+    execArgv,
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    serialization: 'advanced',
+  });
   let timer: NodeJS.Timeout | undefined;
   let killed = false;
   const outcome = await new Promise<ChildOutcome<T>>((resolve) => {
@@ -42,7 +64,7 @@ export async function runInChild<T>(
         killed = true;
         child.kill('SIGKILL');
       }, budgetMs + KILL_GRACE_MS);
-    child.send({ id: 0, module, task });
+    child.send({ id: 0, task, input });
   });
   clearTimeout(timer);
   if (child.exitCode === null && child.signalCode === null) {

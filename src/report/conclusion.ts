@@ -5,9 +5,10 @@
  * differ in) and those that need another heap (system, system-contig, carveout), which every
  * design shares and which therefore decide nothing between them.
  */
+
+import type { CompareReport, Counterexample } from '../compare/compare.ts';
 import type { Op } from '../model/ops.ts';
 import type { CheckId } from '../spec/index.ts';
-import type { CompareReport, Counterexample } from './compare.ts';
 import { opText } from './trace.ts';
 
 export interface Attributed {

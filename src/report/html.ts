@@ -5,11 +5,12 @@
  * with call paths, and what the workloads, designs and invariants are. Readable on a laptop screen
  * and in print (@media print opens every trace).
  */
+
+import type { CompareReport, Counterexample, MatrixCell, RunReport } from '../compare/compare.ts';
+import { fmt, isResourceFailure, pct } from '../compare/findings.ts';
 import { hex } from '../model/types.ts';
 import type { MappingInfo } from '../spec/index.ts';
-import type { CompareReport, Counterexample, MatrixCell, RunReport } from './compare.ts';
 import { conclude } from './conclusion.ts';
-import { fmt, isResourceFailure, pct } from './findings.ts';
 import { barChart, DASHES, esc, lineChart, PALETTE } from './svg.ts';
 import { foldCallPath, opText, resultText, type TraceStep } from './trace.ts';
 

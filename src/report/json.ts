@@ -3,8 +3,9 @@
  * stay on one line, so the file stays readable and diffable (one op per line). Timing is only in
  * fields named `elapsedMs` and `opsPerSec`; `withoutTiming` drops them for comparisons.
  */
+
+import type { CompareReport } from '../compare/compare.ts';
 import { MODEL_VERSION, TOOL_VERSION } from '../version.ts';
-import type { CompareReport } from './compare.ts';
 import { conclude } from './conclusion.ts';
 
 /** Fields that hold wall-clock figures; everything else is a function of the parameters. */

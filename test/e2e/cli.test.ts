@@ -7,7 +7,6 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSubcommand } from '../../src/cli/main.ts';
 import { encodeToken, makeReplay, parseReplay } from '../../src/properties/replay.ts';
 import { cli, spawnCli, withoutTimes } from '../helpers/cli.ts';
 
@@ -390,19 +389,6 @@ describe('compare and explore', () => {
       expect(r.code, sub).toBe(2);
       expect(r.stderr, sub).toMatch(/^ionck[^\n]*\n$/);
     }
-  });
-
-  it('a missing module is one line and exit 2', async () => {
-    await expect(
-      loadSubcommand('compare', {
-        path: '../report/absent.ts',
-        fn: 'runCompareCli',
-        file: 'src/report/absent.ts',
-      }),
-    ).rejects.toThrow(/'ionck compare' is not available: cannot load src\/report\/absent.ts/);
-    await expect(
-      loadSubcommand('explore', { path: '../cli/io.ts', fn: 'runExploreCli', file: 'src/cli/io.ts' }),
-    ).rejects.toThrow(/does not export runExploreCli/);
   });
 });
 

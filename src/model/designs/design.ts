@@ -3,6 +3,8 @@
  * which heaps, and how the CMA heap allocates, zeroes, maps and frees. Designs are data plus
  * heap constructors; shared code never branches on a design's id.
  */
+
+import { DesignError } from '../../errors.ts';
 import type { DmaLayer } from '../dma/arm-3.18.ts';
 import { ArmDma318 } from '../dma/arm-3.18.ts';
 import { ArmDma41 } from '../dma/arm-4.1.ts';
@@ -53,10 +55,6 @@ export interface ZooTarget {
   readonly profile: string;
   /** Invariants the planted fault breaks (any one of them detects it). */
   readonly invariants: readonly string[];
-}
-
-export class DesignError extends Error {
-  override name = 'DesignError';
 }
 
 /** The standard non-CMA heaps of a 3.18 board, with a linear-map policy for uncached pages. */

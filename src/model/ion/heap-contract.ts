@@ -3,6 +3,8 @@
  * all) returning garbage is that design's fault, reported as such, never a crash deep in the model
  * or a number the model silently accepts.
  */
+
+import { HeapContractError } from '../../errors.ts';
 import type { Mm } from '../mm.ts';
 import { PAGE_SIZE } from '../types.ts';
 import type { IonHeap } from './heap.ts';
@@ -10,11 +12,6 @@ import type { IonBuffer } from './objects.ts';
 
 /** MAX_ERRNO (include/linux/err.h): an error return is -1..-4095. */
 export const MAX_ERRNO = 4095;
-
-/** A heap broke its contract with ION core. */
-export class HeapContractError extends Error {
-  override name = 'HeapContractError';
-}
 
 const bad = (heap: IonHeap, what: string): HeapContractError =>
   new HeapContractError(`heap '${heap.name}' ${what}`);

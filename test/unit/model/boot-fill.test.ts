@@ -5,11 +5,12 @@
  * area is a ProfileError naming its line; the atomic pool's first fit must land on the file's
  * pool line (DMA318-9).
  */
+
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ProfileError } from '../../../src/errors.ts';
 import { checkPoolArea, placeBootAreas } from '../../../src/model/boot-fill.ts';
 import { parseVmallocinfo, provideBootVmallocinfo } from '../../../src/model/boot-vmallocinfo.ts';
-import { ProfileError } from '../../../src/model/profile.ts';
 import { boot } from '../../helpers/kernel.ts';
 
 const PAGE = 4096;

@@ -4,14 +4,15 @@
  * (VMALLOC-5), and the atomic pool's line (DMA318-9) splitting the areas placed before and after
  * the pool's own first fit. The fixture is a real 6.1 boot's file (docs/oracle.md).
  */
+
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { VmallocinfoError } from '../../../src/errors.ts';
 import {
   bootVmallocinfoOf,
   parseVmallocinfo,
   provideBootVmallocinfo,
   splitAtAtomicPool,
-  VmallocinfoError,
 } from '../../../src/model/boot-vmallocinfo.ts';
 
 const FIXTURE = 'test/fixtures/oracle/qemu-arm-6.1/vmallocinfo/dma-a-armmp.baseline.txt';

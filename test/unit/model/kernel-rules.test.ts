@@ -2,20 +2,18 @@
  * kernel= rule sets (kernel-rules.ts), boot memblock reservations (boot-reserve.ts) and the
  * boot-vmallocinfo parser and placement (boot-vmallocinfo.ts, boot-fill.ts).
  */
+
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  parseVmallocinfo,
-  splitAtAtomicPool,
-  VmallocinfoError,
-} from '../../../src/model/boot-vmallocinfo.ts';
+import { ProfileError, VmallocinfoError } from '../../../src/errors.ts';
+import { parseVmallocinfo, splitAtAtomicPool } from '../../../src/model/boot-vmallocinfo.ts';
 import { builtinDesign, DEFAULT_DESIGN_IDS } from '../../../src/model/designs/index.ts';
 import { Kernel } from '../../../src/model/kernel.ts';
 import { KERNEL_RULES, KERNEL_VERSIONS } from '../../../src/model/kernel-rules.ts';
 import { computeLayout } from '../../../src/model/layout.ts';
-import { ProfileError, resolveProfile as resolveSpec } from '../../../src/model/profile.ts';
+import { resolveProfile as resolveSpec } from '../../../src/model/profile.ts';
 import { Errno } from '../../../src/model/types.ts';
 import { loadProfileFiles } from '../../../src/properties/profile-files.ts';
 import { MiB } from '../../helpers/kernel.ts';

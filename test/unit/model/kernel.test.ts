@@ -3,10 +3,11 @@
  * declared heaps), apply (the single entry point: an id or an errno per op, malformed ops refused
  * before anything changes), clone (an independent copy) and hash (canonical state).
  */
+
 import { describe, expect, it } from 'vitest';
+import { OpError } from '../../../src/errors.ts';
 import { DRIVER_VMAP_PAGES_MAX, Kernel } from '../../../src/model/kernel.ts';
 import { VM_TAG } from '../../../src/model/mm.ts';
-import { OpError } from '../../../src/model/ops.ts';
 import { Owner } from '../../../src/model/pages.ts';
 import { resolveProfile } from '../../../src/model/profile.ts';
 import { MemType } from '../../../src/model/types.ts';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { ProfileError } from '../../../src/errors.ts';
 import { computeLayout } from '../../../src/model/layout.ts';
-import { PROFILES, ProfileError, resolveProfile } from '../../../src/model/profile.ts';
+import { PROFILES, resolveProfile } from '../../../src/model/profile.ts';
 import { MemType } from '../../../src/model/types.ts';
 import { boot, MiB } from '../../helpers/kernel.ts';
 

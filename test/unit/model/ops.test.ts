@@ -1,14 +1,8 @@
 /** The op vocabulary (src/model/ops.ts): parseOp validates before anything changes; formatOp round-trips. */
+
 import { describe, expect, it } from 'vitest';
-import {
-  formatOp,
-  OP_INT_MAX,
-  OP_KINDS,
-  OP_SIZE_MAX,
-  type Op,
-  OpError,
-  parseOp,
-} from '../../../src/model/ops.ts';
+import { OpError } from '../../../src/errors.ts';
+import { formatOp, OP_INT_MAX, OP_KINDS, OP_SIZE_MAX, type Op, parseOp } from '../../../src/model/ops.ts';
 
 /** One op of every kind, optional fields included where they exist. */
 const EVERY: Op[] = [

@@ -4,8 +4,10 @@
  * asked for outside reserved lowmem, an atomic pool that is empty, unaligned or cannot be placed
  * (DMA318-9: from the CMA area when there is one, else lowmem, remapped into the window).
  */
+
 import { describe, expect, it } from 'vitest';
-import { PROFILES, type Profile, ProfileError, resolveProfile } from '../../../src/model/profile.ts';
+import { ProfileError } from '../../../src/errors.ts';
+import { PROFILES, type Profile, resolveProfile } from '../../../src/model/profile.ts';
 import { checkHardware, LPAE_PROFILES, RAM_MAX_BYTES } from '../../../src/model/profile-check.ts';
 
 const MiB = 1 << 20;

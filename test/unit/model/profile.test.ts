@@ -2,14 +2,15 @@
  * Machine profiles (src/model/profile.ts): the built-in boards, spec strings `ID,key=value,...`
  * overriding them field by field, and one-line refusals of bad specs and impossible hardware.
  */
+
 import { describe, expect, it } from 'vitest';
+import { ProfileError } from '../../../src/errors.ts';
 import { computeLayout } from '../../../src/model/layout.ts';
 import {
   DEFAULT_PROFILE_ID,
   PAGE_OFFSET_OF,
   PROFILE_KEYS,
   PROFILES,
-  ProfileError,
   parseSize,
   resolveProfile,
   withHeaps,

@@ -2,9 +2,11 @@
  * The replay format and its token: round trips, canonical form, and one-line errors for every
  * kind of malformed input (seed printed in each fast-check title).
  */
+
 import { deflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ReplayError } from '../../../src/errors.ts';
 import { HEAP_NAMES } from '../../../src/model/ion/heap.ts';
 import type { Op } from '../../../src/model/ops.ts';
 import {
@@ -14,7 +16,6 @@ import {
   makeReplay,
   parseReplay,
   REPLAY_FORMAT,
-  ReplayError,
   TOKEN_PREFIX,
 } from '../../../src/properties/replay.ts';
 import { INVARIANT_IDS } from '../../../src/spec/index.ts';

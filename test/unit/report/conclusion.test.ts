@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCompare } from '../../../src/report/compare.ts';
+import { runCompare } from '../../../src/compare/compare.ts';
 import { attribute, conclude } from '../../../src/report/conclusion.ts';
 import { renderHtml } from '../../../src/report/html.ts';
 import { renderMarkdown } from '../../../src/report/markdown.ts';

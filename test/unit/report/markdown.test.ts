@@ -1,6 +1,6 @@
 /** The Markdown projection: verdict matrix, findings with numbers, tokens. Seed 20160901. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CompareReport } from '../../../src/report/compare.ts';
+import type { CompareReport } from '../../../src/compare/compare.ts';
 import { renderMarkdown, verdictMatrixMarkdown, verdictMatrixText } from '../../../src/report/markdown.ts';
 import { REPORT_SEED, smallReport } from '../../helpers/compare-report.ts';
 

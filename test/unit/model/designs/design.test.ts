@@ -4,12 +4,13 @@
  * standardHeaps are 3.18's non-CMA heaps with the Android heap ids; the DMA layer is 3.18's or
  * 4.1's.
  */
+
 import { describe, expect, it } from 'vitest';
+import { DesignError } from '../../../../src/errors.ts';
 import {
   carveoutPages,
   checkHeaps,
   type Design,
-  DesignError,
   defineDesign,
   HEAP_ID,
   makeDmaLayer,

@@ -3,8 +3,10 @@
  * heap's fault (HeapContractError naming the heap), never accepted (`-> ok NaN`) and never a
  * TypeError deep in the model.
  */
+
 import { describe, expect, it } from 'vitest';
-import { checkAllocation, HeapContractError } from '../../../../src/model/ion/heap-contract.ts';
+import { HeapContractError } from '../../../../src/errors.ts';
+import { checkAllocation } from '../../../../src/model/ion/heap-contract.ts';
 import type { IonBuffer } from '../../../../src/model/ion/objects.ts';
 import { boot } from '../../../helpers/kernel.ts';
 

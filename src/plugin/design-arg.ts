@@ -4,12 +4,14 @@
  * not a file, throws at load, no default export, not a design, a built-in's id) is a UsageError
  * naming the file, so the command exits 2 with one line.
  */
+
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { firstLine } from '../cli/args.ts';
+import { UsageError } from '../errors.ts';
 import { type Design, defineDesign } from '../model/designs/design.ts';
 import { ALL_DESIGNS, builtinDesign } from '../model/designs/index.ts';
-import { importPlugin } from '../plugin/load.ts';
-import { firstLine, UsageError } from './cli-args.ts';
+import { importPlugin } from './load.ts';
 
 /** A design argument names a file when it looks like a path. */
 export const isDesignPath = (s: string): boolean =>

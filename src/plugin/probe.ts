@@ -4,13 +4,14 @@
  * and exit 2, like any other plugin that does not load. Errors are left to the in-process load,
  * which says exactly what was wrong.
  */
+
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { UsageError } from '../errors.ts';
 import { Kernel } from '../model/kernel.ts';
 import { resolveProfile } from '../model/profile.ts';
-import { UsageError } from './cli-args.ts';
+import { runInChild } from '../properties/worker-entry.ts';
 import { isDesignPath, loadDesign } from './design-arg.ts';
-import { runInChild } from './worker-entry.ts';
 
 /** How long a plugin may take to load and boot when no --time-limit is smaller. */
 export const PROBE_BUDGET_MS = 30_000;

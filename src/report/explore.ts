@@ -3,8 +3,9 @@
  * counterexample with its ops, or "none within depth D") and the same as JSON. Pure functions of
  * the results; the CLI writes them.
  */
+
+import type { ExploreResult } from '../explore/search.ts';
 import type { Op } from '../model/ops.ts';
-import type { ExploreResult } from './search.ts';
 
 export interface ExploreReport {
   readonly profile: string;

@@ -3,8 +3,9 @@
  * window where the others did not, which invariants each design violated and where, which design
  * held everything, where the designs' results first differ. Built from the report's data only.
  */
+
+import { opText } from '../report/trace.ts';
 import type { CompareReport, RunReport } from './compare.ts';
-import { opText } from './trace.ts';
 
 export type FindingKind =
   | 'vmalloc-exhausted'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { runExploreCli } from '../../../src/cli/explore.ts';
 import { main } from '../../../src/cli/main.ts';
-import { runExploreCli } from '../../../src/explore/cli.ts';
 
 function io() {
   const out: string[] = [];

@@ -5,10 +5,7 @@
  */
 import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-
-export class OutDirError extends Error {
-  override name = 'OutDirError';
-}
+import { OutDirError } from '../errors.ts';
 
 /** stat, or null when nothing is there (ENOTDIR too: an ancestor is a file, found next). */
 function statOrNull(p: string) {

@@ -1,5 +1,5 @@
 /** `ionck zoo` output: a Markdown table for people, JSON for CI (elapsedMs fields are wall clock). */
-import type { ZooReport, ZooResult } from './measure.ts';
+import type { ZooReport, ZooResult } from '../zoo/measure.ts';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 

@@ -6,29 +6,23 @@
  * when something was, 2 for bad input or a model bug. The CLI (src/cli/main.ts) calls
  * `runExploreCli` with the arguments after `explore`; a caller may pass parsed options instead.
  */
+
 import { Command } from 'commander';
-import { type Design, DesignError } from '../model/designs/design.ts';
+import { DesignError, ProfileError, UsageError } from '../errors.ts';
+import type { ExploreTask } from '../explore/explore-worker.ts';
+import { DEFAULT_MAX_STATES, EXPLORE_DEPTH_MAX, type ExploreResult, explore } from '../explore/search.ts';
+import type { Design } from '../model/designs/design.ts';
 import { DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
 import { Kernel } from '../model/kernel.ts';
-import { type Profile, ProfileError, resolveProfile, withStaleTlb } from '../model/profile.ts';
-import {
-  collect,
-  intArg,
-  oneLine,
-  parseFlags,
-  secondsArg,
-  TIME_LIMIT_S_MAX,
-  UsageError,
-} from '../properties/cli-args.ts';
-import { processIo } from '../properties/cli-io.ts';
-import { loadDesign } from '../properties/design-arg.ts';
-import { probePlugins } from '../properties/plugin-probe.ts';
+import { type Profile, resolveProfile, withStaleTlb } from '../model/profile.ts';
+import { loadDesign } from '../plugin/design-arg.ts';
+import { probePlugins } from '../plugin/probe.ts';
 import { runInChild } from '../properties/worker-entry.ts';
+import { type ExploreReport, renderText, toJson } from '../report/explore.ts';
 import { INVARIANT_IDS, type InvariantId, isInvariantId } from '../spec/index.ts';
 import { MODEL_VERSION, TOOL_VERSION } from '../version.ts';
-import type { ExploreTask } from './explore-worker.ts';
-import { type ExploreReport, renderText, toJson } from './format.ts';
-import { DEFAULT_MAX_STATES, EXPLORE_DEPTH_MAX, type ExploreResult, explore } from './search.ts';
+import { collect, intArg, oneLine, parseFlags, secondsArg, TIME_LIMIT_S_MAX } from './args.ts';
+import { processIo } from './io.ts';
 
 export const DEFAULT_EXPLORE_PROFILE = 'tiny';
 export const DEFAULT_EXPLORE_DEPTH = 3;
@@ -46,7 +40,7 @@ export interface ExploreCliOptions {
   timeLimit?: number;
 }
 
-/** The terminal as the CLI gives it (a subset of CliIo, src/properties/cli-io.ts). */
+/** The terminal as the CLI gives it (a subset of CliIo, ./io.ts). */
 export interface ExploreCliIo {
   stdout(text: string): void;
   stderr(text: string): void;
@@ -188,11 +182,7 @@ export async function runExploreCli(
         maxStates: r.maxStates,
         ...(r.timeLimitMs === undefined ? {} : { timeLimitMs: r.timeLimitMs }),
       };
-      const out = await runInChild<ExploreResult>(
-        '../explore/explore-worker',
-        task,
-        r.timeLimitMs ?? Infinity,
-      );
+      const out = await runInChild<ExploreResult>('explore', task, r.timeLimitMs ?? Infinity);
       results.push('result' in out ? out.result : failedExplore(design.id, r, out.failure));
       continue;
     }

@@ -5,39 +5,32 @@
  * then print the verdict matrix and the report paths. The CLI calls `runCompareCli` with the
  * arguments after `compare` (or a caller with parsed options).
  */
+
 import { appendFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
-import { type Design, DesignError } from '../model/designs/design.ts';
-import { DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
-import { type Profile, ProfileError, resolveProfile, withStaleTlb } from '../model/profile.ts';
 import {
-  collect,
-  intArg,
-  nonEmptyArg,
-  parseFlags,
-  secondsArg,
-  TIME_LIMIT_S_MAX,
-  UsageError,
-} from '../properties/cli-args.ts';
-import { type CliIo, processIo } from '../properties/cli-io.ts';
-import { loadDesign } from '../properties/design-arg.ts';
-import { probePlugins } from '../properties/plugin-probe.ts';
-import { WORKLOADS, type Workload, workloadById } from '../properties/workloads.ts';
-import {
-  CompareError,
   type CompareReport,
   DEFAULT_COMPARE_OPS,
   DEFAULT_COMPARE_PROFILES,
   DEFAULT_COMPARE_SEED,
   type ProgressEvent,
   runCompare,
-} from './compare.ts';
-import { renderHtml } from './html.ts';
-import { renderJson, throughputText } from './json.ts';
-import { renderMarkdown, verdictMatrixMarkdown, verdictMatrixText } from './markdown.ts';
-import { ensureOutDir, OutDirError, writeFilesAtomic } from './write-atomic.ts';
+} from '../compare/compare.ts';
+import { CompareError, DesignError, OutDirError, ProfileError, UsageError } from '../errors.ts';
+import type { Design } from '../model/designs/design.ts';
+import { DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
+import { type Profile, resolveProfile, withStaleTlb } from '../model/profile.ts';
+import { loadDesign } from '../plugin/design-arg.ts';
+import { probePlugins } from '../plugin/probe.ts';
+import { WORKLOADS, type Workload, workloadById } from '../properties/workloads.ts';
+import { renderHtml } from '../report/html.ts';
+import { renderJson, throughputText } from '../report/json.ts';
+import { renderMarkdown, verdictMatrixMarkdown, verdictMatrixText } from '../report/markdown.ts';
+import { collect, intArg, nonEmptyArg, parseFlags, secondsArg, TIME_LIMIT_S_MAX } from './args.ts';
+import { type CliIo, processIo } from './io.ts';
+import { ensureOutDir, writeFilesAtomic } from './write-atomic.ts';
 
 export interface CompareCliOptions {
   designs?: string[];

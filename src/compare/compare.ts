@@ -7,6 +7,8 @@
  * Timing lives only in fields named `elapsedMs` and `opsPerSec`: everything else is a pure function
  * of the parameters, so two runs with the same seed give the same report once those are dropped.
  */
+
+import { CompareError } from '../errors.ts';
 import type { Design } from '../model/designs/design.ts';
 import { ALL_DESIGNS, BUILTIN_DESIGNS, builtinDesign } from '../model/designs/index.ts';
 import type { Kernel, OpResult } from '../model/kernel.ts';
@@ -17,6 +19,7 @@ import { errnoName, PAGE_SIZE } from '../model/types.ts';
 import { runOps } from '../properties/run.ts';
 import { runInChild } from '../properties/worker-entry.ts';
 import { WORKLOADS, type Workload, workloadById } from '../properties/workloads.ts';
+import { type TraceStep, traceStep } from '../report/trace.ts';
 import {
   type CheckId,
   INVARIANT_IDS,
@@ -28,7 +31,6 @@ import {
 } from '../spec/index.ts';
 import { findCounterexamples } from './counterexamples.ts';
 import { buildFindings, type Finding } from './findings.ts';
-import { type TraceStep, traceStep } from './trace.ts';
 
 export const COMPARE_SCHEMA = 'ionck-compare/1';
 /** The profiles `npm start` compares: CMA in highmem, and CMA pushed into lowmem. */
@@ -95,10 +97,6 @@ export type ProgressEvent =
       readonly total: number;
       readonly label: string;
     };
-
-export class CompareError extends Error {
-  override name = 'CompareError';
-}
 
 // --- the report --------------------------------------------------------------------------------
 
@@ -654,7 +652,7 @@ async function runIsolated(
     workload: { id: workload.id, heaps: workload.heaps },
     ops,
   };
-  const out = await runInChild<RunOutput>('../report/compare-worker', task, left);
+  const out = await runInChild<RunOutput>('compare', task, left);
   budgets.leftMs.set(design.id, left - (performance.now() - t0));
   if ('result' in out) return out.result;
   const why = `design file ${design.source}: ${out.failure}`;

@@ -5,16 +5,16 @@
  * first violation (the earliest over the workloads).
  */
 import type { Design } from '../model/designs/design.ts';
-import { type Op, parseOp } from '../model/ops.ts';
+import type { Op } from '../model/ops.ts';
 import { type Profile, resolveProfile, withHeaps } from '../model/profile.ts';
 import { HEAP_NAMES } from '../model/types.ts';
-import { moduleUrl } from '../module-url.ts';
-import { encodeToken, makeReplay, parseReplay } from '../properties/replay.ts';
+import { runCheck } from '../properties/check.ts';
+import { encodeToken, makeReplay } from '../properties/replay.ts';
 import { runOps } from '../properties/run.ts';
 import { workloadById } from '../properties/workloads.ts';
+import { traceStep } from '../report/trace.ts';
 import { type CheckId, isInvariantId } from '../spec/index.ts';
 import type { Counterexample, ProgressEvent, RunReport, StreamReport } from './compare.ts';
-import { traceStep } from './trace.ts';
 
 /** Shrunk counterexamples longer than this are not replayed step by step into the report. */
 export const COUNTEREXAMPLE_STEPS_MAX = 60;
@@ -25,56 +25,10 @@ export const COUNTEREXAMPLE_STEPS_MAX = 60;
 export const CHECK_RUNS = 20;
 export const CHECK_OPS_MAX = 40;
 
-type RunCheck = (opts: Record<string, unknown>) => unknown;
-
-/** runCheck from src/properties/check.ts, or null when that module or export does not exist. */
-async function loadRunCheck(): Promise<RunCheck | null> {
-  const url = moduleUrl('../properties/check.ts', import.meta.url);
-  try {
-    const m = (await import(url)) as Record<string, unknown>;
-    return typeof m.runCheck === 'function' ? (m.runCheck as RunCheck) : null;
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return null;
-    throw e;
-  }
-}
-
 interface Want {
   readonly design: Design;
   readonly profile: Profile;
   readonly invariants: CheckId[];
-}
-
-/** Ops of one violation as runCheck reports it: `ops`, or a replay object or token. */
-function opsOfViolation(v: Record<string, unknown>): Op[] | null {
-  try {
-    if (Array.isArray(v.ops)) return v.ops.map((o, i) => parseOp(o, `ops[${i}]`));
-    const r = v.replay;
-    if (typeof r === 'string') return [...parseReplay(r).ops];
-    if (r && typeof r === 'object' && Array.isArray((r as { ops?: unknown }).ops))
-      return (r as { ops: unknown[] }).ops.map((o, i) => parseOp(o, `ops[${i}]`));
-  } catch {
-    return null;
-  }
-  return null;
-}
-
-/** The violations in whatever runCheck returned: `{ results: [ { violations } ] }` or a list. */
-function violationsOf(res: unknown): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
-  const visit = (x: unknown, depth: number) => {
-    if (depth > 6 || x === null || typeof x !== 'object') return;
-    if (Array.isArray(x)) {
-      for (const y of x) visit(y, depth + 1);
-      return;
-    }
-    const o = x as Record<string, unknown>;
-    if (typeof o.invariant === 'string' && (Array.isArray(o.ops) || o.replay !== undefined)) out.push(o);
-    for (const key of ['results', 'violations']) if (key in o) visit(o[key], depth + 1);
-  };
-  visit(res, 0);
-  return out;
 }
 
 /** Replay `ops` and cut them at the first violation of `invariant`; null if it does not reproduce. */
@@ -139,7 +93,7 @@ export async function findCounterexamples(a: {
       if (violated.size > 0) wants.push({ design, profile, invariants: [...violated] });
     }
   }
-  const runCheck = a.budgetMs > 0 && wants.length > 0 ? await loadRunCheck() : null;
+  const search = a.budgetMs > 0 && wants.length > 0;
   const t0 = performance.now();
   const out: Counterexample[] = [];
   let done = 0;
@@ -150,7 +104,7 @@ export async function findCounterexamples(a: {
     const cmaOnly = new Map<CheckId, Counterexample>();
     for (const heaps of [undefined, ['cma' as const]]) {
       const left = a.budgetMs - (performance.now() - t0);
-      if (!runCheck || left <= 0) break;
+      if (!search || left <= 0) break;
       try {
         const res = await runCheck({
           designs: [w.design],
@@ -163,11 +117,10 @@ export async function findCounterexamples(a: {
           ...(heaps ? { heaps } : {}),
         });
         const into = heaps ? cmaOnly : shrunk;
-        for (const v of violationsOf(res)) {
+        for (const v of res.results.flatMap((d) => d.violations)) {
           const inv = v.invariant as CheckId;
           if (!w.invariants.includes(inv) || into.has(inv)) continue;
-          const ops = opsOfViolation(v);
-          if (!ops) continue;
+          const ops = v.ops;
           const board = heaps ? resolveProfile(withHeaps(w.profile.id, heaps)) : w.profile;
           const c = confirm(w.design, w.profile, inv, ops, a.seed, board);
           if (c) into.set(inv, heaps ? { ...c, heaps } : c);

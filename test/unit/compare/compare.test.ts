@@ -3,8 +3,6 @@
  * findings the issue asks for. Seed 20160901 (the default).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defineDesign } from '../../../src/model/designs/design.ts';
-import { BUILTIN_DESIGNS } from '../../../src/model/designs/index.ts';
 import {
   CHECK_IDS,
   COMPARE_SCHEMA,
@@ -12,7 +10,9 @@ import {
   DEFAULT_COMPARE_SEED,
   runCompare,
   SERIES_POINTS_MAX,
-} from '../../../src/report/compare.ts';
+} from '../../../src/compare/compare.ts';
+import { defineDesign } from '../../../src/model/designs/design.ts';
+import { BUILTIN_DESIGNS } from '../../../src/model/designs/index.ts';
 import { renderJson, withoutTiming } from '../../../src/report/json.ts';
 
 const SEED = DEFAULT_COMPARE_SEED;

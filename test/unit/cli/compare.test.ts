@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CompareCliIo, runCompareCli } from '../../../src/report/compare-cli.ts';
+import { type CompareCliIo, runCompareCli } from '../../../src/cli/compare.ts';
 
 const SEED = 20160901;
 const dirs: string[] = [];

@@ -5,20 +5,10 @@
  * message to one line. Bad input is one line on stderr and exit 2, never a stack trace.
  */
 import { type Command, CommanderError, InvalidArgumentError } from 'commander';
+import { UsageError } from '../errors.ts';
 
 /** The longest --time-limit any subcommand accepts, in seconds (a week). */
 export const TIME_LIMIT_S_MAX = 7 * 24 * 3600;
-
-/** Bad input: exit 2 with this one line. `code` is stable for scripts and tests. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-  constructor(
-    message: string,
-    readonly code: string = 'usage',
-  ) {
-    super(message);
-  }
-}
 
 /** A message on one line: commander's `error: ` prefix dropped, the non-blank lines joined. */
 export const oneLine = (s: string): string =>

@@ -1,10 +1,10 @@
 /**
  * One plugin design's run of one workload in a child process (`ionck compare`): the same
  * runWorkload as a built-in design's, so the report is the same whichever process ran it. Run
- * through worker.mjs (properties/worker-entry.ts runInChild).
+ * through src/cli/worker.ts.
  */
 import { resolveProfile } from '../model/profile.ts';
-import { loadDesign } from '../properties/design-arg.ts';
+import { loadDesign } from '../plugin/design-arg.ts';
 import { loadProfileFiles } from '../properties/profile-files.ts';
 import { type CompareTask, type RunOutput, runWorkload } from './compare.ts';
 
