@@ -1,0 +1,79 @@
+/** describe.ts: page index to pfn and name, a page's mappings with type names, class masks as words. */
+import { describe, expect, it } from 'vitest';
+import { VM_TAG } from '../../../src/model/mm.ts';
+import { MemType } from '../../../src/model/types.ts';
+import { mappingsOf, pageName, pfnOf, typesOfMask } from '../../../src/spec/describe.ts';
+import { boot, bootWith, KiB, uncachedCma } from '../../helpers/kernel.ts';
+
+describe('pfnOf and pageName', () => {
+  it('a page index is its offset from the RAM base pfn (0x80000000 >> 12 on every board here)', () => {
+    const k = boot('tiny', 'cma-direct-remap');
+    expect(k.mm.pages.basePfn).toBe(0x80000);
+    expect(pfnOf(k, 0)).toBe(0x80000);
+    expect(pfnOf(k, 100)).toBe(0x80064);
+    expect(pfnOf(k, 3088)).toBe(0x80c10);
+  });
+
+  it('names a pfn in upper-case hex without the leading zeros of the 8-digit form', () => {
+    const k = boot('tiny', 'cma-direct-remap');
+    expect(pageName(k, 0)).toBe('pfn 0x80000');
+    expect(pageName(k, 100)).toBe('pfn 0x80064');
+    expect(pageName(k, 3088)).toBe('pfn 0x80C10');
+    expect(pageName(k, k.mm.pages.nPages - 1)).toBe('pfn 0x80FFF');
+  });
+});
+
+describe('mappingsOf', () => {
+  it('a lowmem page: its WB linear PTE only', () => {
+    const k = boot('tiny', 'cma-direct-remap');
+    expect(mappingsOf(k, 100)).toEqual([
+      { kind: 'linear', type: 'WB', owner: 'linear map', state: 'live', vaddr: -1 },
+    ]);
+  });
+
+  it('a highmem buffer page: no linear PTE, its kmap and user mappings with owners, and a stale one once removed', () => {
+    const k = bootWith('tiny', 'cma-direct', [
+      uncachedCma(64 * KiB),
+      { op: 'kmap', client: 1, handle: 0 },
+      { op: 'share', client: 1, handle: 0 },
+      { op: 'mmap', fd: 0 },
+    ]);
+    const p = k.ion.buffers.get(0)!.pages[0]!;
+    const got = mappingsOf(k, p);
+    expect(got.map((m) => [m.kind, m.type, m.owner, m.state]).sort()).toEqual([
+      ['user', 'NC', 'user VMA of buffer 0', 'live'],
+      ['vm', 'NC', 'buffer 0 kmap', 'live'],
+    ]);
+    const kmap = got.find((m) => m.kind === 'vm')!;
+    expect(k.mm.vmAreaAt(kmap.vaddr)?.tag).toBe(VM_TAG.ION_MAP);
+    k.apply({ op: 'kunmap', client: 1, handle: 0 });
+    expect(mappingsOf(k, p).map((m) => `${m.owner}:${m.state}`)).toEqual([
+      'buffer 0 kmap:stale',
+      'user VMA of buffer 0:live',
+    ]);
+  });
+
+  it('a page nobody maps: empty', () => {
+    const k = boot('tiny', 'cma-direct-remap');
+    const free = k.mm.lowmemPages + 8;
+    expect(mappingsOf(k, free)).toEqual([]);
+    k.mm.vmap(Int32Array.of(free), MemType.DEV, 'hand vmap', -1, VM_TAG.DRIVER);
+    expect(mappingsOf(k, free)).toMatchObject([
+      { kind: 'vm', type: 'DEV', owner: 'hand vmap', state: 'live' },
+    ]);
+  });
+});
+
+describe('typesOfMask', () => {
+  it('lists the classes of a bit mask in ARCH-1 order, joined by +', () => {
+    expect(typesOfMask(0)).toBe('');
+    expect(typesOfMask(1 << MemType.WB)).toBe('WB');
+    expect(typesOfMask((1 << MemType.NC) | (1 << MemType.WB))).toBe('WB+NC');
+    expect(typesOfMask((1 << MemType.SO) | (1 << MemType.DEV))).toBe('DEV+SO');
+    expect(typesOfMask(0b1111)).toBe('WB+NC+DEV+SO');
+  });
+  it('ignores bits above the four classes (the stale half of a creation record)', () => {
+    expect(typesOfMask(0b1_0000)).toBe('');
+    expect(typesOfMask(0b10_0010)).toBe('NC');
+  });
+});

@@ -1,0 +1,193 @@
+/** The incremental memo: bad sets rebuilt or updated per op, clones, cached reports, touched pages. */
+import { describe, expect, it } from 'vitest';
+import type { Kernel } from '../../../src/model/kernel.ts';
+import { BadPages, BadSet, minOf, ReportCache, scanPages } from '../../../src/spec/tracker.ts';
+import { boot } from '../../helpers/kernel.ts';
+
+/** A booted kernel and a step that changes no page (a purge with nothing lazy on cma-direct-remap). */
+function kernel(): { k: Kernel; step: () => void } {
+  const k = boot('tiny', 'cma-direct-remap');
+  const step = () => {
+    k.apply({ op: 'purge' });
+    expect(k.mm.pages.touched().length).toBe(0);
+  };
+  return { k, step };
+}
+
+/** A BadSet with counted rebuilds and updates; rebuild lists `keys`, update adds `next`. */
+function counted(keys: number[], next = 100) {
+  const calls = { rebuild: 0, update: 0 };
+  const bad = new BadSet();
+  const current = (k: Kernel) =>
+    bad.current(
+      k,
+      () => {
+        calls.rebuild++;
+        return keys;
+      },
+      (s) => {
+        calls.update++;
+        s.add(next);
+      },
+    );
+  return { bad, calls, current };
+}
+
+describe('minOf', () => {
+  it('the smallest element, +Infinity for none', () => {
+    expect(minOf(new Set([5, 2, 9]))).toBe(2);
+    expect(minOf(new Set([7]))).toBe(7);
+    expect(minOf(new Set())).toBe(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe('BadSet', () => {
+  it('rebuilds on first use, reuses within a step, updates after one op, rebuilds after a skipped op', () => {
+    const { k, step } = kernel();
+    const { calls, current } = counted([3, 1]);
+    const first = current(k);
+    expect([...first]).toEqual([3, 1]);
+    expect(calls).toEqual({ rebuild: 1, update: 0 });
+    expect(current(k)).toBe(first);
+    expect(calls).toEqual({ rebuild: 1, update: 0 });
+    step();
+    expect([...current(k)].sort((a, b) => a - b)).toEqual([1, 3, 100]);
+    expect(calls).toEqual({ rebuild: 1, update: 1 });
+    step();
+    step();
+    expect([...current(k)]).toEqual([3, 1]);
+    expect(calls).toEqual({ rebuild: 2, update: 1 });
+  });
+
+  it('keeps one memo per kernel', () => {
+    const a = kernel();
+    const b = kernel();
+    const { calls, current } = counted([4]);
+    current(a.k);
+    current(b.k);
+    expect(calls.rebuild).toBe(2);
+    a.step();
+    current(a.k);
+    current(b.k);
+    expect(calls).toEqual({ rebuild: 2, update: 1 });
+  });
+
+  it("a clone starts from a copy of its unmoved source's memo", () => {
+    const { k } = kernel();
+    const { calls, current } = counted([4]);
+    const parent = current(k);
+    const c = k.clone();
+    c.apply({ op: 'purge' });
+    const child = current(c);
+    expect(calls).toEqual({ rebuild: 1, update: 1 });
+    expect([...child].sort((x, y) => x - y)).toEqual([4, 100]);
+    expect([...parent]).toEqual([4]);
+    expect(child).not.toBe(parent);
+  });
+
+  it('a clone rebuilds when its source moved on or has no memo at the clone point', () => {
+    const { k, step } = kernel();
+    const { calls, current } = counted([4]);
+    current(k);
+    const moved = k.clone();
+    step();
+    moved.apply({ op: 'purge' });
+    current(moved);
+    expect(calls).toEqual({ rebuild: 2, update: 0 });
+    const unmemoed = k.clone();
+    unmemoed.apply({ op: 'purge' });
+    current(unmemoed);
+    expect(calls).toEqual({ rebuild: 3, update: 0 });
+  });
+});
+
+describe('ReportCache', () => {
+  it('builds again only for a new key, a stale report, or another kernel', () => {
+    const a = kernel().k;
+    const b = kernel().k;
+    const cache = new ReportCache<{ n: number }>();
+    let n = 0;
+    const build = () => ({ n: ++n });
+    const r1 = cache.get(a, 5, false, build);
+    expect(cache.get(a, 5, false, build)).toBe(r1);
+    expect(cache.get(a, 5, true, build)).toEqual({ n: 2 });
+    expect(cache.get(a, 6, false, build)).toEqual({ n: 3 });
+    expect(cache.get(b, 6, false, build)).toEqual({ n: 4 });
+    expect(cache.get(a, 6, false, build)).toEqual({ n: 3 });
+  });
+});
+
+describe('BadPages and scanPages', () => {
+  /** Pages are bad when listed in `bad`; reports count their builds. */
+  function tracked(extra: number[] = []) {
+    const bad = new Set<number>();
+    const isBad = (_k: Kernel, p: number) => bad.has(p);
+    let built = 0;
+    const pages = new BadPages(
+      isBad,
+      (k) => scanPages(k, isBad),
+      (_k, p) => ({ p, build: ++built }),
+      () => (extra.length ? [Int32Array.from(extra)] : []),
+    );
+    return { bad, pages, builds: () => built };
+  }
+
+  it('scanPages yields every bad page in ascending order', () => {
+    const { k } = kernel();
+    const odd = new Set([4000, 7, 300]);
+    expect([...scanPages(k, (_k, p) => odd.has(p))]).toEqual([7, 300, 4000]);
+  });
+
+  it('the incremental form sees a page only once an op touches it; the full scan sees it at once', () => {
+    const { k, step } = kernel();
+    const { bad, pages } = tracked();
+    expect(pages.incremental(k)).toBeNull();
+    step();
+    bad.add(50);
+    expect(pages.full(k)).toMatchObject({ p: 50 });
+    expect(pages.incremental(k)).toBeNull();
+    step();
+    expect(pages.incremental(k)).toBeNull();
+    step();
+    k.mm.pages.touch(50);
+    expect(pages.incremental(k)).toMatchObject({ p: 50 });
+  });
+
+  it('reports the smallest bad page, rebuilding its report only when that page is touched or changes', () => {
+    const { k, step } = kernel();
+    const { bad, pages, builds } = tracked();
+    bad.add(50);
+    bad.add(60);
+    const r = pages.incremental(k);
+    expect(r).toEqual({ p: 50, build: 1 });
+    step();
+    expect(pages.incremental(k)).toBe(r);
+    step();
+    k.mm.pages.touch(50);
+    expect(pages.incremental(k)).toEqual({ p: 50, build: 2 });
+    step();
+    bad.add(20);
+    k.mm.pages.touch(20);
+    expect(pages.incremental(k)).toEqual({ p: 20, build: 3 });
+    step();
+    bad.delete(20);
+    k.mm.pages.touch(20);
+    expect(pages.incremental(k)).toEqual({ p: 50, build: 4 });
+    step();
+    bad.clear();
+    k.mm.pages.touch(50);
+    k.mm.pages.touch(60);
+    expect(pages.incremental(k)).toBeNull();
+    expect(pages.full(k)).toBeNull();
+    expect(builds()).toBe(4);
+  });
+
+  it('extra pages are re-evaluated as if touched (a destroyed buffer whose pages the op did not write)', () => {
+    const { k, step } = kernel();
+    const { bad, pages } = tracked([70]);
+    expect(pages.incremental(k)).toBeNull();
+    step();
+    bad.add(70);
+    expect(pages.incremental(k)).toMatchObject({ p: 70 });
+  });
+});
