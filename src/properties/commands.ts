@@ -45,6 +45,8 @@ export interface ModelHandle {
   ref: number;
   kmap: number;
   live: boolean;
+  /** User space wrote through a mapping of an fd SHARE made from this handle. */
+  written?: boolean;
 }
 interface ModelFd {
   readonly fd: number;
@@ -179,9 +181,14 @@ export class OpModel {
     }
   }
 
-  /** The newest live handle: share it, mmap its fd, then write through the mapping. */
+  /**
+   * The next step of the newest buffer in use (shared, not yet written), else of the newest live
+   * one: share it, mmap its fd, then write through the mapping.
+   */
   private nextUse(): Op | null {
-    const h = this.newestLive(() => true);
+    const h =
+      this.newestLive((x) => !x.written && this.fds.some((f) => f.open && f.handle === x.ordinal)) ??
+      this.newestLive(() => true);
     if (!h) return null;
     const fd = this.fds.findLast((f) => f.open && f.handle === h.ordinal);
     if (!fd) return { op: 'share', client: h.client, handle: h.ordinal };
@@ -190,12 +197,14 @@ export class OpModel {
   }
 
   /**
-   * The newest live handle that was shared (else the newest): its attachments, mappings and fds go
-   * first, then the handle, so its buffer is destroyed.
+   * The newest written buffer (else the newest shared, else the newest live): its attachments,
+   * mappings and fds go first, then the handle, so the buffer is destroyed.
    */
   private nextRelease(): Op | null {
     const h =
-      this.newestLive((x) => this.fds.some((f) => f.handle === x.ordinal)) ?? this.newestLive(() => true);
+      this.newestLive((x) => x.written === true) ??
+      this.newestLive((x) => this.fds.some((f) => f.handle === x.ordinal)) ??
+      this.newestLive(() => true);
     if (!h) return null;
     const mine = this.fds.filter((f) => f.handle === h.ordinal);
     for (const f of mine) {
@@ -316,7 +325,12 @@ export class OpModel {
         this.clients.delete(op.client);
         this.exited.add(op.client);
         return;
-      case 'write':
+      case 'write': {
+        const fd = this.fds[this.vmas[op.vma]?.fd ?? -1];
+        const h = fd ? this.handles[fd.handle] : undefined;
+        if (h) h.written = true;
+        return;
+      }
       case 'purge':
       case 'shrink':
         return;
