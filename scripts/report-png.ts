@@ -14,7 +14,7 @@ import {
   MEASURE_SCRIPT,
   readMeasurements,
   screenshot,
-} from '../src/report/chromium.ts';
+} from './chromium.ts';
 import { REPORT_FILES, runCompareCli } from '../src/cli/compare.ts';
 
 /** Screenshot width: a laptop screen. */

@@ -11,7 +11,6 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import {
-  type CompareReport,
   DEFAULT_COMPARE_OPS,
   DEFAULT_COMPARE_PROFILES,
   DEFAULT_COMPARE_SEED,
@@ -28,6 +27,7 @@ import { WORKLOADS, type Workload, workloadById } from '../properties/workloads.
 import { renderHtml } from '../report/html.ts';
 import { renderJson, throughputText } from '../report/json.ts';
 import { renderMarkdown, verdictMatrixMarkdown, verdictMatrixText } from '../report/markdown.ts';
+import type { CompareReport } from '../report/types.ts';
 import { collect, intArg, nonEmptyArg, parseFlags, secondsArg, TIME_LIMIT_S_MAX } from './args.ts';
 import { type CliIo, processIo } from './io.ts';
 import { ensureOutDir, writeFilesAtomic } from './write-atomic.ts';

@@ -3,8 +3,8 @@ import { builtinDesign, DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
 import { Kernel } from '../model/kernel.ts';
 import { VM_TAG } from '../model/mm.ts';
 import { errnoName, PAGE_SIZE } from '../model/types.ts';
+import { hex32, mib, table } from '../report/terminal.ts';
 import { profileOf } from './check.ts';
-import { hex32, mib, table } from './format.ts';
 import type { CliIo } from './io.ts';
 
 export interface LayoutJson {

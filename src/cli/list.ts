@@ -3,8 +3,8 @@ import { UsageError } from '../errors.ts';
 import { ALL_DESIGNS, DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
 import { PROFILES } from '../model/profile.ts';
 import { WORKLOADS } from '../properties/workloads.ts';
+import { table } from '../report/terminal.ts';
 import { GOALS, INVARIANTS, TYPE_OK } from '../spec/index.ts';
-import { table } from './format.ts';
 import type { CliIo } from './io.ts';
 
 export const LIST_WHAT = ['designs', 'profiles', 'invariants', 'workloads'] as const;

@@ -13,8 +13,8 @@ import { Kernel } from '../model/kernel.ts';
 import { type ProbeBuffer, type ProbeResult, runProbe } from '../model/probe.ts';
 import { parseSize } from '../model/profile.ts';
 import { errnoName } from '../model/types.ts';
+import { hex32, mib, table } from '../report/terminal.ts';
 import { profileOf } from './check.ts';
-import { hex32, mib, table } from './format.ts';
 import type { CliIo } from './io.ts';
 
 const PROBE_SIZES_MAX = 16;

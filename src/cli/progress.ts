@@ -4,7 +4,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { CheckProgress, DesignCheck } from '../properties/check.ts';
-import { plural } from './format.ts';
+import { plural } from '../report/terminal.ts';
 import type { CliIo } from './io.ts';
 
 export interface CheckProgressView {

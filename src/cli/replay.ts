@@ -25,11 +25,11 @@ import {
 } from '../properties/replay.ts';
 import type { ReplayTask } from '../properties/replay-worker.ts';
 import { runInChild } from '../properties/worker-entry.ts';
+import { mappingLines, stepLines } from '../report/terminal.ts';
 import type { InvariantId } from '../spec/index.ts';
 import { MODEL_VERSION, TOOL_VERSION } from '../version.ts';
 import { profileOf, validateInvariants } from './check.ts';
 import { validateBoot } from './designs.ts';
-import { mappingLines, stepLines } from './format.ts';
 import { type CliIo, EXIT, validateOutFile, writeFileAtomic } from './io.ts';
 
 export interface ReplayCliOptions {

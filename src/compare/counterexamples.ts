@@ -4,6 +4,7 @@
  * small time budget, confirmed here by replaying it; otherwise the workload's own prefix up to the
  * first violation (the earliest over the workloads).
  */
+
 import type { Design } from '../model/designs/design.ts';
 import type { Op } from '../model/ops.ts';
 import { type Profile, resolveProfile, withHeaps } from '../model/profile.ts';
@@ -13,8 +14,9 @@ import { encodeToken, makeReplay } from '../properties/replay.ts';
 import { runOps } from '../properties/run.ts';
 import { workloadById } from '../properties/workloads.ts';
 import { traceStep } from '../report/trace.ts';
+import type { Counterexample, RunReport, StreamReport } from '../report/types.ts';
 import { type CheckId, isInvariantId } from '../spec/index.ts';
-import type { Counterexample, ProgressEvent, RunReport, StreamReport } from './compare.ts';
+import type { ProgressEvent } from './compare.ts';
 
 /** Shrunk counterexamples longer than this are not replayed step by step into the report. */
 export const COUNTEREXAMPLE_STEPS_MAX = 60;

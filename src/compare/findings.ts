@@ -4,52 +4,9 @@
  * held everything, where the designs' results first differ. Built from the report's data only.
  */
 
+import { fmt, isResourceFailure, list, pct } from '../report/text.ts';
 import { opText } from '../report/trace.ts';
-import type { CompareReport, RunReport } from './compare.ts';
-
-export type FindingKind =
-  | 'vmalloc-exhausted'
-  | 'invariant-violated'
-  | 'allocation-failures'
-  | 'held-everything'
-  | 'divergence'
-  | 'model-exception';
-
-export interface Finding {
-  readonly kind: FindingKind;
-  /** kernel: a finding about the designs; info: context; model: a bug in the model or a design. */
-  readonly severity: 'kernel' | 'info' | 'model';
-  /** One paragraph, plain words, with the numbers. */
-  readonly text: string;
-  readonly profile?: string;
-  readonly workload?: string;
-  readonly invariant?: string;
-  /** The designs the finding is about (the ones that failed or violated, or held). */
-  readonly designs: readonly string[];
-  readonly step?: number;
-}
-
-/** Thousands separators, independent of the locale. */
-export function fmt(n: number): string {
-  const s = Math.round(n).toString();
-  return s.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
-
-export const pct = (part: number, whole: number): string =>
-  whole === 0 ? '0%' : `${(Math.floor((part / whole) * 1000) / 10).toFixed(1)}%`;
-
-/** `a`, `a and b`, `a, b and c`. */
-export function list(xs: readonly string[]): string {
-  if (xs.length <= 1) return xs.join('');
-  return `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
-}
-
-/** Ops whose failure means a resource ran out or was refused (not an id that does not exist). */
-export function isResourceFailure(op: string, errnoName: string): boolean {
-  if (op === 'alloc' || op === 'driver-vmap') return true;
-  if (op === 'kmap' || op === 'mmap') return errnoName !== 'EINVAL' && errnoName !== 'EBADF';
-  return false;
-}
+import type { CompareReport, Finding, FindingKind, RunReport } from '../report/types.ts';
 
 function failureSummary(r: RunReport, resource: boolean): string {
   const xs = r.failures.byOp.filter((f) => isResourceFailure(f.op, f.errnoName) === resource);

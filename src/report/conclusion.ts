@@ -6,10 +6,10 @@
  * design shares and which therefore decide nothing between them.
  */
 
-import type { CompareReport, Counterexample } from '../compare/compare.ts';
 import type { Op } from '../model/ops.ts';
 import type { CheckId } from '../spec/index.ts';
 import { opText } from './trace.ts';
+import type { CompareReport, Counterexample } from './types.ts';
 
 export interface Attributed {
   readonly design: string;

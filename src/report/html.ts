@@ -6,13 +6,13 @@
  * and in print (@media print opens every trace).
  */
 
-import type { CompareReport, Counterexample, MatrixCell, RunReport } from '../compare/compare.ts';
-import { fmt, isResourceFailure, pct } from '../compare/findings.ts';
 import { hex } from '../model/types.ts';
 import type { MappingInfo } from '../spec/index.ts';
 import { conclude } from './conclusion.ts';
 import { barChart, DASHES, esc, lineChart, PALETTE } from './svg.ts';
+import { fmt, isResourceFailure, pct } from './text.ts';
 import { foldCallPath, opText, resultText, type TraceStep } from './trace.ts';
+import type { CompareReport, Counterexample, MatrixCell, RunReport } from './types.ts';
 
 const CSS = `
 :root { --fg: #1d1d1f; --muted: #5f6368; --line: #d9d9de; --ok: #137333; --okbg: #e6f4ea;

@@ -4,9 +4,9 @@
  * fields named `elapsedMs` and `opsPerSec`; `withoutTiming` drops them for comparisons.
  */
 
-import type { CompareReport } from '../compare/compare.ts';
 import { MODEL_VERSION, TOOL_VERSION } from '../version.ts';
 import { conclude } from './conclusion.ts';
+import type { CompareReport } from './types.ts';
 
 /** Fields that hold wall-clock figures; everything else is a function of the parameters. */
 export const TIMING_FIELDS: readonly string[] = ['elapsedMs', 'opsPerSec'];

@@ -3,10 +3,11 @@
  * findings in plain words, the vmalloc / CMA metrics, allocation failures, where the designs first
  * diverge, and replay tokens to paste into an issue. A projection of the report object only.
  */
-import type { CompareReport, MatrixCell } from '../compare/compare.ts';
-import { fmt, pct } from '../compare/findings.ts';
+
 import { attribute, conclude, replayLine } from './conclusion.ts';
+import { fmt, pct } from './text.ts';
 import { foldCallPath, opText, resultText } from './trace.ts';
+import type { CompareReport, MatrixCell } from './types.ts';
 
 /** Tokens longer than this are left to compare.json rather than pasted into the Markdown. */
 export const MD_TOKEN_CHARS_MAX = 4000;

@@ -7,7 +7,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
 import {
   CHROMIUM_CANDIDATES,
   dumpDom,
@@ -15,7 +14,8 @@ import {
   injectBeforeBodyEnd,
   MEASURE_SCRIPT,
   readMeasurements,
-} from '../../src/report/chromium.ts';
+} from '../../scripts/chromium.ts';
+import { main } from '../../src/cli/main.ts';
 
 const SEED = 20160901;
 const dir = mkdtempSync(join(tmpdir(), 'ionck-e2e-compare-'));

@@ -1,5 +1,7 @@
 /** One small comparison shared by the report rendering tests (seed 20160901, no runCheck search). */
-import { type CompareReport, runCompare } from '../../src/compare/compare.ts';
+
+import { runCompare } from '../../src/compare/compare.ts';
+import type { CompareReport } from '../../src/report/types.ts';
 
 export const REPORT_SEED = 20160901;
 let cached: Promise<CompareReport> | null = null;

@@ -2,11 +2,10 @@
  * runCompare: one plain report object, the same for the same seed (timing fields aside), with the
  * findings the issue asks for. Seed 20160901 (the default).
  */
+
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   CHECK_IDS,
-  COMPARE_SCHEMA,
-  type CompareReport,
   DEFAULT_COMPARE_SEED,
   runCompare,
   SERIES_POINTS_MAX,
@@ -14,6 +13,7 @@ import {
 import { defineDesign } from '../../../src/model/designs/design.ts';
 import { BUILTIN_DESIGNS } from '../../../src/model/designs/index.ts';
 import { renderJson, withoutTiming } from '../../../src/report/json.ts';
+import { COMPARE_SCHEMA, type CompareReport } from '../../../src/report/types.ts';
 
 const SEED = DEFAULT_COMPARE_SEED;
 

@@ -1,8 +1,9 @@
 /** The HTML projection: one self-contained file with inline SVG charts. Seed 20160901. */
+
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CompareReport } from '../../../src/compare/compare.ts';
 import { renderHtml } from '../../../src/report/html.ts';
 import { barChart, esc, lineChart, niceStep, ticks } from '../../../src/report/svg.ts';
+import type { CompareReport } from '../../../src/report/types.ts';
 import { REPORT_SEED, smallReport } from '../../helpers/compare-report.ts';
 
 describe(`html report (seed ${REPORT_SEED})`, () => {

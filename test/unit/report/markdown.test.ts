@@ -1,7 +1,8 @@
 /** The Markdown projection: verdict matrix, findings with numbers, tokens. Seed 20160901. */
+
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CompareReport } from '../../../src/compare/compare.ts';
 import { renderMarkdown, verdictMatrixMarkdown, verdictMatrixText } from '../../../src/report/markdown.ts';
+import type { CompareReport } from '../../../src/report/types.ts';
 import { REPORT_SEED, smallReport } from '../../helpers/compare-report.ts';
 
 describe(`markdown report (seed ${REPORT_SEED})`, () => {
