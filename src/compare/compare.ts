@@ -24,7 +24,6 @@ import {
   type CmaMetrics,
   COMPARE_SCHEMA,
   type CompareReport,
-  type Counterexample,
   type Divergence,
   type DivergenceOutcome,
   type MatrixCell,
@@ -38,7 +37,6 @@ import {
   INVARIANT_IDS,
   INVARIANTS,
   type InvariantId,
-  type MappingInfo,
   TYPE_OK,
   type Violation,
 } from '../spec/index.ts';

@@ -6,7 +6,7 @@
 
 import { fmt, isResourceFailure, list, pct } from '../report/text.ts';
 import { opText } from '../report/trace.ts';
-import type { CompareReport, Finding, FindingKind, RunReport } from '../report/types.ts';
+import type { CompareReport, Finding, RunReport } from '../report/types.ts';
 
 function failureSummary(r: RunReport, resource: boolean): string {
   const xs = r.failures.byOp.filter((f) => isResourceFailure(f.op, f.errnoName) === resource);
