@@ -3,9 +3,10 @@
  * computed exactly as 3.18's early boot does (LAYOUT-1..6, CMA-2/3/7). Pure arithmetic: the
  * atomic pool, which boot allocates through the model itself, is set up by kernel.ts.
  */
+
+import { PAGE_OFFSET_OF, type Profile } from './board.ts';
 import type { MemblockRegion } from './boot-reserve.ts';
 import { rulesOf } from './kernel-rules.ts';
-import { PAGE_OFFSET_OF, type Profile } from './profile.ts';
 import { Errno, PAGE_SIZE, SZ_1M } from './types.ts';
 
 export interface CmaReservation {

@@ -5,8 +5,8 @@
  * (Before, such a pool or carveout silently disappeared and the run checked another machine.)
  */
 import { ProfileError } from '../errors.ts';
+import type { Profile } from './board.ts';
 import { computeLayout } from './layout.ts';
-import type { Profile } from './profile.ts';
 import { PAGE_SIZE, SZ_1M } from './types.ts';
 
 const GiB = 1024 * SZ_1M;
@@ -32,6 +32,12 @@ export function checkHardware(p: Profile, base: Profile): void {
       `ram=${size(p.ramBytes)} is more than ionck models (at most ${size(RAM_MAX_BYTES)})`,
     );
   const l = computeLayout(p);
+  const window = l.vmallocEnd - l.vmallocStart;
+  // LAYOUT-3: a vmalloc= the board cannot honour leaves VMALLOC_START at or above VMALLOC_END
+  if (window < 2 * PAGE_SIZE)
+    throw new ProfileError(
+      `${p.vmallocArg !== null ? `vmalloc=${size(p.vmallocArg)}` : 'this layout'} leaves no vmalloc window (VMALLOC_START ${hex(l.vmallocStart)}, VMALLOC_END ${hex(l.vmallocEnd)})`,
+    );
   const c = p.carveout;
   // a board's own carveout left outside a shrunken lowmem is dropped, as before; one asked for is not
   const asked = c.base !== base.carveout.base || c.size !== base.carveout.size;
@@ -51,11 +57,11 @@ export function checkHardware(p: Profile, base: Profile): void {
   // atomic_pool_init takes the pool from the default CMA area when there is one, else from lowmem,
   // and remaps it into the vmalloc window (DMA318-9)
   const from = l.cma ? { what: `the CMA area (${size(l.cma.size)})`, bytes: l.cma.size } : null;
-  const window = l.vmallocEnd - l.vmallocStart;
   const lowmem = l.lowmemLimit - p.ramBase;
-  const cap = Math.min(from ? from.bytes : lowmem, window);
-  if (pool > cap)
+  // VMALLOC-1: its vm area takes a guard page beside it
+  const fitsWindow = pool + PAGE_SIZE <= window;
+  if (!fitsWindow || pool > (from ? from.bytes : lowmem))
     throw new ProfileError(
-      `coherent_pool=${size(pool)} cannot be placed: larger than ${pool > window ? `the vmalloc window (${size(window)})` : (from?.what ?? `lowmem (${size(lowmem)})`)}`,
+      `coherent_pool=${size(pool)} cannot be placed: larger than ${!fitsWindow ? `the vmalloc window less its guard page (${size(window - PAGE_SIZE)})` : (from?.what ?? `lowmem (${size(lowmem)})`)}`,
     );
 }

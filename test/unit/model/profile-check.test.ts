@@ -58,14 +58,28 @@ describe('checkHardware', () => {
 
   it('and must fit the CMA area it comes from, and the window it is remapped into', () => {
     expect(() => resolveProfile('tiny,coherent_pool=8M')).toThrow(
-      /^coherent_pool=8M cannot be placed: larger than the vmalloc window \(\d+M\)$/,
+      /^coherent_pool=8M cannot be placed: larger than the vmalloc window less its guard page \(\d+K\)$/,
     );
     expect(() => resolveProfile('arm32-1g,coherent_pool=128M,cma=64M')).toThrow(
       'coherent_pool=128M cannot be placed: larger than the CMA area (64M)',
     );
     expect(() => resolveProfile('arm32-1g,coherent_pool=300M')).toThrow(
-      'coherent_pool=300M cannot be placed: larger than the vmalloc window (240M)',
+      'coherent_pool=300M cannot be placed: larger than the vmalloc window less its guard page (245756K)',
     );
     expect(() => resolveProfile('arm32-1g,coherent_pool=64M,cma=64M')).not.toThrow();
+  });
+
+  it('a pool exactly the size of the window is refused: its vm area needs a guard page (VMALLOC-1)', () => {
+    expect(() => resolveProfile('tiny,coherent_pool=2M')).toThrow(
+      'coherent_pool=2M cannot be placed: larger than the vmalloc window less its guard page (2044K)',
+    );
+    expect(() => resolveProfile('tiny,coherent_pool=2040K')).not.toThrow();
+  });
+
+  it('a vmalloc= that leaves no window names vmalloc=, not the pool (LAYOUT-3)', () => {
+    expect(() => resolveProfile('tiny,vmalloc=1M')).toThrow(
+      /^vmalloc=1M leaves no vmalloc window \(VMALLOC_START 0x/,
+    );
+    expect(() => resolveProfile('arm32-1g,vmalloc=480M')).not.toThrow();
   });
 });
