@@ -50,3 +50,9 @@ export class CompareError extends fixed('CompareError', 'bad-compare') {}
 export class ExploreError extends fixed('ExploreError', 'bad-explore') {}
 /** An output path that cannot be created or written. */
 export class OutDirError extends fixed('OutDirError', 'bad-output-path') {}
+
+/** The first non-blank line of an error's message, trimmed, at most 300 characters. */
+export const firstLine = (e: unknown): string => {
+  const msg = e instanceof Error ? e.message : String(e);
+  return (msg.split('\n').find((l) => l.trim() !== '') ?? 'unknown error').trim().slice(0, 300);
+};

@@ -19,12 +19,6 @@ export const oneLine = (s: string): string =>
     .filter((l) => l !== '')
     .join(' ');
 
-/** The first non-blank line of an error's message, trimmed, at most 300 characters. */
-export const firstLine = (e: unknown): string => {
-  const msg = e instanceof Error ? e.message : String(e);
-  return (msg.split('\n').find((l) => l.trim() !== '') ?? 'unknown error').trim().slice(0, 300);
-};
-
 /** A flag value that must not be empty (`--out ""` would mean the current directory). */
 export const nonEmptyArg =
   (flag: string) =>

@@ -4,12 +4,11 @@
  * not a design, heaps() that returns garbage or throws at boot) is a UsageError naming the file,
  * so the CLI exits 2 with one line.
  */
-import { DesignError, UsageError } from '../errors.ts';
+import { DesignError, firstLine, UsageError } from '../errors.ts';
 import type { Design } from '../model/designs/design.ts';
 import { Kernel } from '../model/kernel.ts';
 import type { Profile } from '../model/profile.ts';
 import { loadDesign } from '../plugin/design-arg.ts';
-import { firstLine } from './args.ts';
 
 /** Load every --design value (default: the given ids), dropping repeats. */
 export async function loadDesigns(specs: readonly string[], cwd: string): Promise<Design[]> {

@@ -7,8 +7,7 @@
 
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { firstLine } from '../cli/args.ts';
-import { UsageError } from '../errors.ts';
+import { firstLine, UsageError } from '../errors.ts';
 import { type Design, defineDesign } from '../model/designs/design.ts';
 import { ALL_DESIGNS, builtinDesign } from '../model/designs/index.ts';
 import { importPlugin } from './load.ts';
