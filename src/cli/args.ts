@@ -1,8 +1,7 @@
 /**
- * Command-line arguments, shared by every `ionck` subcommand (src/cli, `ionck compare` in
- * src/report/compare-cli.ts, `ionck explore` in src/explore/cli.ts): commander value parsers for
- * numeric and repeatable flags, the one-line bad-input error and the helpers that fold an error
- * message to one line. Bad input is one line on stderr and exit 2, never a stack trace.
+ * Command-line arguments, shared by every `ionck` subcommand (main.ts, compare.ts, explore.ts):
+ * commander value parsers for numeric and repeatable flags, and the helper that folds commander's
+ * error message to one line. Bad input is one line on stderr and exit 2, never a stack trace.
  */
 import { type Command, CommanderError, InvalidArgumentError } from 'commander';
 import { UsageError } from '../errors.ts';

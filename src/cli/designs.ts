@@ -1,5 +1,5 @@
 /**
- * `--design ID|FILE` for check and replay: load every value (src/properties/design-arg.ts) and boot
+ * `--design ID|FILE` for check and replay: load every value (src/plugin/design-arg.ts) and boot
  * each design once. Every way a plugin can be wrong (missing, throws at load, no default export,
  * not a design, heaps() that returns garbage or throws at boot) is a UsageError naming the file,
  * so the CLI exits 2 with one line.
