@@ -41,7 +41,7 @@ describe('defineDesign', () => {
     expect(d).not.toHaveProperty('cmaMaskShiftsOrder');
   });
 
-  it('keeps the zoo switches that are set and valid, reads B3 under its pre-issue-13 name', () => {
+  it('keeps the zoo switches that are set and valid, reads B3 and B13 under their old names', () => {
     const d = defineDesign({
       ...good,
       ionCore: {
@@ -63,7 +63,7 @@ describe('defineDesign', () => {
       kmapPutUnguarded: true,
       handleKrefBits: 2,
       core: 'ion-4.12',
-      beginIgnoresKmapErrorB13: true,
+      beginIgnoresKmapError: true,
     });
     expect(d.zoo).toEqual({ bug: 'B3', profile: 'tiny', invariants: ['refcounts-balanced'] });
     expect(d.cmaMaskShiftsOrder).toBe(true);
