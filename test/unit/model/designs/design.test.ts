@@ -155,7 +155,7 @@ describe('the building blocks', () => {
   });
 
   it('carveoutPages: the profile carveout in page indices (16 MiB at 0x88000000 on arm32-1g), or null', () => {
-    expect(carveoutPages(boot('arm32-1g').mm)).toEqual({ start: 0x8000, pages: 4096 });
+    expect(carveoutPages(boot('arm32-1g').mm)).toEqual({ start: 0x8000, pageCount: 4096 });
     expect(carveoutPages(boot('arm32-1g,carveout=0').mm)).toBeNull();
   });
 
