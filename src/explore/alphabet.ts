@@ -5,10 +5,10 @@
  * the few that matter on a small profile: one and several pages of CMA (uncached and cached),
  * a small system and carveout buffer, a small and a larger discontiguous driver vmap.
  */
-import { type Op, parseOp } from '../model/ops.ts';
+import { type IdNs, type Op, parseOp, refOf } from '../model/ops.ts';
 
 /** Which id counter an op reads (for skipping ops on ids the state has not created yet). */
-export type IdKind = 'handle' | 'fd' | 'vma' | 'area' | null;
+export type IdKind = IdNs | null;
 
 export interface Letter {
   readonly op: Op;
@@ -85,28 +85,10 @@ export function buildAlphabet(depth: number, opts: AlphabetOptions = {}): Letter
   return out;
 }
 
-/** Which id kind an op names, and the id (for letters built from a trace's own ops). */
+/** Which id kind an op names, and the id (for letters built from a trace's own ops): the op table's ref. */
 export function letterOf(op: Op): Letter {
-  switch (op.op) {
-    case 'free':
-    case 'share':
-    case 'kmap':
-    case 'kunmap':
-      return letter(op, 'handle', op.handle);
-    case 'import':
-    case 'close':
-    case 'mmap':
-    case 'dma-map':
-    case 'dma-unmap':
-      return letter(op, 'fd', op.fd);
-    case 'munmap':
-    case 'write':
-      return letter(op, 'vma', op.vma);
-    case 'driver-vunmap':
-      return letter(op, 'area', op.area);
-    default:
-      return letter(op);
-  }
+  const ref = refOf(op);
+  return ref ? letter(op, ref.ns, ref.id) : letter(op);
 }
 
 /** The alphabet plus the given ops (deduplicated, appended in their order). */

@@ -142,6 +142,6 @@ export function cmaBitmapAlignedMask(alignOrder: number, orderPerBit: number): n
 }
 
 /** B5: the 3.16/3.17 form, 2^(order >> order_per_bit) - 1, planted by the zoo. */
-export function cmaBitmapAlignedMaskB5(alignOrder: number, orderPerBit: number): number {
+export function cmaBitmapAlignedMaskShiftsOrder(alignOrder: number, orderPerBit: number): number {
   return (1 << (alignOrder >> orderPerBit)) - 1;
 }

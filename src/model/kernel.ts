@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { checkPoolArea, placeBootAreas } from './boot-fill.ts';
 import { splitAtAtomicPool } from './boot-vmallocinfo.ts';
-import { cmaBitmapAlignedMaskB5 } from './cma.ts';
+import { cmaBitmapAlignedMaskShiftsOrder } from './cma.ts';
 import { carveoutPages, checkHeaps, type Design, makeDmaLayer } from './designs/design.ts';
 import type { DmaAllocation, DmaLayer } from './dma/arm-3.18.ts';
 import { makeIonDevice } from './ion/dmabuf-core.ts';
@@ -76,7 +76,8 @@ export class Kernel {
     const layout = computeLayout(profile);
     this.mm = new Mm(profile, layout);
     // B5 (CMA-1): the 3.16/3.17 cma_bitmap_aligned_mask(), for a design that carries it
-    if (design.cmaMaskShiftsOrder && this.mm.cma) this.mm.cma = this.mm.cma.withMask(cmaBitmapAlignedMaskB5);
+    if (design.cmaMaskShiftsOrder && this.mm.cma)
+      this.mm.cma = this.mm.cma.withMask(cmaBitmapAlignedMaskShiftsOrder);
     this.dma = makeDmaLayer(design, profile.dmaBufferable);
     // boot-vmallocinfo=: areas below the pool's line existed before atomic_pool_init (VMALLOC-3 first fit)
     const info = profile.bootVmallocinfo;

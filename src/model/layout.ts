@@ -7,29 +7,29 @@
 import { PAGE_OFFSET_OF, type Profile } from './board.ts';
 import type { MemblockRegion } from './boot-reserve.ts';
 import { rulesOf } from './kernel-rules.ts';
-import { Errno, PAGE_SIZE, SZ_1M } from './types.ts';
+import { asPhys, asVAddr, Errno, PAGE_SIZE, type PhysAddr, SZ_1M, type VAddr } from './types.ts';
 
 export interface CmaReservation {
-  readonly base: number;
+  readonly base: PhysAddr;
   readonly size: number;
   readonly zone: 'lowmem' | 'highmem';
 }
 
 export interface BootLayout {
-  readonly pageOffset: number;
-  readonly ramBase: number;
-  readonly ramEnd: number;
+  readonly pageOffset: VAddr;
+  readonly ramBase: PhysAddr;
+  readonly ramEnd: PhysAddr;
   /** arm_lowmem_limit (physical) = pa(high_memory). */
-  readonly lowmemLimit: number;
+  readonly lowmemLimit: PhysAddr;
   /** high_memory (virtual). */
-  readonly highMemory: number;
-  readonly vmallocMin: number;
-  readonly vmallocStart: number;
-  readonly vmallocEnd: number;
+  readonly highMemory: VAddr;
+  readonly vmallocMin: VAddr;
+  readonly vmallocStart: VAddr;
+  readonly vmallocEnd: VAddr;
   /** The default CMA area, or null with the errno cma_declare_contiguous returned. */
   readonly cma: CmaReservation | null;
   readonly cmaError: number | null;
-  readonly carveout: { readonly base: number; readonly size: number } | null;
+  readonly carveout: { readonly base: PhysAddr; readonly size: number } | null;
   /** LAYOUT-6 memblock reservations made before CMA was placed (image, page tables, initrd). */
   readonly memblock: readonly MemblockRegion[];
   /** Warnings the kernel would print at boot (vmalloc= clamps). */
@@ -145,7 +145,7 @@ export function computeLayout(p: Profile): BootLayout {
   let carveout: BootLayout['carveout'] = null;
   const c = p.carveout;
   if (c.size > 0 && c.base >= p.ramBase && c.base + c.size <= lowmemLimit) {
-    carveout = { base: c.base, size: c.size };
+    carveout = { base: asPhys(c.base), size: c.size };
     reserved.push({ base: c.base, end: c.base + c.size });
   }
   const placed = cmaDeclareContiguous(p, lowmemLimit, ramEnd, reserved);
@@ -153,16 +153,20 @@ export function computeLayout(p: Profile): BootLayout {
   let cmaError: number | null = null;
   if ('errno' in placed) cmaError = placed.errno;
   else
-    cma = { base: placed.base, size: placed.size, zone: placed.base >= lowmemLimit ? 'highmem' : 'lowmem' };
+    cma = {
+      base: asPhys(placed.base),
+      size: placed.size,
+      zone: placed.base >= lowmemLimit ? 'highmem' : 'lowmem',
+    };
   return {
-    pageOffset,
-    ramBase: p.ramBase,
-    ramEnd,
-    lowmemLimit,
-    highMemory,
-    vmallocMin,
-    vmallocStart,
-    vmallocEnd: p.vmallocEnd,
+    pageOffset: asVAddr(pageOffset),
+    ramBase: asPhys(p.ramBase),
+    ramEnd: asPhys(ramEnd),
+    lowmemLimit: asPhys(lowmemLimit),
+    highMemory: asVAddr(highMemory),
+    vmallocMin: asVAddr(vmallocMin),
+    vmallocStart: asVAddr(vmallocStart),
+    vmallocEnd: asVAddr(p.vmallocEnd),
     cma,
     cmaError,
     carveout,
@@ -172,4 +176,4 @@ export function computeLayout(p: Profile): BootLayout {
 }
 
 /** LAYOUT-1 linear map: virt = phys - PHYS_OFFSET + PAGE_OFFSET (lowmem only). */
-export const linearVirt = (l: BootLayout, phys: number): number => phys - l.ramBase + l.pageOffset;
+export const linearVirt = (l: BootLayout, phys: number): VAddr => asVAddr(phys - l.ramBase + l.pageOffset);

@@ -3,7 +3,7 @@
  * pfn. Every mutation goes through a method that also records the page as touched, so
  * incremental checkers look only at the pages an op changed (O(touched), never O(RAM)).
  */
-import { MemType, ModelBug } from './types.ts';
+import { asPfn, MemType, ModelBug, type Pfn } from './types.ts';
 
 export const Zone = { NORMAL: 0, HIGHMEM: 1 } as const;
 export type Zone = (typeof Zone)[keyof typeof Zone];
@@ -188,8 +188,8 @@ export class PageState {
     this.touch(p);
   }
 
-  pfnOf(p: number): number {
-    return this.basePfn + p;
+  pfnOf(p: number): Pfn {
+    return asPfn(this.basePfn + p);
   }
 
   /** Bit mask of MemTypes with a live (or, with staleTlb, stale) mapping of page p. */

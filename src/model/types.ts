@@ -32,6 +32,7 @@ export const SZ_1M = 1 << 20;
 export const pfnOfPhys = (phys: number): Pfn => Math.floor(phys / PAGE_SIZE) as Pfn;
 export const physOfPfn = (pfn: number): PhysAddr => (pfn * PAGE_SIZE) as PhysAddr;
 export const asVAddr = (n: number): VAddr => n as VAddr;
+export const asPhys = (n: number): PhysAddr => n as PhysAddr;
 export const asPfn = (n: number): Pfn => n as Pfn;
 /** PAGE_ALIGN(bytes) in pages. */
 export const pagesOf = (bytes: number): number => Math.ceil(bytes / PAGE_SIZE);

@@ -5,9 +5,10 @@
  * removing an early alloc does not strand a later kmap of a later handle. Works on plain ops, so
  * it needs nothing from the generators.
  */
+import { match, P } from 'ts-pattern';
 import { HEAP_NAMES, type HeapName } from '../model/ion/heap.ts';
 import type { Kernel, OpResult } from '../model/kernel.ts';
-import type { Op } from '../model/ops.ts';
+import { createsNs, type Op, refOf } from '../model/ops.ts';
 import { PAGE_SIZE } from '../model/types.ts';
 import type { CheckMode, InvariantId } from '../spec/index.ts';
 import { type FindingId, InvariantFailure, MODEL_EXCEPTION, RunSession, type Watch } from './commands.ts';
@@ -45,49 +46,6 @@ export function reproduce(
     return null; // another kind of failure (a skipped run): not this finding
   }
   return null;
-}
-
-type Ns = 'handle' | 'fd' | 'vma' | 'area';
-
-/** The id field an op refers to, if any. */
-function refOf(op: Op): { ns: Ns; field: string; id: number } | null {
-  switch (op.op) {
-    case 'free':
-    case 'share':
-    case 'kmap':
-    case 'kunmap':
-      return { ns: 'handle', field: 'handle', id: op.handle };
-    case 'import':
-    case 'close':
-    case 'mmap':
-    case 'dma-map':
-    case 'dma-unmap':
-      return { ns: 'fd', field: 'fd', id: op.fd };
-    case 'munmap':
-    case 'write':
-      return { ns: 'vma', field: 'vma', id: op.vma };
-    case 'driver-vunmap':
-      return { ns: 'area', field: 'area', id: op.area };
-    default:
-      return null;
-  }
-}
-
-/** The namespace of the id an op creates when it succeeds. */
-function createsNs(op: Op): Ns | null {
-  switch (op.op) {
-    case 'alloc':
-    case 'import':
-      return 'handle';
-    case 'share':
-      return 'fd';
-    case 'mmap':
-      return 'vma';
-    case 'driver-vmap':
-      return 'area';
-    default:
-      return null;
-  }
 }
 
 /** For each op, the earlier ops that returned the id it refers to (latest last). */
@@ -281,25 +239,23 @@ export function renameClients(ops: readonly Op[]): Op[] {
 
 /**
  * The other ops on the object an op names (the same handle, fd or mapping): a kmap for a share, a
- * write for a munmap. Not simpler in themselves, so a swap is kept only when the trace gets shorter.
+ * write for a munmap; the object is the op table's ref (OP_TABLE). Not simpler in themselves, so a
+ * swap is kept only when the trace gets shorter.
  */
 export function siblings(op: Op): Op[] {
-  switch (op.op) {
-    case 'free':
-    case 'share':
-    case 'kmap':
-    case 'kunmap': {
-      const { client, handle } = op;
+  const ref = refOf(op);
+  if (!ref) return [];
+  return match(ref.ns)
+    .with('handle', () => {
+      if (!('client' in op)) return [];
+      const { client } = op;
+      const handle = ref.id;
       return (['kmap', 'share', 'kunmap', 'free'] as const)
         .filter((k) => k !== op.op)
-        .map((k) => ({ op: k, client, handle }));
-    }
-    case 'import':
-    case 'close':
-    case 'mmap':
-    case 'dma-map':
-    case 'dma-unmap': {
-      const { fd } = op;
+        .map((k): Op => ({ op: k, client, handle }));
+    })
+    .with('fd', () => {
+      const fd = ref.id;
       const all: Op[] = [
         { op: 'mmap', fd },
         { op: 'import', client: 0, fd },
@@ -307,14 +263,16 @@ export function siblings(op: Op): Op[] {
         { op: 'close', fd },
       ];
       return all.filter((o) => o.op !== op.op);
-    }
-    case 'munmap':
-      return [{ op: 'write', vma: op.vma }];
-    case 'write':
-      return [{ op: 'munmap', vma: op.vma }];
-    default:
-      return [];
-  }
+    })
+    .with('vma', () => {
+      const all: Op[] = [
+        { op: 'write', vma: ref.id },
+        { op: 'munmap', vma: ref.id },
+      ];
+      return all.filter((o) => o.op !== op.op);
+    })
+    .with('area', () => [])
+    .exhaustive();
 }
 
 /**
@@ -328,9 +286,9 @@ export function otherHeaps(op: Op, heaps: readonly HeapName[] = HEAP_NAMES): Op[
 
 /** Simpler variants of an op, simplest first: fewer optional fields, smaller sizes. */
 export function simpler(op: Op): Op[] {
-  const out: Op[] = [];
-  switch (op.op) {
-    case 'alloc': {
+  const out: Op[] = match(op)
+    .with({ op: 'alloc' }, (op) => {
+      const out: Op[] = [];
       const { align, cached, ...base } = op;
       if (align !== undefined) out.push({ ...base, ...(cached !== undefined ? { cached } : {}) });
       if (cached === false) out.push({ ...base, ...(align !== undefined ? { align } : {}) });
@@ -340,21 +298,38 @@ export function simpler(op: Op): Op[] {
       if (op.len % PAGE_SIZE !== 0)
         out.push({ ...base, len: Math.ceil(op.len / PAGE_SIZE) * PAGE_SIZE, ...rest });
       if (op.client !== 0) out.push({ ...op, client: 0 });
-      break;
-    }
-    case 'mmap':
-      if (op.pgoff !== undefined || op.pages !== undefined) out.push({ op: 'mmap', fd: op.fd });
-      break;
-    case 'driver-vmap':
-      for (const pages of [1, Math.ceil(op.pages / 2)])
-        if (pages < op.pages) out.push({ op: 'driver-vmap', pages });
-      break;
-    case 'import':
-      if (op.client !== 0) out.push({ ...op, client: 0 });
-      break;
-    default:
-      break;
-  }
+      return out;
+    })
+    .with({ op: 'mmap' }, (op): Op[] =>
+      op.pgoff !== undefined || op.pages !== undefined ? [{ op: 'mmap', fd: op.fd }] : [],
+    )
+    .with({ op: 'driver-vmap' }, (op) =>
+      [1, Math.ceil(op.pages / 2)]
+        .filter((pages) => pages < op.pages)
+        .map((pages): Op => ({ op: 'driver-vmap', pages })),
+    )
+    .with({ op: 'import' }, (op): Op[] => (op.client !== 0 ? [{ ...op, client: 0 }] : []))
+    .with(
+      {
+        op: P.union(
+          'free',
+          'share',
+          'close',
+          'kmap',
+          'kunmap',
+          'munmap',
+          'write',
+          'dma-map',
+          'dma-unmap',
+          'driver-vunmap',
+          'client-exit',
+          'purge',
+          'shrink',
+        ),
+      },
+      () => [],
+    )
+    .exhaustive();
   const seen = new Set<string>();
   return out.filter((o) => {
     const k = JSON.stringify(o);

@@ -4,11 +4,12 @@
  * is a projection of the one CheckResult; nothing here runs the model.
  */
 import type { Design } from '../model/designs/design.ts';
+import { formatOp } from '../model/ops.ts';
 import { HEAP_NAMES } from '../model/types.ts';
 import type { CheckResult, CheckViolation, DesignCheck } from '../properties/check.ts';
 import type { InvariantId } from '../spec/index.ts';
 import { MODEL_VERSION, TOOL_VERSION } from '../version.ts';
-import { mappingLines, opText, plural, resultText, stepLines, table } from './terminal.ts';
+import { mappingLines, plural, resultText, stepLines, table } from './terminal.ts';
 /** What a check was asked, as its JSON records it (and `ionck merge` compares). */
 export interface CheckParameters {
   readonly requireGoals: boolean;
@@ -155,7 +156,7 @@ function statsText(d: DesignCheck): string {
   out += '\n   goals:\n';
   for (const g of d.stats.goals) {
     out += `     ${g.goal}: ${g.reached ? `reached, shortest in ${plural(g.ops!.length, 'op')}` : 'NOT reached'} (${g.description})\n`;
-    if (g.ops && g.ops.length <= 12) for (const op of g.ops) out += `       ${opText(op)}\n`;
+    if (g.ops && g.ops.length <= 12) for (const op of g.ops) out += `       ${formatOp(op)}\n`;
   }
   return out;
 }
@@ -199,7 +200,7 @@ export function issueBlock(
     '| # | op | result | call path |',
     '|---|---|---|---|',
     ...v.detail.steps.map(
-      (s, i) => `| ${i} | \`${opText(s.op)}\` | ${resultText(s)} | ${s.callPath.join(' > ') || '-'} |`,
+      (s, i) => `| ${i} | \`${formatOp(s.op)}\` | ${resultText(s)} | ${s.callPath.join(' > ') || '-'} |`,
     ),
     '',
     'Reproduce:',
@@ -230,7 +231,7 @@ export function checkMarkdown(
     for (const v of d.violations) {
       out += `\n### \`${d.design}\` violates \`${v.invariant}\` (${plural(v.ops.length, 'op')})\n\n`;
       out += `> ${v.message}\n\n`;
-      out += v.ops.map((op, i) => `${i}. \`${opText(op)}\``).join('\n');
+      out += v.ops.map((op, i) => `${i}. \`${formatOp(op)}\``).join('\n');
       out += `\n\n\`\`\`sh\n${replayCommandLine(v.replay, source)}\n\`\`\`\n`;
     }
   }
@@ -271,7 +272,7 @@ export function checkJunit(r: CheckResult, requireGoals: boolean): string {
       const v = d.violations.find((x) => x.invariant === id);
       const body = v
         ? `<failure message="${xml(v.message)}" type="${xml(id)}">${xml(
-            `${v.ops.map((op, i) => `#${i} ${opText(op)}`).join('\n')}\n\n./bin/ionck replay ${v.replay}\n`,
+            `${v.ops.map((op, i) => `#${i} ${formatOp(op)}`).join('\n')}\n\n./bin/ionck replay ${v.replay}\n`,
           )}</failure>`
         : '';
       if (v) f++;

@@ -5,7 +5,7 @@
  */
 
 import type { ExploreResult } from '../explore/search.ts';
-import type { Op } from '../model/ops.ts';
+import { opBrief } from '../model/ops.ts';
 
 export interface ExploreReport {
   readonly profile: string;
@@ -16,40 +16,7 @@ export interface ExploreReport {
 const ms = (x: number): string => (x < 1000 ? `${Math.round(x)} ms` : `${(x / 1000).toFixed(2)} s`);
 
 /** A short reading of an op for the summary line (the JSON lines below it are the exact ops). */
-export function opBrief(op: Op): string {
-  switch (op.op) {
-    case 'alloc': {
-      const kib = op.len % 1024 === 0 ? `${op.len / 1024} KiB` : `${op.len} B`;
-      return `alloc(c${op.client} ${op.heap} ${kib}${op.cached ? ' cached' : ''})`;
-    }
-    case 'free':
-    case 'share':
-    case 'kmap':
-    case 'kunmap':
-      return `${op.op}(c${op.client} h${op.handle})`;
-    case 'import':
-      return `import(c${op.client} fd${op.fd})`;
-    case 'close':
-      return `close(fd${op.fd})`;
-    case 'mmap':
-      return `mmap(fd${op.fd})`;
-    case 'dma-map':
-    case 'dma-unmap':
-      return `${op.op}(fd${op.fd} ${op.device})`;
-    case 'munmap':
-    case 'write':
-      return `${op.op}(vma${op.vma})`;
-    case 'driver-vmap':
-      return `driver-vmap(${op.pages}p)`;
-    case 'driver-vunmap':
-      return `driver-vunmap(a${op.area})`;
-    case 'client-exit':
-      return `client-exit(c${op.client})`;
-    case 'purge':
-    case 'shrink':
-      return op.op;
-  }
-}
+export { opBrief };
 
 function effortLine(r: ExploreResult): string {
   const stop =

@@ -1,5 +1,5 @@
 /** Plain-text rendering shared by the commands: tables, steps, mappings, issue blocks. */
-import type { Op } from '../model/ops.ts';
+import { formatOp } from '../model/ops.ts';
 import { errnoName } from '../model/types.ts';
 import type { StepView } from '../properties/check.ts';
 import type { MappingInfo } from '../spec/index.ts';
@@ -26,8 +26,6 @@ export function table(head: readonly string[], rows: readonly (readonly string[]
   return `${[line(head), ...rows.map(line)].join('\n')}\n`;
 }
 
-export const opText = (op: Op): string => JSON.stringify(op);
-
 export function resultText(s: Pick<StepView, 'ok' | 'errno' | 'value'>): string {
   if (!s.ok) return s.errno === null ? 'THREW' : `-${errnoName(s.errno)} (${-s.errno})`;
   return s.value === null ? 'ok' : `ok ${s.value}`;
@@ -36,7 +34,7 @@ export function resultText(s: Pick<StepView, 'ok' | 'errno' | 'value'>): string 
 /** One op step: index, op, result, then its call path on the next line. */
 export function stepLines(i: number, s: StepView, indent = '  '): string {
   const path = s.callPath.length > 0 ? s.callPath.join(' > ') : '(no model calls)';
-  return `${indent}#${i}  ${opText(s.op)}  -> ${resultText(s)}\n${indent}    ${path}\n`;
+  return `${indent}#${i}  ${formatOp(s.op)}  -> ${resultText(s)}\n${indent}    ${path}\n`;
 }
 
 export function mappingLines(pfns: readonly number[], maps: readonly MappingInfo[], indent = '  '): string {

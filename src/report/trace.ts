@@ -4,7 +4,7 @@
  * (vm_map_ram / vm_unmap_ram per 32 pages while zeroing), so the renderers fold repeats.
  */
 import type { OpResult } from '../model/kernel.ts';
-import type { Op } from '../model/ops.ts';
+import { type Op, opText } from '../model/ops.ts';
 import { errnoName } from '../model/types.ts';
 
 export interface TraceStep {
@@ -67,8 +67,4 @@ export function resultText(s: Pick<TraceStep, 'ok' | 'errnoName' | 'value'>): st
 }
 
 /** An op as a replay file spells it, without the quotes around keys: `alloc client=0 heap=cma ...`. */
-export function opText(op: Op): string {
-  const { op: kind, ...rest } = op as Op & Record<string, unknown>;
-  const args = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
-  return [kind, ...args].join(' ');
-}
+export { opText };

@@ -31,7 +31,7 @@ function bufferProblem(k: Kernel, b: IonBuffer): string | null {
     if (pages[i] !== pages[i - 1]! + 1) return `is not contiguous at page ${i} (${pageName(k, pages[i]!)})`;
   const area = heap.area(ctx);
   const first = pages[0]!;
-  if (area && (first < area.start || first + pages.length > area.start + area.pages))
+  if (area && (first < area.start || first + pages.length > area.start + area.pageCount))
     return `lies outside the ${heap.name} area`;
   const align = heap.alignPages(pages.length, b.align, ctx);
   if (pfnOf(k, first) % align !== 0) return `starts at ${pageName(k, first)}, not aligned to ${align} pages`;

@@ -1,10 +1,10 @@
 /** Turning model state into the words and numbers of a violation report. */
 import type { Kernel } from '../model/kernel.ts';
-import { hex, memTypeName } from '../model/types.ts';
+import { asVAddr, hex, memTypeName, type Pfn } from '../model/types.ts';
 import type { MappingInfo } from './invariant.ts';
 
-export function pfnOf(k: Kernel, p: number): number {
-  return k.mm.pages.basePfn + p;
+export function pfnOf(k: Kernel, p: number): Pfn {
+  return k.mm.pages.pfnOf(p);
 }
 
 export function pageName(k: Kernel, p: number): string {
@@ -17,7 +17,7 @@ export function mappingsOf(k: Kernel, p: number): MappingInfo[] {
     type: memTypeName(m.type),
     owner: m.owner,
     state: m.state,
-    vaddr: m.vaddr,
+    vaddr: asVAddr(m.vaddr),
   }));
 }
 

@@ -5,6 +5,7 @@
  * kernel and never change it.
  */
 import type { Kernel } from '../model/kernel.ts';
+import type { Pfn, VAddr } from '../model/types.ts';
 
 export const INVARIANT_IDS = [
   'no-conflicting-alias',
@@ -24,7 +25,7 @@ export interface MappingInfo {
   readonly type: string;
   readonly owner: string;
   readonly state: 'live' | 'stale';
-  readonly vaddr: number;
+  readonly vaddr: VAddr;
 }
 
 export interface Violation {
@@ -32,7 +33,7 @@ export interface Violation {
   /** One line a kernel engineer reads as a bug report. */
   readonly message: string;
   /** Physical page frame numbers involved (a few, not all). */
-  readonly pfns: readonly number[];
+  readonly pfns: readonly Pfn[];
   /** The mappings of the first page involved, with types and owners. */
   readonly mappings: readonly MappingInfo[];
 }

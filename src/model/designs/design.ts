@@ -8,7 +8,7 @@ import { DesignError } from '../../errors.ts';
 import type { DmaLayer } from '../dma/arm-3.18.ts';
 import { ArmDma318 } from '../dma/arm-3.18.ts';
 import { ArmDma41 } from '../dma/arm-4.1.ts';
-import type { IonHeap } from '../ion/heap.ts';
+import type { IonHeap, PageRange } from '../ion/heap.ts';
 import { CarveoutHeap } from '../ion/heaps/carveout.ts';
 import type { LinearPolicy } from '../ion/heaps/linear-policy.ts';
 import { SystemContigHeap, SystemHeap } from '../ion/heaps/system.ts';
@@ -22,7 +22,7 @@ export const HEAP_ID = { system: 0, 'system-contig': 1, carveout: 2, cma: 4 } as
 export interface HeapBuildCtx {
   readonly mm: Mm;
   /** The carveout's reserved range in page indices, or null. */
-  readonly carveout: { start: number; pages: number } | null;
+  readonly carveout: PageRange | null;
 }
 
 export interface Design {
@@ -134,7 +134,10 @@ function dmaBufCoreOptions(id: string, core: Record<string, unknown>) {
     throw new DesignError(`design '${id}': ionCore.core must be one of ${CORES.join(', ')}`);
   return {
     ...(core.core !== undefined ? { core: core.core as (typeof CORES)[number] } : {}),
-    ...(core.beginIgnoresKmapErrorB13 === true ? { beginIgnoresKmapErrorB13: true } : {}),
+    // B13; `beginIgnoresKmapErrorB13` is the option's name before issue 15
+    ...(core.beginIgnoresKmapError === true || core.beginIgnoresKmapErrorB13 === true
+      ? { beginIgnoresKmapError: true }
+      : {}),
   };
 }
 
@@ -195,6 +198,6 @@ export const carveoutPages = (mm: Mm) =>
   mm.layout.carveout
     ? {
         start: (mm.layout.carveout.base - mm.layout.ramBase) / PAGE_SIZE,
-        pages: mm.layout.carveout.size / PAGE_SIZE,
+        pageCount: mm.layout.carveout.size / PAGE_SIZE,
       }
     : null;

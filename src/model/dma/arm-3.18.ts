@@ -60,7 +60,7 @@ export interface DmaLayer {
   ): DmaAllocation | null;
   dmaFreeAttrs(mm: Mm, dev: DmaDevice, a: DmaAllocation): void;
   /** arm_dma_mmap(): the user mapping's type, or -ENXIO when pgoff / size do not fit. */
-  dmaMmapType(a: DmaAllocation, pgoff: number, pages: number): MemType | null;
+  dmaMmapType(a: DmaAllocation, pgoff: number, pageCount: number): MemType | null;
   /** arm_dma_get_sgtable(): one entry from the handle's page. */
   dmaGetSgtable(a: DmaAllocation): Int32Array;
 }
@@ -234,8 +234,8 @@ export class ArmDma318 implements DmaLayer {
   }
 
   // DMA318-11 arm_dma_mmap(): the VMA gets the DMA type; -ENXIO if pgoff/size do not fit
-  dmaMmapType(a: DmaAllocation, pgoff: number, pages: number): MemType | null {
-    if (pgoff >= a.count || pages > a.count - pgoff) return null;
+  dmaMmapType(a: DmaAllocation, pgoff: number, pageCount: number): MemType | null {
+    if (pgoff >= a.count || pageCount > a.count - pgoff) return null;
     return this.getDmaPgprot(a.attrs);
   }
 

@@ -150,7 +150,7 @@ export class DmaBufCore extends IonDevice {
     }
     const r = this.ionBufferKmapGet(ctx, h.buffer);
     // B13 (4.12 as merged): the ERR_PTR from ion_buffer_kmap_get is dropped, begin returns 0
-    if (r < 0 && !this.opts.beginIgnoresKmapErrorB13) return r;
+    if (r < 0 && !this.opts.beginIgnoresKmapError) return r;
     if (r < 0)
       ctx.mm.printk(`ion_dma_buf_begin_cpu_access: kmap of buffer ${h.buffer.id} failed (${r}), ignored`);
     h.kmapCnt = 1;

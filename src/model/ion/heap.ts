@@ -15,6 +15,12 @@ export interface HeapCtx {
   readonly dma: DmaLayer;
 }
 
+/** A range of page indices (pfn - RAM base pfn): its first page and how many pages it has. */
+export interface PageRange {
+  readonly start: number;
+  readonly pageCount: number;
+}
+
 export interface IonHeap {
   readonly name: HeapName;
   /** ION heap id: allocation visits heaps in descending id order (ION-1). */
@@ -35,9 +41,10 @@ export interface IonHeap {
   readonly vmaMayGrow?: boolean;
   /** ION-1 ion_heap_create() at boot, for heaps that set up state then (HEAP-CARVEOUT-1). */
   create?(ctx: HeapCtx): void;
-  area(ctx: HeapCtx): { start: number; pages: number } | null;
-  /** The alignment in pages the heap promises for a buffer of `pages` pages asked with `align`. */
-  alignPages(pages: number, alignBytes: number, ctx: HeapCtx): number;
+  /** The page range every buffer of a contiguous heap lies in, or null (contiguous-aligned). */
+  area(ctx: HeapCtx): PageRange | null;
+  /** The alignment in pages the heap promises for a buffer of `pageCount` pages asked with `align`. */
+  alignPages(pageCount: number, alignBytes: number, ctx: HeapCtx): number;
   /** 0 on success or a negative errno, exactly as the heap returns it. */
   allocate(ctx: HeapCtx, buf: IonBuffer, len: number, align: number): number;
   free(ctx: HeapCtx, buf: IonBuffer, shrinkerFree: boolean): void;
@@ -45,12 +52,12 @@ export interface IonHeap {
   /** null: the heap has no map_kernel (ION-8 -> -EINVAL). */
   mapKernel(ctx: HeapCtx, buf: IonBuffer): KResult<{ vaddr: number; mapping: Mapping | null }> | null;
   unmapKernel(ctx: HeapCtx, buf: IonBuffer): void;
-  /** The user mapping's pages and type, or an errno. */
+  /** The user mapping's pages (at most `pageCount` from `pgoff`) and type, or an errno. */
   mapUser(
     ctx: HeapCtx,
     buf: IonBuffer,
     pgoff: number,
-    pages: number,
+    pageCount: number,
   ): KResult<{ type: MemType; pages: Int32Array }>;
   /** Pages the heap can give back (pools), and giving them back. */
   shrinkCount(): number;
@@ -68,8 +75,8 @@ export abstract class GenericIonHeap implements IonHeap {
   abstract readonly id: number;
   abstract readonly deferFree: boolean;
   abstract readonly contiguous: boolean;
-  abstract area(ctx: HeapCtx): { start: number; pages: number } | null;
-  abstract alignPages(pages: number, alignBytes: number, ctx: HeapCtx): number;
+  abstract area(ctx: HeapCtx): PageRange | null;
+  abstract alignPages(pageCount: number, alignBytes: number, ctx: HeapCtx): number;
   abstract allocate(ctx: HeapCtx, buf: IonBuffer, len: number, align: number): number;
   abstract free(ctx: HeapCtx, buf: IonBuffer, shrinkerFree: boolean): void;
   abstract clone(): IonHeap;
@@ -90,9 +97,9 @@ export abstract class GenericIonHeap implements IonHeap {
     ctx: HeapCtx,
     buf: IonBuffer,
     pgoff: number,
-    pages: number,
+    pageCount: number,
   ): KResult<{ type: MemType; pages: Int32Array }> {
-    return ionHeapMapUser(ctx, buf, pgoff, pages);
+    return ionHeapMapUser(ctx, buf, pgoff, pageCount);
   }
 
   shrinkCount(): number {
@@ -128,11 +135,17 @@ export function ionHeapUnmapKernel(ctx: HeapCtx, buf: IonBuffer): void {
 }
 
 /** ION-9 ion_heap_map_user(): remap_pfn_range over the sg list from vm_pgoff, the VMA's prot. */
-export function ionHeapMapUser(ctx: HeapCtx, buf: IonBuffer, pgoff: number, pages: number, type?: MemType) {
+export function ionHeapMapUser(
+  ctx: HeapCtx,
+  buf: IonBuffer,
+  pgoff: number,
+  pageCount: number,
+  type?: MemType,
+) {
   ctx.mm.enter('ionHeapMapUser');
   const sg = buf.sgTable ?? buf.pages;
   if (pgoff >= sg.length) return fail<{ type: MemType; pages: Int32Array }>(Errno.ENXIO);
-  const n = Math.min(pages, sg.length - pgoff);
+  const n = Math.min(pageCount, sg.length - pgoff);
   return ok({ type: type ?? (buf.cached ? MemType.WB : MemType.NC), pages: sg.slice(pgoff, pgoff + n) });
 }
 

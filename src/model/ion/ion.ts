@@ -47,7 +47,7 @@ export interface IonCoreOptions {
    */
   readonly core?: '3.18' | 'ion-4.12' | 'dma-heap';
   /** B13 (4.12 as merged): begin_cpu_access ignores a failed kmap get, end_cpu_access puts anyway. */
-  readonly beginIgnoresKmapErrorB13?: boolean;
+  readonly beginIgnoresKmapError?: boolean;
 }
 
 /** What an ION ioctl returns: a value (id) or a negative errno. */
@@ -515,12 +515,12 @@ export class IonDevice {
   }
 
   /** ION-9 ion_mmap() on a dma-buf fd: heap map_user with NC unless cached; holds a file ref. */
-  ionMmap(ctx: HeapCtx, fd: number, pgoff: number, pages: number | undefined): IonRet {
+  ionMmap(ctx: HeapCtx, fd: number, pgoff: number, pageCount: number | undefined): IonRet {
     ctx.mm.enter('ionMmap');
     const d = this.liveFd(fd);
     if (!d) return -Errno.EBADF;
     const buf = d.buffer;
-    const n = pages ?? buf.pages.length - pgoff;
+    const n = pageCount ?? buf.pages.length - pgoff;
     if (pgoff < 0 || n <= 0 || pgoff + n > buf.pages.length) return -Errno.EINVAL;
     return this.mapUserVma(ctx, d, pgoff, n);
   }
@@ -538,7 +538,7 @@ export class IonDevice {
       `user VMA of buffer ${buf.id}`,
       buf.id,
     );
-    const v: Vma = { id: this.vmas.length, dmabuf: d, mapping, pgoff, pages: n, live: true };
+    const v: Vma = { id: this.vmas.length, dmabuf: d, mapping, pgoff, pageCount: n, live: true };
     this.vmas.push(v);
     this.mappedThisOp.push(v);
     d.fileRef++;

@@ -71,7 +71,7 @@ export interface Vma {
   readonly dmabuf: DmaBuf;
   readonly mapping: Mapping | null;
   readonly pgoff: number;
-  readonly pages: number;
+  readonly pageCount: number;
   live: boolean;
 }
 

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Cma, cmaBitmapAlignedMask, cmaBitmapAlignedMaskB5 } from '../../../src/model/cma.ts';
+import { Cma, cmaBitmapAlignedMask, cmaBitmapAlignedMaskShiftsOrder } from '../../../src/model/cma.ts';
 
 /** The reference: every candidate index that is a multiple of mask + 1, tried in order. */
 class RefCma {
@@ -148,8 +148,9 @@ describe('struct cma against a simple reference', () => {
   });
 
   it('B5: the 3.16/3.17 mask differs from 3.18 only when order_per_bit > 0', () => {
-    for (let o = 0; o <= 10; o++) expect(cmaBitmapAlignedMaskB5(o, 0)).toBe(cmaBitmapAlignedMask(o, 0));
+    for (let o = 0; o <= 10; o++)
+      expect(cmaBitmapAlignedMaskShiftsOrder(o, 0)).toBe(cmaBitmapAlignedMask(o, 0));
     expect(cmaBitmapAlignedMask(8, 2)).toBe(63);
-    expect(cmaBitmapAlignedMaskB5(8, 2)).toBe(3);
+    expect(cmaBitmapAlignedMaskShiftsOrder(8, 2)).toBe(3);
   });
 });

@@ -1,8 +1,26 @@
-/** The op vocabulary (src/model/ops.ts): parseOp validates before anything changes; formatOp round-trips. */
+/**
+ * The op vocabulary (src/model/ops.ts): OP_TABLE has one entry per kind; parseOp validates before
+ * anything changes; formatOp round-trips; refs and creates agree with the kernel.
+ */
 
 import { describe, expect, it } from 'vitest';
 import { OpError } from '../../../src/errors.ts';
-import { formatOp, OP_INT_MAX, OP_KINDS, OP_SIZE_MAX, type Op, parseOp } from '../../../src/model/ops.ts';
+import {
+  createsNs,
+  formatOp,
+  ID_NAMESPACES,
+  type IdNs,
+  OP_INT_MAX,
+  OP_KINDS,
+  OP_SIZE_MAX,
+  OP_TABLE,
+  type Op,
+  opBrief,
+  opText,
+  parseOp,
+  refOf,
+} from '../../../src/model/ops.ts';
+import { boot, KiB } from '../../helpers/kernel.ts';
 
 /** One op of every kind, optional fields included where they exist. */
 const EVERY: Op[] = [
@@ -78,5 +96,118 @@ describe('parseOp refuses malformed ops with one line naming the field', () => {
 
   it('names where the op came from', () => {
     expect(() => parseOp({ op: 'purge', x: 1 }, 'replay.json op 3')).toThrow(/^replay\.json op 3: /);
+  });
+});
+
+describe('OP_TABLE: one entry per op kind', () => {
+  it('has an entry for every kind, with the fields the op of that kind carries', () => {
+    expect(Object.keys(OP_TABLE).sort()).toEqual([...OP_KINDS].sort());
+    for (const op of EVERY) {
+      const { op: kind, ...fields } = op;
+      expect(Object.keys(OP_TABLE[kind].fields)).toEqual(Object.keys(fields));
+    }
+  });
+
+  it('parse(format(op)) round-trips for every kind, with and without optional fields', () => {
+    for (const op of EVERY) {
+      const required = Object.fromEntries(
+        Object.entries(op).filter(
+          ([k]) =>
+            k === 'op' || (OP_TABLE[op.op].fields as Record<string, { required: boolean }>)[k]?.required,
+        ),
+      ) as Op;
+      for (const o of [op, required]) expect(parseOp(JSON.parse(formatOp(o)))).toEqual(o);
+    }
+  });
+
+  it('refuses an op without one of its required fields, naming it', () => {
+    for (const op of EVERY)
+      for (const [key, spec] of Object.entries(
+        OP_TABLE[op.op].fields as Record<string, { required: boolean }>,
+      )) {
+        if (!spec.required) continue;
+        const { [key]: _, ...rest } = op as Op & Record<string, unknown>;
+        expect(() => parseOp(rest)).toThrow(`'${op.op}' needs field '${key}'`);
+      }
+  });
+
+  it('prints every kind in each form: replay JSON, text, brief', () => {
+    expect(EVERY.map(opBrief)).toEqual([
+      'alloc(c1 cma 4 KiB cached)',
+      'free(c1 h0)',
+      'share(c1 h0)',
+      'import(c2 fd0)',
+      'close(fd0)',
+      'kmap(c1 h0)',
+      'kunmap(c1 h0)',
+      'mmap(fd0)',
+      'munmap(vma0)',
+      'write(vma0)',
+      'dma-map(fd0 gpu)',
+      'dma-unmap(fd0 gpu)',
+      'driver-vmap(16p)',
+      'driver-vunmap(a0)',
+      'client-exit(c1)',
+      'purge',
+      'shrink',
+    ]);
+    expect(opText(EVERY[0]!)).toBe('alloc client=1 heap=cma len=4096 align=4096 cached=true');
+    expect(opText(EVERY[10]!)).toBe('dma-map fd=0 device=gpu');
+    expect(formatOp(EVERY[10]!)).toBe('{"op":"dma-map","fd":0,"device":"gpu"}');
+  });
+
+  it('refs and creates agree with what the kernel does on a short run', () => {
+    const k = boot('tiny', 'legacy-3.18');
+    /** How many objects of each id namespace the kernel has made (the next id of each). */
+    const made = (): Record<IdNs, number> => ({
+      handle: k.ion.handles.length,
+      fd: k.ion.dmabufs.length,
+      vma: k.ion.vmas.length,
+      area: k.driverAreas.length,
+    });
+    // every kind once, each naming the object the one before it made (ids from 0 per namespace)
+    const run: Op[] = [
+      { op: 'alloc', client: 1, heap: 'cma', len: 16 * KiB },
+      { op: 'share', client: 1, handle: 0 },
+      { op: 'import', client: 2, fd: 0 },
+      { op: 'mmap', fd: 0 },
+      { op: 'write', vma: 0 },
+      { op: 'munmap', vma: 0 },
+      { op: 'kmap', client: 1, handle: 0 },
+      { op: 'kunmap', client: 1, handle: 0 },
+      { op: 'dma-map', fd: 0, device: 'gpu' },
+      { op: 'dma-unmap', fd: 0, device: 'gpu' },
+      { op: 'driver-vmap', pages: 4 },
+      { op: 'driver-vunmap', area: 0 },
+      { op: 'free', client: 1, handle: 0 },
+      { op: 'close', fd: 0 },
+      { op: 'client-exit', client: 2 },
+      { op: 'purge' },
+      { op: 'shrink' },
+    ];
+    expect(new Set(run.map((o) => o.op))).toEqual(new Set(OP_KINDS));
+    for (const op of run) {
+      const before = made();
+      const ref = refOf(op);
+      // the id it names exists: the namespace has made more than that many objects
+      if (ref) expect(before[ref.ns], `${formatOp(op)} names ${ref.ns} ${ref.id}`).toBeGreaterThan(ref.id);
+      const r = k.apply(op);
+      expect(r.ok, formatOp(op)).toBe(true);
+      const after = made();
+      const ns = createsNs(op);
+      for (const n of ID_NAMESPACES) {
+        // the namespace it creates grows by one and the op returns the new id; the others stand still
+        const grew = n === ns && !(op.op === 'import' && r.value! < before.handle);
+        expect(after[n], `${formatOp(op)}: ${n}`).toBe(before[n] + (grew ? 1 : 0));
+        if (grew) expect(r.value, formatOp(op)).toBe(before[n]);
+      }
+    }
+    // a named id the kernel never made is refused, so the ref field is the one the kernel reads
+    const k2 = boot('tiny', 'legacy-3.18');
+    for (const op of run) {
+      const ref = refOf(op);
+      if (!ref) continue;
+      expect(k2.apply({ ...op, [ref.field]: 7 }).ok, formatOp(op)).toBe(false);
+    }
   });
 });

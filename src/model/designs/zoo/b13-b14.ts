@@ -31,7 +31,7 @@ const b13 = defineDesign({
     'ion.c T-v4.12 ion_dma_buf_begin_cpu_access / _end_cpu_access: docs/model.md B13',
   ],
   dmaLayer: '4.1',
-  ionCore: { leakOnPageArrayFailure: false, core: 'ion-4.12', beginIgnoresKmapErrorB13: true },
+  ionCore: { leakOnPageArrayFailure: false, core: 'ion-4.12', beginIgnoresKmapError: true },
   heaps: (ctx) => [
     new System412Heap(HEAP_ID.system, KEEP_LINEAR),
     new SystemContigHeap(HEAP_ID['system-contig'], KEEP_LINEAR),
@@ -51,7 +51,7 @@ const b14 = defineDesign({
   ],
   dmaLayer: '4.1',
   ionCore: { leakOnPageArrayFailure: false, core: 'dma-heap' },
-  heaps: () => [new DmabufCmaHeap(HEAP_ID.cma, { faultPastEndB14: true })],
+  heaps: () => [new DmabufCmaHeap(HEAP_ID.cma, { faultPastEnd: true })],
   zoo: { bug: 'B14', profile: 'tiny', invariants: ['exclusive-ownership', 'freed-completely'] },
 });
 

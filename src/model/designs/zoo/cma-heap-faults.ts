@@ -94,12 +94,12 @@ export class FaultyCmaHeap extends CmaAreaHeap {
     ctx: HeapCtx,
     buf: IonBuffer,
     pgoff: number,
-    pages: number,
+    pageCount: number,
   ): KResult<{ type: MemType; pages: Int32Array }> {
     ctx.mm.enter('ionHeapMapUser');
     if (pgoff >= buf.pages.length) return fail(Errno.ENXIO);
     const start = buf.pages[0]! + pgoff * (this.faults.mmapOffsetTwice ? 2 : 1);
-    const n = Math.min(pages, buf.pages.length - pgoff) + (this.faults.mmapOnePastEnd ? 1 : 0);
+    const n = Math.min(pageCount, buf.pages.length - pgoff) + (this.faults.mmapOnePastEnd ? 1 : 0);
     const end = Math.min(start + n, ctx.mm.pages.nPages);
     return ok({
       type: buf.cached ? MemType.WB : MemType.NC,

@@ -10,7 +10,13 @@ import { Cma } from '../../cma.ts';
 import { pageRange } from '../../mm.ts';
 import { Owner } from '../../pages.ts';
 import { Errno, MemType, PAGE_SIZE } from '../../types.ts';
-import { GenericIonHeap, type HeapCtx, ionHeapBufferZero, ionHeapPagesZero } from '../heap.ts';
+import {
+  GenericIonHeap,
+  type HeapCtx,
+  ionHeapBufferZero,
+  ionHeapPagesZero,
+  type PageRange,
+} from '../heap.ts';
 import type { IonBuffer } from '../objects.ts';
 import type { LinearPolicy } from './linear-policy.ts';
 
@@ -25,11 +31,11 @@ export class CarveoutHeap extends GenericIonHeap {
   constructor(
     readonly id: number,
     private readonly linear: LinearPolicy,
-    private readonly range: { start: number; pages: number } | null,
+    private readonly range: PageRange | null,
     pool?: Cma | null,
   ) {
     super();
-    this.pool = pool !== undefined ? pool : range ? new Cma('carveout', range.start, range.pages) : null;
+    this.pool = pool !== undefined ? pool : range ? new Cma('carveout', range.start, range.pageCount) : null;
   }
 
   clone(): CarveoutHeap {
@@ -43,7 +49,7 @@ export class CarveoutHeap extends GenericIonHeap {
     // a failure here fails the heap's creation in the kernel; at boot the window is empty [A]
     ionHeapPagesZero(
       ctx,
-      pageRange(this.range.start, this.range.pages),
+      pageRange(this.range.start, this.range.pageCount),
       MemType.NC,
       'carveout heap creation',
     );

@@ -22,10 +22,10 @@ export const ionCmaDevice = (hasCma: boolean): DmaDevice => ({
 });
 
 const cmaArea = (ctx: HeapCtx) =>
-  ctx.mm.cma ? { start: ctx.mm.cma.basePage, pages: ctx.mm.cma.count } : null;
+  ctx.mm.cma ? { start: ctx.mm.cma.basePage, pageCount: ctx.mm.cma.count } : null;
 /** GOLD-11: 2^min(get_order(size), CONFIG_CMA_ALIGNMENT) pages. */
-const cmaAlignPages = (pages: number, ctx: HeapCtx) =>
-  1 << Math.min(getOrder(pages * PAGE_SIZE), ctx.mm.profile.cmaAlignment);
+const cmaAlignPages = (pageCount: number, ctx: HeapCtx) =>
+  1 << Math.min(getOrder(pageCount * PAGE_SIZE), ctx.mm.profile.cmaAlignment);
 
 export interface Cma318Options {
   readonly attrs: DmaAttrs;
@@ -53,8 +53,8 @@ export abstract class CmaAreaHeap extends GenericIonHeap {
     return cmaArea(ctx);
   }
 
-  alignPages(pages: number, _align: number, ctx: HeapCtx): number {
-    return cmaAlignPages(pages, ctx);
+  alignPages(pageCount: number, _align: number, ctx: HeapCtx): number {
+    return cmaAlignPages(pageCount, ctx);
   }
 }
 
@@ -111,13 +111,13 @@ export class Cma318Heap extends CmaAreaHeap {
     ctx: HeapCtx,
     buf: IonBuffer,
     pgoff: number,
-    pages: number,
+    pageCount: number,
   ): KResult<{ type: MemType; pages: Int32Array }> {
     ctx.mm.enter('dmaMmapCoherent');
     const a = buf.priv as DmaAllocation;
-    const type = ctx.dma.dmaMmapType(a, pgoff, pages);
+    const type = ctx.dma.dmaMmapType(a, pgoff, pageCount);
     if (type === null) return fail(Errno.ENXIO);
-    return ok({ type, pages: pageRange(a.page + pgoff, pages) });
+    return ok({ type, pages: pageRange(a.page + pgoff, pageCount) });
   }
 }
 
@@ -137,8 +137,8 @@ export class CmaDirectHeap extends CmaAreaHeap {
     super(id);
   }
 
-  override alignPages(pages: number, _align: number, ctx: HeapCtx): number {
-    return this.opts.bytesAsPages ? 1 : cmaAlignPages(pages, ctx);
+  override alignPages(pageCount: number, _align: number, ctx: HeapCtx): number {
+    return this.opts.bytesAsPages ? 1 : cmaAlignPages(pageCount, ctx);
   }
 
   // B12: cma_alloc took the count it was given, the sg entry covers len bytes

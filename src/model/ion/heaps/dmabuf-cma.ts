@@ -4,7 +4,7 @@
  * (highmem page by page through kmap_atomic, whose WB slot stays in place, ARCH-8; lowmem through
  * the WB linear map), a pages[] array, exported as a dma-buf. Every CPU mapping is WB: vmap with
  * PAGE_KERNEL on first use (counted), user pages inserted on fault, so no page ever gets a second
- * memory type. The `faultPastEndB14` option plants B14: the fault handler's bound is
+ * memory type. The `faultPastEnd` option plants B14: the fault handler's bound is
  * `pgoff > pagecount` (pages[pagecount] is read past the array) and the VMA lacks VM_DONTEXPAND.
  */
 import { VM_TAG } from '../../mm.ts';
@@ -18,7 +18,7 @@ import { KEEP_LINEAR } from './linear-policy.ts';
 
 export interface DmabufCmaOptions {
   /** B14 ("dma-buf: heaps: Fix off-by-one in CMA heap fault handler", fixed 2024, 6.1.111). */
-  readonly faultPastEndB14?: boolean;
+  readonly faultPastEnd?: boolean;
 }
 
 export class DmabufCmaHeap extends CmaAreaHeap {
@@ -29,7 +29,7 @@ export class DmabufCmaHeap extends CmaAreaHeap {
     private readonly opts: DmabufCmaOptions = {},
   ) {
     super(id);
-    this.vmaMayGrow = opts.faultPastEndB14 === true;
+    this.vmaMayGrow = opts.faultPastEnd === true;
   }
 
   // DMABUF-CMA-1 cma_heap_allocate(): cma_alloc(n, min(get_order(size), CONFIG_CMA_ALIGNMENT)),
@@ -78,13 +78,13 @@ export class DmabufCmaHeap extends CmaAreaHeap {
     ctx: HeapCtx,
     buf: IonBuffer,
     pgoff: number,
-    pages: number,
+    pageCount: number,
   ): KResult<{ type: MemType; pages: Int32Array }> {
     ctx.mm.enter('cmaHeapVmFault');
     const count = buf.pages.length;
     const out: number[] = [];
-    for (let i = pgoff; i < pgoff + pages; i++) {
-      if (this.opts.faultPastEndB14 ? i > count : i >= count) break;
+    for (let i = pgoff; i < pgoff + pageCount; i++) {
+      if (this.opts.faultPastEnd ? i > count : i >= count) break;
       const p = i < count ? buf.pages[i]! : buf.pages[count - 1]! + 1;
       if (p >= ctx.mm.pages.nPages) break;
       out.push(p);

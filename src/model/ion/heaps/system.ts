@@ -207,11 +207,11 @@ export class SystemContigHeap extends GenericIonHeap {
   }
 
   area(ctx: HeapCtx) {
-    return { start: 0, pages: ctx.mm.pages.nPages };
+    return { start: 0, pageCount: ctx.mm.pages.nPages };
   }
 
-  alignPages(pages: number): number {
-    return 1 << getOrder(pages * PAGE_SIZE);
+  alignPages(pageCount: number): number {
+    return 1 << getOrder(pageCount * PAGE_SIZE);
   }
 
   // HEAP-CONTIG-1 ion_system_contig_heap_allocate(): align > block -> -EINVAL

@@ -41,7 +41,7 @@ describe('defineDesign', () => {
     expect(d).not.toHaveProperty('cmaMaskShiftsOrder');
   });
 
-  it('keeps the zoo switches that are set and valid, reads B3 under its pre-issue-13 name', () => {
+  it('keeps the zoo switches that are set and valid, reads B3 and B13 under their old names', () => {
     const d = defineDesign({
       ...good,
       ionCore: {
@@ -63,7 +63,7 @@ describe('defineDesign', () => {
       kmapPutUnguarded: true,
       handleKrefBits: 2,
       core: 'ion-4.12',
-      beginIgnoresKmapErrorB13: true,
+      beginIgnoresKmapError: true,
     });
     expect(d.zoo).toEqual({ bug: 'B3', profile: 'tiny', invariants: ['refcounts-balanced'] });
     expect(d.cmaMaskShiftsOrder).toBe(true);
@@ -155,7 +155,7 @@ describe('the building blocks', () => {
   });
 
   it('carveoutPages: the profile carveout in page indices (16 MiB at 0x88000000 on arm32-1g), or null', () => {
-    expect(carveoutPages(boot('arm32-1g').mm)).toEqual({ start: 0x8000, pages: 4096 });
+    expect(carveoutPages(boot('arm32-1g').mm)).toEqual({ start: 0x8000, pageCount: 4096 });
     expect(carveoutPages(boot('arm32-1g,carveout=0').mm)).toBeNull();
   });
 

@@ -79,7 +79,7 @@ describe('DmaBuf, Vma, Attachment', () => {
   it('a VMA records its dma-buf, offset and length, and its user mapping', () => {
     const k = scene();
     const v = k.ion.vmas[0]!;
-    expect(v).toMatchObject({ id: 0, pgoff: 1, pages: 2, live: true });
+    expect(v).toMatchObject({ id: 0, pgoff: 1, pageCount: 2, live: true });
     expect(v.dmabuf).toBe(k.ion.dmabufs[0]);
     expect(v.mapping!.kind).toBe('user');
     expect([...v.mapping!.pages]).toEqual([...k.ion.buffers.get(0)!.pages.slice(1)]);

@@ -23,7 +23,7 @@ describe('every CMA heap: one area, contiguous, not deferred, stateless', () => 
       const h = cmaHeap(k);
       expect(h, d).toBeInstanceOf(CmaAreaHeap);
       expect([h.name, h.id, h.deferFree, h.contiguous], d).toEqual(['cma', 4, false, true]);
-      expect(h.area({ mm: k.mm, dma: k.dma }), d).toEqual({ start: k.mm.cma!.basePage, pages: 65_536 });
+      expect(h.area({ mm: k.mm, dma: k.dma }), d).toEqual({ start: k.mm.cma!.basePage, pageCount: 65_536 });
       expect(h.clone(), d).toBe(h);
       const ctx = { mm: k.mm, dma: k.dma };
       expect([h.alignPages(256, 0, ctx), h.alignPages(25, 0, ctx), h.alignPages(4096, 0, ctx)], d).toEqual([

@@ -78,7 +78,7 @@ describe('mappings are all WB (DMABUF-CMA-1/2)', () => {
   });
 
   it('B14: the handler lets pgoff == pagecount through: the page after the buffer is inserted, and the VMA may grow', () => {
-    const { ctx, heap, buf } = allocated(8 * KiB, { faultPastEndB14: true });
+    const { ctx, heap, buf } = allocated(8 * KiB, { faultPastEnd: true });
     expect(heap.vmaMayGrow).toBe(true);
     const r = heap.mapUser(ctx, buf, 0, 4);
     expect(r.ok && [...r.value.pages]).toEqual([buf.pages[0], buf.pages[1], buf.pages[1]! + 1]);
