@@ -11,7 +11,8 @@
  *   });
  */
 
-export { type CompareOptions, runCompare } from './compare/compare.ts';
+export { runCompare } from './compare/compare.ts';
+export type { CompareOptions } from './compare/params.ts';
 export {
   CompareError,
   DesignError,

@@ -10,13 +10,13 @@ import { appendFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
+import { runCompare } from '../compare/compare.ts';
 import {
   DEFAULT_COMPARE_OPS,
   DEFAULT_COMPARE_PROFILES,
   DEFAULT_COMPARE_SEED,
   type ProgressEvent,
-  runCompare,
-} from '../compare/compare.ts';
+} from '../compare/params.ts';
 import { CompareError, DesignError, OutDirError, ProfileError, UsageError } from '../errors.ts';
 import type { Design } from '../model/designs/design.ts';
 import { DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
@@ -55,7 +55,29 @@ export const REPORT_FILES = { md: 'compare.md', json: 'compare.json', html: 'com
 
 /** Parse `ionck compare` arguments; null when --help was printed. */
 function parseArgv(argv: readonly string[], io: CompareCliIo): CompareCliOptions | null {
-  const cmd = new Command('ionck compare')
+  const cmd = compareCommand();
+  if (!parseFlags(cmd, argv, io)) return null;
+  const o = cmd.opts();
+  return {
+    designs: o.design,
+    profiles: o.staleTlb
+      ? o.profile
+      : (o.profile.length > 0 ? o.profile : [...DEFAULT_COMPARE_PROFILES]).map((p: string) =>
+          withStaleTlb(p, false),
+        ),
+    workloads: o.workload,
+    ...(o.ops !== undefined ? { ops: o.ops } : {}),
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    ...(o.timeLimit !== undefined ? { timeLimit: o.timeLimit } : {}),
+    ...(o.out !== undefined ? { out: o.out } : {}),
+    failOnViolation: o.failOnViolation,
+    json: o.json,
+  };
+}
+
+/** The flags of `ionck compare`. */
+function compareCommand(): Command {
+  return new Command('ionck compare')
     .description(
       'run every design on the identical op stream of each workload and profile; write compare.{md,json,html}',
     )
@@ -99,23 +121,6 @@ function parseArgv(argv: readonly string[], io: CompareCliIo): CompareCliOptions
     .helpOption('-h, --help', 'show this help')
     .showSuggestionAfterError(false)
     .allowExcessArguments(false);
-  if (!parseFlags(cmd, argv, io)) return null;
-  const o = cmd.opts();
-  return {
-    designs: o.design,
-    profiles: o.staleTlb
-      ? o.profile
-      : (o.profile.length > 0 ? o.profile : [...DEFAULT_COMPARE_PROFILES]).map((p: string) =>
-          withStaleTlb(p, false),
-        ),
-    workloads: o.workload,
-    ...(o.ops !== undefined ? { ops: o.ops } : {}),
-    ...(o.seed !== undefined ? { seed: o.seed } : {}),
-    ...(o.timeLimit !== undefined ? { timeLimit: o.timeLimit } : {}),
-    ...(o.out !== undefined ? { out: o.out } : {}),
-    failOnViolation: o.failOnViolation,
-    json: o.json,
-  };
 }
 
 interface Resolved {
@@ -262,16 +267,34 @@ export async function runCompareCli(
   input: CompareCliOptions | readonly string[] = {},
   io: CompareCliIo = processIo(),
 ): Promise<number> {
-  let opts: CompareCliOptions;
-  let r: Resolved;
+  const prepared = await prepare(input, io);
+  if (typeof prepared === 'number') return prepared;
+  const { opts, r } = prepared;
+  io.stderr(
+    `ionck compare: seed ${r.seed}, ${r.ops} ops per workload; designs ${r.designs.map((d) => d.id).join(', ')}; profiles ${r.profiles.map((p) => p.id).join(', ')}; workloads ${r.workloads.map((w) => w.id).join(', ')}\n`,
+  );
+  const rep = await compareWithProgress(r, io);
+  if (typeof rep === 'number') return rep;
+  const paths = writeReports(r.out, rep, io);
+  if (paths === null) return 2;
+  appendStepSummary(rep, io);
+  printResult(rep, Boolean(opts.json), paths, io);
+  return exitCode(rep, r, opts, io);
+}
+
+/** The options parsed, resolved and the output directory made; an exit code on bad input. */
+async function prepare(
+  input: CompareCliOptions | readonly string[],
+  io: CompareCliIo,
+): Promise<{ opts: CompareCliOptions; r: Resolved } | number> {
   try {
     const parsed = Array.isArray(input)
       ? parseArgv(input as readonly string[], io)
       : (input as CompareCliOptions);
     if (parsed === null) return 0;
-    opts = parsed;
-    r = await resolveOptions(opts, io);
+    const r = await resolveOptions(parsed, io);
     ensureOutDir(r.out);
+    return { opts: parsed, r };
   } catch (e) {
     if (
       e instanceof UsageError ||
@@ -284,9 +307,10 @@ export async function runCompareCli(
     }
     throw e;
   }
-  io.stderr(
-    `ionck compare: seed ${r.seed}, ${r.ops} ops per workload; designs ${r.designs.map((d) => d.id).join(', ')}; profiles ${r.profiles.map((p) => p.id).join(', ')}; workloads ${r.workloads.map((w) => w.id).join(', ')}\n`,
-  );
+}
+
+/** The comparison with progress on stderr; exit code 2 on a CompareError or an internal error. */
+async function compareWithProgress(r: Resolved, io: CompareCliIo): Promise<CompareReport | number> {
   const progress = progressReporter(io, r.designs.length * r.profiles.length * r.workloads.length);
   let rep: CompareReport;
   try {
@@ -311,26 +335,36 @@ export async function runCompareCli(
     return 2;
   }
   progress.stop();
-  let paths: string[];
+  return rep;
+}
+
+/** compare.{md,json,html} written atomically into `out`: their paths, or null (said on stderr). */
+function writeReports(out: string, rep: CompareReport, io: CompareCliIo): string[] | null {
   try {
-    paths = writeFilesAtomic(r.out, {
+    return writeFilesAtomic(out, {
       [REPORT_FILES.md]: renderMarkdown(rep),
       [REPORT_FILES.json]: renderJson(rep),
       [REPORT_FILES.html]: renderHtml(rep),
     });
   } catch (e) {
     const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    io.stderr(`ionck compare: cannot write the reports into ${r.out}: ${why}\n`);
-    return 2;
+    io.stderr(`ionck compare: cannot write the reports into ${out}: ${why}\n`);
+    return null;
   }
+}
+
+function appendStepSummary(rep: CompareReport, io: CompareCliIo): void {
   const summaryFile = io.env.GITHUB_STEP_SUMMARY;
-  if (summaryFile) {
-    try {
-      appendFileSync(summaryFile, stepSummary(rep));
-    } catch {
-      io.stderr(`ionck compare: could not append to GITHUB_STEP_SUMMARY (${summaryFile})\n`);
-    }
+  if (!summaryFile) return;
+  try {
+    appendFileSync(summaryFile, stepSummary(rep));
+  } catch {
+    io.stderr(`ionck compare: could not append to GITHUB_STEP_SUMMARY (${summaryFile})\n`);
   }
+}
+
+/** The verdict matrix and the paths written (on stderr with --json, the JSON report on stdout). */
+function printResult(rep: CompareReport, json: boolean, paths: readonly string[], io: CompareCliIo): void {
   const text = [
     verdictMatrixText(rep),
     '',
@@ -338,11 +372,15 @@ export async function runCompareCli(
     ...paths.map((p) => `wrote ${shownPath(io.cwd, p)}`),
     '',
   ].join('\n');
-  if (opts.json) {
+  if (json) {
     io.stdout(renderJson(rep));
     io.stderr(text);
   } else io.stdout(text);
   io.stderr(throughputText(rep));
+}
+
+/** 2 on a model bug, 1 on a violation or a failed plugin with failOnViolation, else 0. */
+function exitCode(rep: CompareReport, r: Resolved, opts: CompareCliOptions, io: CompareCliIo): number {
   const plugins = new Set(r.designs.filter((d) => d.source !== undefined).map((d) => d.id));
   const failed = failedPlugins(rep, plugins);
   for (const id of failed)

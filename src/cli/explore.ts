@@ -155,60 +155,10 @@ export async function runExploreCli(
   input: ExploreCliOptions | readonly string[] = {},
   io: ExploreCliIo = processIo(),
 ): Promise<number> {
-  let r: Resolved;
-  try {
-    const parsed = Array.isArray(input)
-      ? parseArgv(input as readonly string[], io)
-      : (input as ExploreCliOptions);
-    if (parsed === null) return 0;
-    r = await resolveOptions(parsed, io.cwd ?? process.cwd());
-  } catch (e) {
-    if (e instanceof UsageError || e instanceof ProfileError || e instanceof DesignError) {
-      io.stderr(`ionck: explore: ${oneLine(e.message)}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  const r = await prepare(input, io);
+  if (typeof r === 'number') return r;
   const results: ExploreResult[] = [];
-  for (const design of r.designs) {
-    // a plugin searches in its own process: one that loops past --time-limit or exits fails alone
-    if (design.source !== undefined) {
-      const task: ExploreTask = {
-        design: design.source,
-        cwd: io.cwd ?? process.cwd(),
-        profile: r.profile.id,
-        depth: r.depth,
-        invariants: r.invariants,
-        maxStates: r.maxStates,
-        ...(r.timeLimitMs === undefined ? {} : { timeLimitMs: r.timeLimitMs }),
-      };
-      const out = await runInChild<ExploreResult>('explore', task, r.timeLimitMs ?? Infinity);
-      results.push('result' in out ? out.result : failedExplore(design.id, r, out.failure));
-      continue;
-    }
-    try {
-      results.push(
-        explore({
-          profile: r.profile,
-          design,
-          depth: r.depth,
-          invariants: r.invariants,
-          maxStates: r.maxStates,
-          ...(r.timeLimitMs === undefined ? {} : { timeLimitMs: r.timeLimitMs }),
-          onLevel: (p) => {
-            if (io.stderrIsTTY)
-              io.stderr(
-                `ionck explore: ${design.id} depth ${p.depth}: ${p.statesExplored} states, ${p.distinctStates} distinct\n`,
-              );
-          },
-        }),
-      );
-    } catch (e) {
-      // the design's failure, reported with the others' results
-      const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-      results.push(failedExplore(design.id, r, `threw: ${oneLine(why).slice(0, 500)}`));
-    }
-  }
+  for (const design of r.designs) results.push(await exploreDesign(design, r, io));
   // a plugin that throws is its own failure (exit 1); a built-in that throws is a model bug (exit 2)
   const plugins = new Set(r.designs.filter((d) => d.source !== undefined).map((d) => d.id));
   for (let i = 0; i < results.length; i++) {
@@ -217,6 +167,72 @@ export async function runExploreCli(
     if (plugins.has(x.design) && b && x.failure === undefined)
       results[i] = { ...x, failure: `it threw after ${JSON.stringify(b.ops)}: ${oneLine(b.message)}` };
   }
+  printReport(r, results, io);
+  return exitCode(results, plugins, io);
+}
+
+/** The options parsed and resolved; an exit code on bad input. */
+async function prepare(
+  input: ExploreCliOptions | readonly string[],
+  io: ExploreCliIo,
+): Promise<Resolved | number> {
+  try {
+    const parsed = Array.isArray(input)
+      ? parseArgv(input as readonly string[], io)
+      : (input as ExploreCliOptions);
+    if (parsed === null) return 0;
+    return await resolveOptions(parsed, io.cwd ?? process.cwd());
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ProfileError || e instanceof DesignError) {
+      io.stderr(`ionck: explore: ${oneLine(e.message)}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+/**
+ * One design's search: a built-in in this process, a plugin in its own (one that loops past
+ * --time-limit or exits fails alone); a search that throws is the design's failure.
+ */
+async function exploreDesign(design: Design, r: Resolved, io: ExploreCliIo): Promise<ExploreResult> {
+  if (design.source !== undefined) {
+    const task: ExploreTask = {
+      design: design.source,
+      cwd: io.cwd ?? process.cwd(),
+      profile: r.profile.id,
+      depth: r.depth,
+      invariants: r.invariants,
+      maxStates: r.maxStates,
+      ...(r.timeLimitMs === undefined ? {} : { timeLimitMs: r.timeLimitMs }),
+    };
+    const out = await runInChild<ExploreResult>('explore', task, r.timeLimitMs ?? Infinity);
+    return 'result' in out ? out.result : failedExplore(design.id, r, out.failure);
+  }
+  try {
+    return explore({
+      profile: r.profile,
+      design,
+      depth: r.depth,
+      invariants: r.invariants,
+      maxStates: r.maxStates,
+      ...(r.timeLimitMs === undefined ? {} : { timeLimitMs: r.timeLimitMs }),
+      onLevel: (p) => {
+        if (io.stderrIsTTY)
+          io.stderr(
+            `ionck explore: ${design.id} depth ${p.depth}: ${p.statesExplored} states, ${p.distinctStates} distinct\n`,
+          );
+      },
+    });
+  } catch (e) {
+    // the design's failure, reported with the others' results
+    const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    return failedExplore(design.id, r, `threw: ${oneLine(why).slice(0, 500)}`);
+  }
+}
+
+/** The report on stdout: text, or JSON with the parameters. */
+function printReport(r: Resolved, results: ExploreResult[], io: ExploreCliIo): void {
   const rep: ExploreReport = { profile: r.profile.id, depth: r.depth, results };
   const head = {
     tool: 'ionck',
@@ -235,6 +251,10 @@ export async function runExploreCli(
   io.stdout(
     r.json ? `${JSON.stringify({ ...head, ...(toJson(rep) as object) }, null, 2)}\n` : renderText(rep),
   );
+}
+
+/** 2 on a built-in's model bug, 1 on a failed design or a counterexample, else 0 (failures said on stderr). */
+function exitCode(results: readonly ExploreResult[], plugins: ReadonlySet<string>, io: ExploreCliIo): number {
   const failed = results.filter((x) => x.failure !== undefined);
   for (const f of failed) io.stderr(`ionck: explore: design '${f.design}' failed: ${f.failure}\n`);
   const bugs = results

@@ -59,7 +59,9 @@ async function delegate(name: 'compare' | 'explore', args: readonly string[], io
   return typeof code === 'number' && Number.isInteger(code) ? code : EXIT.bad;
 }
 
-function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
+type SetCode = (c: number) => void;
+
+function buildProgram(io: CliIo, setCode: SetCode): Command {
   const program = new Command('ionck')
     .description(
       'Property-based checker for the 3.18-era ARM32 memory stack (CMA, dma_alloc_coherent, vmalloc, ION)',
@@ -73,9 +75,63 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
       'print the version of ionck (and of its model)',
     )
     .helpCommand('help [command]', 'print the help of a command');
+  addCheck(program, io, setCode);
+  addDelegated(program, 'compare', 'run every design on the same workload and compare them (src/report)');
+  addReplay(program, io, setCode);
+  addDelegated(
+    program,
+    'explore',
+    'bounded exhaustive search for the shortest counterexamples (src/explore)',
+  );
+  addMerge(program, io, setCode);
+  addLayout(program, io, setCode);
+  addProbe(program, io, setCode);
+  addZoo(program, io, setCode);
+  addList(program, io, setCode);
+  return program;
+}
 
+/** compare and explore: listed in the help, their flags parsed by their own CLI (see main). */
+function addDelegated(program: Command, name: 'compare' | 'explore', description: string): void {
   program
-    .command('check')
+    .command(name)
+    .description(description)
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments();
+}
+
+/** `ionck check`: the fast-check search. */
+function addCheck(program: Command, io: CliIo, setCode: SetCode): void {
+  checkOptions(program.command('check')).action(async (o) => {
+    setCode(
+      await checkCommand(
+        {
+          design: o.design,
+          profile: withStaleTlb(o.profile, o.staleTlb),
+          invariant: o.invariant,
+          heap: o.heap,
+          runs: o.runs,
+          maxOps: o.maxOps,
+          seed: o.seed,
+          timeLimit: o.timeLimit,
+          workers: o.workers,
+          shard: o.shard,
+          json: o.json,
+          out: o.out,
+          junit: o.junit,
+          requireGoals: o.requireGoals,
+          stats: o.stats,
+        },
+        io,
+      ),
+    );
+  });
+}
+
+/** The flags of `ionck check`. */
+function checkOptions(command: Command): Command {
+  return command
     .description('search every design for invariant violations with fast-check; shrink each one')
     .option(
       '--design <id|file>',
@@ -114,39 +170,11 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .option('--out <dir>', 'write check.json, check.md and replays/ into DIR', nonEmpty('out'))
     .option('--junit <file>', 'write a JUnit XML report', nonEmpty('junit'))
     .option('--require-goals', 'exit 1 when a reachability goal was never reached (unproven)', false)
-    .option('--stats', 'print action coverage and the shortest trace reaching each goal', false)
-    .action(async (o) => {
-      setCode(
-        await checkCommand(
-          {
-            design: o.design,
-            profile: withStaleTlb(o.profile, o.staleTlb),
-            invariant: o.invariant,
-            heap: o.heap,
-            runs: o.runs,
-            maxOps: o.maxOps,
-            seed: o.seed,
-            timeLimit: o.timeLimit,
-            workers: o.workers,
-            shard: o.shard,
-            json: o.json,
-            out: o.out,
-            junit: o.junit,
-            requireGoals: o.requireGoals,
-            stats: o.stats,
-          },
-          io,
-        ),
-      );
-    });
+    .option('--stats', 'print action coverage and the shortest trace reaching each goal', false);
+}
 
-  program
-    .command('compare')
-    .description('run every design on the same workload and compare them (src/report)')
-    .helpOption(false)
-    .allowUnknownOption()
-    .allowExcessArguments();
-
+/** `ionck replay`: a token or replay file. */
+function addReplay(program: Command, io: CliIo, setCode: SetCode): void {
   program
     .command('replay')
     .description('replay a token or replay file; exit 1 if it still violates, 0 if it holds')
@@ -184,14 +212,10 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
         ),
       );
     });
+}
 
-  program
-    .command('explore')
-    .description('bounded exhaustive search for the shortest counterexamples (src/explore)')
-    .helpOption(false)
-    .allowUnknownOption()
-    .allowExcessArguments();
-
+/** `ionck merge`: the shards of a check joined. */
+function addMerge(program: Command, io: CliIo, setCode: SetCode): void {
   program
     .command('merge')
     .description(
@@ -202,7 +226,10 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .action((files: string[], o) => {
       setCode(mergeCommand({ files, out: o.out }, io));
     });
+}
 
+/** `ionck layout`: a profile's memory layout. */
+function addLayout(program: Command, io: CliIo, setCode: SetCode): void {
   program
     .command('layout')
     .description('boot a profile and print its memory layout')
@@ -211,7 +238,10 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .action((o) => {
       setCode(layoutCommand({ profile: o.profile, json: o.json }, io));
     });
+}
 
+/** `ionck probe`: the model's dmaprobe. */
+function addProbe(program: Command, io: CliIo, setCode: SetCode): void {
   program
     .command('probe')
     .description(
@@ -246,7 +276,10 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
         ),
       );
     });
+}
 
+/** `ionck zoo`: the zoo measured. */
+function addZoo(program: Command, io: CliIo, setCode: SetCode): void {
   program
     .command('zoo')
     .description('measure how the default check budget finds every known bug and mutant of the zoo')
@@ -271,7 +304,10 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
         ),
       );
     });
+}
 
+/** `ionck list`: designs, profiles, invariants or workloads. */
+function addList(program: Command, io: CliIo, setCode: SetCode): void {
   program
     .command('list')
     .description('list designs, profiles, invariants (and goals) or workloads')
@@ -282,8 +318,6 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .action(async (what: string, o) => {
       setCode(await listCommand(what, { json: o.json }, io));
     });
-
-  return program;
 }
 
 /** Run the CLI; returns the exit code. Never throws. */

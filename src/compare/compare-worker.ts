@@ -6,7 +6,8 @@
 import { resolveProfile } from '../model/profile.ts';
 import { loadDesign } from '../plugin/design-arg.ts';
 import { loadProfileFiles } from '../properties/profile-files.ts';
-import { type CompareTask, type RunOutput, runWorkload } from './compare.ts';
+import type { CompareTask } from './isolate.ts';
+import { type RunOutput, runWorkload } from './run-workload.ts';
 
 export default async function compareTask(t: CompareTask): Promise<RunOutput> {
   const design = await loadDesign(t.design, t.cwd);

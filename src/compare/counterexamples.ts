@@ -16,7 +16,7 @@ import { workloadById } from '../properties/workloads.ts';
 import { traceStep } from '../report/trace.ts';
 import type { Counterexample, RunReport, StreamReport } from '../report/types.ts';
 import { type CheckId, isInvariantId } from '../spec/index.ts';
-import type { ProgressEvent } from './compare.ts';
+import type { ProgressEvent } from './params.ts';
 
 /** Shrunk counterexamples longer than this are not replayed step by step into the report. */
 export const COUNTEREXAMPLE_STEPS_MAX = 60;
@@ -75,7 +75,7 @@ function confirm(
   };
 }
 
-export async function findCounterexamples(a: {
+interface Inputs {
   runs: readonly RunReport[];
   streams: readonly StreamReport[];
   designs: readonly Design[];
@@ -83,7 +83,30 @@ export async function findCounterexamples(a: {
   seed: number;
   budgetMs: number;
   onProgress?: (e: ProgressEvent) => void;
-}): Promise<Counterexample[]> {
+}
+
+export async function findCounterexamples(a: Inputs): Promise<Counterexample[]> {
+  const wants = wanted(a);
+  const search = a.budgetMs > 0 && wants.length > 0;
+  const t0 = performance.now();
+  const out: Counterexample[] = [];
+  let done = 0;
+  for (const w of wants) {
+    const { shrunk, cmaOnly } = await searchShrunk(w, a, search, t0);
+    for (const inv of w.invariants) out.push(...chosen(w, inv, shrunk, cmaOnly, a));
+    done++;
+    a.onProgress?.({
+      phase: 'counterexample',
+      done,
+      total: wants.length,
+      label: `${w.design.id} on ${w.profile.id}`,
+    });
+  }
+  return out;
+}
+
+/** The invariants (type-ok aside) each design violated on each profile, over the workloads. */
+function wanted(a: Inputs): Want[] {
   const wants: Want[] = [];
   for (const profile of a.profiles) {
     for (const design of a.designs) {
@@ -95,70 +118,80 @@ export async function findCounterexamples(a: {
       if (violated.size > 0) wants.push({ design, profile, invariants: [...violated] });
     }
   }
-  const search = a.budgetMs > 0 && wants.length > 0;
-  const t0 = performance.now();
-  const out: Counterexample[] = [];
-  let done = 0;
-  for (const w of wants) {
-    const shrunk = new Map<CheckId, Counterexample>();
-    // the shortest trace over all heaps, then the shortest through the CMA heap alone: the seed's
-    // question is about the CMA heap, and an uncached carveout alloc can be shorter
-    const cmaOnly = new Map<CheckId, Counterexample>();
-    for (const heaps of [undefined, ['cma' as const]]) {
-      const left = a.budgetMs - (performance.now() - t0);
-      if (!search || left <= 0) break;
-      try {
-        const res = await runCheck({
-          designs: [w.design],
-          profile: w.profile,
-          invariants: w.invariants.filter(isInvariantId),
-          runs: CHECK_RUNS,
-          maxOps: CHECK_OPS_MAX,
-          seed: a.seed,
-          timeLimitMs: Math.max(1000, left),
-          ...(heaps ? { heaps } : {}),
-        });
-        const into = heaps ? cmaOnly : shrunk;
-        for (const v of res.results.flatMap((d) => d.violations)) {
-          const inv = v.invariant as CheckId;
-          if (!w.invariants.includes(inv) || into.has(inv)) continue;
-          const ops = v.ops;
-          const board = heaps ? resolveProfile(withHeaps(w.profile.id, heaps)) : w.profile;
-          const c = confirm(w.design, w.profile, inv, ops, a.seed, board);
-          if (c) into.set(inv, heaps ? { ...c, heaps } : c);
-        }
-      } catch {
-        // runCheck is best effort here: the workload's own counterexample stands in
+  return wants;
+}
+
+/**
+ * Shrunk counterexamples from runCheck, confirmed by replay, within what is left of the budget: the
+ * shortest trace over all heaps, then the shortest through the CMA heap alone (the seed's question
+ * is about the CMA heap, and an uncached carveout alloc can be shorter).
+ */
+async function searchShrunk(
+  w: Want,
+  a: Inputs,
+  search: boolean,
+  t0: number,
+): Promise<{ shrunk: Map<CheckId, Counterexample>; cmaOnly: Map<CheckId, Counterexample> }> {
+  const shrunk = new Map<CheckId, Counterexample>();
+  const cmaOnly = new Map<CheckId, Counterexample>();
+  for (const heaps of [undefined, ['cma' as const]]) {
+    const left = a.budgetMs - (performance.now() - t0);
+    if (!search || left <= 0) break;
+    try {
+      const res = await runCheck({
+        designs: [w.design],
+        profile: w.profile,
+        invariants: w.invariants.filter(isInvariantId),
+        runs: CHECK_RUNS,
+        maxOps: CHECK_OPS_MAX,
+        seed: a.seed,
+        timeLimitMs: Math.max(1000, left),
+        ...(heaps ? { heaps } : {}),
+      });
+      const into = heaps ? cmaOnly : shrunk;
+      for (const v of res.results.flatMap((d) => d.violations)) {
+        const inv = v.invariant as CheckId;
+        if (!w.invariants.includes(inv) || into.has(inv)) continue;
+        const ops = v.ops;
+        const board = heaps ? resolveProfile(withHeaps(w.profile.id, heaps)) : w.profile;
+        const c = confirm(w.design, w.profile, inv, ops, a.seed, board);
+        if (c) into.set(inv, heaps ? { ...c, heaps } : c);
       }
+    } catch {
+      // runCheck is best effort here: the workload's own counterexample stands in
     }
-    for (const inv of w.invariants) {
-      const fromCheck = shrunk.get(inv);
-      // the workload prefix that violates it soonest
-      const first = a.runs
-        .filter(
-          (r) =>
-            r.profile === w.profile.id && r.design === w.design.id && r.verdicts[inv]?.status === 'violated',
-        )
-        .sort((x, y) => (x.verdicts[inv]!.step ?? 0) - (y.verdicts[inv]!.step ?? 0))[0];
-      const stream =
-        first && a.streams.find((s) => s.profile === first.profile && s.workload === first.workload);
-      const fromWorkload = first && stream ? workloadCounterexample(first, stream, inv, a.seed) : null;
-      const best =
-        fromCheck && (!fromWorkload || fromCheck.step <= fromWorkload.step)
-          ? fromCheck
-          : (fromWorkload ?? fromCheck);
-      if (best) out.push(best);
-      const cma = cmaOnly.get(inv);
-      if (cma && best && cma.token !== best.token) out.push(cma);
-    }
-    done++;
-    a.onProgress?.({
-      phase: 'counterexample',
-      done,
-      total: wants.length,
-      label: `${w.design.id} on ${w.profile.id}`,
-    });
   }
+  return { shrunk, cmaOnly };
+}
+
+/**
+ * The counterexamples reported for one invariant: the shorter of the shrunk one and the workload
+ * prefix that violates it soonest (the shrunk one on a tie), then the CMA-only one if it differs.
+ */
+function chosen(
+  w: Want,
+  inv: CheckId,
+  shrunk: ReadonlyMap<CheckId, Counterexample>,
+  cmaOnly: ReadonlyMap<CheckId, Counterexample>,
+  a: Inputs,
+): Counterexample[] {
+  const out: Counterexample[] = [];
+  const fromCheck = shrunk.get(inv);
+  // the workload prefix that violates it soonest
+  const first = a.runs
+    .filter(
+      (r) => r.profile === w.profile.id && r.design === w.design.id && r.verdicts[inv]?.status === 'violated',
+    )
+    .sort((x, y) => (x.verdicts[inv]!.step ?? 0) - (y.verdicts[inv]!.step ?? 0))[0];
+  const stream = first && a.streams.find((s) => s.profile === first.profile && s.workload === first.workload);
+  const fromWorkload = first && stream ? workloadCounterexample(first, stream, inv, a.seed) : null;
+  const best =
+    fromCheck && (!fromWorkload || fromCheck.step <= fromWorkload.step)
+      ? fromCheck
+      : (fromWorkload ?? fromCheck);
+  if (best) out.push(best);
+  const cma = cmaOnly.get(inv);
+  if (cma && best && cma.token !== best.token) out.push(cma);
   return out;
 }
 

@@ -6,7 +6,7 @@
 
 import { fmt, isResourceFailure, list, pct } from '../report/text.ts';
 import { opText } from '../report/trace.ts';
-import type { CompareReport, Finding, RunReport } from '../report/types.ts';
+import type { CompareReport, Finding, MatrixRow, RunReport } from '../report/types.ts';
 
 function failureSummary(r: RunReport, resource: boolean): string {
   const xs = r.failures.byOp.filter((f) => isResourceFailure(f.op, f.errnoName) === resource);
@@ -20,13 +20,31 @@ const countOf = (r: RunReport, resource: boolean): number =>
 
 type ReportData = Omit<CompareReport, 'findings' | 'elapsedMs'>;
 
-export function buildFindings(rep: ReportData): Finding[] {
-  const out: Finding[] = [];
-  const { profiles, workloads, designs } = rep.params;
-  const runOf = (p: string, w: string, d: string) =>
-    rep.runs.find((r) => r.profile === p && r.workload === w && r.design === d);
+/** Finds the run of one design on one workload and profile. */
+type RunOf = (profile: string, workload: string, design: string) => RunReport | undefined;
 
-  // model exceptions and type-ok: the model or a design is broken; say so first
+export function buildFindings(rep: ReportData): Finding[] {
+  const runOf: RunOf = (p, w, d) =>
+    rep.runs.find((r) => r.profile === p && r.workload === w && r.design === d);
+  return [
+    // the model or a design is broken: say so first
+    ...modelFindings(rep),
+    ...vmallocExhaustedFindings(rep, runOf),
+    ...invariantFindings(rep, runOf),
+    ...allocationFailureFindings(rep, runOf),
+    ...heldEverythingFindings(rep),
+    ...divergenceFindings(rep),
+  ];
+}
+
+/** The runs of every design on one workload and profile, in the report's design order. */
+function runsOn(rep: ReportData, runOf: RunOf, p: string, w: string): RunReport[] {
+  return rep.params.designs.map((d) => runOf(p, w, d)).filter((r): r is RunReport => r !== undefined);
+}
+
+/** Model exceptions and type-ok violations, run by run. */
+function modelFindings(rep: ReportData): Finding[] {
+  const out: Finding[] = [];
   for (const r of rep.runs) {
     if (r.status === 'model-exception' && r.error)
       out.push({
@@ -51,27 +69,19 @@ export function buildFindings(rep: ReportData): Finding[] {
         ...(t.step !== undefined ? { step: t.step } : {}),
       });
   }
+  return out;
+}
 
-  // the window running out
-  for (const p of profiles) {
-    for (const w of workloads) {
-      const runs = designs.map((d) => runOf(p, w, d)).filter((r): r is RunReport => r !== undefined);
+/** The window running out, per profile and workload. */
+function vmallocExhaustedFindings(rep: ReportData, runOf: RunOf): Finding[] {
+  const out: Finding[] = [];
+  for (const p of rep.params.profiles) {
+    for (const w of rep.params.workloads) {
+      const runs = runsOn(rep, runOf, p, w);
       const out1 = runs.filter((r) => r.firstVmapFailure !== null);
       if (out1.length === 0) continue;
       const fine = runs.filter((r) => r.firstVmapFailure === null);
-      const sentences: string[] = [];
-      for (const r of out1) {
-        const f = r.firstVmapFailure!;
-        const win = r.vmalloc.windowPages;
-        const knock = countOf(r, false);
-        sentences.push(
-          `${r.design} ran out of vmalloc on ${w} (${p}) at step ${fmt(f.step)}: ${opText(f.op)} failed with ${f.errnoName ?? '?'} ("${f.message}"); window ${fmt(win)} pages, peak ${fmt(r.vmalloc.peakUsedPages)} used (${pct(r.vmalloc.peakUsedPages, win)}), ${fmt(r.vmalloc.peakLivePages)} live.` +
-            ` Its allocation failures: ${failureSummary(r, true) || 'none'}` +
-            (knock > 0
-              ? ` (and ${fmt(knock)} EINVAL/EBADF on ids the stream counted for creations that failed here: ${failureSummary(r, false)}).`
-              : '.'),
-        );
-      }
+      const sentences = out1.map((r) => ranOutSentence(r, p, w));
       if (fine.length > 0)
         sentences.push(
           `${list(fine.map((r) => r.design))} ran the same ${fmt(fine[0]!.opsRun)} ops without a vmalloc failure (peak ${list(fine.map((r) => fmt(r.vmalloc.peakUsedPages)))} used, ${list(fine.map((r) => fmt(r.vmalloc.peakLivePages)))} live).`,
@@ -87,9 +97,27 @@ export function buildFindings(rep: ReportData): Finding[] {
       });
     }
   }
+  return out;
+}
 
-  // invariants violated, per profile and invariant
-  for (const p of profiles) {
+/** One run's running out of the window, with its figures and its failures. */
+function ranOutSentence(r: RunReport, p: string, w: string): string {
+  const f = r.firstVmapFailure!;
+  const win = r.vmalloc.windowPages;
+  const knock = countOf(r, false);
+  return (
+    `${r.design} ran out of vmalloc on ${w} (${p}) at step ${fmt(f.step)}: ${opText(f.op)} failed with ${f.errnoName ?? '?'} ("${f.message}"); window ${fmt(win)} pages, peak ${fmt(r.vmalloc.peakUsedPages)} used (${pct(r.vmalloc.peakUsedPages, win)}), ${fmt(r.vmalloc.peakLivePages)} live.` +
+    ` Its allocation failures: ${failureSummary(r, true) || 'none'}` +
+    (knock > 0
+      ? ` (and ${fmt(knock)} EINVAL/EBADF on ids the stream counted for creations that failed here: ${failureSummary(r, false)}).`
+      : '.')
+  );
+}
+
+/** Invariants violated, per profile and invariant, the earliest violation quoted. */
+function invariantFindings(rep: ReportData, runOf: RunOf): Finding[] {
+  const out: Finding[] = [];
+  for (const p of rep.params.profiles) {
     for (const check of rep.checks) {
       if (check.id === 'type-ok') continue;
       const rows = rep.matrix.filter((m) => m.profile === p);
@@ -100,14 +128,7 @@ export function buildFindings(rep: ReportData): Finding[] {
         const v = m.cells[check.id]!.violations.map((x) => `${x.workload} step ${fmt(x.step)}`).join(', ');
         return `${m.design} (${v})`;
       });
-      // the earliest violation, quoted
-      let first: { run: RunReport; step: number } | null = null;
-      for (const m of bad) {
-        for (const v of m.cells[check.id]!.violations) {
-          const r = runOf(p, v.workload, m.design)!;
-          if (!first || v.step < first.step) first = { run: r, step: v.step };
-        }
-      }
+      const first = earliestViolation(bad, check.id, (w, d) => runOf(p, w, d)!);
       const quote = first
         ? ` Earliest: ${first.run.design} on ${first.run.workload} at step ${fmt(first.step)}: ${first.run.verdicts[check.id]?.message ?? ''}`
         : '';
@@ -122,11 +143,31 @@ export function buildFindings(rep: ReportData): Finding[] {
       });
     }
   }
+  return out;
+}
 
-  // allocation failures that differ between designs (beyond the window running out)
-  for (const p of profiles) {
-    for (const w of workloads) {
-      const runs = designs.map((d) => runOf(p, w, d)).filter((r): r is RunReport => r !== undefined);
+/** The earliest violation of one check over the matrix rows given (the first one on a tie). */
+function earliestViolation(
+  rows: readonly MatrixRow[],
+  check: string,
+  runOf: (workload: string, design: string) => RunReport,
+): { run: RunReport; step: number } | null {
+  let first: { run: RunReport; step: number } | null = null;
+  for (const m of rows) {
+    for (const v of m.cells[check]!.violations) {
+      const r = runOf(v.workload, m.design);
+      if (!first || v.step < first.step) first = { run: r, step: v.step };
+    }
+  }
+  return first;
+}
+
+/** Allocation failures that differ between designs (beyond the window running out). */
+function allocationFailureFindings(rep: ReportData, runOf: RunOf): Finding[] {
+  const out: Finding[] = [];
+  for (const p of rep.params.profiles) {
+    for (const w of rep.params.workloads) {
+      const runs = runsOn(rep, runOf, p, w);
       if (runs.some((r) => r.firstVmapFailure !== null)) continue;
       const sums = runs.map((r) => failureSummary(r, true));
       if (sums.every((s) => s === sums[0])) continue;
@@ -142,8 +183,13 @@ export function buildFindings(rep: ReportData): Finding[] {
       });
     }
   }
+  return out;
+}
 
-  // designs that held everything
+/** Designs that held every check on every run. */
+function heldEverythingFindings(rep: ReportData): Finding[] {
+  const { profiles, workloads, designs } = rep.params;
+  const out: Finding[] = [];
   for (const d of designs) {
     const mine = rep.runs.filter((r) => r.design === d);
     const allHeld = mine.every(
@@ -160,8 +206,12 @@ export function buildFindings(rep: ReportData): Finding[] {
       designs: [d],
     });
   }
+  return out;
+}
 
-  // where results first differ
+/** Where the designs' results first differ, per stream. */
+function divergenceFindings(rep: ReportData): Finding[] {
+  const out: Finding[] = [];
   for (const s of rep.streams) {
     const dv = s.firstOutcomeDivergence;
     if (!dv) continue;

@@ -143,9 +143,21 @@ function idBound(k: Kernel, kind: Exclude<IdKind, null>): number {
 
 const errText = (e: unknown): string =>
   e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e);
+/** The options resolved and checked. */
+interface Settings {
+  readonly profile: Profile;
+  readonly design: Design;
+  readonly depth: number;
+  readonly invariants: InvariantId[];
+  readonly alphabet: readonly Letter[];
+  readonly maxStates: number;
+  readonly timeLimitMs: number;
+  readonly skipUnknownIds: boolean;
+  readonly checkDuplicates: boolean;
+  readonly stopWhenAllFound: boolean;
+}
 
-/** Run the bounded search. Throws ExploreError on bad options; never on a model bug (reported). */
-export function explore(opts: ExploreOptions): ExploreResult {
+function resolveSettings(opts: ExploreOptions): Settings {
   const profile = resolveProfileArg(opts.profile);
   const design = resolveDesignArg(opts.design);
   const depth = opts.depth;
@@ -155,164 +167,243 @@ export function explore(opts: ExploreOptions): ExploreResult {
   for (const id of invariants)
     if (!(INVARIANT_IDS as readonly string[]).includes(id))
       throw new ExploreError(`unknown invariant '${id}'`);
-  const alphabet = opts.alphabet ?? buildAlphabet(depth);
-  const maxStates = opts.maxStates ?? DEFAULT_MAX_STATES;
-  const timeLimitMs = opts.timeLimitMs ?? Number.POSITIVE_INFINITY;
-  const skipUnknownIds = opts.skipUnknownIds ?? true;
-  const checkDuplicates = opts.checkDuplicates ?? false;
-  const stopWhenAllFound = opts.stopWhenAllFound ?? true;
+  return {
+    profile,
+    design,
+    depth,
+    invariants,
+    alphabet: opts.alphabet ?? buildAlphabet(depth),
+    maxStates: opts.maxStates ?? DEFAULT_MAX_STATES,
+    timeLimitMs: opts.timeLimitMs ?? Number.POSITIVE_INFINITY,
+    skipUnknownIds: opts.skipUnknownIds ?? true,
+    checkDuplicates: opts.checkDuplicates ?? false,
+    stopWhenAllFound: opts.stopWhenAllFound ?? true,
+  };
+}
 
-  const t0 = performance.now();
-  const timing = { clone: 0, apply: 0, hash: 0, check: 0, replay: 0 };
-  const found: Record<string, Counterexample | null> = {};
-  for (const id of invariants) found[id] = null;
-  const pending = new Set<InvariantId>(invariants);
-  const modelBugs: ModelBugFinding[] = [];
-
-  // the search tree: node i was reached from parents[i] by alphabet[letters[i]]
-  const parents: number[] = [-1];
-  const letters: number[] = [-1];
-  const hashes: string[] = [];
-  const seen = new Set<string>();
-  let explored = 0;
-  let expanded = 0;
-  let stoppedBy: ExploreResult['stoppedBy'] = null;
+/** Run the bounded search. Throws ExploreError on bad options; never on a model bug (reported). */
+export function explore(opts: ExploreOptions): ExploreResult {
+  const s = resolveSettings(opts);
+  const search = new Search(s);
+  let frontier: number[] = search.start();
   let depthCompleted = 0;
+  for (let d = 0; d < s.depth && search.stoppedBy === null; d++) {
+    const next = search.expandLevel(frontier);
+    // a level is complete when every state of depth d was expanded; all-found stops are complete
+    // for what they claim (each counterexample is shortest), so they count as the level done
+    if (search.completes()) depthCompleted = d + 1;
+    frontier = next;
+    opts.onLevel?.({ depth: d + 1, frontier: next.length, ...search.effort() });
+  }
+  if (search.completes()) depthCompleted = s.depth;
+  return {
+    design: s.design.id,
+    profile: s.profile.id,
+    depth: s.depth,
+    depthCompleted,
+    stoppedBy: search.stoppedBy,
+    invariants: s.invariants,
+    alphabetSize: s.alphabet.length,
+    counterexamples: search.found,
+    modelBugs: search.modelBugs,
+    statesExpanded: search.expanded,
+    timing: search.timing,
+    ...search.effort(),
+  };
+}
 
-  const pathOf = (node: number): Op[] => {
+/**
+ * The state of one search: the tree of distinct states reached (node i was reached from parents[i]
+ * by alphabet[letters[i]]), their hashes, what was found, and why it stopped.
+ */
+class Search {
+  private readonly t0 = performance.now();
+  readonly timing = { clone: 0, apply: 0, hash: 0, check: 0, replay: 0 };
+  /** Shortest counterexample per chosen invariant, or null. */
+  readonly found: Record<string, Counterexample | null> = {};
+  /** Invariants without a counterexample yet. */
+  private readonly pending: Set<InvariantId>;
+  readonly modelBugs: ModelBugFinding[] = [];
+  private readonly parents: number[] = [-1];
+  private readonly letters: number[] = [-1];
+  private readonly hashes: string[] = [];
+  private readonly seen = new Set<string>();
+  private explored = 0;
+  expanded = 0;
+  stoppedBy: ExploreResult['stoppedBy'] = null;
+  private root!: Kernel;
+
+  constructor(private readonly s: Settings) {
+    for (const id of s.invariants) this.found[id] = null;
+    this.pending = new Set<InvariantId>(s.invariants);
+  }
+
+  effort(): Effort {
+    return {
+      statesExplored: this.explored,
+      distinctStates: this.seen.size,
+      elapsedMs: performance.now() - this.t0,
+    };
+  }
+
+  /** The search stopped for no reason that leaves the level being searched incomplete. */
+  completes(): boolean {
+    return this.stoppedBy === null || this.stoppedBy === 'all-found';
+  }
+
+  /** Boots and checks the root; the first frontier (empty when the booted machine is a model bug). */
+  start(): number[] {
+    const { profile, design, invariants } = this.s;
+    this.root = Kernel.boot(profile, design);
+    let t = performance.now();
+    const rootHash = this.root.hash();
+    this.timing.hash += performance.now() - t;
+    this.seen.add(rootHash);
+    this.hashes.push(rootHash);
+    t = performance.now();
+    const rootViolations = checkStep(this.root, invariants, 'full');
+    this.timing.check += performance.now() - t;
+    const rootBroken = this.record(rootViolations, () => []);
+    if (this.allFound()) this.stoppedBy = 'all-found';
+    return rootBroken ? [] : [0];
+  }
+
+  /** Expands every state of one level (until a stop condition); the nodes of the next level. */
+  expandLevel(frontier: readonly number[]): number[] {
+    const next: number[] = [];
+    for (const node of frontier) {
+      if (this.stoppedBy !== null) break;
+      if (this.outOfTime()) {
+        this.stoppedBy = 'time-limit';
+        break;
+      }
+      const parent = this.rebuild(node);
+      this.expanded++;
+      this.expandNode(node, parent, next);
+    }
+    return next;
+  }
+
+  /** Tries every letter of the alphabet on one state, new states appended to `next`; stops are checked after each new state. */
+  private expandNode(node: number, parent: Kernel, next: number[]): void {
+    const { alphabet, skipUnknownIds } = this.s;
+    for (let li = 0; li < alphabet.length; li++) {
+      const l = alphabet[li]!;
+      if (skipUnknownIds && l.idKind !== null && l.id >= idBound(parent, l.idKind)) continue;
+      const child = this.tryLetter(node, parent, li);
+      if (child === null) continue;
+      if (!child.broken) next.push(child.node);
+      this.stoppedBy = this.stopReason();
+      if (this.stoppedBy !== null) break;
+    }
+  }
+
+  /**
+   * Applies one letter to a clone of the state, checks it, and adds it to the tree if its state is
+   * new: the new node, or null for a duplicate or an exception. `broken`: a model bug was found.
+   */
+  private tryLetter(node: number, parent: Kernel, li: number): { node: number; broken: boolean } | null {
+    const { timing } = this;
+    const l = this.s.alphabet[li]!;
+    this.explored++;
+    const t = performance.now();
+    const child = parent.clone();
+    const t1 = performance.now();
+    timing.clone += t1 - t;
+    try {
+      child.apply(l.op);
+    } catch (e) {
+      timing.apply += performance.now() - t1;
+      this.addBug({ check: 'exception', ops: [...this.pathOf(node), l.op], message: errText(e) });
+      return null;
+    }
+    const t2 = performance.now();
+    timing.apply += t2 - t1;
+    const h = child.hash();
+    const t3 = performance.now();
+    timing.hash += t3 - t2;
+    const dup = this.seen.has(h);
+    if (dup && !this.s.checkDuplicates && child.mm.mmu.creations.length === 0) return null;
+    // with nothing pending this still runs type-ok (a model bug is worth knowing about)
+    const violations = checkStep(child, [...this.pending], 'incremental');
+    timing.check += performance.now() - t3;
+    const broken = this.record(violations, () => [...this.pathOf(node), l.op]);
+    if (dup) return null;
+    this.seen.add(h);
+    this.parents.push(node);
+    this.letters.push(li);
+    this.hashes.push(h);
+    return { node: this.parents.length - 1, broken };
+  }
+
+  /** Why the search must stop now, or null: checked after each new state. */
+  private stopReason(): ExploreResult['stoppedBy'] {
+    if (this.allFound()) return 'all-found';
+    if (this.seen.size >= this.s.maxStates) return 'max-states';
+    if (this.outOfTime()) return 'time-limit';
+    return null;
+  }
+
+  private allFound(): boolean {
+    return this.s.stopWhenAllFound && this.pending.size === 0;
+  }
+
+  private outOfTime(): boolean {
+    return performance.now() - this.t0 > this.s.timeLimitMs;
+  }
+
+  /** The state of a node, rebuilt by replaying its path from the booted machine (hash checked). */
+  private rebuild(node: number): Kernel {
+    const t = performance.now();
+    let parent: Kernel;
+    if (node === 0) parent = this.root;
+    else {
+      parent = this.root.clone();
+      for (const op of this.pathOf(node)) parent.apply(op);
+      if (parent.hash() !== this.hashes[node])
+        throw new ExploreError(
+          `design '${this.s.design.id}' on '${this.s.profile.id}': replaying ${JSON.stringify(this.pathOf(node))} gave a different state (the model is not deterministic)`,
+        );
+    }
+    this.timing.replay += performance.now() - t;
+    return parent;
+  }
+
+  private pathOf(node: number): Op[] {
     const ops: Op[] = [];
-    for (let n = node; n > 0; n = parents[n]!) ops.push(alphabet[letters[n]!]!.op);
+    for (let n = node; n > 0; n = this.parents[n]!) ops.push(this.s.alphabet[this.letters[n]!]!.op);
     return ops.reverse();
-  };
-  const effort = (): Effort => ({
-    statesExplored: explored,
-    distinctStates: seen.size,
-    elapsedMs: performance.now() - t0,
-  });
-  // the first (shortest) trace of each distinct model bug, a few at most
-  const addBug = (b: ModelBugFinding): void => {
-    if (modelBugs.length >= MODEL_BUGS_KEPT || modelBugs.some((x) => x.message === b.message)) return;
-    modelBugs.push(b);
-  };
-  const record = (violations: readonly Violation[], ops: () => Op[]): boolean => {
+  }
+
+  /** The first (shortest) trace of each distinct model bug, a few at most. */
+  private addBug(b: ModelBugFinding): void {
+    if (this.modelBugs.length >= MODEL_BUGS_KEPT || this.modelBugs.some((x) => x.message === b.message))
+      return;
+    this.modelBugs.push(b);
+  }
+
+  /** Records the violations of a state: a counterexample per pending invariant; true on a model bug. */
+  private record(violations: readonly Violation[], ops: () => Op[]): boolean {
     let modelBug = false;
     for (const v of violations) {
       if (v.invariant === 'type-ok') {
         modelBug = true;
-        addBug({ check: 'type-ok', ops: ops(), message: v.message });
+        this.addBug({ check: 'type-ok', ops: ops(), message: v.message });
         continue;
       }
       const id = v.invariant;
-      if (!pending.has(id)) continue;
-      pending.delete(id);
+      if (!this.pending.has(id)) continue;
+      this.pending.delete(id);
       const path = ops();
-      found[id] = {
+      this.found[id] = {
         invariant: id,
         depth: path.length,
         ops: path,
         message: v.message,
         violation: v,
-        ...effort(),
+        ...this.effort(),
       };
     }
     return modelBug;
-  };
-
-  const root = Kernel.boot(profile, design);
-  let t = performance.now();
-  const rootHash = root.hash();
-  timing.hash += performance.now() - t;
-  seen.add(rootHash);
-  hashes.push(rootHash);
-  t = performance.now();
-  const rootViolations = checkStep(root, invariants, 'full');
-  timing.check += performance.now() - t;
-  const rootBroken = record(rootViolations, () => []);
-
-  let frontier: number[] = rootBroken ? [] : [0];
-  const done = (): boolean => stopWhenAllFound && pending.size === 0;
-  if (done()) stoppedBy = 'all-found';
-
-  for (let d = 0; d < depth && stoppedBy === null; d++) {
-    const next: number[] = [];
-    for (const node of frontier) {
-      if (stoppedBy !== null) break;
-      if (performance.now() - t0 > timeLimitMs) {
-        stoppedBy = 'time-limit';
-        break;
-      }
-      // rebuild the state of this node by replaying its path
-      t = performance.now();
-      let parent: Kernel;
-      if (node === 0) parent = root;
-      else {
-        parent = root.clone();
-        for (const op of pathOf(node)) parent.apply(op);
-        if (parent.hash() !== hashes[node])
-          throw new ExploreError(
-            `design '${design.id}' on '${profile.id}': replaying ${JSON.stringify(pathOf(node))} gave a different state (the model is not deterministic)`,
-          );
-      }
-      timing.replay += performance.now() - t;
-      expanded++;
-      for (let li = 0; li < alphabet.length; li++) {
-        const l = alphabet[li]!;
-        if (skipUnknownIds && l.idKind !== null && l.id >= idBound(parent, l.idKind)) continue;
-        explored++;
-        t = performance.now();
-        const child = parent.clone();
-        const t1 = performance.now();
-        timing.clone += t1 - t;
-        try {
-          child.apply(l.op);
-        } catch (e) {
-          timing.apply += performance.now() - t1;
-          addBug({ check: 'exception', ops: [...pathOf(node), l.op], message: errText(e) });
-          continue;
-        }
-        const t2 = performance.now();
-        timing.apply += t2 - t1;
-        const h = child.hash();
-        const t3 = performance.now();
-        timing.hash += t3 - t2;
-        const dup = seen.has(h);
-        if (dup && !checkDuplicates && child.mm.mmu.creations.length === 0) continue;
-        // with nothing pending this still runs type-ok (a model bug is worth knowing about)
-        const violations = checkStep(child, [...pending], 'incremental');
-        timing.check += performance.now() - t3;
-        const broken = record(violations, () => [...pathOf(node), l.op]);
-        if (dup) continue;
-        seen.add(h);
-        parents.push(node);
-        letters.push(li);
-        hashes.push(h);
-        if (!broken) next.push(parents.length - 1);
-        if (done()) stoppedBy = 'all-found';
-        else if (seen.size >= maxStates) stoppedBy = 'max-states';
-        else if (performance.now() - t0 > timeLimitMs) stoppedBy = 'time-limit';
-        if (stoppedBy !== null) break;
-      }
-    }
-    // a level is complete when every state of depth d was expanded; all-found stops are complete
-    // for what they claim (each counterexample is shortest), so they count as the level done
-    if (stoppedBy === null || stoppedBy === 'all-found') depthCompleted = d + 1;
-    frontier = next;
-    opts.onLevel?.({ depth: d + 1, frontier: next.length, ...effort() });
   }
-  if (stoppedBy === null || stoppedBy === 'all-found') depthCompleted = depth;
-
-  return {
-    design: design.id,
-    profile: profile.id,
-    depth,
-    depthCompleted,
-    stoppedBy,
-    invariants,
-    alphabetSize: alphabet.length,
-    counterexamples: found,
-    modelBugs,
-    statesExpanded: expanded,
-    timing,
-    ...effort(),
-  };
 }

@@ -8,7 +8,8 @@ import type { HeapName } from '../model/ion/heap.ts';
 import { resolveProfile } from '../model/profile.ts';
 import { loadDesign } from '../plugin/design-arg.ts';
 import type { CheckMode, InvariantId } from '../spec/index.ts';
-import { checkDesign, type DesignCheck } from './check.ts';
+import { checkDesign } from './check-design.ts';
+import type { DesignCheck } from './check-result.ts';
 import { loadProfileFiles } from './profile-files.ts';
 
 export interface CheckTask {

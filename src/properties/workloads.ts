@@ -334,34 +334,82 @@ const PRODUCT_CMA_SHARE = 0.62;
 /** Share of the vmalloc window the other driver keeps vmapped at its plateau. */
 const PRODUCT_DRIVER_WINDOW_SHARE = 0.48;
 const PRODUCT_BUFFERS_MAX = 200;
+/** The media server: allocates, shares with devices. */
+const PRODUCT_MEDIA = 0;
 
 function seedProduct(seed: number, nOps: number, profile: Profile): Op[] {
-  const rng = rngFor('seed-product', seed);
-  const s = new StreamBuilder(nOps);
-  const scale = scaleOf(profile);
-  const vmapMax = Math.max(1, Math.min(DRIVER_VMAP_PAGES.max, Math.floor(scale.windowPages / 16)));
-  const vmapMin = Math.max(1, Math.min(DRIVER_VMAP_PAGES.min, Math.floor(vmapMax / 2)));
-  const bufferTarget = Math.max(
-    4,
-    Math.min(PRODUCT_BUFFERS_MAX, Math.floor(((scale.cmaPages * PAGE_SIZE) / MiB) * PRODUCT_CMA_SHARE)),
-  );
-  const meanArea = (vmapMin + vmapMax) / 2 + 1;
-  const areaTarget = Math.max(2, Math.floor((scale.windowPages * PRODUCT_DRIVER_WINDOW_SHARE) / meanArea));
-  const media = 0; // the media server: allocates, shares with devices
-  const buffers: ProductBuffer[] = [];
+  const p = new ProductStream(seed, nOps, scaleOf(profile));
+  while (!p.s.full) p.step();
+  return p.s.finish();
+}
 
-  const allocBuffer = () => {
+/** The seed's product: the media server's buffers and the other driver's vmaps, ramp then plateau. */
+class ProductStream {
+  private readonly rng: Rng;
+  readonly s: StreamBuilder;
+  private readonly vmapMin: number;
+  private readonly vmapMax: number;
+  private readonly bufferTarget: number;
+  private readonly areaTarget: number;
+  private readonly buffers: ProductBuffer[] = [];
+
+  constructor(seed: number, nOps: number, scale: MachineScale) {
+    this.rng = rngFor('seed-product', seed);
+    this.s = new StreamBuilder(nOps);
+    this.vmapMax = Math.max(1, Math.min(DRIVER_VMAP_PAGES.max, Math.floor(scale.windowPages / 16)));
+    this.vmapMin = Math.max(1, Math.min(DRIVER_VMAP_PAGES.min, Math.floor(this.vmapMax / 2)));
+    this.bufferTarget = Math.max(
+      4,
+      Math.min(PRODUCT_BUFFERS_MAX, Math.floor(((scale.cmaPages * PAGE_SIZE) / MiB) * PRODUCT_CMA_SHARE)),
+    );
+    const meanArea = (this.vmapMin + this.vmapMax) / 2 + 1;
+    this.areaTarget = Math.max(2, Math.floor((scale.windowPages * PRODUCT_DRIVER_WINDOW_SHARE) / meanArea));
+  }
+
+  step(): void {
+    const { rng, s, buffers, bufferTarget, areaTarget } = this;
+    const rampBuf = buffers.length < bufferTarget;
+    const rampArea = s.areas.size < areaTarget;
+    if (rampBuf || rampArea) {
+      // ramp: both reach their plateau together, as the product boots its pipelines
+      const wantBuf = rampBuf ? (bufferTarget - buffers.length) / bufferTarget : 0;
+      const wantArea = rampArea ? (areaTarget - s.areas.size) / areaTarget : 0;
+      if (rng.float() * (wantBuf + wantArea) < wantBuf) this.allocBuffer();
+      else this.vmapArea();
+      return;
+    }
+    // plateau: slow turnover of buffers; the driver's working set breathes around its size
+    switch (rng.weighted([4, 3, 2])) {
+      case 0:
+        this.freeBuffer();
+        this.allocBuffer();
+        break;
+      case 1:
+        this.vunmapArea();
+        this.vmapArea();
+        break;
+      default:
+        if (s.areas.size > areaTarget) this.vunmapArea();
+        else this.vmapArea();
+        break;
+    }
+  }
+
+  private allocBuffer(): void {
+    const { rng, s } = this;
     const len = PRODUCT_SIZES[rng.weighted(PRODUCT_SIZE_WEIGHTS)]!;
-    const handle = s.alloc(media, 'cma', len);
+    const handle = s.alloc(PRODUCT_MEDIA, 'cma', len);
     // the product only needs the physical address: most buffers go to a device, none is kmapped
     if (rng.chance(0.6)) {
       const fd = s.share(handle);
       const device = rng.pick(PRODUCT_DEVICES);
       s.dmaMap(fd, device);
-      buffers.push({ handle, fd, device });
-    } else buffers.push({ handle, fd: null, device: null });
-  };
-  const freeBuffer = () => {
+      this.buffers.push({ handle, fd, device });
+    } else this.buffers.push({ handle, fd: null, device: null });
+  }
+
+  private freeBuffer(): void {
+    const { rng, s, buffers } = this;
     // long-lived: the oldest quarter is what gets replaced
     const i = rng.int(0, Math.max(0, Math.floor(buffers.length / 4) - 1));
     const b = buffers.splice(i, 1)[0]!;
@@ -370,41 +418,16 @@ function seedProduct(seed: number, nOps: number, profile: Profile): Op[] {
       s.close(b.fd);
     }
     s.free(b.handle);
-  };
-  const vmapArea = () => s.driverVmap(rng.int(vmapMin, vmapMax));
-  const vunmapArea = () => {
-    const live = [...s.areas.keys()];
-    if (live.length > 0) s.driverVunmap(rng.pick(live));
-  };
-
-  while (!s.full) {
-    const rampBuf = buffers.length < bufferTarget;
-    const rampArea = s.areas.size < areaTarget;
-    if (rampBuf || rampArea) {
-      // ramp: both reach their plateau together, as the product boots its pipelines
-      const wantBuf = rampBuf ? (bufferTarget - buffers.length) / bufferTarget : 0;
-      const wantArea = rampArea ? (areaTarget - s.areas.size) / areaTarget : 0;
-      if (rng.float() * (wantBuf + wantArea) < wantBuf) allocBuffer();
-      else vmapArea();
-      continue;
-    }
-    // plateau: slow turnover of buffers; the driver's working set breathes around its size
-    switch (rng.weighted([4, 3, 2])) {
-      case 0:
-        freeBuffer();
-        allocBuffer();
-        break;
-      case 1:
-        vunmapArea();
-        vmapArea();
-        break;
-      default:
-        if (s.areas.size > areaTarget) vunmapArea();
-        else vmapArea();
-        break;
-    }
   }
-  return s.finish();
+
+  private vmapArea(): void {
+    this.s.driverVmap(this.rng.int(this.vmapMin, this.vmapMax));
+  }
+
+  private vunmapArea(): void {
+    const live = [...this.s.areas.keys()];
+    if (live.length > 0) this.s.driverVunmap(this.rng.pick(live));
+  }
 }
 
 // --- camera ------------------------------------------------------------------------------------
@@ -416,75 +439,96 @@ interface CamBuffer {
 }
 
 function camera(seed: number, nOps: number, profile: Profile): Op[] {
-  const rng = rngFor('camera', seed);
-  const s = new StreamBuilder(nOps);
   const scale = scaleOf(profile);
-  const hal = 1; // camera HAL (cameraserver): allocates every buffer
-  const app = 2; // the camera app: imports captured frames
   const cmaBytes = scale.cmaPages * PAGE_SIZE;
   // the large sizes of the issue (2-8 MiB), scaled down on machines with a small CMA area
   const capMax = Math.max(64 * KiB, Math.min(8 * MiB, Math.floor(cmaBytes / 24)));
-  const capMin = Math.max(16 * KiB, Math.min(2 * MiB, Math.floor(capMax / 4)));
-  const previewLen = Math.max(16 * KiB, Math.min(3 * MiB, Math.floor(cmaBytes / 40)));
-
-  const newBuffer = (len: number, device: string): CamBuffer => {
-    const handle = s.alloc(hal, 'cma', Math.ceil(len / PAGE_SIZE) * PAGE_SIZE);
-    const fd = s.share(handle);
-    s.dmaMap(fd, device);
-    const vma = s.mmap(fd);
-    return { handle, fd, vma };
+  const c: CameraStream = {
+    rng: rngFor('camera', seed),
+    s: new StreamBuilder(nOps),
+    capMax,
+    capMin: Math.max(16 * KiB, Math.min(2 * MiB, Math.floor(capMax / 4))),
+    previewLen: Math.max(16 * KiB, Math.min(3 * MiB, Math.floor(cmaBytes / 40))),
   };
-  const release = (b: CamBuffer, device: string) => {
-    s.munmap(b.vma);
-    s.dmaUnmap(b.fd, device);
-    s.close(b.fd);
-    s.free(b.handle);
-  };
+  while (!c.s.full) cameraSession(c);
+  return c.s.finish();
+}
 
-  while (!s.full) {
-    // a camera session: open the camera, stream preview, take bursts, close
-    const ring: CamBuffer[] = [];
-    const ringSize = rng.int(4, 6);
-    for (let i = 0; i < ringSize && !s.full; i++) ring.push(newBuffer(previewLen, 'isp'));
-    const frames = rng.int(8, 24);
-    for (let f = 0; f < frames && !s.full; f++) {
-      const b = rng.pick(ring);
-      s.write(b.vma); // the HAL draws the preview overlay into the frame the ISP filled
-      if (rng.chance(0.15)) {
-        // the preview frame goes to the GPU for composition, and comes back
-        s.dmaMap(b.fd, 'gpu');
-        s.dmaUnmap(b.fd, 'gpu');
-      }
-      if (rng.chance(0.2)) {
-        // a capture burst: 3-8 large frames held at once, handed to the app, then freed
-        const n = rng.int(3, 8);
-        const burst: CamBuffer[] = [];
-        for (let i = 0; i < n && !s.full; i++) {
-          const b2 = newBuffer(sizeBetween(rng, capMin, capMax, 64 * KiB), 'isp');
-          s.write(b2.vma); // the HAL post-processes the raw frame in place
-          burst.push(b2);
-        }
-        for (const b2 of burst) {
-          if (rng.chance(0.5)) {
-            // the app gets the JPEG: import, then drop its handle
-            const h = s.import(app, b2.fd);
-            if (h >= 0) s.free(h);
-          }
-          release(b2, 'isp');
-        }
-      }
+/** The camera workload's generator state: its draws, its stream, its frame sizes. */
+interface CameraStream {
+  readonly rng: Rng;
+  readonly s: StreamBuilder;
+  readonly capMin: number;
+  readonly capMax: number;
+  readonly previewLen: number;
+}
+
+/** camera HAL (cameraserver): allocates every buffer */
+const CAMERA_HAL = 1;
+/** the camera app: imports captured frames */
+const CAMERA_APP = 2;
+
+function newCamBuffer({ s }: CameraStream, len: number, device: string): CamBuffer {
+  const handle = s.alloc(CAMERA_HAL, 'cma', Math.ceil(len / PAGE_SIZE) * PAGE_SIZE);
+  const fd = s.share(handle);
+  s.dmaMap(fd, device);
+  const vma = s.mmap(fd);
+  return { handle, fd, vma };
+}
+
+function releaseCamBuffer({ s }: CameraStream, b: CamBuffer, device: string): void {
+  s.munmap(b.vma);
+  s.dmaUnmap(b.fd, device);
+  s.close(b.fd);
+  s.free(b.handle);
+}
+
+/** A camera session: open the camera, stream preview, take bursts, close. */
+function cameraSession(c: CameraStream): void {
+  const { rng, s } = c;
+  const ring: CamBuffer[] = [];
+  const ringSize = rng.int(4, 6);
+  for (let i = 0; i < ringSize && !s.full; i++) ring.push(newCamBuffer(c, c.previewLen, 'isp'));
+  const frames = rng.int(8, 24);
+  for (let f = 0; f < frames && !s.full; f++) {
+    const b = rng.pick(ring);
+    s.write(b.vma); // the HAL draws the preview overlay into the frame the ISP filled
+    if (rng.chance(0.15)) {
+      // the preview frame goes to the GPU for composition, and comes back
+      s.dmaMap(b.fd, 'gpu');
+      s.dmaUnmap(b.fd, 'gpu');
     }
-    if (rng.chance(0.25)) {
-      // cameraserver dies: its handles go, the fds and mappings stay until closed
-      s.clientExit(hal);
-      for (const b of ring) {
-        s.munmap(b.vma);
-        s.dmaUnmap(b.fd, 'isp');
-        s.close(b.fd);
-      }
-    } else for (const b of ring) release(b, 'isp');
+    if (rng.chance(0.2)) captureBurst(c);
   }
-  return s.finish();
+  if (rng.chance(0.25)) {
+    // cameraserver dies: its handles go, the fds and mappings stay until closed
+    s.clientExit(CAMERA_HAL);
+    for (const b of ring) {
+      s.munmap(b.vma);
+      s.dmaUnmap(b.fd, 'isp');
+      s.close(b.fd);
+    }
+  } else for (const b of ring) releaseCamBuffer(c, b, 'isp');
+}
+
+/** A capture burst: 3-8 large frames held at once, handed to the app, then freed. */
+function captureBurst(c: CameraStream): void {
+  const { rng, s } = c;
+  const n = rng.int(3, 8);
+  const burst: CamBuffer[] = [];
+  for (let i = 0; i < n && !s.full; i++) {
+    const b2 = newCamBuffer(c, sizeBetween(rng, c.capMin, c.capMax, 64 * KiB), 'isp');
+    s.write(b2.vma); // the HAL post-processes the raw frame in place
+    burst.push(b2);
+  }
+  for (const b2 of burst) {
+    if (rng.chance(0.5)) {
+      // the app gets the JPEG: import, then drop its handle
+      const h = s.import(CAMERA_APP, b2.fd);
+      if (h >= 0) s.free(h);
+    }
+    releaseCamBuffer(c, b2, 'isp');
+  }
 }
 
 // --- display -----------------------------------------------------------------------------------
@@ -496,51 +540,76 @@ interface Scanout {
 }
 
 function display(seed: number, nOps: number, profile: Profile): Op[] {
-  const rng = rngFor('display', seed);
-  const s = new StreamBuilder(nOps);
-  const scale = scaleOf(profile);
-  const composer = 0; // SurfaceFlinger / hwcomposer
-  const app = 3;
-  const cmaBytes = scale.cmaPages * PAGE_SIZE;
-  const fitCma = (bytes: number) => Math.max(16 * KiB, Math.min(bytes, Math.floor(cmaBytes / 32)));
-  const primaryModes = [1280 * 720 * 4, 1920 * 1080 * 4, 1024 * 600 * 4].map((b) => fitCma(b));
-  const externalLen = fitCma(1920 * 1080 * 4);
-  const pageLen = (b: number) => Math.ceil(b / PAGE_SIZE) * PAGE_SIZE;
+  const d = new DisplayStream(seed, nOps, scaleOf(profile));
+  while (!d.s.full) {
+    d.composeFrame();
+    d.event();
+  }
+  return d.s.finish();
+}
 
-  const scanout = (len: number, device: string): Scanout => {
-    const handle = s.alloc(composer, 'cma', pageLen(len));
-    const fd = s.share(handle);
-    s.dmaMap(fd, device);
+/** SurfaceFlinger / hwcomposer */
+const DISPLAY_COMPOSER = 0;
+const DISPLAY_APP = 3;
+const pageLen = (b: number): number => Math.ceil(b / PAGE_SIZE) * PAGE_SIZE;
+
+/** The display path: scanout buffers per display, app layers, the boot console's kmap. */
+class DisplayStream {
+  private readonly rng: Rng;
+  readonly s: StreamBuilder;
+  private readonly primaryModes: number[];
+  private readonly externalLen: number;
+  private mode: number;
+  private primary: Scanout[] = [];
+  /** The framebuffer the boot console keeps kmapped, until a mode change frees it. */
+  private fbcon: number | null;
+  private external: Scanout[] = [];
+  /** App layers: cached system-heap buffers the composer imports and reads through a kmap. */
+  private readonly layers: { handle: number; fd: number; imported: number }[] = [];
+  private frame = 0;
+
+  constructor(seed: number, nOps: number, scale: MachineScale) {
+    this.rng = rngFor('display', seed);
+    this.s = new StreamBuilder(nOps);
+    const cmaBytes = scale.cmaPages * PAGE_SIZE;
+    const fitCma = (bytes: number) => Math.max(16 * KiB, Math.min(bytes, Math.floor(cmaBytes / 32)));
+    this.primaryModes = [1280 * 720 * 4, 1920 * 1080 * 4, 1024 * 600 * 4].map((b) => fitCma(b));
+    this.externalLen = fitCma(1920 * 1080 * 4);
+    this.mode = this.primaryModes[0]!;
+    this.bring();
+    // the boot console keeps the first framebuffer kmapped
+    this.fbcon = this.primary[0]!.handle;
+    this.s.kmap(this.fbcon);
+  }
+
+  private scanout(len: number, device: string): Scanout {
+    const handle = this.s.alloc(DISPLAY_COMPOSER, 'cma', pageLen(len));
+    const fd = this.s.share(handle);
+    this.s.dmaMap(fd, device);
     return { handle, fd, device };
-  };
-  const drop = (b: Scanout) => {
-    s.dmaUnmap(b.fd, b.device);
-    s.close(b.fd);
-    s.free(b.handle);
-  };
+  }
 
-  let mode = primaryModes[0]!;
-  let primary: Scanout[] = [];
-  const bring = () => {
-    const n = rng.chance(0.5) ? 3 : 2; // triple or double buffering
-    primary = [];
-    for (let i = 0; i < n; i++) primary.push(scanout(mode, 'display'));
-  };
-  bring();
-  // the boot console keeps the first framebuffer kmapped
-  let fbcon: number | null = primary[0]!.handle;
-  s.kmap(fbcon);
-  let external: Scanout[] = [];
-  // app layers: cached system-heap buffers the composer imports and reads through a kmap
-  const layers: { handle: number; fd: number; imported: number }[] = [];
-  let frame = 0;
+  private drop(b: Scanout): void {
+    this.s.dmaUnmap(b.fd, b.device);
+    this.s.close(b.fd);
+    this.s.free(b.handle);
+  }
 
-  while (!s.full) {
-    const back = primary[frame % primary.length]!;
-    frame++;
+  /** The primary framebuffers at the current mode. */
+  private bring(): void {
+    const n = this.rng.chance(0.5) ? 3 : 2; // triple or double buffering
+    this.primary = [];
+    for (let i = 0; i < n; i++) this.primary.push(this.scanout(this.mode, 'display'));
+  }
+
+  /** One frame: composed into the back buffer, sometimes rendered in software, external displays. */
+  composeFrame(): void {
+    const { rng, s } = this;
+    const back = this.primary[this.frame % this.primary.length]!;
+    this.frame++;
     // composition: the kernel composes into the back buffer through a kernel mapping
     s.kmap(back.handle);
-    for (const l of layers) {
+    for (const l of this.layers) {
       if (!rng.chance(0.3)) continue;
       s.kmap(l.imported);
       s.kunmap(l.imported);
@@ -552,41 +621,58 @@ function display(seed: number, nOps: number, profile: Profile): Op[] {
       s.write(vma);
       s.munmap(vma);
     }
-    for (const e of external) {
+    for (const e of this.external) {
       if (!rng.chance(0.5)) continue;
       s.kmap(e.handle);
       s.kunmap(e.handle);
     }
-    const event = rng.float();
-    if (event < 0.05) {
-      // HDMI hotplug
-      if (external.length === 0) external = [scanout(externalLen, 'hdmi'), scanout(externalLen, 'hdmi')];
-      else {
-        for (const e of external) drop(e);
-        external = [];
-      }
-    } else if (event < 0.08) {
-      // mode change: the primary framebuffers are reallocated at the new size
-      if (fbcon !== null && primary.some((b) => b.handle === fbcon)) {
-        s.kunmap(fbcon);
-        fbcon = null;
-      }
-      for (const b of primary) drop(b);
-      mode = rng.pick(primaryModes);
-      bring();
-    } else if (event < 0.14 && layers.length < 4) {
-      const len = pageLen(rng.int(256 * KiB, 2 * MiB));
-      const h = s.alloc(app, 'system', len, true);
-      const fd = s.share(h);
-      layers.push({ handle: h, fd, imported: s.import(composer, fd) });
-    } else if (event < 0.2 && layers.length > 0) {
-      const l = layers.splice(rng.int(0, layers.length - 1), 1)[0]!;
-      s.free(l.imported);
-      s.close(l.fd);
-      s.free(l.handle);
+  }
+
+  /** What may happen between frames: hotplug, a mode change, an app layer coming or going. */
+  event(): void {
+    const event = this.rng.float();
+    if (event < 0.05) this.hotplug();
+    else if (event < 0.08) this.modeChange();
+    else if (event < 0.14 && this.layers.length < 4) this.addLayer();
+    else if (event < 0.2 && this.layers.length > 0) this.removeLayer();
+  }
+
+  /** HDMI hotplug */
+  private hotplug(): void {
+    if (this.external.length === 0)
+      this.external = [this.scanout(this.externalLen, 'hdmi'), this.scanout(this.externalLen, 'hdmi')];
+    else {
+      for (const e of this.external) this.drop(e);
+      this.external = [];
     }
   }
-  return s.finish();
+
+  /** Mode change: the primary framebuffers are reallocated at the new size. */
+  private modeChange(): void {
+    const fbcon = this.fbcon;
+    if (fbcon !== null && this.primary.some((b) => b.handle === fbcon)) {
+      this.s.kunmap(fbcon);
+      this.fbcon = null;
+    }
+    for (const b of this.primary) this.drop(b);
+    this.mode = this.rng.pick(this.primaryModes);
+    this.bring();
+  }
+
+  private addLayer(): void {
+    const { rng, s } = this;
+    const len = pageLen(rng.int(256 * KiB, 2 * MiB));
+    const h = s.alloc(DISPLAY_APP, 'system', len, true);
+    const fd = s.share(h);
+    this.layers.push({ handle: h, fd, imported: s.import(DISPLAY_COMPOSER, fd) });
+  }
+
+  private removeLayer(): void {
+    const l = this.layers.splice(this.rng.int(0, this.layers.length - 1), 1)[0]!;
+    this.s.free(l.imported);
+    this.s.close(l.fd);
+    this.s.free(l.handle);
+  }
 }
 
 // --- random ------------------------------------------------------------------------------------
@@ -601,105 +687,131 @@ const RANDOM_WEIGHTS = [16, 8, 10, 6, 6, 8, 6, 8, 5, 6, 6, 4, 4, 3, 1, 2, 2] as 
 const RANDOM_STALE_ID = 0.08;
 
 function random(seed: number, nOps: number, profile: Profile): Op[] {
-  const rng = rngFor('random', seed);
-  const s = new StreamBuilder(nOps);
   const scale = scaleOf(profile);
-  const lenMax = Math.max(8 * KiB, Math.min(4 * MiB, Math.floor((scale.cmaPages * PAGE_SIZE) / 16)));
-  const vmapMax = Math.max(2, Math.min(2048, Math.floor(scale.windowPages / 16)));
-
-  /** A live id from `live`, or (rarely, or when none) one that may not exist. */
-  const ref = (live: readonly number[], next: number): number =>
-    live.length > 0 && !rng.chance(RANDOM_STALE_ID) ? rng.pick(live) : rng.int(0, next + 1);
-  const handleRef = () => {
-    const live = [...s.handles.keys()];
-    return ref(live, s.counters.handle);
+  const c: RandomStream = {
+    rng: rngFor('random', seed),
+    s: new StreamBuilder(nOps),
+    lenMax: Math.max(8 * KiB, Math.min(4 * MiB, Math.floor((scale.cmaPages * PAGE_SIZE) / 16))),
+    vmapMax: Math.max(2, Math.min(2048, Math.floor(scale.windowPages / 16))),
   };
-  const fdRef = () => ref([...s.fds.keys()], s.counters.fd);
+  while (!c.s.full) randomOp(c, applicable(c, c.rng.weighted(RANDOM_WEIGHTS)));
+  return c.s.finish();
+}
 
-  /** An op kind that needs a live object of a kind the stream has none of becomes its creation. */
-  const applicable = (kind: number): number => {
-    if (rng.chance(RANDOM_STALE_ID)) return kind;
-    const needsHandle = [1, 2, 5, 6].includes(kind);
-    const needsFd = [3, 4, 7, 10].includes(kind);
-    const needsVma = kind === 8 || kind === 9;
-    if ((needsHandle || needsFd) && s.handles.size === 0) return 0;
-    if (needsFd && s.fds.size === 0) return 2;
-    if (needsVma && s.vmas.size === 0) return s.fds.size > 0 ? 7 : 0;
-    if (kind === 13 && s.areas.size === 0) return 12;
-    return kind;
-  };
+/** The random workload's generator state: its draws, its stream, its size bounds. */
+interface RandomStream {
+  readonly rng: Rng;
+  readonly s: StreamBuilder;
+  readonly lenMax: number;
+  readonly vmapMax: number;
+}
 
-  while (!s.full) {
-    switch (applicable(rng.weighted(RANDOM_WEIGHTS))) {
-      case 0: {
-        const heap = rng.pick(RANDOM_HEAPS);
-        const len = rng.chance(0.85)
-          ? rng.logInt(1, Math.floor(lenMax / PAGE_SIZE)) * PAGE_SIZE
-          : rng.logInt(1, lenMax);
-        // 3.18 heaps refuse align > 4 KiB and its CMA heap refuses cached: rare, so that one
-        // refusal does not shift every later handle id of the designs that refuse
-        const align = rng.chance(0.1) ? (rng.chance(0.1) ? 2 ** rng.int(13, 20) : PAGE_SIZE) : undefined;
-        const cached = rng.chance(heap === 'cma' ? 0.05 : 0.4);
-        s.alloc(rng.int(0, RANDOM_CLIENTS - 1), heap, len, cached, align);
-        break;
-      }
-      case 1:
-        s.free(handleRef());
-        break;
-      case 2:
-        s.share(handleRef());
-        break;
-      case 3:
-        s.import(rng.int(0, RANDOM_CLIENTS - 1), fdRef());
-        break;
-      case 4:
-        s.close(fdRef());
-        break;
-      case 5:
-        s.kmap(handleRef());
-        break;
-      case 6:
-        s.kunmap(handleRef());
-        break;
-      case 7: {
-        const fd = fdRef();
-        if (rng.chance(0.2)) s.mmap(fd, rng.int(0, 3), rng.int(1, 8));
-        else s.mmap(fd);
-        break;
-      }
-      case 8:
-        s.munmap(ref([...s.vmas.keys()], s.counters.vma));
-        break;
-      case 9:
-        s.write(ref([...s.vmas.keys()], s.counters.vma));
-        break;
-      case 10:
-        s.dmaMap(fdRef(), rng.pick(RANDOM_DEVICES));
-        break;
-      case 11: {
-        const a = s.attachments.length > 0 ? rng.pick(s.attachments) : null;
-        if (a) s.dmaUnmap(a.fd, a.device);
-        else s.dmaUnmap(fdRef(), rng.pick(RANDOM_DEVICES));
-        break;
-      }
-      case 12:
-        s.driverVmap(rng.logInt(1, vmapMax));
-        break;
-      case 13:
-        s.driverVunmap(ref([...s.areas.keys()], s.counters.area));
-        break;
-      case 14:
-        s.clientExit(rng.int(0, RANDOM_CLIENTS - 1));
-        break;
-      case 15:
-        s.purge();
-        break;
-      default:
-        s.shrink();
-        break;
+/** A live id from `live`, or (rarely, or when none) one that may not exist. */
+function ref(c: RandomStream, live: readonly number[], next: number): number {
+  return live.length > 0 && !c.rng.chance(RANDOM_STALE_ID) ? c.rng.pick(live) : c.rng.int(0, next + 1);
+}
+const handleRef = (c: RandomStream): number => ref(c, [...c.s.handles.keys()], c.s.counters.handle);
+const fdRef = (c: RandomStream): number => ref(c, [...c.s.fds.keys()], c.s.counters.fd);
+
+/** An op kind that needs a live object of a kind the stream has none of becomes its creation. */
+function applicable(c: RandomStream, kind: number): number {
+  const s = c.s;
+  if (c.rng.chance(RANDOM_STALE_ID)) return kind;
+  const needsHandle = [1, 2, 5, 6].includes(kind);
+  const needsFd = [3, 4, 7, 10].includes(kind);
+  const needsVma = kind === 8 || kind === 9;
+  if ((needsHandle || needsFd) && s.handles.size === 0) return 0;
+  if (needsFd && s.fds.size === 0) return 2;
+  if (needsVma && s.vmas.size === 0) return s.fds.size > 0 ? 7 : 0;
+  if (kind === 13 && s.areas.size === 0) return 12;
+  return kind;
+}
+
+/** One op of the kind drawn (kinds in the order of RANDOM_WEIGHTS). */
+function randomOp(c: RandomStream, kind: number): void {
+  if (kind === 0) randomAlloc(c);
+  else if (kind <= 11) randomBufferOp(c, kind);
+  else randomMachineOp(c, kind);
+}
+
+function randomAlloc({ rng, s, lenMax }: RandomStream): void {
+  const heap = rng.pick(RANDOM_HEAPS);
+  const len = rng.chance(0.85)
+    ? rng.logInt(1, Math.floor(lenMax / PAGE_SIZE)) * PAGE_SIZE
+    : rng.logInt(1, lenMax);
+  // 3.18 heaps refuse align > 4 KiB and its CMA heap refuses cached: rare, so that one
+  // refusal does not shift every later handle id of the designs that refuse
+  const align = rng.chance(0.1) ? (rng.chance(0.1) ? 2 ** rng.int(13, 20) : PAGE_SIZE) : undefined;
+  const cached = rng.chance(heap === 'cma' ? 0.05 : 0.4);
+  s.alloc(rng.int(0, RANDOM_CLIENTS - 1), heap, len, cached, align);
+}
+
+/** Kinds 1..11: ops on a handle, an fd, a mapping or an attachment. */
+function randomBufferOp(c: RandomStream, kind: number): void {
+  const { rng, s } = c;
+  switch (kind) {
+    case 1:
+      s.free(handleRef(c));
+      break;
+    case 2:
+      s.share(handleRef(c));
+      break;
+    case 3:
+      s.import(rng.int(0, RANDOM_CLIENTS - 1), fdRef(c));
+      break;
+    case 4:
+      s.close(fdRef(c));
+      break;
+    case 5:
+      s.kmap(handleRef(c));
+      break;
+    case 6:
+      s.kunmap(handleRef(c));
+      break;
+    case 7: {
+      const fd = fdRef(c);
+      if (rng.chance(0.2)) s.mmap(fd, rng.int(0, 3), rng.int(1, 8));
+      else s.mmap(fd);
+      break;
+    }
+    case 8:
+      s.munmap(ref(c, [...s.vmas.keys()], s.counters.vma));
+      break;
+    case 9:
+      s.write(ref(c, [...s.vmas.keys()], s.counters.vma));
+      break;
+    case 10:
+      s.dmaMap(fdRef(c), rng.pick(RANDOM_DEVICES));
+      break;
+    default: {
+      const a = s.attachments.length > 0 ? rng.pick(s.attachments) : null;
+      if (a) s.dmaUnmap(a.fd, a.device);
+      else s.dmaUnmap(fdRef(c), rng.pick(RANDOM_DEVICES));
+      break;
     }
   }
-  return s.finish();
+}
+
+/** Kinds 12..16: the other driver's vmaps, client exits, purges and shrinks. */
+function randomMachineOp(c: RandomStream, kind: number): void {
+  const { rng, s } = c;
+  switch (kind) {
+    case 12:
+      s.driverVmap(rng.logInt(1, c.vmapMax));
+      break;
+    case 13:
+      s.driverVunmap(ref(c, [...s.areas.keys()], s.counters.area));
+      break;
+    case 14:
+      s.clientExit(rng.int(0, RANDOM_CLIENTS - 1));
+      break;
+    case 15:
+      s.purge();
+      break;
+    default:
+      s.shrink();
+      break;
+  }
 }
 
 export const WORKLOADS: readonly Workload[] = [

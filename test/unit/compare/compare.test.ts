@@ -4,12 +4,9 @@
  */
 
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  CHECK_IDS,
-  DEFAULT_COMPARE_SEED,
-  runCompare,
-  SERIES_POINTS_MAX,
-} from '../../../src/compare/compare.ts';
+import { runCompare } from '../../../src/compare/compare.ts';
+import { DEFAULT_COMPARE_SEED } from '../../../src/compare/params.ts';
+import { CHECK_IDS, SERIES_POINTS_MAX } from '../../../src/compare/run-workload.ts';
 import { defineDesign } from '../../../src/model/designs/design.ts';
 import { BUILTIN_DESIGNS } from '../../../src/model/designs/index.ts';
 import { renderJson, withoutTiming } from '../../../src/report/json.ts';
