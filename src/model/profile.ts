@@ -6,8 +6,8 @@
 
 import { ProfileError, VmallocinfoError } from '../errors.ts';
 import { PAGE_OFFSET_OF, type Profile, RULE_SETS, type RuleSet, type Split } from './board.ts';
-import { BOARD_IMAGES, FLAVOURS, type Flavour, initrdRegion, type MemblockRegion } from './boot-reserve.ts';
-import { type BootVmallocinfo, bootVmallocinfoOf } from './boot-vmallocinfo.ts';
+import { BOARD_IMAGES, FLAVOURS, type Flavour, initrdRegion } from './boot-reserve.ts';
+import { bootVmallocinfoOf } from './boot-vmallocinfo.ts';
 import { DEFAULT_KERNEL, KERNEL_VERSIONS, type KernelVersion, rulesOf } from './kernel-rules.ts';
 import { checkHardware } from './profile-check.ts';
 import { HEAP_NAMES, type HeapName, SZ_1M } from './types.ts';

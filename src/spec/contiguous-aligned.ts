@@ -11,7 +11,7 @@
  * Checked for every buffer still held (live or queued for deferred free).
  * Rests on: CMA-1, CMA-4, CMA-8, HEAP-CMA-1, HEAP-CMA-4, HEAP-CONTIG-1, HEAP-CARVEOUT-1, B5, B12, B16.
  */
-import type { IonBuffer } from '../model/ion/objects.ts';
+import type { IonBuffer } from '../model/ion/heap.ts';
 import type { Kernel } from '../model/kernel.ts';
 import { PAGE_SIZE } from '../model/types.ts';
 import { pageName, pfnOf } from './describe.ts';

@@ -13,7 +13,7 @@
  * Rests on: ION-2, ION-3, ION-5, ION-8, ION-11, ION-12, ION412-1, B3, B4, B13.
  */
 
-import type { IonBuffer } from '../model/ion/objects.ts';
+import type { IonBuffer } from '../model/ion/heap.ts';
 import type { Kernel } from '../model/kernel.ts';
 import type { Invariant, Violation } from './invariant.ts';
 import { BadSet, minOf } from './tracker.ts';

@@ -19,7 +19,7 @@ function sources(dir = SRC): string[] {
 }
 
 /** Value (not type-only) import specifiers of a module's text, dynamic ones apart. */
-export function importsOf(text: string): { value: string[]; type: string[]; dynamic: string[] } {
+function importsOf(text: string): { value: string[]; type: string[]; dynamic: string[] } {
   const value: string[] = [];
   const type: string[] = [];
   for (const m of text.matchAll(/^(?:import|export)\s+(type\s+)?(?:[^'"]*?\s+from\s+)?['"]([^'"]+)['"]/gm))
@@ -60,7 +60,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
 };
 
 /** Every value import from `file` that its layer may not make. */
-export function layerViolations(file: string, text: string): string[] {
+function layerViolations(file: string, text: string): string[] {
   const from = layerOf(file);
   const allowed = MAY_IMPORT[from] ?? [];
   const out: string[] = [];

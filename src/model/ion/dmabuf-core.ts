@@ -18,10 +18,11 @@
  *   + dma_buf_map_attachment (dma_map_sg on the device), and the reverse.
  * - `mmap`: ion_mmap (4.12: uncached -> writecombine, heap map_user) or the heap's fault handler.
  */
+
 import { Errno, PAGE_SIZE, pagesOf } from '../types.ts';
-import type { HeapCtx, HeapName, IonHeap } from './heap.ts';
+import type { HeapCtx, HeapName, IonBuffer, IonHeap } from './heap.ts';
 import { type IonCoreOptions, IonDevice, type IonRet } from './ion.ts';
-import type { Attachment, IonBuffer, IonClient, IonHandle } from './objects.ts';
+import type { Attachment, IonClient, IonHandle } from './objects.ts';
 
 /** The ION core a design asks for: 3.18's (ION-1..14) or the dma-buf core. */
 export function makeIonDevice(heaps: IonHeap[], opts: IonCoreOptions): IonDevice {

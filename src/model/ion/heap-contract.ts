@@ -7,8 +7,7 @@
 import { HeapContractError } from '../../errors.ts';
 import type { Mm } from '../mm.ts';
 import { PAGE_SIZE } from '../types.ts';
-import type { IonHeap } from './heap.ts';
-import type { IonBuffer } from './objects.ts';
+import type { IonBuffer, IonHeap } from './heap.ts';
 
 /** MAX_ERRNO (include/linux/err.h): an error return is -1..-4095. */
 export const MAX_ERRNO = 4095;

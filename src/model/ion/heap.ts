@@ -1,14 +1,46 @@
 /**
- * The ION heap operations (ION-1: allocate, free, map_dma, unmap_dma, map_kernel, unmap_kernel,
- * map_user, shrink) and the generic helpers of ion_heap.c (ION-9, ION-14, ION-15).
+ * The ION buffer and heap (ION-2 struct ion_buffer; ION-1 the heap operations: allocate, free,
+ * map_dma, unmap_dma, map_kernel, unmap_kernel, map_user, shrink) and the generic helpers of
+ * ion_heap.c (ION-9, ION-14, ION-15).
  */
 import type { DmaLayer } from '../dma/arm-3.18.ts';
 import { type Mm, VM_TAG } from '../mm.ts';
 import type { Mapping } from '../mmu.ts';
-import { Errno, fail, type HeapName, type KResult, MemType, ok, PAGE_SIZE } from '../types.ts';
-import type { IonBuffer } from './objects.ts';
+import { type BufferId, Errno, fail, type HeapName, type KResult, MemType, ok, PAGE_SIZE } from '../types.ts';
 
 export { HEAP_NAMES, type HeapName } from '../types.ts';
+
+// ION-2 struct ion_buffer sits beside struct ion_heap (ion_priv.h): each names the other
+export type BufferState = 'live' | 'deferred' | 'destroyed' | 'leaked';
+
+export interface IonBuffer {
+  readonly id: BufferId;
+  readonly heap: IonHeap;
+  readonly cached: boolean;
+  /** PAGE_ALIGN(len) in bytes (ION-3). */
+  readonly size: number;
+  /** Requested alignment in bytes. */
+  readonly align: number;
+  /** kref (ION-2). */
+  ref: number;
+  handleCount: number;
+  /** ION-8 kmap_cnt and the kernel mapping it refers to. */
+  kmapCnt: number;
+  vaddr: number;
+  kmapMapping: Mapping | null;
+  /** The sg table (pages as the table describes them; B9 can make it wrong). */
+  sgTable: Int32Array | null;
+  /** The pages the heap really gave the buffer. */
+  pages: Int32Array;
+  /** ION-4 fault-mapped (CACHED and not CACHED_NEEDS_SYNC): page array vmalloc'ed for life. */
+  faultMapped: boolean;
+  pageArrayVaddr: number;
+  /** Heap private data (DMA allocation, chunk list...). */
+  priv: unknown;
+  state: BufferState;
+  /** Op index at which the buffer was created (for reports). */
+  readonly createdAt: number;
+}
 
 export interface HeapCtx {
   readonly mm: Mm;

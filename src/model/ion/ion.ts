@@ -3,13 +3,14 @@
  * buffers, dma-buf export/import, kernel-map reference counts, mmap, importer attachments, client
  * exit and deferred free. Errors are returned as negative errnos where ion.c returns them.
  */
+
 import type { DmaLayer } from '../dma/arm-3.18.ts';
 import { type Mm, VM_TAG } from '../mm.ts';
 import { Owner } from '../pages.ts';
 import { type BufferId, Errno, type HandleId, ModelBug, PAGE_SIZE, pagesOf } from '../types.ts';
-import type { HeapCtx, HeapName, IonHeap } from './heap.ts';
+import type { HeapCtx, HeapName, IonBuffer, IonHeap } from './heap.ts';
 import { checkAllocation } from './heap-contract.ts';
-import type { Attachment, DmaBuf, IonBuffer, IonClient, IonHandle, Vma } from './objects.ts';
+import type { Attachment, DmaBuf, IonClient, IonHandle, Vma } from './objects.ts';
 
 export interface IonCoreOptions {
   /** B10: ion_buffer_create skips unmap_dma and free when the page array vmalloc fails (3.18). */

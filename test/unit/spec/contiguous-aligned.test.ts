@@ -1,6 +1,7 @@
 /** contiguous-aligned catches wrong-size, misaligned or out-of-area buffers (B12, B5, B16, B6). */
+
 import { describe, expect, it } from 'vitest';
-import type { IonBuffer } from '../../../src/model/ion/objects.ts';
+import type { IonBuffer } from '../../../src/model/ion/heap.ts';
 import type { Kernel } from '../../../src/model/kernel.ts';
 import type { Op } from '../../../src/model/ops.ts';
 import { contiguousAligned } from '../../../src/spec/contiguous-aligned.ts';

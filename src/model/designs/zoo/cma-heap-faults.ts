@@ -4,10 +4,9 @@
  * `CmaDirectHeap` with REMAP_LINEAR; each fault is named by what the code does wrong.
  */
 
-import type { HeapCtx } from '../../ion/heap.ts';
+import type { HeapCtx, IonBuffer } from '../../ion/heap.ts';
 import { CmaAreaHeap } from '../../ion/heaps/cma.ts';
 import { type LinearPolicy, REMAP_LINEAR } from '../../ion/heaps/linear-policy.ts';
-import type { IonBuffer } from '../../ion/objects.ts';
 import { pageRange } from '../../mm.ts';
 import { Owner } from '../../pages.ts';
 import { Errno, fail, getOrder, type KResult, MemType, ok, PAGE_SIZE } from '../../types.ts';

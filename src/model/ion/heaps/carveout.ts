@@ -6,6 +6,7 @@
  * hands dirty pages to the next allocation. The range stays WB in the linear map [M], so uncached
  * carveout buffers alias (ARCH-7) unless the design's linear policy flips it.
  */
+
 import { Cma } from '../../cma.ts';
 import { pageRange } from '../../mm.ts';
 import { Owner } from '../../pages.ts';
@@ -13,11 +14,11 @@ import { Errno, MemType, PAGE_SIZE } from '../../types.ts';
 import {
   GenericIonHeap,
   type HeapCtx,
+  type IonBuffer,
   ionHeapBufferZero,
   ionHeapPagesZero,
   type PageRange,
 } from '../heap.ts';
-import type { IonBuffer } from '../objects.ts';
 import type { LinearPolicy } from './linear-policy.ts';
 
 export class CarveoutHeap extends GenericIonHeap {

@@ -6,12 +6,18 @@
  * - `CmaDirectHeap`: ION calling cma_alloc directly (HEAP-CMA-3/4, 4.12 as fixed in 4.15/4.16),
  *   mapping on demand (ION-14, ION-9); with the REMAP linear policy it is ours, cma-direct-remap.
  */
+
 import type { DmaAllocation, DmaAttrs, DmaDevice } from '../../dma/arm-3.18.ts';
 import { pageRange } from '../../mm.ts';
 import { Owner } from '../../pages.ts';
 import { Errno, fail, getOrder, type KResult, MemType, ok, PAGE_SIZE } from '../../types.ts';
-import { GenericIonHeap, type HeapCtx, ionHeapMapKernel, ionHeapUnmapKernel } from '../heap.ts';
-import type { IonBuffer } from '../objects.ts';
+import {
+  GenericIonHeap,
+  type HeapCtx,
+  type IonBuffer,
+  ionHeapMapKernel,
+  ionHeapUnmapKernel,
+} from '../heap.ts';
 import type { LinearPolicy } from './linear-policy.ts';
 
 /** The CMA heap's platform device: not coherent, default CMA area (CMA-8). */

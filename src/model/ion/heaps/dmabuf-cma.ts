@@ -7,12 +7,12 @@
  * memory type. The `faultPastEnd` option plants B14: the fault handler's bound is
  * `pgoff > pagecount` (pages[pagecount] is read past the array) and the VMA lacks VM_DONTEXPAND.
  */
+
 import { VM_TAG } from '../../mm.ts';
 import type { Mapping } from '../../mmu.ts';
 import { Owner } from '../../pages.ts';
 import { Errno, fail, getOrder, type KResult, MemType, ok, PAGE_SIZE } from '../../types.ts';
-import type { HeapCtx } from '../heap.ts';
-import type { IonBuffer } from '../objects.ts';
+import type { HeapCtx, IonBuffer } from '../heap.ts';
 import { CmaAreaHeap } from './cma.ts';
 import { KEEP_LINEAR } from './linear-policy.ts';
 

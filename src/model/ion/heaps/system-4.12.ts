@@ -8,11 +8,11 @@
  * pool of its kind; the shrinker frees both sets to the buddy allocator. The linear-map policy is
  * the design's (3.18's KEEP_LINEAR in ion-4.12: uncached lowmem keeps its WB linear map, B17).
  */
+
 import { pageRange } from '../../mm.ts';
 import { Owner } from '../../pages.ts';
 import { Errno, MemType, PAGE_SIZE } from '../../types.ts';
-import { GenericIonHeap, type HeapCtx, ionHeapBufferZero } from '../heap.ts';
-import type { IonBuffer } from '../objects.ts';
+import { GenericIonHeap, type HeapCtx, type IonBuffer, ionHeapBufferZero } from '../heap.ts';
 import type { LinearPolicy } from './linear-policy.ts';
 import { SYSTEM_ORDERS } from './system.ts';
 

@@ -3,11 +3,11 @@
  * uncached buffers draw on per-order page pools and are zeroed through NC vm_map_ram on free
  * (ION-15); cached ones come from the buddy allocator zeroed and are fault-mapped (ION-4).
  */
+
 import { pageRange } from '../../mm.ts';
 import { Owner } from '../../pages.ts';
 import { Errno, getOrder, MemType, PAGE_SIZE } from '../../types.ts';
-import { GenericIonHeap, type HeapCtx, ionHeapBufferZero } from '../heap.ts';
-import type { IonBuffer } from '../objects.ts';
+import { GenericIonHeap, type HeapCtx, type IonBuffer, ionHeapBufferZero } from '../heap.ts';
 import type { LinearPolicy } from './linear-policy.ts';
 
 /** HEAP-SYS-1 orders[] = {8, 4, 0}. */

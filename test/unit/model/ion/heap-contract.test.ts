@@ -6,8 +6,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { HeapContractError } from '../../../../src/errors.ts';
+import type { IonBuffer } from '../../../../src/model/ion/heap.ts';
 import { checkAllocation } from '../../../../src/model/ion/heap-contract.ts';
-import type { IonBuffer } from '../../../../src/model/ion/objects.ts';
 import { boot } from '../../../helpers/kernel.ts';
 
 const k = boot('tiny', 'cma-direct');

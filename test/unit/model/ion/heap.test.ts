@@ -4,17 +4,18 @@
  * ION-9 ion_heap_map_user (the sg list from vm_pgoff, -ENXIO past the end), ION-15 zeroing in
  * batches of 32 through vm_map_ram with the given prot, stopping when a batch cannot be mapped.
  */
+
 import { describe, expect, it } from 'vitest';
 import {
   bytesToPages,
   type HeapCtx,
+  type IonBuffer,
   ionHeapBufferZero,
   ionHeapMapKernel,
   ionHeapMapUser,
   ionHeapPagesZero,
   ionHeapUnmapKernel,
 } from '../../../../src/model/ion/heap.ts';
-import type { IonBuffer } from '../../../../src/model/ion/objects.ts';
 import { pageRange, VM_TAG } from '../../../../src/model/mm.ts';
 import { CLEAN } from '../../../../src/model/pages.ts';
 import { MemType } from '../../../../src/model/types.ts';

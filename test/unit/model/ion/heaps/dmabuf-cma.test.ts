@@ -4,10 +4,10 @@
  * slot, a PAGE_KERNEL vmap, user pages inserted on fault); cma_release(n). The fixed fault handler
  * stops at pgoff >= pagecount; B14's lets pagecount through.
  */
+
 import { describe, expect, it } from 'vitest';
-import type { HeapCtx } from '../../../../../src/model/ion/heap.ts';
+import type { HeapCtx, IonBuffer } from '../../../../../src/model/ion/heap.ts';
 import { DmabufCmaHeap } from '../../../../../src/model/ion/heaps/dmabuf-cma.ts';
-import type { IonBuffer } from '../../../../../src/model/ion/objects.ts';
 import { VM_TAG } from '../../../../../src/model/mm.ts';
 import { Owner } from '../../../../../src/model/pages.ts';
 import { MemType } from '../../../../../src/model/types.ts';
