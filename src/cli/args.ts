@@ -27,7 +27,11 @@ export const nonEmptyArg =
   };
 
 /** A repeatable flag: every value, in order. */
-export const collect = (v: string, prev: string[]): string[] => [...prev, v];
+export const collect = (v: string, prev: string[]): string[] => {
+  // one rule for every repeatable flag: the same value twice is a mistake, said as one line
+  if (prev.includes(v)) throw new InvalidArgumentError(`'${v}' is given twice`);
+  return [...prev, v];
+};
 
 /** A whole number (digits only) in min..max. */
 export const intArg =

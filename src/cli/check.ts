@@ -18,8 +18,9 @@ import { formatReplayFile, parseReplay } from '../properties/replay.ts';
 import { checkJson, checkJunit, checkMarkdown, githubAnnotations, renderCheck } from '../report/check.ts';
 import { INVARIANT_IDS, type InvariantId } from '../spec/index.ts';
 import { loadDesigns, validateBoot } from './designs.ts';
-import { type CliIo, EXIT, validateOutDir, validateOutFile, writeFileAtomic } from './io.ts';
+import { type CliIo, EXIT, validateOutDir, validateOutFile } from './io.ts';
 import { checkProgress } from './progress.ts';
+import { writeFileAtomic } from './write-atomic.ts';
 
 export interface CheckCliOptions {
   readonly design: readonly string[];

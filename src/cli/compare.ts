@@ -8,16 +8,10 @@
 
 import { appendFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { runCompare } from '../compare/compare.ts';
-import {
-  DEFAULT_COMPARE_OPS,
-  DEFAULT_COMPARE_PROFILES,
-  DEFAULT_COMPARE_SEED,
-  type ProgressEvent,
-} from '../compare/params.ts';
-import { CompareError, DesignError, OutDirError, ProfileError, UsageError } from '../errors.ts';
+import { DEFAULT_COMPARE_OPS, DEFAULT_COMPARE_PROFILES, DEFAULT_COMPARE_SEED } from '../compare/params.ts';
+import { IonckError, UsageError } from '../errors.ts';
 import type { Design } from '../model/designs/design.ts';
 import { DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
 import { type Profile, resolveProfile, withStaleTlb } from '../model/profile.ts';
@@ -30,6 +24,7 @@ import { renderMarkdown, verdictMatrixMarkdown, verdictMatrixText } from '../rep
 import type { CompareReport } from '../report/types.ts';
 import { collect, intArg, nonEmptyArg, parseFlags, secondsArg, TIME_LIMIT_S_MAX } from './args.ts';
 import { type CliIo, processIo } from './io.ts';
+import { compareProgress } from './progress.ts';
 import { ensureOutDir, writeFilesAtomic } from './write-atomic.ts';
 
 export interface CompareCliOptions {
@@ -176,50 +171,6 @@ async function resolveOptions(o: CompareCliOptions, io: CompareCliIo): Promise<R
   };
 }
 
-/** Progress on stderr: a bar on a terminal, one line per run otherwise. */
-function progressReporter(
-  io: CompareCliIo,
-  total: number,
-): { on: (e: ProgressEvent) => void; stop: () => void } {
-  if (io.stderrIsTTY) {
-    const bar = new cliProgress.SingleBar(
-      {
-        stream: process.stderr,
-        format: ' compare [{bar}] {value}/{total} | {label}',
-        hideCursor: true,
-        clearOnComplete: true,
-        fps: 10,
-      },
-      cliProgress.Presets.shades_classic,
-    );
-    bar.start(total, 0, { label: '' });
-    let cxTotal = 0;
-    return {
-      on: (e) => {
-        if (e.phase === 'run') bar.update(e.done, { label: `${e.design} · ${e.profile} · ${e.workload}` });
-        else {
-          if (cxTotal === 0) {
-            cxTotal = e.total;
-            bar.setTotal(total + e.total);
-          }
-          bar.update(total + e.done, { label: `counterexample: ${e.label}` });
-        }
-      },
-      stop: () => bar.stop(),
-    };
-  }
-  return {
-    on: (e) => {
-      if (e.phase === 'run')
-        io.stderr(
-          `ionck compare: [${e.done}/${e.total}] ${e.design} · ${e.profile} · ${e.workload} (${Math.round(e.elapsedMs)} ms)\n`,
-        );
-      else io.stderr(`ionck compare: counterexample [${e.done}/${e.total}] ${e.label}\n`);
-    },
-    stop: () => {},
-  };
-}
-
 /** A path as the user would type it: relative below the working directory, else absolute. */
 function shownPath(cwd: string, p: string): string {
   const rel = relative(cwd, p);
@@ -296,12 +247,7 @@ async function prepare(
     ensureOutDir(r.out);
     return { opts: parsed, r };
   } catch (e) {
-    if (
-      e instanceof UsageError ||
-      e instanceof ProfileError ||
-      e instanceof OutDirError ||
-      e instanceof DesignError
-    ) {
+    if (e instanceof IonckError) {
       io.stderr(`ionck compare: ${e.message}\n`);
       return 2;
     }
@@ -311,7 +257,7 @@ async function prepare(
 
 /** The comparison with progress on stderr; exit code 2 on a CompareError or an internal error. */
 async function compareWithProgress(r: Resolved, io: CompareCliIo): Promise<CompareReport | number> {
-  const progress = progressReporter(io, r.designs.length * r.profiles.length * r.workloads.length);
+  const progress = compareProgress(io, r.designs.length * r.profiles.length * r.workloads.length);
   let rep: CompareReport;
   try {
     rep = await runCompare({
@@ -326,7 +272,7 @@ async function compareWithProgress(r: Resolved, io: CompareCliIo): Promise<Compa
     });
   } catch (e) {
     progress.stop();
-    if (e instanceof CompareError) {
+    if (e instanceof IonckError) {
       io.stderr(`ionck compare: ${e.message}\n`);
       return 2;
     }

@@ -8,7 +8,7 @@
  */
 
 import { Command } from 'commander';
-import { DesignError, ProfileError, UsageError } from '../errors.ts';
+import { IonckError, UsageError } from '../errors.ts';
 import type { ExploreTask } from '../explore/explore-worker.ts';
 import { DEFAULT_MAX_STATES, EXPLORE_DEPTH_MAX, type ExploreResult, explore } from '../explore/search.ts';
 import type { Design } from '../model/designs/design.ts';
@@ -183,7 +183,7 @@ async function prepare(
     if (parsed === null) return 0;
     return await resolveOptions(parsed, io.cwd ?? process.cwd());
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ProfileError || e instanceof DesignError) {
+    if (e instanceof IonckError) {
       io.stderr(`ionck: explore: ${oneLine(e.message)}\n`);
       return 2;
     }

@@ -4,16 +4,7 @@
  * validated.
  */
 
-import {
-  accessSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { OutDirError, UsageError } from '../errors.ts';
 import { makeWritableDir } from './write-atomic.ts';
@@ -46,21 +37,6 @@ export function processIo(): CliIo {
 export type SubcommandCli = (argv: readonly string[], io: CliIo) => Promise<number> | number;
 
 export const EXIT = { held: 0, violated: 1, bad: 2 } as const;
-
-let tmpCounter = 0;
-
-/** Write a file atomically: a temp file beside it, then rename over the target. */
-export function writeFileAtomic(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${++tmpCounter}`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
 
 /** Create `path` as a writable directory of reports before anything runs (exit 2 if it cannot be). */
 export function validateOutDir(path: string, flag: string): void {

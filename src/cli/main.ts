@@ -8,7 +8,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { DesignError, OpError, ProfileError, ReplayError, UsageError } from '../errors.ts';
+import { IonckError, UsageError } from '../errors.ts';
 import { DEFAULT_PROFILE_ID, withStaleTlb } from '../model/profile.ts';
 import { CHECK_DEFAULTS } from '../properties/check.ts';
 import { MODEL_VERSION, TOOL_VERSION } from '../version.ts';
@@ -348,13 +348,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       io.stderr(`ionck: ${oneLine(e.message)}\n`);
       return EXIT.bad;
     }
-    if (
-      e instanceof UsageError ||
-      e instanceof ReplayError ||
-      e instanceof ProfileError ||
-      e instanceof DesignError ||
-      e instanceof OpError
-    ) {
+    // every IonckError is input ionck cannot use: one line, exit 2 (src/errors.ts)
+    if (e instanceof IonckError) {
       io.stderr(`ionck: ${oneLine(e.message)}\n`);
       return EXIT.bad;
     }

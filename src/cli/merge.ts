@@ -10,7 +10,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { MODEL_VERSION, TOOL_VERSION } from '../version.ts';
-import { type CliIo, EXIT, validateOutFile, writeFileAtomic } from './io.ts';
+import { type CliIo, EXIT, validateOutFile } from './io.ts';
+import { writeFileAtomic } from './write-atomic.ts';
 
 export interface MergeCliOptions {
   readonly files: readonly string[];

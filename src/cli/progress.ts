@@ -1,8 +1,9 @@
 /**
- * Progress on stderr: a cli-progress bar when stderr is a terminal, one plain line per finished
- * design otherwise (CI logs), nothing on stdout.
+ * Progress on stderr, for check and compare: a cli-progress bar when stderr is a terminal, one
+ * plain line per finished design (check) or run (compare) otherwise (CI logs), nothing on stdout.
  */
 import cliProgress from 'cli-progress';
+import type { ProgressEvent } from '../compare/params.ts';
 import type { CheckProgress, DesignCheck } from '../properties/check.ts';
 import { plural } from '../report/terminal.ts';
 import type { CliIo } from './io.ts';
@@ -55,5 +56,49 @@ export function checkProgress(io: CliIo, quiet: boolean): CheckProgressView {
     stop() {
       if (started) bar.stop();
     },
+  };
+}
+
+/** Progress on stderr: a bar on a terminal, one line per run otherwise. */
+export function compareProgress(
+  io: CliIo,
+  total: number,
+): { on: (e: ProgressEvent) => void; stop: () => void } {
+  if (io.stderrIsTTY) {
+    const bar = new cliProgress.SingleBar(
+      {
+        stream: process.stderr,
+        format: ' compare [{bar}] {value}/{total} | {label}',
+        hideCursor: true,
+        clearOnComplete: true,
+        fps: 10,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(total, 0, { label: '' });
+    let cxTotal = 0;
+    return {
+      on: (e) => {
+        if (e.phase === 'run') bar.update(e.done, { label: `${e.design} · ${e.profile} · ${e.workload}` });
+        else {
+          if (cxTotal === 0) {
+            cxTotal = e.total;
+            bar.setTotal(total + e.total);
+          }
+          bar.update(total + e.done, { label: `counterexample: ${e.label}` });
+        }
+      },
+      stop: () => bar.stop(),
+    };
+  }
+  return {
+    on: (e) => {
+      if (e.phase === 'run')
+        io.stderr(
+          `ionck compare: [${e.done}/${e.total}] ${e.design} · ${e.profile} · ${e.workload} (${Math.round(e.elapsedMs)} ms)\n`,
+        );
+      else io.stderr(`ionck compare: counterexample [${e.done}/${e.total}] ${e.label}\n`);
+    },
+    stop: () => {},
   };
 }

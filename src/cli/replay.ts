@@ -30,7 +30,8 @@ import type { InvariantId } from '../spec/index.ts';
 import { MODEL_VERSION, TOOL_VERSION } from '../version.ts';
 import { profileOf, validateInvariants } from './check.ts';
 import { validateBoot } from './designs.ts';
-import { type CliIo, EXIT, validateOutFile, writeFileAtomic } from './io.ts';
+import { type CliIo, EXIT, validateOutFile } from './io.ts';
+import { writeFileAtomic } from './write-atomic.ts';
 
 export interface ReplayCliOptions {
   readonly input: string;

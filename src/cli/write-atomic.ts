@@ -4,7 +4,7 @@
  * never sees a half-written report and a failed run never leaves a mix of old and new files.
  */
 import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { OutDirError } from '../errors.ts';
 
 /** stat, or null when nothing is there (ENOTDIR too: an ancestor is a file, found next). */
@@ -57,21 +57,33 @@ export function ensureOutDir(dir: string): void {
   makeWritableDir(dir, '--out');
 }
 
-/** Write `files` (name -> content) into `dir`: all temporaries first, then all renames. */
-export function writeFilesAtomic(dir: string, files: Readonly<Record<string, string>>): string[] {
-  ensureOutDir(dir);
+let tmpCounter = 0;
+
+/** Write each file to a temporary name beside it; then rename them all into place, or remove them all. */
+function writeAll(files: readonly (readonly [path: string, text: string])[]): string[] {
   const temps: [string, string][] = [];
   try {
-    for (const [name, content] of Object.entries(files)) {
-      const final = join(dir, name);
-      const tmp = join(dir, `.${name}.${process.pid}.tmp`);
-      writeFileSync(tmp, content);
-      temps.push([tmp, final]);
+    for (const [path, text] of files) {
+      mkdirSync(dirname(path), { recursive: true });
+      const tmp = join(dirname(path), `.${basename(path)}.${process.pid}-${++tmpCounter}.tmp`);
+      temps.push([tmp, path]);
+      writeFileSync(tmp, text);
     }
   } catch (e) {
     for (const [tmp] of temps) rmSync(tmp, { force: true });
     throw e;
   }
-  for (const [tmp, final] of temps) renameSync(tmp, final);
-  return temps.map(([, final]) => final);
+  for (const [tmp, path] of temps) renameSync(tmp, path);
+  return temps.map(([, path]) => path);
+}
+
+/** Write one file atomically: a temporary file beside it, then a rename over the target. */
+export function writeFileAtomic(path: string, text: string): void {
+  writeAll([[path, text]]);
+}
+
+/** Write `files` (name -> content) into `dir`: all temporaries first, then all renames. */
+export function writeFilesAtomic(dir: string, files: Readonly<Record<string, string>>): string[] {
+  ensureOutDir(dir);
+  return writeAll(Object.entries(files).map(([name, text]) => [join(dir, name), text] as const));
 }

@@ -11,7 +11,8 @@ import { loadDesign } from '../plugin/design-arg.ts';
 import { zooJson, zooMarkdown } from '../report/zoo.ts';
 import { zooEntries } from '../zoo/entries.ts';
 import { measureZoo } from '../zoo/measure.ts';
-import { type CliIo, EXIT, writeFileAtomic } from './io.ts';
+import { type CliIo, EXIT } from './io.ts';
+import { writeFileAtomic } from './write-atomic.ts';
 
 export interface ZooCliOptions {
   readonly seeds: number;
