@@ -7,18 +7,15 @@
 import type { Design } from '../model/designs/design.ts';
 import type { Op } from '../model/ops.ts';
 import type { Profile } from '../model/profile.ts';
+import type { TaskTarget } from '../plugin/design-arg.ts';
 import { runInChild } from '../properties/worker-entry.ts';
 import type { Workload } from '../properties/workloads.ts';
 import type { Verdict } from '../report/types.ts';
 import { CHECK_IDS, type RunOutput, runWorkload, windowOf } from './run-workload.ts';
 
 /** One plugin design's run, as sent to its child process (./compare-worker.ts). */
-export interface CompareTask {
-  /** The plugin file, resolved from `cwd`. */
-  readonly design: string;
-  readonly cwd: string;
-  /** The profile spec as shown in the report. */
-  readonly profile: string;
+/** A plugin's run; `profile` is the spec as shown in the report. */
+export interface CompareTask extends TaskTarget {
   readonly workload: Pick<Workload, 'id' | 'heaps'>;
   readonly ops: readonly Op[];
 }

@@ -2,16 +2,11 @@
  * One design's exhaustive search in a child process (`ionck explore` of a plugin design, through
  * src/cli/worker.ts): a plugin that loops or exits ends only this process.
  */
-import { resolveProfile } from '../model/profile.ts';
-import { loadDesign } from '../plugin/design-arg.ts';
+import { loadTaskTarget, type TaskTarget } from '../plugin/design-arg.ts';
 import type { InvariantId } from '../spec/index.ts';
 import { type ExploreResult, explore } from './search.ts';
 
-export interface ExploreTask {
-  /** A plugin file, resolved from `cwd`. */
-  readonly design: string;
-  readonly cwd: string;
-  readonly profile: string;
+export interface ExploreTask extends TaskTarget {
   readonly depth: number;
   readonly invariants: readonly InvariantId[];
   readonly maxStates: number;
@@ -19,9 +14,9 @@ export interface ExploreTask {
 }
 
 export default async function exploreTask(t: ExploreTask): Promise<ExploreResult> {
-  const design = await loadDesign(t.design, t.cwd);
+  const { design, profile } = await loadTaskTarget(t);
   return explore({
-    profile: resolveProfile(t.profile),
+    profile,
     design,
     depth: t.depth,
     invariants: t.invariants,

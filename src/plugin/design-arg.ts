@@ -10,6 +10,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { firstLine, UsageError } from '../errors.ts';
 import { type Design, defineDesign } from '../model/designs/design.ts';
 import { ALL_DESIGNS, builtinDesign } from '../model/designs/index.ts';
+import { type Profile, resolveProfile } from '../model/profile.ts';
+import { loadProfileFiles } from '../properties/profile-files.ts';
 import { importPlugin } from './load.ts';
 
 /** A design argument names a file when it looks like a path. */
@@ -54,4 +56,22 @@ export async function loadDesign(spec: string, cwd: string): Promise<Design> {
       'design-file',
     );
   return d;
+}
+
+/** What every child-process task names: a design (built-in id or plugin file) and a profile spec. */
+export interface TaskTarget {
+  /** A built-in id or a plugin file, resolved from `cwd`. */
+  readonly design: string;
+  readonly cwd: string;
+  readonly profile: string;
+}
+
+/**
+ * The design and board of a task in a fresh child process: the plugin loaded again, and the
+ * profile's files (boot-vmallocinfo=) read again, since this process's model has not seen them.
+ */
+export async function loadTaskTarget(t: TaskTarget): Promise<{ design: Design; profile: Profile }> {
+  const design = await loadDesign(t.design, t.cwd);
+  loadProfileFiles(t.profile);
+  return { design, profile: resolveProfile(t.profile) };
 }

@@ -5,18 +5,12 @@
  */
 
 import type { HeapName } from '../model/ion/heap.ts';
-import { resolveProfile } from '../model/profile.ts';
-import { loadDesign } from '../plugin/design-arg.ts';
+import { loadTaskTarget, type TaskTarget } from '../plugin/design-arg.ts';
 import type { CheckMode, InvariantId } from '../spec/index.ts';
 import { checkDesign } from './check-design.ts';
 import type { DesignCheck } from './check-result.ts';
-import { loadProfileFiles } from './profile-files.ts';
 
-export interface CheckTask {
-  /** A built-in id or a plugin file, resolved from `cwd`. */
-  readonly design: string;
-  readonly cwd: string;
-  readonly profile: string;
+export interface CheckTask extends TaskTarget {
   readonly invariants: readonly InvariantId[];
   readonly runs: number;
   readonly maxOps: number;
@@ -29,9 +23,8 @@ export interface CheckTask {
 }
 
 export default async function checkTask(t: CheckTask): Promise<DesignCheck> {
-  const design = await loadDesign(t.design, t.cwd);
-  loadProfileFiles(t.profile); // boot-vmallocinfo=: this thread's model has not seen the file yet
-  return checkDesign(design, resolveProfile(t.profile), {
+  const { design, profile } = await loadTaskTarget(t);
+  return checkDesign(design, profile, {
     invariants: t.invariants,
     runs: t.runs,
     maxOps: t.maxOps,

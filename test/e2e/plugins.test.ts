@@ -42,6 +42,13 @@ beforeAll(() => {
 
 const json = (stdout: string) => JSON.parse(stdout);
 
+/** `compare` of a plugin beside cma-direct-remap: tiny, camera, 50 ops, JSON, --fail-on-violation. */
+const compareArgs = (plugin: string, out: string) => [
+  'compare',
+  ...['--design', plugin, '--design', 'cma-direct-remap', '--profile', 'tiny', '--workload', 'camera'],
+  ...['--ops', '50', '--out', out, '--fail-on-violation', '--json'],
+];
+
 describe('plugins load anywhere', () => {
   it.each([
     ['my.ts', 'my-design'],
@@ -142,27 +149,7 @@ describe('failures stay contained', () => {
 describe('compare with a failing plugin', () => {
   it('a plugin whose alloc throws is ❔ in every column, status model-exception; --fail-on-violation exits 1', () => {
     const out = join(dir, 'compare-out');
-    const r = spawnCli(
-      [
-        'compare',
-        '--design',
-        './alloc-throws.ts',
-        '--design',
-        'cma-direct-remap',
-        '--profile',
-        'tiny',
-        '--workload',
-        'camera',
-        '--ops',
-        '50',
-        '--out',
-        out,
-        '--fail-on-violation',
-        '--json',
-      ],
-      {},
-      { cwd: dir },
-    );
+    const r = spawnCli(compareArgs('./alloc-throws.ts', out), {}, { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('design plugin-alloc-throws failed');
     const rep = json(r.stdout);
@@ -185,24 +172,6 @@ describe('compare with a failing plugin', () => {
 });
 
 describe('compare and replay with a plugin that loops or exits', () => {
-  const compareArgs = (plugin: string, out: string) => [
-    'compare',
-    '--design',
-    plugin,
-    '--design',
-    'cma-direct-remap',
-    '--profile',
-    'tiny',
-    '--workload',
-    'camera',
-    '--ops',
-    '50',
-    '--out',
-    out,
-    '--fail-on-violation',
-    '--json',
-  ];
-
   it.each([
     [
       './loops.ts',
