@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { REPORT_FILES, runCompareCli } from '../src/cli/compare.ts';
 import {
   dumpDom,
   findChromium,
@@ -15,7 +16,6 @@ import {
   readMeasurements,
   screenshot,
 } from './chromium.ts';
-import { REPORT_FILES, runCompareCli } from '../src/cli/compare.ts';
 
 /** Screenshot width: a laptop screen. */
 const WIDTH_PX = 1280;

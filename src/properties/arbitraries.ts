@@ -361,22 +361,41 @@ export interface MixOptions {
   readonly picks?: fc.Arbitrary<Pick>;
 }
 
-/** One action of any kind, weighted. */
-export function actionArb(
-  weights: ActionWeights = ACTION_WEIGHTS,
-  mix: MixOptions = {},
-): fc.Arbitrary<Action> {
-  const cmaLen = mix.cmaLen ?? cmaLenArb;
-  const otherLen = mix.otherLen ?? otherLenArb;
+/** mmap of a picked fd: whole, a window, or (1 in 30 each) past the end or straddling it. */
+const mmapAction = (pickArb: fc.Arbitrary<Pick>): fc.Arbitrary<Action> =>
+  fc
+    .record({
+      fd: pickArb,
+      window: fc.option(
+        fc.record({ pgoff: fc.nat({ max: 4095 }), pages: fc.nat({ max: 4095 }), past: fc.constant(false) }),
+        { freq: 4 },
+      ),
+      past: fc.nat({ max: 29 }),
+    })
+    .map(
+      ({ fd, window, past }): Action => ({
+        kind: 'mmap',
+        fd,
+        // past 0: pgoff at the end (refused); past 1: a window across the end, as mmap and a
+        // growing mremap give (DMABUF-CMA-3, B14)
+        window:
+          past === 0
+            ? { pgoff: 0, pages: 1, past: true }
+            : past === 1
+              ? { pgoff: 0, pages: 2, past: false, straddle: true }
+              : window,
+      }),
+    );
+
+/** A driver's vmap: a drawn size two times in three, sized at the window's edge otherwise. */
+const driverVmapAction: fc.Arbitrary<Action> = fc.oneof(
+  { weight: 2, arbitrary: driverPagesArb.map((pages): Action => ({ kind: 'driver-vmap', pages })) },
+  { weight: 1, arbitrary: driverEdgeArb },
+);
+
+/** ALLOC on the CMA heap and on the other heaps (system 4 : system-contig 2 : carveout 2). */
+function allocActions(mix: MixOptions, clients: fc.Arbitrary<number>) {
   const heaps = mix.heaps ?? HEAP_NAMES;
-  const clients = mix.clients ?? clientArb;
-  const cmaBias = mix.cmaBias ?? EVERYDAY_CMA_BIAS;
-  const otherBias = mix.otherBias ?? EVERYDAY_OTHER_BIAS;
-  const pickArb = mix.picks ?? everydayPickArb;
-  const w = (k: keyof typeof ACTION_WEIGHTS, arbitrary: fc.Arbitrary<Action>) => ({
-    weight: weights[k],
-    arbitrary,
-  });
   const others = (
     [
       ['system', 4],
@@ -385,91 +404,80 @@ export function actionArb(
     ] as const
   )
     .filter(([h]) => heaps.includes(h))
-    .map(([h, weight]) => ({ weight, arbitrary: allocArb(h, otherLen, otherBias, clients) }));
+    .map(([h, weight]) => ({
+      weight,
+      arbitrary: allocArb(h, mix.otherLen ?? otherLenArb, mix.otherBias ?? EVERYDAY_OTHER_BIAS, clients),
+    }));
+  return {
+    cma: heaps.includes('cma')
+      ? allocArb('cma', mix.cmaLen ?? cmaLenArb, mix.cmaBias ?? EVERYDAY_CMA_BIAS, clients)
+      : null,
+    others: others.length > 0 ? fc.oneof(...others) : null,
+  };
+}
+
+/** Ops on existing objects (handles, fds, mappings, attachments, areas, clients), by kind. */
+function objectActions(
+  pickArb: fc.Arbitrary<Pick>,
+  clients: fc.Arbitrary<number>,
+): Record<Exclude<ActionKind, 'alloc' | 'alloc-other'>, fc.Arbitrary<Action>> {
+  const device = fc.constantFrom(...DEVICES);
+  return {
+    free: freeAction(pickArb),
+    share: handleAction('share', pickArb),
+    import: fc.record({ client: clients, fd: pickArb }).map((a): Action => ({ kind: 'import', ...a })),
+    close: pickArb.map((fd): Action => ({ kind: 'close', fd })),
+    kmap: handleAction('kmap', pickArb),
+    kunmap: handleAction('kunmap', pickArb),
+    mmap: mmapAction(pickArb),
+    munmap: pickArb.map((vma): Action => ({ kind: 'munmap', vma })),
+    write: pickArb.map((vma): Action => ({ kind: 'write', vma })),
+    'dma-map': fc.record({ fd: pickArb, device }).map((a): Action => ({ kind: 'dma-map', ...a })),
+    'dma-unmap': fc.record({ attachment: pickArb, device }).map((a): Action => ({ kind: 'dma-unmap', ...a })),
+    'driver-vmap': driverVmapAction,
+    'driver-vunmap': pickArb.map((area): Action => ({ kind: 'driver-vunmap', area })),
+    'client-exit': pickArb.map((client): Action => ({ kind: 'client-exit', client })),
+    purge: fc.constant<Action>({ kind: 'purge' }),
+    shrink: fc.constant<Action>({ kind: 'shrink' }),
+    use: fc.constant<Action>({ kind: 'use' }),
+    release: fc.constant<Action>({ kind: 'release' }),
+  };
+}
+
+/** The order actions are offered to fc.oneof (part of what a seed means: keep it). */
+const OBJECT_ACTION_ORDER = [
+  'free',
+  'share',
+  'import',
+  'close',
+  'kmap',
+  'kunmap',
+  'mmap',
+  'munmap',
+  'write',
+  'dma-map',
+  'dma-unmap',
+  'driver-vmap',
+  'driver-vunmap',
+  'client-exit',
+  'purge',
+  'shrink',
+  'use',
+  'release',
+] as const;
+
+/** One action of any kind, weighted. */
+export function actionArb(
+  weights: ActionWeights = ACTION_WEIGHTS,
+  mix: MixOptions = {},
+): fc.Arbitrary<Action> {
+  const clients = mix.clients ?? clientArb;
+  const alloc = allocActions(mix, clients);
+  const objects = objectActions(mix.picks ?? everydayPickArb, clients);
   const arbs = [
-    ...(heaps.includes('cma') ? [w('alloc', allocArb('cma', cmaLen, cmaBias, clients))] : []),
-    ...(others.length > 0 ? [w('alloc-other', fc.oneof(...others))] : []),
-    w('free', freeAction(pickArb)),
-    w('share', handleAction('share', pickArb)),
-    w(
-      'import',
-      fc.record({ client: clients, fd: pickArb }).map((a): Action => ({ kind: 'import', ...a })),
-    ),
-    w(
-      'close',
-      pickArb.map((fd): Action => ({ kind: 'close', fd })),
-    ),
-    w('kmap', handleAction('kmap', pickArb)),
-    w('kunmap', handleAction('kunmap', pickArb)),
-    w(
-      'mmap',
-      fc
-        .record({
-          fd: pickArb,
-          window: fc.option(
-            fc.record({
-              pgoff: fc.nat({ max: 4095 }),
-              pages: fc.nat({ max: 4095 }),
-              past: fc.constant(false),
-            }),
-            { freq: 4 },
-          ),
-          past: fc.nat({ max: 29 }),
-        })
-        .map(
-          ({ fd, window, past }): Action => ({
-            kind: 'mmap',
-            fd,
-            // past 0: pgoff at the end (refused); past 1: a window across the end, as mmap and a
-            // growing mremap give (DMABUF-CMA-3, B14)
-            window:
-              past === 0
-                ? { pgoff: 0, pages: 1, past: true }
-                : past === 1
-                  ? { pgoff: 0, pages: 2, past: false, straddle: true }
-                  : window,
-          }),
-        ),
-    ),
-    w(
-      'munmap',
-      pickArb.map((vma): Action => ({ kind: 'munmap', vma })),
-    ),
-    w(
-      'write',
-      pickArb.map((vma): Action => ({ kind: 'write', vma })),
-    ),
-    w(
-      'dma-map',
-      fc
-        .record({ fd: pickArb, device: fc.constantFrom(...DEVICES) })
-        .map((a): Action => ({ kind: 'dma-map', ...a })),
-    ),
-    w(
-      'dma-unmap',
-      fc
-        .record({ attachment: pickArb, device: fc.constantFrom(...DEVICES) })
-        .map((a): Action => ({ kind: 'dma-unmap', ...a })),
-    ),
-    w(
-      'driver-vmap',
-      fc.oneof(
-        { weight: 2, arbitrary: driverPagesArb.map((pages): Action => ({ kind: 'driver-vmap', pages })) },
-        { weight: 1, arbitrary: driverEdgeArb },
-      ),
-    ),
-    w(
-      'driver-vunmap',
-      pickArb.map((area): Action => ({ kind: 'driver-vunmap', area })),
-    ),
-    w(
-      'client-exit',
-      pickArb.map((client): Action => ({ kind: 'client-exit', client })),
-    ),
-    w('purge', fc.constant<Action>({ kind: 'purge' })),
-    w('shrink', fc.constant<Action>({ kind: 'shrink' })),
-    w('use', fc.constant<Action>({ kind: 'use' })),
-    w('release', fc.constant<Action>({ kind: 'release' })),
+    ...(alloc.cma ? [{ weight: weights.alloc, arbitrary: alloc.cma }] : []),
+    ...(alloc.others ? [{ weight: weights['alloc-other'], arbitrary: alloc.others }] : []),
+    ...OBJECT_ACTION_ORDER.map((k) => ({ weight: weights[k], arbitrary: objects[k] })),
   ].filter((x) => x.weight > 0);
   return fc.oneof(...arbs);
 }

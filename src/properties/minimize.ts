@@ -139,88 +139,126 @@ export function minimizeOps(
   stats: MinimizeStats = { runs: 0, opsApplied: 0 },
   heaps: readonly HeapName[] = HEAP_NAMES,
 ): Reproducer {
-  let cur = start;
-  const spent = () => stats.runs >= budget.runsMax || performance.now() > budget.deadline;
-  const attempt = (keep: boolean[], patch?: { index: number; op: Op }): Reproducer | null => {
-    stats.runs++;
-    const creators = creatorsOf(cur.ops, cur.results);
-    const r = runKept(fresh, cur, creators, keep, target, mode, patch);
-    stats.opsApplied += r ? r.ops.length : keep.filter(Boolean).length;
+  const m = new Minimizer(fresh, start, target, mode, budget, stats);
+  m.removePasses();
+  m.siblingPass();
+  if (m.simplifyPass(heaps)) m.removePasses();
+  m.renamePass();
+  return m.cur;
+}
+
+/** The passes of minimizeOps over one current trace, within one budget. */
+class Minimizer {
+  constructor(
+    private readonly fresh: () => Kernel,
+    public cur: Reproducer,
+    private readonly target: FindingId,
+    private readonly mode: CheckMode,
+    private readonly budget: MinimizeBudget,
+    private readonly stats: MinimizeStats,
+  ) {}
+
+  private spent(): boolean {
+    return this.stats.runs >= this.budget.runsMax || performance.now() > this.budget.deadline;
+  }
+
+  /** The current trace with only the kept ops (one patched), if it still shows the finding. */
+  private attempt(keep: boolean[], patch?: { index: number; op: Op }): Reproducer | null {
+    this.stats.runs++;
+    const creators = creatorsOf(this.cur.ops, this.cur.results);
+    const r = runKept(this.fresh, this.cur, creators, keep, this.target, this.mode, patch);
+    this.stats.opsApplied += r ? r.ops.length : keep.filter(Boolean).length;
     return r;
-  };
-  const removePasses = () => {
+  }
+
+  /** Drop an op (first with the ops that use what it made, then alone) until none can go. */
+  removePasses(): void {
     let changed = true;
-    while (changed && !spent()) {
+    while (changed && !this.spent()) {
       changed = false;
-      for (let i = cur.ops.length - 1; i >= 0 && !spent(); i--) {
-        if (i >= cur.ops.length) continue;
-        const deps = dependents(i, creatorsOf(cur.ops, cur.results));
-        const candidates: number[][] = deps.length > 0 ? [[i, ...deps], [i]] : [[i]];
-        for (const drop of candidates) {
-          if (spent()) break;
-          const r = attempt(cur.ops.map((_, j) => !drop.includes(j)));
-          if (r && r.ops.length < cur.ops.length) {
-            cur = r;
-            changed = true;
-            break;
-          }
-        }
-      }
-    }
-  };
-  removePasses();
-  // an op swapped for another on the same object, the ops that used what it made dropped (share
-  // then mmap of the fd, or a kmap of the handle): kept only when the trace gets shorter
-  for (let i = 0; i < cur.ops.length && !spent(); i++) {
-    const deps = dependents(i, creatorsOf(cur.ops, cur.results));
-    for (const op of siblings(cur.ops[i]!)) {
-      if (spent()) break;
-      const r = attempt(
-        cur.ops.map((_, j) => !deps.includes(j)),
-        { index: i, op },
-      );
-      if (r && r.ops.length < cur.ops.length) {
-        cur = r;
-        removePasses();
-        break;
+      for (let i = this.cur.ops.length - 1; i >= 0 && !this.spent(); i--) {
+        if (i < this.cur.ops.length && this.dropOne(i)) changed = true;
       }
     }
   }
-  // simplify each op's fields in turn (keeping the length; each variant is strictly simpler),
-  // and try each alloc on the other heaps (kept only when the trace gets shorter)
-  let simplified = false;
-  for (let i = 0; i < cur.ops.length && !spent(); i++) {
-    let again = true;
-    while (again && !spent() && i < cur.ops.length) {
-      again = false;
-      const op = cur.ops[i]!;
-      const variants = [
-        ...simpler(op).map((v) => ({ op: v, shorter: false })),
-        ...otherHeaps(op, heaps).map((v) => ({ op: v, shorter: true })),
-      ];
-      for (const v of variants) {
-        if (spent()) break;
-        const r = attempt(
-          cur.ops.map(() => true),
-          { index: i, op: v.op },
+
+  private dropOne(i: number): boolean {
+    const deps = dependents(i, creatorsOf(this.cur.ops, this.cur.results));
+    const candidates: number[][] = deps.length > 0 ? [[i, ...deps], [i]] : [[i]];
+    for (const drop of candidates) {
+      if (this.spent()) break;
+      const r = this.attempt(this.cur.ops.map((_, j) => !drop.includes(j)));
+      if (r && r.ops.length < this.cur.ops.length) {
+        this.cur = r;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * An op swapped for another on the same object, the ops that used what it made dropped (share
+   * then mmap of the fd, or a kmap of the handle): kept only when the trace gets shorter.
+   */
+  siblingPass(): void {
+    for (let i = 0; i < this.cur.ops.length && !this.spent(); i++) {
+      const deps = dependents(i, creatorsOf(this.cur.ops, this.cur.results));
+      for (const op of siblings(this.cur.ops[i]!)) {
+        if (this.spent()) break;
+        const r = this.attempt(
+          this.cur.ops.map((_, j) => !deps.includes(j)),
+          { index: i, op },
         );
-        if (r && (v.shorter ? r.ops.length < cur.ops.length : r.ops.length <= cur.ops.length)) {
-          cur = r;
-          simplified = again = true;
+        if (r && r.ops.length < this.cur.ops.length) {
+          this.cur = r;
+          this.removePasses();
           break;
         }
       }
     }
   }
-  if (simplified) removePasses();
-  // name clients 0, 1, ... in order of first use
-  const renamed = renameClients(cur.ops);
-  if (!spent() && JSON.stringify(renamed) !== JSON.stringify(cur.ops)) {
-    stats.runs++;
-    const r = reproduce(fresh, renamed, target, mode);
-    if (r && r.ops.length <= cur.ops.length) cur = r;
+
+  /**
+   * Simplify each op's fields in turn (keeping the length; each variant is strictly simpler), and
+   * try each alloc on the other heaps (kept only when the trace gets shorter). True if any changed.
+   */
+  simplifyPass(heaps: readonly HeapName[]): boolean {
+    let simplified = false;
+    for (let i = 0; i < this.cur.ops.length && !this.spent(); i++) {
+      while (!this.spent() && i < this.cur.ops.length && this.simplifyOne(i, heaps)) simplified = true;
+    }
+    return simplified;
   }
-  return cur;
+
+  private simplifyOne(i: number, heaps: readonly HeapName[]): boolean {
+    const op = this.cur.ops[i]!;
+    const variants = [
+      ...simpler(op).map((v) => ({ op: v, shorter: false })),
+      ...otherHeaps(op, heaps).map((v) => ({ op: v, shorter: true })),
+    ];
+    for (const v of variants) {
+      if (this.spent()) break;
+      const r = this.attempt(
+        this.cur.ops.map(() => true),
+        { index: i, op: v.op },
+      );
+      const len = this.cur.ops.length;
+      if (r && (v.shorter ? r.ops.length < len : r.ops.length <= len)) {
+        this.cur = r;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Name clients 0, 1, ... in order of first use. */
+  renamePass(): void {
+    const renamed = renameClients(this.cur.ops);
+    if (this.spent() || JSON.stringify(renamed) === JSON.stringify(this.cur.ops)) return;
+    this.stats.runs++;
+    const r = reproduce(this.fresh, renamed, this.target, this.mode);
+    if (r && r.ops.length <= this.cur.ops.length) this.cur = r;
+  }
 }
 
 /** Clients renamed 0, 1, ... in order of first use (a canonical form; ids stay as they are). */
