@@ -1,9 +1,10 @@
 /**
  * Command-line arguments, shared by every `ionck` subcommand (main.ts, compare.ts, explore.ts):
- * commander value parsers for numeric and repeatable flags, and the helper that folds commander's
- * error message to one line. Bad input is one line on stderr and exit 2, never a stack trace.
+ * commander value parsers for numeric and repeatable flags, the helper that folds commander's
+ * error message to one line, and the error prefix of compare's and explore's bad flags. Bad input
+ * is one line on stderr and exit 2, never a stack trace.
  */
-import { type Command, CommanderError, InvalidArgumentError } from 'commander';
+import { type CommanderError, InvalidArgumentError } from 'commander';
 import { UsageError } from '../errors.ts';
 
 /** The longest --time-limit any subcommand accepts, in seconds (a week). */
@@ -54,25 +55,25 @@ export const secondsArg =
   };
 
 /**
- * Parse a subcommand's own arguments with `cmd`. Help goes to `io.stdout` and returns false; any
- * other commander error is a UsageError of one line.
+ * A commander error (bad flag, missing value, excess argument) in a subcommand that says its bad
+ * input with a prefix of its own: main prints `${prefix}${message}`, exit 2.
  */
-export function parseFlags(
-  cmd: Command,
-  argv: readonly string[],
-  io: { stdout(text: string): void },
-): boolean {
-  cmd
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: () => {}, outputError: () => {} });
-  try {
-    cmd.parse([...argv], { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.exitCode === 0) return false;
-      throw new UsageError(oneLine(e.message));
-    }
-    throw e;
+export class FlagError extends UsageError {
+  constructor(
+    readonly prefix: string,
+    message: string,
+  ) {
+    super(message);
   }
-  return true;
 }
+
+/**
+ * The exitOverride of such a subcommand (compare: `ionck compare: `, explore: `ionck: explore: `):
+ * help (exit 0) passes as it is, any other commander error becomes a FlagError of one line.
+ */
+export const flagErrorsWith =
+  (prefix: string) =>
+  (e: CommanderError): never => {
+    if (e.exitCode === 0) throw e;
+    throw new FlagError(prefix, oneLine(e.message));
+  };

@@ -2,13 +2,14 @@
  * `ionck compare` behind the command line: resolve the options (bad input is one line and exit 2,
  * before anything runs or any report is touched), run the comparison with a progress bar on stderr
  * (plain lines when stderr is not a terminal), write compare.{md,json,html} atomically into --out,
- * then print the verdict matrix and the report paths. The CLI calls `runCompareCli` with the
- * arguments after `compare` (or a caller with parsed options).
+ * then print the verdict matrix and the report paths. `compareOptions` declares the flags on the
+ * `compare` subcommand of the one `ionck` program (src/cli/main.ts), whose action calls
+ * `runCompareCli` with `compareCliOptions` of what commander parsed.
  */
 
 import { appendFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { Command } from 'commander';
+import type { Command, OptionValues } from 'commander';
 import { runCompare } from '../compare/compare.ts';
 import { DEFAULT_COMPARE_OPS, DEFAULT_COMPARE_PROFILES, DEFAULT_COMPARE_SEED } from '../compare/params.ts';
 import { IonckError, UsageError } from '../errors.ts';
@@ -22,7 +23,7 @@ import { renderHtml } from '../report/html.ts';
 import { renderJson, throughputText } from '../report/json.ts';
 import { renderMarkdown, verdictMatrixMarkdown, verdictMatrixText } from '../report/markdown.ts';
 import type { CompareReport } from '../report/types.ts';
-import { collect, intArg, nonEmptyArg, parseFlags, secondsArg, TIME_LIMIT_S_MAX } from './args.ts';
+import { collect, flagErrorsWith, intArg, nonEmptyArg, secondsArg, TIME_LIMIT_S_MAX } from './args.ts';
 import { type CliIo, processIo } from './io.ts';
 import { compareProgress } from './progress.ts';
 import { ensureOutDir, writeFilesAtomic } from './write-atomic.ts';
@@ -48,11 +49,8 @@ export const COMPARE_OPS_MAX = 1_000_000;
 export const DEFAULT_OUT_DIR = 'reports';
 export const REPORT_FILES = { md: 'compare.md', json: 'compare.json', html: 'compare.html' } as const;
 
-/** Parse `ionck compare` arguments; null when --help was printed. */
-function parseArgv(argv: readonly string[], io: CompareCliIo): CompareCliOptions | null {
-  const cmd = compareCommand();
-  if (!parseFlags(cmd, argv, io)) return null;
-  const o = cmd.opts();
+/** The flags commander parsed (see compareOptions) as `runCompareCli` takes them. */
+export function compareCliOptions(o: OptionValues): CompareCliOptions {
   return {
     designs: o.design,
     profiles: o.staleTlb
@@ -70,9 +68,13 @@ function parseArgv(argv: readonly string[], io: CompareCliIo): CompareCliOptions
   };
 }
 
-/** The flags of `ionck compare`. */
-function compareCommand(): Command {
-  return new Command('ionck compare')
+/**
+ * The flags of `ionck compare`, declared on the subcommand main.ts creates; its bad flags are
+ * said as `ionck compare: ...` like every other compare error.
+ */
+export function compareOptions(cmd: Command): Command {
+  return cmd
+    .summary('run every design on the same workload and compare them (src/report)')
     .description(
       'run every design on the identical op stream of each workload and profile; write compare.{md,json,html}',
     )
@@ -115,7 +117,8 @@ function compareCommand(): Command {
     .option('--json', 'print the JSON report on stdout', false)
     .helpOption('-h, --help', 'show this help')
     .showSuggestionAfterError(false)
-    .allowExcessArguments(false);
+    .allowExcessArguments(false)
+    .exitOverride(flagErrorsWith('ionck compare: '));
 }
 
 interface Resolved {
@@ -210,17 +213,16 @@ function stepSummary(rep: CompareReport): string {
 }
 
 /**
- * Run `ionck compare`, from parsed options or from the arguments after `compare`. Returns the exit
- * code: 0 done (violations are findings, not failures, unless failOnViolation), 1 a violation with
- * failOnViolation, 2 bad input, a model exception or an internal error (one line on stderr).
+ * Run `ionck compare` with parsed options. Returns the exit code: 0 done (violations are findings,
+ * not failures, unless failOnViolation), 1 a violation with failOnViolation, 2 bad input, a model
+ * exception or an internal error (one line on stderr).
  */
 export async function runCompareCli(
-  input: CompareCliOptions | readonly string[] = {},
+  opts: CompareCliOptions = {},
   io: CompareCliIo = processIo(),
 ): Promise<number> {
-  const prepared = await prepare(input, io);
-  if (typeof prepared === 'number') return prepared;
-  const { opts, r } = prepared;
+  const r = await prepare(opts, io);
+  if (typeof r === 'number') return r;
   io.stderr(
     `ionck compare: seed ${r.seed}, ${r.ops} ops per workload; designs ${r.designs.map((d) => d.id).join(', ')}; profiles ${r.profiles.map((p) => p.id).join(', ')}; workloads ${r.workloads.map((w) => w.id).join(', ')}\n`,
   );
@@ -233,19 +235,12 @@ export async function runCompareCli(
   return exitCode(rep, r, opts, io);
 }
 
-/** The options parsed, resolved and the output directory made; an exit code on bad input. */
-async function prepare(
-  input: CompareCliOptions | readonly string[],
-  io: CompareCliIo,
-): Promise<{ opts: CompareCliOptions; r: Resolved } | number> {
+/** The options resolved and the output directory made; an exit code on bad input. */
+async function prepare(opts: CompareCliOptions, io: CompareCliIo): Promise<Resolved | number> {
   try {
-    const parsed = Array.isArray(input)
-      ? parseArgv(input as readonly string[], io)
-      : (input as CompareCliOptions);
-    if (parsed === null) return 0;
-    const r = await resolveOptions(parsed, io);
+    const r = await resolveOptions(opts, io);
     ensureOutDir(r.out);
-    return { opts: parsed, r };
+    return r;
   } catch (e) {
     if (e instanceof IonckError) {
       io.stderr(`ionck compare: ${e.message}\n`);

@@ -3,11 +3,12 @@
  * behind the command line: resolve every input first (bad input is one line on stderr, `ionck:
  * ...`, exit 2, before any search runs), then search each design and print the shortest
  * counterexample per invariant, or "none within depth D". Exit 0 when nothing was violated, 1
- * when something was, 2 for bad input or a model bug. The CLI (src/cli/main.ts) calls
- * `runExploreCli` with the arguments after `explore`; a caller may pass parsed options instead.
+ * when something was, 2 for bad input or a model bug. `exploreOptions` declares the flags on the
+ * `explore` subcommand of the one `ionck` program (src/cli/main.ts), whose action calls
+ * `runExploreCli` with `exploreCliOptions` of what commander parsed.
  */
 
-import { Command } from 'commander';
+import type { Command, OptionValues } from 'commander';
 import { IonckError, UsageError } from '../errors.ts';
 import type { ExploreTask } from '../explore/explore-worker.ts';
 import { DEFAULT_MAX_STATES, EXPLORE_DEPTH_MAX, type ExploreResult, explore } from '../explore/search.ts';
@@ -21,7 +22,7 @@ import { runInChild } from '../properties/worker-entry.ts';
 import { type ExploreReport, renderText, toJson } from '../report/explore.ts';
 import { INVARIANT_IDS, type InvariantId, isInvariantId } from '../spec/index.ts';
 import { MODEL_VERSION, TOOL_VERSION } from '../version.ts';
-import { collect, intArg, oneLine, parseFlags, secondsArg, TIME_LIMIT_S_MAX } from './args.ts';
+import { collect, flagErrorsWith, intArg, oneLine, secondsArg, TIME_LIMIT_S_MAX } from './args.ts';
 import { processIo } from './io.ts';
 
 export const DEFAULT_EXPLORE_PROFILE = 'tiny';
@@ -49,9 +50,13 @@ export interface ExploreCliIo {
   readonly cwd?: string;
 }
 
-/** Parse the arguments after `explore`; null when help was printed. */
-function parseArgv(argv: readonly string[], io: ExploreCliIo): ExploreCliOptions | null {
-  const cmd = new Command('ionck explore')
+/**
+ * The flags of `ionck explore`, declared on the subcommand main.ts creates; its bad flags are
+ * said as `ionck: explore: ...` like every other explore error.
+ */
+export function exploreOptions(cmd: Command): Command {
+  return cmd
+    .summary('bounded exhaustive search for the shortest counterexamples (src/explore)')
     .description(
       'bounded breadth-first search with state hashing: the shortest counterexample of each invariant within a depth',
     )
@@ -78,10 +83,12 @@ function parseArgv(argv: readonly string[], io: ExploreCliIo): ExploreCliOptions
     )
     .option('--time-limit <s>', 'stop a design after this many seconds', secondsArg(TIME_LIMIT_INVALID))
     .option('--json', 'print the result as JSON', false)
-    .helpCommand(false)
-    .allowExcessArguments(false);
-  if (!parseFlags(cmd, argv, io)) return null;
-  const o = cmd.opts();
+    .allowExcessArguments(false)
+    .exitOverride(flagErrorsWith('ionck: explore: '));
+}
+
+/** The flags commander parsed (see exploreOptions) as `runExploreCli` takes them. */
+export function exploreCliOptions(o: OptionValues): ExploreCliOptions {
   return {
     designs: o.design,
     profile: withStaleTlb(o.profile, o.staleTlb),
@@ -148,14 +155,14 @@ async function resolveOptions(o: ExploreCliOptions, cwd: string): Promise<Resolv
 }
 
 /**
- * Run `ionck explore`. `input` is the argument list after `explore`, or parsed options. Returns
- * the exit code: 0 nothing violated, 1 a violation found, 2 bad input or a model bug.
+ * Run `ionck explore` with parsed options. Returns the exit code: 0 nothing violated, 1 a
+ * violation found, 2 bad input or a model bug.
  */
 export async function runExploreCli(
-  input: ExploreCliOptions | readonly string[] = {},
+  opts: ExploreCliOptions = {},
   io: ExploreCliIo = processIo(),
 ): Promise<number> {
-  const r = await prepare(input, io);
+  const r = await prepare(opts, io);
   if (typeof r === 'number') return r;
   const results: ExploreResult[] = [];
   for (const design of r.designs) results.push(await exploreDesign(design, r, io));
@@ -171,17 +178,10 @@ export async function runExploreCli(
   return exitCode(results, plugins, io);
 }
 
-/** The options parsed and resolved; an exit code on bad input. */
-async function prepare(
-  input: ExploreCliOptions | readonly string[],
-  io: ExploreCliIo,
-): Promise<Resolved | number> {
+/** The options resolved; an exit code on bad input. */
+async function prepare(opts: ExploreCliOptions, io: ExploreCliIo): Promise<Resolved | number> {
   try {
-    const parsed = Array.isArray(input)
-      ? parseArgv(input as readonly string[], io)
-      : (input as ExploreCliOptions);
-    if (parsed === null) return 0;
-    return await resolveOptions(parsed, io.cwd ?? process.cwd());
+    return await resolveOptions(opts, io.cwd ?? process.cwd());
   } catch (e) {
     if (e instanceof IonckError) {
       io.stderr(`ionck: explore: ${oneLine(e.message)}\n`);

@@ -30,12 +30,6 @@ export function processIo(): CliIo {
   };
 }
 
-/**
- * What `src/cli/compare.ts` (runCompareCli) and `src/cli/explore.ts` (runExploreCli) export:
- * run with the arguments after the subcommand name; return the exit code (0, 1 or 2).
- */
-export type SubcommandCli = (argv: readonly string[], io: CliIo) => Promise<number> | number;
-
 export const EXIT = { held: 0, violated: 1, bad: 2 } as const;
 
 /** Create `path` as a writable directory of reports before anything runs (exit 2 if it cannot be). */

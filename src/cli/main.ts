@@ -2,7 +2,9 @@
  * The `ionck` command (docs/architecture.md section 7): check, compare, replay, explore, layout, probe, list.
  * `main(argv, io)` is the whole CLI as a function, so tests run it in-process. Exit codes: 0 held,
  * 1 violated, 2 bad input or internal error. Bad input is one line on stderr, `ionck: <what was
- * wrong>`, never a stack trace, and nothing is written.
+ * wrong>`, never a stack trace, and nothing is written. One commander program parses argv once;
+ * compare and explore declare their flags in their own modules and say bad flags with their own
+ * prefix (`ionck compare: `, `ionck: explore: `).
  */
 
 import { resolve } from 'node:path';
@@ -12,11 +14,11 @@ import { IonckError, UsageError } from '../errors.ts';
 import { DEFAULT_PROFILE_ID, withStaleTlb } from '../model/profile.ts';
 import { CHECK_DEFAULTS } from '../properties/check.ts';
 import { MODEL_VERSION, TOOL_VERSION } from '../version.ts';
-import { collect, intArg, oneLine, secondsArg, TIME_LIMIT_S_MAX } from './args.ts';
+import { collect, FlagError, intArg, oneLine, secondsArg, TIME_LIMIT_S_MAX } from './args.ts';
 import { checkCommand } from './check.ts';
-import { runCompareCli } from './compare.ts';
-import { runExploreCli } from './explore.ts';
-import { type CliIo, EXIT, processIo, type SubcommandCli } from './io.ts';
+import { compareCliOptions, compareOptions, runCompareCli } from './compare.ts';
+import { exploreCliOptions, exploreOptions, runExploreCli } from './explore.ts';
+import { type CliIo, EXIT, processIo } from './io.ts';
 import { layoutCommand } from './layout.ts';
 import { LIST_WHAT, listCommand } from './list.ts';
 import { mergeCommand } from './merge.ts';
@@ -48,17 +50,6 @@ const nonEmpty = (what: string) => (v: string) => {
 
 const COMMANDS = ['check', 'compare', 'replay', 'explore', 'merge', 'layout', 'list', 'help'];
 
-/** compare and explore parse their own flags (src/cli/compare.ts, src/cli/explore.ts). */
-const SUBCOMMANDS: Record<'compare' | 'explore', SubcommandCli> = {
-  compare: runCompareCli,
-  explore: runExploreCli,
-};
-
-async function delegate(name: 'compare' | 'explore', args: readonly string[], io: CliIo): Promise<number> {
-  const code = await SUBCOMMANDS[name](args, io);
-  return typeof code === 'number' && Number.isInteger(code) ? code : EXIT.bad;
-}
-
 type SetCode = (c: number) => void;
 
 function buildProgram(io: CliIo, setCode: SetCode): Command {
@@ -76,13 +67,9 @@ function buildProgram(io: CliIo, setCode: SetCode): Command {
     )
     .helpCommand('help [command]', 'print the help of a command');
   addCheck(program, io, setCode);
-  addDelegated(program, 'compare', 'run every design on the same workload and compare them (src/report)');
+  addCompare(program, io, setCode);
   addReplay(program, io, setCode);
-  addDelegated(
-    program,
-    'explore',
-    'bounded exhaustive search for the shortest counterexamples (src/explore)',
-  );
+  addExplore(program, io, setCode);
   addMerge(program, io, setCode);
   addLayout(program, io, setCode);
   addProbe(program, io, setCode);
@@ -91,14 +78,18 @@ function buildProgram(io: CliIo, setCode: SetCode): Command {
   return program;
 }
 
-/** compare and explore: listed in the help, their flags parsed by their own CLI (see main). */
-function addDelegated(program: Command, name: 'compare' | 'explore', description: string): void {
-  program
-    .command(name)
-    .description(description)
-    .helpOption(false)
-    .allowUnknownOption()
-    .allowExcessArguments();
+/** `ionck compare`: its flags declared in src/cli/compare.ts. */
+function addCompare(program: Command, io: CliIo, setCode: SetCode): void {
+  compareOptions(program.command('compare')).action(async (o) => {
+    setCode(await runCompareCli(compareCliOptions(o), io));
+  });
+}
+
+/** `ionck explore`: its flags declared in src/cli/explore.ts. */
+function addExplore(program: Command, io: CliIo, setCode: SetCode): void {
+  exploreOptions(program.command('explore')).action(async (o) => {
+    setCode(await runExploreCli(exploreCliOptions(o), io));
+  });
 }
 
 /** `ionck check`: the fast-check search. */
@@ -329,10 +320,6 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       );
       return EXIT.bad;
     }
-    // compare and explore parse their own flags (and print their own help)
-    if (argv[0] === 'compare' || argv[0] === 'explore') return await delegate(argv[0], argv.slice(1), io);
-    if (argv[0] === 'help' && (argv[1] === 'compare' || argv[1] === 'explore') && argv.length === 2)
-      return await delegate(argv[1], ['--help'], io);
     if (argv[0] === 'help' && argv[1] !== undefined && !COMMANDS.includes(argv[1]))
       throw new UsageError(`help: unknown command '${argv[1]}' (commands: ${COMMANDS.join(', ')})`);
     let code: number = EXIT.held;
@@ -342,6 +329,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     await program.parseAsync([...argv], { from: 'user' });
     return code;
   } catch (e) {
+    // compare's and explore's bad flags, with their own prefix (src/cli/args.ts)
+    if (e instanceof FlagError) {
+      io.stderr(`${e.prefix}${e.message}\n`);
+      return EXIT.bad;
+    }
     if (e instanceof CommanderError) {
       if (e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version')
         return 0;

@@ -383,7 +383,7 @@ describe('ionck layout and list', () => {
 });
 
 describe('compare and explore', () => {
-  it('are delegated to their modules, which parse their own flags', async () => {
+  it('are subcommands of the one program; a bad flag is one line, exit 2', async () => {
     for (const sub of ['compare', 'explore']) {
       const r = await cli([sub, '--no-such-flag']);
       expect(r.code, sub).toBe(2);

@@ -1,5 +1,5 @@
 /**
- * `ionck compare` behind the CLI: argv parsing, one-line errors with exit 2 before anything is
+ * `ionck compare` behind the CLI (through main, the one ionck program): argv parsing, one-line errors with exit 2 before anything is
  * written, atomic report files, the verdict matrix and paths printed. Seed 20160901.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type CompareCliIo, runCompareCli } from '../../../src/cli/compare.ts';
+import { main } from '../../../src/cli/main.ts';
 
 const SEED = 20160901;
 const dirs: string[] = [];
@@ -42,8 +43,8 @@ describe(`ionck compare CLI (seed ${SEED})`, () => {
     const cwd = tmp();
     const summary = join(cwd, 'summary.md');
     const { io: x, out } = io(cwd, { GITHUB_STEP_SUMMARY: summary });
-    const code = await runCompareCli(
-      [...small, '--workload', 'camera', '--ops', '60', '--seed', `${SEED}`, '--out', 'r'],
+    const code = await main(
+      ['compare', ...small, '--workload', 'camera', '--ops', '60', '--seed', `${SEED}`, '--out', 'r'],
       x,
     );
     expect(code).toBe(0);
@@ -59,8 +60,19 @@ describe(`ionck compare CLI (seed ${SEED})`, () => {
   it('--fail-on-violation exits 1 on a violation; --json prints the report on stdout', async () => {
     const cwd = tmp();
     const { io: x, out } = io(cwd);
-    const code = await runCompareCli(
-      [...small, '--workload', 'camera', '--ops', '40', '--out', cwd, '--fail-on-violation', '--json'],
+    const code = await main(
+      [
+        'compare',
+        ...small,
+        '--workload',
+        'camera',
+        '--ops',
+        '40',
+        '--out',
+        cwd,
+        '--fail-on-violation',
+        '--json',
+      ],
       x,
     );
     expect(code).toBe(1);
@@ -97,7 +109,7 @@ describe(`ionck compare CLI (seed ${SEED})`, () => {
   ])('bad input %j: exit 2, one line, nothing written', async (argv, msg) => {
     const cwd = tmp();
     const { io: x, out } = io(cwd);
-    expect(await runCompareCli([...argv, '--out', 'never'], x)).toBe(2);
+    expect(await main(['compare', ...argv, '--out', 'never'], x)).toBe(2);
     expect(out.stderr).toMatch(msg);
     expect(out.stderr.trim().split('\n')).toHaveLength(1);
     expect(existsSync(join(cwd, 'never'))).toBe(false);
@@ -107,14 +119,14 @@ describe(`ionck compare CLI (seed ${SEED})`, () => {
     const cwd = tmp();
     writeFileSync(join(cwd, 'file'), 'x');
     const { io: x, out } = io(cwd);
-    expect(await runCompareCli(['--out', 'file'], x)).toBe(2);
+    expect(await main(['compare', '--out', 'file'], x)).toBe(2);
     expect(out.stderr).toMatch(/--out .*file exists and is not a directory/);
     expect(readFileSync(join(cwd, 'file'), 'utf8')).toBe('x');
   });
 
   it('--help prints the options and exits 0', async () => {
     const { io: x, out } = io(tmp());
-    expect(await runCompareCli(['--help'], x)).toBe(0);
+    expect(await main(['compare', '--help'], x)).toBe(0);
     for (const o of [
       '--design',
       '--profile',

@@ -21,8 +21,8 @@ function io() {
 describe('ionck explore', () => {
   it('exits 1 with the shortest counterexample, as text', async () => {
     const c = io();
-    const code = await runExploreCli(
-      ['--design', 'legacy-3.18', '--depth', '1', '--invariant', 'vmalloc-bounded'],
+    const code = await main(
+      ['explore', '--design', 'legacy-3.18', '--depth', '1', '--invariant', 'vmalloc-bounded'],
       c.io,
     );
     expect(code).toBe(1);
@@ -81,7 +81,7 @@ describe('ionck explore', () => {
     [['extra'], /too many arguments|excess|unexpected/i],
   ])('bad input %j exits 2 with one line', async (argv, re) => {
     const c = io();
-    const code = await runExploreCli(argv, c.io);
+    const code = await main(['explore', ...argv], c.io);
     expect(code).toBe(2);
     const err = c.err.join('');
     expect(err).toMatch(/^ionck: /);
@@ -92,7 +92,7 @@ describe('ionck explore', () => {
 
   it('prints help and exits 0', async () => {
     const c = io();
-    expect(await runExploreCli(['--help'], c.io)).toBe(0);
+    expect(await main(['explore', '--help'], c.io)).toBe(0);
     expect(c.out.join('')).toMatch(/--depth/);
   });
 });
