@@ -48,7 +48,7 @@ const nonEmpty = (what: string) => (v: string) => {
   return v;
 };
 
-const COMMANDS = ['check', 'compare', 'replay', 'explore', 'merge', 'layout', 'list', 'help'];
+const COMMANDS = ['check', 'compare', 'replay', 'explore', 'merge', 'layout', 'list', 'probe', 'zoo', 'help'];
 
 type SetCode = (c: number) => void;
 

@@ -21,7 +21,7 @@ describe('version and help', () => {
     expect(r).toEqual({ code: 0, stdout: `${TOOL_VERSION} (model ${MODEL_VERSION})\n`, stderr: '' });
   });
 
-  it.each(['check', 'replay', 'merge', 'layout', 'list', 'compare', 'explore'])(
+  it.each(['check', 'replay', 'merge', 'layout', 'list', 'compare', 'explore', 'probe', 'zoo'])(
     'ionck help %s prints that command’s usage (exit 0)',
     async (cmd) => {
       const r = await cli(['help', cmd]);
@@ -34,7 +34,7 @@ describe('version and help', () => {
     const r = await cli(['help', 'bogus']);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      "ionck: help: unknown command 'bogus' (commands: check, compare, replay, explore, merge, layout, list, help)\n",
+      "ionck: help: unknown command 'bogus' (commands: check, compare, replay, explore, merge, layout, list, probe, zoo, help)\n",
     );
   });
 });
