@@ -2,8 +2,8 @@
 import { builtinDesign, DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
 import { Kernel } from '../model/kernel.ts';
 import { VM_TAG } from '../model/mm.ts';
-import { errnoName, PAGE_SIZE } from '../model/types.ts';
-import { hex32, mib, table } from '../report/terminal.ts';
+import { errnoName, hex, PAGE_SIZE } from '../model/types.ts';
+import { mib, table } from '../report/terminal.ts';
 import { profileOf } from './check.ts';
 import type { CliIo } from './io.ts';
 
@@ -95,19 +95,19 @@ export function layoutCommand(o: { profile: string; json: boolean }, io: CliIo):
   let out = `ionck layout  profile ${json.profile}\n${p.summary}\n`;
   if (p.kernel !== '3.18') out += `kernel ${p.kernel} rules (kernel-rules.ts)\n`;
   out += '\n';
-  const range = (a: number, b: number) => `${hex32(a)}-${hex32(b - 1)}`;
+  const range = (a: number, b: number) => `${hex(a)}-${hex(b - 1)}`;
   const rows: string[][] = [
     [
       'RAM',
       range(l.ramBase, l.ramEnd),
       mib(l.ramEnd - l.ramBase),
-      `${p.split} split, PAGE_OFFSET ${hex32(l.pageOffset)}`,
+      `${p.split} split, PAGE_OFFSET ${hex(l.pageOffset)}`,
     ],
     [
       'lowmem',
       range(json.lowmem.physStart, json.lowmem.physEnd),
       mib(json.lowmem.bytes),
-      `linear map at ${hex32(l.pageOffset)}-${hex32(l.highMemory - 1)}`,
+      `linear map at ${hex(l.pageOffset)}-${hex(l.highMemory - 1)}`,
     ],
     [
       'highmem',
@@ -146,7 +146,7 @@ export function layoutCommand(o: { profile: string; json: boolean }, io: CliIo):
       'atomic pool',
       range(a.phys, a.phys + a.size),
       mib(a.size),
-      `${a.vaddr ? `mapped at ${hex32(a.vaddr)}` : 'no kernel mapping'}, ${a.windowPages} window pages`,
+      `${a.vaddr ? `mapped at ${hex(a.vaddr)}` : 'no kernel mapping'}, ${a.windowPages} window pages`,
     ]);
   }
   out += table(['region', 'range', 'size', 'notes'], rows);

@@ -12,8 +12,8 @@ import { builtinDesign, DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
 import { Kernel } from '../model/kernel.ts';
 import { type ProbeBuffer, type ProbeResult, runProbe } from '../model/probe.ts';
 import { parseSize } from '../model/profile.ts';
-import { errnoName } from '../model/types.ts';
-import { hex32, mib, table } from '../report/terminal.ts';
+import { errnoName, hex } from '../model/types.ts';
+import { mib, table } from '../report/terminal.ts';
 import { profileOf } from './check.ts';
 import type { CliIo } from './io.ts';
 
@@ -114,8 +114,8 @@ const bufferRow = (label: string, b: ProbeBuffer): string[] => [
   label,
   `#${b.index}`,
   mib(b.size),
-  b.where === 'cookie' ? 'cookie' : hex32(b.cpuAddr),
-  hex32(b.handle),
+  b.where === 'cookie' ? 'cookie' : hex(b.cpuAddr),
+  hex(b.handle),
   b.where,
   b.areaBytes === null ? '-' : String(b.areaBytes),
 ];
@@ -160,7 +160,7 @@ export function probeCommand(o: ProbeCliOptions, io: CliIo): number {
     const a = j.linearMap.firstPage;
     const b = j.linearMap.lastPage;
     const cell = (m: MomentJson) => `${m.type}${m.pte ? ` ${m.pte}` : ''}`;
-    out += `\nlinear map of the first buffer (what ptprobe reads): pages ${hex32(a.phys)} and ${hex32(b.phys)}\n`;
+    out += `\nlinear map of the first buffer (what ptprobe reads): pages ${hex(a.phys)} and ${hex(b.phys)}\n`;
     out += table(
       ['moment', 'first page', 'last page'],
       [

@@ -3,6 +3,7 @@
  * design) and a horizontal stacked bar chart (allocation failures by errno). No scripts, no fonts
  * to fetch: they render the same on screen, in print and in a headless browser.
  */
+import { fmt } from './text.ts';
 
 export const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -36,11 +37,6 @@ export function ticks(max: number, count = 5): number[] {
   for (let v = 0; v <= max + step * 1e-9; v += step) out.push(Math.round(v * 1e6) / 1e6);
   return out;
 }
-
-const num = (n: number): string => {
-  const s = Math.round(n).toString();
-  return s.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-};
 
 /** Compact tick label: 61,440 -> 61k; 1,500 -> 1.5k. */
 export function shortNum(n: number): string {
@@ -223,13 +219,13 @@ export function barChart(o: BarChartOptions): string {
       if (s.value <= 0) continue;
       const w = X(s.value);
       parts.push(
-        `<rect x="${x.toFixed(1)}" y="${y + 2}" width="${Math.max(1, w).toFixed(1)}" height="${rowH - 4}" fill="${s.color}"><title>${esc(`${r.label}: ${s.label} ×${num(s.value)}`)}</title></rect>`,
+        `<rect x="${x.toFixed(1)}" y="${y + 2}" width="${Math.max(1, w).toFixed(1)}" height="${rowH - 4}" fill="${s.color}"><title>${esc(`${r.label}: ${s.label} ×${fmt(s.value)}`)}</title></rect>`,
       );
       x += w;
       total += s.value;
     }
     parts.push(
-      `<text x="${(x + 4).toFixed(1)}" y="${y + rowH / 2}" class="tl" dy="0.32em">${num(total)}</text>`,
+      `<text x="${(x + 4).toFixed(1)}" y="${y + rowH / 2}" class="tl" dy="0.32em">${fmt(total)}</text>`,
     );
     y += rowH;
   });

@@ -1,10 +1,10 @@
 /** Plain-text rendering shared by the commands: tables, steps, mappings, issue blocks. */
+
 import { formatOp } from '../model/ops.ts';
-import { errnoName } from '../model/types.ts';
+import { errnoName, hex } from '../model/types.ts';
 import type { StepView } from '../properties/check.ts';
 import type { MappingInfo } from '../spec/index.ts';
 
-export const hex32 = (n: number): string => `0x${n.toString(16).toUpperCase().padStart(8, '0')}`;
 export const hexPfn = (n: number): string => `0x${n.toString(16).toUpperCase()}`;
 
 export function mib(bytes: number): string {
@@ -49,7 +49,7 @@ export function mappingLines(pfns: readonly number[], maps: readonly MappingInfo
     out += `${indent}mappings of pfn ${pfns.length > 0 ? hexPfn(pfns[0]!) : '?'}:\n`;
     out += table(
       ['kind', 'type', 'state', 'vaddr', 'owner'],
-      maps.map((m) => [m.kind, m.type, m.state, m.vaddr >= 0 ? hex32(m.vaddr) : '-', m.owner]),
+      maps.map((m) => [m.kind, m.type, m.state, m.vaddr >= 0 ? hex(m.vaddr) : '-', m.owner]),
       `${indent}  `,
     );
   }
