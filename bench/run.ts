@@ -1,17 +1,18 @@
 /**
  * `npm run bench`: allocator cost against RAM size, the cost of checking on a random workload,
- * and explorer throughput. Prints tables and ratios (bench/README.md says how to read them); no
+ * explorer throughput, and the search end to end against fast-check's trivial model. Prints tables and ratios (bench/README.md says how to read them); no
  * figure is asserted. `--json FILE` also writes the figures as JSON. Takes about a minute.
  */
 import { writeFileSync } from 'node:fs';
 import { runAllocatorBench } from './allocators.ts';
 import { runExplorerBench } from './explorer.ts';
 import { msSince, now } from './harness.ts';
+import { runSearchBench } from './search.ts';
 import { runWorkloadBench } from './workload.ts';
 
 const log = (s: string) => void process.stdout.write(`${s}\n`);
 
-function main(argv: readonly string[]): void {
+async function main(argv: readonly string[]): Promise<void> {
   const jsonAt = argv.indexOf('--json');
   const jsonFile = jsonAt >= 0 ? argv[jsonAt + 1] : undefined;
   const t0 = now();
@@ -26,11 +27,14 @@ function main(argv: readonly string[]): void {
   log('\n3. Explorer throughput on tiny, depth 3, all invariants\n');
   const explorer = runExplorerBench(log, 3);
 
+  log("\n4. Search end to end against fast-check's trivial model, same process\n");
+  const search = await runSearchBench(log);
+
   log(`\ntotal ${(msSince(t0) / 1000).toFixed(1)} s`);
   if (jsonFile) {
-    writeFileSync(jsonFile, `${JSON.stringify({ allocators, workload, explorer }, null, 2)}\n`);
+    writeFileSync(jsonFile, `${JSON.stringify({ allocators, workload, explorer, search }, null, 2)}\n`);
     log(`figures written to ${jsonFile}`);
   }
 }
 
-main(process.argv.slice(2));
+await main(process.argv.slice(2));
