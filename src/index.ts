@@ -52,7 +52,8 @@ export { type BootLayout, computeLayout } from './model/layout.ts';
 export { type Op, parseOp } from './model/ops.ts';
 export { PROFILES, type Profile, resolveProfile } from './model/profile.ts';
 export { Errno, MemType, ModelBug } from './model/types.ts';
-export { type CheckOptions, type CheckResult, runCheck } from './properties/check.ts';
+export { type CheckOptions, runCheck } from './properties/check.ts';
+export type { CheckResult } from './properties/check-result.ts';
 export {
   decodeToken,
   encodeToken,

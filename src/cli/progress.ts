@@ -2,9 +2,10 @@
  * Progress on stderr, for check and compare: a cli-progress bar when stderr is a terminal, one
  * plain line per finished design (check) or run (compare) otherwise (CI logs), nothing on stdout.
  */
+
 import cliProgress from 'cli-progress';
 import type { ProgressEvent } from '../compare/params.ts';
-import type { CheckProgress, DesignCheck } from '../properties/check.ts';
+import type { CheckProgress, DesignCheck } from '../properties/check-result.ts';
 import { plural } from '../report/terminal.ts';
 import type { CliIo } from './io.ts';
 

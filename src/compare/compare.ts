@@ -17,9 +17,8 @@ import { BUILTIN_DESIGNS } from '../model/designs/index.ts';
 import { OP_KINDS, type Op } from '../model/ops.ts';
 import type { Profile } from '../model/profile.ts';
 import { WORKLOADS, type Workload } from '../properties/workloads.ts';
-import type { TraceStep } from '../report/trace.ts';
 import { COMPARE_SCHEMA, type CompareReport, type RunReport, type StreamReport } from '../report/types.ts';
-import { INVARIANTS, type InvariantId, TYPE_OK } from '../spec/index.ts';
+import { INVARIANTS, TYPE_OK } from '../spec/index.ts';
 import { findCounterexamples } from './counterexamples.ts';
 import { firstDivergence } from './divergence.ts';
 import { buildFindings } from './findings.ts';
@@ -184,5 +183,3 @@ function commandOf(p: CompareReport['params'], designs: readonly Design[]): stri
   parts.push(`--ops ${p.opsPerWorkload}`, `--seed ${p.seed}`);
   return parts.join(' ');
 }
-
-export type { InvariantId, TraceStep };

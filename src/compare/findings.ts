@@ -4,8 +4,8 @@
  * held everything, where the designs' results first differ. Built from the report's data only.
  */
 
+import { opText } from '../model/ops.ts';
 import { fmt, isResourceFailure, list, pct } from '../report/text.ts';
-import { opText } from '../report/trace.ts';
 import type { CompareReport, Finding, MatrixRow, RunReport } from '../report/types.ts';
 
 function failureSummary(r: RunReport, resource: boolean): string {

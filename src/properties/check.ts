@@ -21,20 +21,6 @@ import { type CheckProgress, type CheckResult, type DesignCheck, failedCheck } f
 import type { CheckTask } from './check-worker.ts';
 import { runInChild } from './worker-entry.ts';
 
-export { checkDesign, deriveSeed, MINIMIZE_RUNS_MAX, SHRINK_RUNS_MAX } from './check-design.ts';
-export {
-  type ActionStat,
-  type CheckProgress,
-  type CheckResult,
-  type CheckStatus,
-  type CheckViolation,
-  type DesignCheck,
-  failedCheck,
-  type GoalResult,
-  type GoalStat,
-  type StepView,
-} from './check-result.ts';
-
 /** Defaults sized so `ionck check` of the four built-ins on arm32-1g takes well under 30 s. */
 export const CHECK_DEFAULTS = {
   runs: 150,

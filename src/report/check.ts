@@ -3,10 +3,11 @@
  * 7, Markdown (--out, the GitHub step summary), the issue block, GitHub annotations and JUnit. Each
  * is a projection of the one CheckResult; nothing here runs the model.
  */
+
 import type { Design } from '../model/designs/design.ts';
 import { formatOp } from '../model/ops.ts';
 import { HEAP_NAMES } from '../model/types.ts';
-import type { CheckResult, CheckViolation, DesignCheck } from '../properties/check.ts';
+import type { CheckResult, CheckViolation, DesignCheck } from '../properties/check-result.ts';
 import type { InvariantId } from '../spec/index.ts';
 import { MODEL_VERSION, TOOL_VERSION } from '../version.ts';
 import { mappingLines, plural, resultText, stepLines, table } from './terminal.ts';

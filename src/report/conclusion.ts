@@ -7,8 +7,8 @@
  */
 
 import type { Op } from '../model/ops.ts';
+import { opText } from '../model/ops.ts';
 import type { CheckId } from '../spec/index.ts';
-import { opText } from './trace.ts';
 import type { CompareReport, Counterexample } from './types.ts';
 
 export interface Attributed {

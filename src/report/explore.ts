@@ -15,9 +15,6 @@ export interface ExploreReport {
 
 const ms = (x: number): string => (x < 1000 ? `${Math.round(x)} ms` : `${(x / 1000).toFixed(2)} s`);
 
-/** A short reading of an op for the summary line (the JSON lines below it are the exact ops). */
-export { opBrief };
-
 function effortLine(r: ExploreResult): string {
   const stop =
     r.stoppedBy === 'all-found'

@@ -6,12 +6,13 @@
  * and in print (@media print opens every trace).
  */
 
+import { opText } from '../model/ops.ts';
 import { hex } from '../model/types.ts';
 import type { MappingInfo } from '../spec/index.ts';
 import { conclude } from './conclusion.ts';
 import { barChart, DASHES, esc, lineChart, PALETTE } from './svg.ts';
 import { fmt, isResourceFailure, pct } from './text.ts';
-import { foldCallPath, opText, resultText, type TraceStep } from './trace.ts';
+import { foldCallPath, resultText, type TraceStep } from './trace.ts';
 import type { CompareReport, Counterexample, MatrixCell, RunReport } from './types.ts';
 
 const CSS = `

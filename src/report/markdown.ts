@@ -4,9 +4,10 @@
  * diverge, and replay tokens to paste into an issue. A projection of the report object only.
  */
 
+import { opText } from '../model/ops.ts';
 import { attribute, conclude, replayLine } from './conclusion.ts';
 import { fmt, pct } from './text.ts';
-import { foldCallPath, opText, resultText } from './trace.ts';
+import { foldCallPath, resultText } from './trace.ts';
 import type { CompareReport, MatrixCell } from './types.ts';
 
 /** Tokens longer than this are left to compare.json rather than pasted into the Markdown. */

@@ -2,7 +2,7 @@
 
 import { formatOp } from '../model/ops.ts';
 import { errnoName, hex } from '../model/types.ts';
-import type { StepView } from '../properties/check.ts';
+import type { StepView } from '../properties/check-result.ts';
 import type { MappingInfo } from '../spec/index.ts';
 
 export const hexPfn = (n: number): string => `0x${n.toString(16).toUpperCase()}`;

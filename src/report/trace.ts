@@ -4,7 +4,7 @@
  * (vm_map_ram / vm_unmap_ram per 32 pages while zeroing), so the renderers fold repeats.
  */
 import type { OpResult } from '../model/kernel.ts';
-import { type Op, opText } from '../model/ops.ts';
+import type { Op } from '../model/ops.ts';
 import { errnoName } from '../model/types.ts';
 
 export interface TraceStep {
@@ -65,6 +65,3 @@ export function resultText(s: Pick<TraceStep, 'ok' | 'errnoName' | 'value'>): st
   if (!s.ok) return `-${s.errnoName ?? 'E?'}`;
   return s.value === undefined ? 'ok' : `→ ${s.value}`;
 }
-
-/** An op as a replay file spells it, without the quotes around keys: `alloc client=0 heap=cma ...`. */
-export { opText };

@@ -2,11 +2,13 @@
  * runCheck: the expected findings of the built-in designs, each shrunk on its own to a 1-minimal
  * trace that reproduces on a fresh boot; determinism; goals and unproven.
  */
+
 import { describe, expect, it } from 'vitest';
 import { builtinDesign } from '../../../src/model/designs/index.ts';
 import { Kernel } from '../../../src/model/kernel.ts';
 import { resolveProfile } from '../../../src/model/profile.ts';
-import { type CheckResult, runCheck } from '../../../src/properties/check.ts';
+import { runCheck } from '../../../src/properties/check.ts';
+import type { CheckResult } from '../../../src/properties/check-result.ts';
 import { reproduce } from '../../../src/properties/minimize.ts';
 import { parseReplay, runReplay } from '../../../src/properties/replay.ts';
 import { GOALS } from '../../../src/spec/index.ts';

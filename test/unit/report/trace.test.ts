@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { foldCallPath, opText, resultText } from '../../../src/report/trace.ts';
+import { opText } from '../../../src/model/ops.ts';
+import { foldCallPath, resultText } from '../../../src/report/trace.ts';
 
 describe('trace rendering', () => {
   it('folds repeated call-path patterns', () => {
