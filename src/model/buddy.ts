@@ -31,6 +31,8 @@ const DIRTY_SHIFT = 6;
 /** Why a free was refused; `page` is the first offending absolute page index. */
 export type FreeFailure = 'double-free' | 'out-of-zone' | 'misaligned';
 export type FreeResult = { ok: true } | { ok: false; reason: FreeFailure; page: number };
+/** The one success value (a free is per page on hot paths: no object per call). */
+const FREED: FreeResult = Object.freeze({ ok: true });
 
 export interface BuddyOptions {
   /**
@@ -226,7 +228,7 @@ export class BuddyZone {
     this.isFree.fill(1, rel, rel + n);
     this.nrFreePages += n;
     this.freeOneBlock(rel, order);
-    return { ok: true };
+    return FREED;
   }
 
   /**
@@ -241,7 +243,7 @@ export class BuddyZone {
    */
   freeRange(start: number, count: number): FreeResult {
     if (!Number.isInteger(count) || count < 0) throw new ModelBug(`freeRange: bad count ${count}`);
-    if (count === 0) return { ok: true };
+    if (count === 0) return FREED;
     const bad = this.validate(start, count, 0);
     if (bad) return bad;
     let rel = start - this.startIdx;
@@ -255,7 +257,7 @@ export class BuddyZone {
       this.freeOneBlock(rel, order);
       rel += 1 << order;
     }
-    return { ok: true };
+    return FREED;
   }
 
   /**
@@ -279,7 +281,7 @@ export class BuddyZone {
       this.nrFreePages++;
       this.freeOneBlock(r, 0);
     }
-    return { ok: true };
+    return FREED;
   }
 
   /**
