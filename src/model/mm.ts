@@ -119,7 +119,7 @@ export class Mm {
       this.mmu = from.mmu.clone(this.pages);
       this.normal = from.normal.clone(reuse?.normal);
       this.highmem = from.highmem?.clone(reuse?.highmem ?? undefined) ?? null;
-      this.cma = from.cma?.clone() ?? null;
+      this.cma = from.cma?.clone(reuse?.cma ?? undefined) ?? null;
       this.vmalloc = from.vmalloc.clone(reuse?.vmalloc);
       this.vmAreas = new Map(from.vmAreas);
       this.vmTagPages = from.vmTagPages.slice();
