@@ -240,14 +240,15 @@ export class PageState {
   /** Bit mask of MemTypes with a live (or, with staleTlb, stale) mapping of page p. */
   typeMask(p: number, withStale: boolean): number {
     const l = this.live;
-    let m =
+    const m =
       (l[0]![p]! > 0 ? 1 : 0) | (l[1]![p]! > 0 ? 2 : 0) | (l[2]![p]! > 0 ? 4 : 0) | (l[3]![p]! > 0 ? 8 : 0);
-    if (withStale) {
-      const s = this.stale;
-      m |=
-        (s[0]![p]! > 0 ? 1 : 0) | (s[1]![p]! > 0 ? 2 : 0) | (s[2]![p]! > 0 ? 4 : 0) | (s[3]![p]! > 0 ? 8 : 0);
-    }
-    return m;
+    return withStale ? m | this.staleMask(p) : m;
+  }
+
+  /** Bit mask of MemTypes with a stale (lazily unmapped, unpurged) mapping of page p. */
+  staleMask(p: number): number {
+    const s = this.stale;
+    return (s[0]![p]! > 0 ? 1 : 0) | (s[1]![p]! > 0 ? 2 : 0) | (s[2]![p]! > 0 ? 4 : 0) | (s[3]![p]! > 0 ? 8 : 0);
   }
 }
 
