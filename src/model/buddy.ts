@@ -234,10 +234,12 @@ export class BuddyZone {
   /**
    * __free_pages_memory() / __free_pages_bootmem(): boot free of [start, start + count) as the
    * largest naturally aligned blocks (alignment relative to startIdx, capped at maxOrder - 1), in
-   * ascending order, each through __free_one_page(). The resulting free blocks equal those of
-   * free_contig_range() (which frees page by page); only the list order can differ, so model
-   * cma_release() with freePages(i, 0) per page when list order matters. Refused, with no change,
-   * if the range leaves the zone or contains a free page. count 0 is a no-op.
+   * ascending order, each through __free_one_page(). The result, list order included, equals that
+   * of freePages(p, 0) for each page in ascending order (free_contig_range(), the kernel's
+   * per-page loops): every block those frees build inside one aligned block is merged away before
+   * the next page outside it is freed, so only each aligned block's final insertion is left, and
+   * it is the same (buddy.test.ts checks it). Refused, with no change, if the range leaves the
+   * zone or contains a free page. count 0 is a no-op.
    * O(count) for the checks and marks + O(maxOrder) per block (O(count / 2^(maxOrder-1) + maxOrder)
    * blocks).
    */

@@ -248,7 +248,9 @@ export class PageState {
   /** Bit mask of MemTypes with a stale (lazily unmapped, unpurged) mapping of page p. */
   staleMask(p: number): number {
     const s = this.stale;
-    return (s[0]![p]! > 0 ? 1 : 0) | (s[1]![p]! > 0 ? 2 : 0) | (s[2]![p]! > 0 ? 4 : 0) | (s[3]![p]! > 0 ? 8 : 0);
+    return (
+      (s[0]![p]! > 0 ? 1 : 0) | (s[1]![p]! > 0 ? 2 : 0) | (s[2]![p]! > 0 ? 4 : 0) | (s[3]![p]! > 0 ? 8 : 0)
+    );
   }
 }
 
