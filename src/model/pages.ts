@@ -6,6 +6,9 @@
 import { DirtyChunks, type Restorable } from './dirty.ts';
 import { asPfn, MemType, ModelBug, type Pfn } from './types.ts';
 
+/** Chunks of 64 pages: a restore copies runs of chunks at memcpy speed, with no per-page sort. */
+const DIRTY_SHIFT = 6;
+
 export const Zone = { NORMAL: 0, HIGHMEM: 1 } as const;
 export type Zone = (typeof Zone)[keyof typeof Zone];
 
@@ -115,7 +118,7 @@ export class PageState {
     this.typeChanges = from ? from.typeChanges.slice() : new Uint16Array(n);
     this.touchedFlag = new Uint8Array(n);
     this.touchedList = new Int32Array(1024);
-    this.dirty = new DirtyChunks(n, 0);
+    this.dirty = new DirtyChunks(n, DIRTY_SHIFT);
   }
 
   /** Every per-page array, in one fixed order (restores). */
