@@ -15,7 +15,7 @@ import type { Kernel } from '../model/kernel.ts';
 import { OWNER_NAMES, Owner } from '../model/pages.ts';
 import { mappingsOf, pageName, pfnOf } from './describe.ts';
 import type { Invariant, Violation } from './invariant.ts';
-import { BadPages, BadSet, minOf, ReportCache, scanPages } from './tracker.ts';
+import { BadPages, BadSet, minOf, ReportCache } from './tracker.ts';
 
 function foreignPage(k: Kernel, pages: Int32Array, bufferId: number): number {
   const ps = k.mm.pages;
@@ -43,8 +43,19 @@ function vmaBad(k: Kernel, v: Vma): number {
   return v.live && v.mapping ? foreignPage(k, v.mapping.pages, v.dmabuf.buffer.id) : -1;
 }
 
-const multiClaimed = (k: Kernel, p: number) => k.mm.pages.claims[p]! > 1;
-const claims = new BadPages(multiClaimed, (k) => scanPages(k, multiClaimed), claimViolation);
+const claims = new BadPages({
+  verdicts(k, pages, out) {
+    const claimed = k.mm.pages.claims;
+    let n = 0;
+    for (let i = 0; i < pages.length; i++) {
+      const b = claimed[pages[i]!]! > 1 ? 1 : 0;
+      out[i] = b;
+      n += b;
+    }
+    return n;
+  },
+  report: claimViolation,
+});
 const attachBad = new BadSet();
 const vmasBad = new BadSet();
 const attachReports = new ReportCache<Violation>();

@@ -21,7 +21,7 @@ import type { RuleSet } from '../model/profile.ts';
 import { MemType } from '../model/types.ts';
 import { mappingsOf, pageName, pfnOf, typesOfMask } from './describe.ts';
 import type { Invariant, Violation } from './invariant.ts';
-import { BadPages, scanPages } from './tracker.ts';
+import { BadPages } from './tracker.ts';
 
 const WB = 1 << MemType.WB;
 const NC = 1 << MemType.NC;
@@ -53,11 +53,28 @@ function ncAllMaintained(k: Kernel, p: number): boolean {
   return true;
 }
 
-function pageBad(k: Kernel, p: number): boolean {
-  const mask = pageMask(k, p);
+/** Is page p, mapped by the classes of `mask`, a conflict? */
+function maskBad(k: Kernel, p: number, mask: number): boolean {
   // one class (the common case) never conflicts
   if ((mask & (mask - 1)) === 0) return false;
   return conflicts(mask, k.profile.ruleSet, () => ncAllMaintained(k, p));
+}
+
+function verdicts(k: Kernel, pages: Int32Array, out: Uint8Array): number {
+  const ps = k.mm.pages;
+  const [, l1, l2, l3] = ps.live as Int32Array[];
+  const [, s1, s2, s3] = ps.stale as Int32Array[];
+  let n = 0;
+  for (let i = 0; i < pages.length; i++) {
+    const p = pages[i]!;
+    let b = 0;
+    // mapped WB only (or not at all), the common case: one class, no conflict, no mask to build
+    if ((l1![p]! | l2![p]! | l3![p]! | s1![p]! | s2![p]! | s3![p]!) !== 0 && maskBad(k, p, pageMask(k, p)))
+      b = 1;
+    out[i] = b;
+    n += b;
+  }
+  return n;
 }
 
 /** A mapping made during the op that conflicted with what mapped its pages at that moment. */
@@ -99,7 +116,7 @@ function pageViolation(k: Kernel, p: number): Violation {
   };
 }
 
-const pages = new BadPages(pageBad, (k) => scanPages(k, pageBad), pageViolation);
+const pages = new BadPages({ verdicts, report: pageViolation });
 
 export const noConflictingAlias: Invariant = {
   id: 'no-conflicting-alias',

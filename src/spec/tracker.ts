@@ -69,60 +69,103 @@ export class ReportCache<V> {
 }
 
 /**
+ * A per-page invariant, in the form BadPages needs. `verdicts` judges a list of pages in one call,
+ * as a loop over typed arrays in the invariant's own module: the predicate inlines there (a shared
+ * loop calling several invariants' predicates is a polymorphic call per page, which V8 does not
+ * inline), and the full scan runs the same code over every page, so both forms judge alike.
+ */
+export interface PageCheck<V> {
+  /** out[i] = 1 if page pages[i] is bad now, else 0; returns how many are bad. */
+  verdicts(k: Kernel, pages: Int32Array, out: Uint8Array): number;
+  /** The report of bad page p. */
+  report(k: Kernel, p: number): V;
+  /**
+   * Pages to re-evaluate besides the touched ones: those whose verdict the op changed without
+   * writing them (a buffer destroyed while its pages stayed where they were).
+   */
+  extra?(k: Kernel): readonly Int32Array[];
+}
+
+/**
  * A per-page invariant's incremental form: the set of bad pages kept up to date from the pages
- * the op touched (rebuilt by `scan` when there is no memo), and the report of the smallest one,
- * rebuilt only when that page changed. Returns null when no page is bad.
+ * the op touched (rebuilt by a full scan when there is no memo), and the report of the smallest
+ * one, rebuilt only when that page changed. Returns null when no page is bad.
  */
 export class BadPages<V> {
   private readonly bad = new BadSet();
   private readonly reports = new ReportCache<V>();
 
-  /**
-   * @param extra pages to re-evaluate besides the touched ones: those whose verdict the op changed
-   *   without writing them (a buffer destroyed while its pages stayed where they were)
-   */
-  constructor(
-    private readonly isBad: (k: Kernel, p: number) => boolean,
-    private readonly scan: (k: Kernel) => Iterable<number>,
-    private readonly report: (k: Kernel, p: number) => V,
-    private readonly extra: (k: Kernel) => readonly Int32Array[] = () => [],
-  ) {}
+  constructor(private readonly check: PageCheck<V>) {}
 
   incremental(k: Kernel): V | null {
-    const extra = this.extra(k);
+    const c = this.check;
+    const extra = c.extra ? c.extra(k) : NO_PAGES;
     const set = this.bad.current(
       k,
-      () => this.scan(k),
+      () => scanPages(k, c),
       (s) => {
-        const touched = k.mm.pages.touched();
-        for (let i = 0; i < touched.length; i++) {
-          const p = touched[i]!;
-          if (this.isBad(k, p)) s.add(p);
-          else if (s.size > 0) s.delete(p);
-        }
-        for (const pages of extra)
-          for (let i = 0; i < pages.length; i++) {
-            const p = pages[i]!;
-            if (this.isBad(k, p)) s.add(p);
-            else if (s.size > 0) s.delete(p);
-          }
+        judge(k, c, k.mm.pages.touched(), s);
+        for (let i = 0; i < extra.length; i++) judge(k, c, extra[i]!, s);
       },
     );
     if (set.size === 0) return null;
     const p = minOf(set);
     const stale = k.mm.pages.isTouched(p) || extra.some((pages) => pages.includes(p));
-    return this.reports.get(k, p, stale, () => this.report(k, p));
+    return this.reports.get(k, p, stale, () => c.report(k, p));
   }
 
   /** The full scan's verdict: the smallest bad page's report. */
   full(k: Kernel): V | null {
-    for (const p of this.scan(k)) return this.report(k, p);
+    for (const p of scanPages(k, this.check)) return this.check.report(k, p);
     return null;
   }
 }
 
-/** Every page p with isBad(k, p), in order (a full scan). */
-export function* scanPages(k: Kernel, isBad: (k: Kernel, p: number) => boolean): Generator<number> {
+const NO_PAGES: readonly Int32Array[] = [];
+
+/** Verdict bytes for `judge` and `scanPages` (grown on demand; neither re-enters the other). */
+let verdictBuf = new Uint8Array(4096);
+function verdictsFor(n: number): Uint8Array {
+  if (verdictBuf.length < n) verdictBuf = new Uint8Array(Math.max(n, verdictBuf.length * 2));
+  return verdictBuf;
+}
+
+/** Re-judge `pages` into the bad set: add the bad ones, delete the good ones. */
+function judge<V>(k: Kernel, c: PageCheck<V>, pages: Int32Array, bad: Set<number>): void {
+  if (pages.length === 0) return;
+  const out = verdictsFor(pages.length);
+  const n = c.verdicts(k, pages, out);
+  // nothing bad before or now (the common case): nothing to do
+  if (n === 0 && bad.size === 0) return;
+  if (bad.size === 0) {
+    for (let i = 0; i < pages.length; i++) if (out[i] === 1) bad.add(pages[i]!);
+    return;
+  }
+  // a good page can only be deleted if it lies within the bad set's span (bad sets are few pages)
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const q of bad) {
+    if (q < lo) lo = q;
+    if (q > hi) hi = q;
+  }
+  for (let i = 0; i < pages.length; i++) {
+    const p = pages[i]!;
+    if (out[i] === 1) bad.add(p);
+    else if (p >= lo && p <= hi) bad.delete(p);
+  }
+}
+
+/** Every bad page, in order (a full scan, judged in chunks by the same `verdicts`). */
+export function* scanPages<V>(k: Kernel, c: Pick<PageCheck<V>, 'verdicts'>): Generator<number> {
   const n = k.mm.pages.nPages;
-  for (let p = 0; p < n; p++) if (isBad(k, p)) yield p;
+  const CHUNK = 4096;
+  const pages = new Int32Array(CHUNK);
+  const out = new Uint8Array(CHUNK);
+  for (let base = 0; base < n; base += CHUNK) {
+    const len = Math.min(CHUNK, n - base);
+    const list = len === CHUNK ? pages : pages.subarray(0, len);
+    for (let i = 0; i < len; i++) list[i] = base + i;
+    if (c.verdicts(k, list, out) === 0) continue;
+    for (let i = 0; i < len; i++) if (out[i] === 1) yield base + i;
+  }
 }

@@ -12,6 +12,9 @@ import type { Kernel } from '../model/kernel.ts';
 import { NO_LINEAR } from '../model/pages.ts';
 import type { Invariant, Violation } from './invariant.ts';
 
+// read through a module getter under tsx: copied once for the page loop
+const NONE = NO_LINEAR;
+
 function bug(message: string): Violation {
   return { invariant: 'type-ok', message, pfns: [], mappings: [] };
 }
@@ -58,13 +61,18 @@ export const typeOk: Invariant = {
       const p = touched[i]!;
       const lt = lin[p]!;
       // negative counts throw in the model itself (PageState.addLive); here: the linear PTE
-      if (lt === NO_LINEAR) continue;
+      if (lt === NONE) continue;
       if (lt > 3 || p >= low || live[lt]![p]! < 1)
         return bug(pageShape(k, p) ?? `page ${p}: bad linear type ${lt}`);
     }
-    const n = k.mm.pages.nPages;
-    for (const c of k.mm.mmu.creations)
-      for (const p of c.pages) if (p < 0 || p >= n) return bug(`${c.owner} maps page ${p} outside RAM`);
+    const n = ps.nPages;
+    for (const c of k.mm.mmu.creations) {
+      const pages = c.pages;
+      for (let i = 0; i < pages.length; i++) {
+        const p = pages[i]!;
+        if (p < 0 || p >= n) return bug(`${c.owner} maps page ${p} outside RAM`);
+      }
+    }
     return null;
   },
   full(k) {
