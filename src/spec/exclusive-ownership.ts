@@ -15,6 +15,7 @@ import type { Kernel } from '../model/kernel.ts';
 import { OWNER_NAMES, Owner } from '../model/pages.ts';
 import { mappingsOf, pageName, pfnOf } from './describe.ts';
 import type { Invariant, Violation } from './invariant.ts';
+import { ionIndex } from './ion-index.ts';
 import { BadPages, BadSet, minOf, ReportCache } from './tracker.ts';
 
 function foreignPage(k: Kernel, pages: Int32Array, bufferId: number): number {
@@ -104,17 +105,18 @@ export const exclusiveOwnership: Invariant = {
     // an attachment's or VMA's pages can only stop being its buffer's when the buffer is
     // destroyed, which needs the attachment or VMA gone first: check them when made, drop when gone;
     // and when a reference bug destroys a buffer under them (the zoo), check them at that op
-    const gone = k.ion.destroyedThisOp.length > 0 ? new Set(k.ion.destroyedThisOp) : null;
+    const gone = k.ion.destroyedThisOp;
     const atts = attachBad.current(
       k,
       () => k.ion.attachments.flatMap((a, i) => (attachmentBad(k, a) >= 0 ? [i] : [])),
       (s) => {
-        for (const a of k.ion.attachedThisOp)
-          if (attachmentBad(k, a) >= 0) s.add(k.ion.attachments.indexOf(a));
-        if (gone)
-          k.ion.attachments.forEach((a, i) => {
-            if (gone.has(a.dmabuf.buffer) && attachmentBad(k, a) >= 0) s.add(i);
-          });
+        const made = k.ion.attachedThisOp;
+        if (made.length === 0 && gone.length === 0 && s.size === 0) return;
+        const idx = ionIndex(k);
+        for (const a of made) if (attachmentBad(k, a) >= 0) s.add(idx.indexOf(a));
+        for (const b of gone)
+          for (const d of idx.dmabufsOf(b))
+            for (const a of idx.attachmentsOf(d)) if (attachmentBad(k, a) >= 0) s.add(idx.indexOf(a));
         for (const i of s) if (!k.ion.attachments[i]!.live) s.delete(i);
       },
     );
@@ -129,7 +131,12 @@ export const exclusiveOwnership: Invariant = {
       () => k.ion.vmas.flatMap((v, i) => (vmaBad(k, v) >= 0 ? [i] : [])),
       (s) => {
         for (const v of k.ion.mappedThisOp) if (vmaBad(k, v) >= 0) s.add(v.id);
-        if (gone) for (const v of k.ion.vmas) if (gone.has(v.dmabuf.buffer) && vmaBad(k, v) >= 0) s.add(v.id);
+        if (gone.length > 0) {
+          const idx = ionIndex(k);
+          for (const b of gone)
+            for (const d of idx.dmabufsOf(b))
+              for (const v of idx.vmasOf(d)) if (vmaBad(k, v) >= 0) s.add(v.id);
+        }
         for (const i of s) if (!k.ion.vmas[i]!.live) s.delete(i);
       },
     );
