@@ -84,6 +84,12 @@ export interface PageCheck<V> {
    * writing them (a buffer destroyed while its pages stayed where they were).
    */
   extra?(k: Kernel): readonly Int32Array[];
+  /**
+   * The pages the op may have turned bad, when the invariant can tell them from fewer loads than
+   * judging every touched page: any other page kept its verdict or turned good, and a page that
+   * turned good was touched. Then only these pages and the touched bad ones are judged.
+   */
+  mayTurnBad?(k: Kernel): readonly Int32Array[];
 }
 
 /**
@@ -104,7 +110,11 @@ export class BadPages<V> {
       k,
       () => scanPages(k, c),
       (s) => {
-        judge(k, c, k.mm.pages.touched(), s);
+        if (c.mayTurnBad) {
+          if (s.size > 0) judge(k, c, touchedOf(k, s), s);
+          const more = c.mayTurnBad(k);
+          for (let i = 0; i < more.length; i++) judge(k, c, more[i]!, s);
+        } else judge(k, c, k.mm.pages.touched(), s);
         for (let i = 0; i < extra.length; i++) judge(k, c, extra[i]!, s);
       },
     );
@@ -128,6 +138,14 @@ let verdictBuf = new Uint8Array(4096);
 function verdictsFor(n: number): Uint8Array {
   if (verdictBuf.length < n) verdictBuf = new Uint8Array(Math.max(n, verdictBuf.length * 2));
   return verdictBuf;
+}
+
+/** The members of a bad set the op touched. */
+function touchedOf(k: Kernel, bad: Set<number>): Int32Array {
+  const ps = k.mm.pages;
+  const out: number[] = [];
+  for (const p of bad) if (ps.isTouched(p)) out.push(p);
+  return Int32Array.from(out);
 }
 
 /** Re-judge `pages` into the bad set: add the bad ones, delete the good ones. */
