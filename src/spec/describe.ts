@@ -27,6 +27,8 @@ type Covering = ReturnType<Kernel['mm']['mmu']['covering']>;
 
 /** Mappings longer than this are searched only if the shorter ones did not account for the page. */
 const SHORT = 16;
+// read through a module getter under tsx: copied once
+const NONE = NO_LINEAR;
 
 /**
  * mmu.covering(p), the same entries in the same order, without testing every mapping: the page's
@@ -41,7 +43,7 @@ function coveringPage(k: Kernel, p: number): Covering {
   if (!(p >= 0 && p < ps.nPages)) return mmu.covering(p);
   const lt = ps.linearType[p]!;
   // owed[t]: live mappings of type t besides the linear PTE; owed[4 + t]: stale ones
-  const owed = [0, 0, 0, 0, 0, 0, 0, 0];
+  const owed = new Int32Array(8);
   let left = 0;
   for (let t = 0; t < 4; t++) {
     owed[t] = ps.live[t]![p]! - (lt === t ? 1 : 0);
@@ -49,28 +51,30 @@ function coveringPage(k: Kernel, p: number): Covering {
     left += owed[t]! + owed[4 + t]!;
   }
   const out: Covering = [];
-  if (lt !== NO_LINEAR)
+  if (lt !== NONE)
     out.push({ kind: 'linear', type: lt as MemType, owner: 'linear map', state: 'live', vaddr: -1 });
   if (left <= 0) return out;
-  // [insertion index, mapping] of the mappings found, and of the long ones put off
-  const found: [number, Mapping][] = [];
-  const long: [number, Mapping][] = [];
-  const test = (i: number, m: Mapping): boolean => {
-    const slot = (m.state === 'live' ? 0 : 4) + m.type;
-    if (owed[slot]! <= 0 || !m.pages.includes(p)) return false;
-    found.push([i, m]);
-    owed[slot]!--;
-    return --left === 0;
-  };
-  let i = 0;
-  for (const m of mmu.mappings.values()) {
-    if (m.pages.length > SHORT) long.push([i++, m]);
-    else if (test(i++, m)) break;
+  // the mappings found, with their places in the map's order; short ones first, then long ones
+  const found: Mapping[] = [];
+  const order: number[] = [];
+  for (let pass = 0; pass < 2 && left > 0; pass++) {
+    let i = 0;
+    for (const m of mmu.mappings.values()) {
+      const at = i++;
+      if (m.pages.length > SHORT !== (pass === 1)) continue;
+      const slot = (m.state === 'live' ? 0 : 4) + m.type;
+      if (owed[slot]! <= 0 || !m.pages.includes(p)) continue;
+      found.push(m);
+      order.push(at);
+      owed[slot]!--;
+      if (--left === 0) break;
+    }
   }
-  if (left > 0) for (const [j, m] of long) if (test(j, m)) break;
-  found.sort((a, b) => a[0] - b[0]);
-  for (const [, m] of found)
+  const byOrder = found.map((_, j) => j).sort((a, b) => order[a]! - order[b]!);
+  for (const j of byOrder) {
+    const m = found[j]!;
     out.push({ kind: m.kind, type: m.type, owner: m.owner, state: m.state, vaddr: m.vaddr });
+  }
   return out;
 }
 

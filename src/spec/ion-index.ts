@@ -81,13 +81,17 @@ function push<K, V>(m: Map<K, V[]>, key: K, v: V): void {
 }
 
 const indexes = new WeakMap<Kernel, IonIndex>();
+/** The last kernel asked about and its index (a run asks about one kernel op after op). */
+let last: { k: Kernel; idx: IonIndex } | null = null;
 
 /** The kernel's index, up to date. */
 export function ionIndex(k: Kernel): IonIndex {
+  if (last?.k === k) return last.idx.sync(k);
   let idx = indexes.get(k);
   if (!idx) {
     idx = new IonIndex();
     indexes.set(k, idx);
   }
+  last = { k, idx };
   return idx.sync(k);
 }

@@ -14,22 +14,31 @@ interface Memo {
 
 export class BadSet {
   private readonly memos = new WeakMap<Kernel, Memo>();
+  /** The last kernel asked about and its memo (a run asks about one kernel op after op). */
+  private lastK: Kernel | null = null;
+  private lastM: Memo | undefined;
 
   /**
    * Bring the set up to date after the op just applied: `rebuild` lists every bad key from scratch
    * (used when the memo is missing or stale); `update` re-evaluates the keys the op touched.
    */
   current(k: Kernel, rebuild: () => Iterable<number>, update: (bad: Set<number>) => void): Set<number> {
-    const m = this.memos.get(k) ?? this.fromSource(k);
-    if (m && m.at === k.opsApplied) return m.bad;
+    const m = this.lastK === k ? this.lastM : (this.memos.get(k) ?? this.fromSource(k));
+    if (m && m.at === k.opsApplied) return this.remember(k, m).bad;
     if (m && m.at === k.opsApplied - 1) {
       update(m.bad);
       m.at = k.opsApplied;
-      return m.bad;
+      return this.remember(k, m).bad;
     }
     const fresh = { at: k.opsApplied, bad: new Set(rebuild()) };
     this.memos.set(k, fresh);
-    return fresh.bad;
+    return this.remember(k, fresh).bad;
+  }
+
+  private remember(k: Kernel, m: Memo): Memo {
+    this.lastK = k;
+    this.lastM = m;
+    return m;
   }
 
   /** A clone starts from its source's memo when the source has not moved since the clone. */
@@ -58,13 +67,21 @@ export function minOf(s: Set<number>): number {
  */
 export class ReportCache<V> {
   private readonly memos = new WeakMap<Kernel, { key: number; value: V }>();
+  private lastK: Kernel | null = null;
+  private last: { key: number; value: V } | undefined;
 
   get(k: Kernel, key: number, stale: boolean, build: () => V): V {
-    const m = this.memos.get(k);
-    if (m && m.key === key && !stale) return m.value;
-    const value = build();
-    this.memos.set(k, { key, value });
-    return value;
+    const m = this.lastK === k ? this.last : this.memos.get(k);
+    if (m && m.key === key && !stale) {
+      this.lastK = k;
+      this.last = m;
+      return m.value;
+    }
+    const fresh = { key, value: build() };
+    this.memos.set(k, fresh);
+    this.lastK = k;
+    this.last = fresh;
+    return fresh.value;
   }
 }
 
@@ -140,12 +157,14 @@ function verdictsFor(n: number): Uint8Array {
   return verdictBuf;
 }
 
-/** The members of a bad set the op touched. */
+/** The members of a bad set the op touched (a view of a reused buffer, valid until the next call). */
+let touchedBuf = new Int32Array(64);
 function touchedOf(k: Kernel, bad: Set<number>): Int32Array {
   const ps = k.mm.pages;
-  const out: number[] = [];
-  for (const p of bad) if (ps.isTouched(p)) out.push(p);
-  return Int32Array.from(out);
+  if (touchedBuf.length < bad.size) touchedBuf = new Int32Array(Math.max(bad.size, touchedBuf.length * 2));
+  let n = 0;
+  for (const p of bad) if (ps.isTouched(p)) touchedBuf[n++] = p;
+  return touchedBuf.subarray(0, n);
 }
 
 /** Re-judge `pages` into the bad set: add the bad ones, delete the good ones. */
