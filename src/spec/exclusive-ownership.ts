@@ -16,7 +16,11 @@ import { OWNER_NAMES, Owner } from '../model/pages.ts';
 import { mappingsOf, pageName, pfnOf } from './describe.ts';
 import type { Invariant, Violation } from './invariant.ts';
 import { ionIndex } from './ion-index.ts';
+import { Fact } from './page-facts.ts';
 import { BadPages, BadSet, minOf, ReportCache } from './tracker.ts';
+
+// read through a module getter under tsx: copied once for the page loops
+const F_MULTI_CLAIMED = Fact.MULTI_CLAIMED;
 
 function foreignPage(k: Kernel, pages: Int32Array, bufferId: number): number {
   const ps = k.mm.pages;
@@ -50,6 +54,16 @@ const claims = new BadPages({
     let n = 0;
     for (let i = 0; i < pages.length; i++) {
       const b = claimed[pages[i]!]! > 1 ? 1 : 0;
+      out[i] = b;
+      n += b;
+    }
+    return n;
+  },
+  suspect: Fact.MULTI_CLAIMED,
+  fromFacts(_k, pages, facts, out) {
+    let n = 0;
+    for (let i = 0; i < pages.length; i++) {
+      const b = (facts[i]! & F_MULTI_CLAIMED) !== 0 ? 1 : 0;
       out[i] = b;
       n += b;
     }

@@ -20,7 +20,12 @@ import { isFreeKind, NO_LINEAR, Owner } from '../model/pages.ts';
 import { MemType, memTypeName } from '../model/types.ts';
 import { mappingsOf, pageName, pfnOf } from './describe.ts';
 import type { Invariant, Violation } from './invariant.ts';
+import { Fact } from './page-facts.ts';
 import { BadPages } from './tracker.ts';
+
+// read through a module getter under tsx: copied once for the page loops
+const F_DOUBLE_FREED = Fact.DOUBLE_FREED;
+const F_BUFFER = Fact.BUFFER;
 
 function liveBufferIds(k: Kernel): (id: number) => boolean {
   if (k.ion.freeList.length === 0) return (id) => k.ion.buffers.has(id);
@@ -145,8 +150,44 @@ function verdicts(k: Kernel, pages: Int32Array, out: Uint8Array): number {
  */
 const destroyedPages = (k: Kernel): readonly Int32Array[] => k.ion.destroyedThisOp.map((b) => b.pages);
 
+/**
+ * verdicts from the pages' facts: a double free is a problem, a buffer's page is one when its
+ * buffer is gone, a free page mapped beyond its WB linear PTE is judged by pageProblem.
+ */
+function fromFacts(k: Kernel, list: Int32Array, facts: Uint8Array, out: Uint8Array): number {
+  const ownerId = k.mm.pages.ownerId;
+  let isLive: ((id: number) => boolean) | null = null;
+  let lastId = -1;
+  let lastGone = 0;
+  let n = 0;
+  for (let i = 0; i < list.length; i++) {
+    const f = facts[i]!;
+    let b = 0;
+    if ((f & SUSPECT) !== 0) {
+      const p = list[i]!;
+      if ((f & F_DOUBLE_FREED) !== 0) b = 1;
+      else if ((f & F_BUFFER) !== 0) {
+        const id = ownerId[p]!;
+        if (id !== lastId) {
+          isLive ??= liveOf(k);
+          lastId = id;
+          lastGone = isLive(id) ? 0 : 1;
+        }
+        b = lastGone;
+      } else if (pageProblem(k, p, liveOf(k)) !== null) b = 1;
+    }
+    out[i] = b;
+    n += b;
+  }
+  return n;
+}
+
+const SUSPECT = Fact.DOUBLE_FREED | Fact.BUFFER | Fact.FREE_MAPPED;
+
 const pages = new BadPages({
   verdicts,
+  fromFacts,
+  suspect: SUSPECT,
   report: (k, p) => pageViolation(k, p, pageProblem(k, p, liveOf(k))!),
   extra: destroyedPages,
 });

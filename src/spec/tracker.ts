@@ -6,6 +6,7 @@
  * full evaluation.
  */
 import type { Kernel } from '../model/kernel.ts';
+import { touchedFacts } from './page-facts.ts';
 
 interface Memo {
   at: number;
@@ -107,6 +108,14 @@ export interface PageCheck<V> {
    * turned good was touched. Then only these pages and the touched bad ones are judged.
    */
   mayTurnBad?(k: Kernel): readonly Int32Array[];
+  /**
+   * `verdicts` from the pages' facts (page-facts.ts), for a check that decides from them: the
+   * op's touched pages are then judged from facts computed once for every check, and not at all
+   * when none of them has a fact in `suspect` and nothing was bad.
+   */
+  fromFacts?(k: Kernel, pages: Int32Array, facts: Uint8Array, out: Uint8Array): number;
+  /** The facts that make a page worth judging (with fromFacts). */
+  readonly suspect?: number;
 }
 
 /**
@@ -131,6 +140,12 @@ export class BadPages<V> {
           if (s.size > 0) judge(k, c, touchedOf(k, s), s);
           const more = c.mayTurnBad(k);
           for (let i = 0; i < more.length; i++) judge(k, c, more[i]!, s);
+        } else if (c.fromFacts) {
+          const tf = touchedFacts(k);
+          if ((tf.any & (c.suspect ?? 0xff)) !== 0 || s.size > 0) {
+            const out = verdictsFor(tf.pages.length);
+            mark(tf.pages, out, c.fromFacts(k, tf.pages, tf.facts, out), s);
+          }
         } else judge(k, c, k.mm.pages.touched(), s);
         for (let i = 0; i < extra.length; i++) judge(k, c, extra[i]!, s);
       },
@@ -171,7 +186,11 @@ function touchedOf(k: Kernel, bad: Set<number>): Int32Array {
 function judge<V>(k: Kernel, c: PageCheck<V>, pages: Int32Array, bad: Set<number>): void {
   if (pages.length === 0) return;
   const out = verdictsFor(pages.length);
-  const n = c.verdicts(k, pages, out);
+  mark(pages, out, c.verdicts(k, pages, out), bad);
+}
+
+/** Apply verdicts (out[i] for pages[i], n of them bad) to the bad set. */
+function mark(pages: Int32Array, out: Uint8Array, n: number, bad: Set<number>): void {
   // nothing bad before or now (the common case): nothing to do
   if (n === 0 && bad.size === 0) return;
   if (bad.size === 0) {

@@ -12,7 +12,11 @@ import type { Kernel } from '../model/kernel.ts';
 import { CLEAN, Owner } from '../model/pages.ts';
 import { mappingsOf, pageName, pfnOf } from './describe.ts';
 import type { Invariant, Violation } from './invariant.ts';
+import { Fact } from './page-facts.ts';
 import { BadPages } from './tracker.ts';
+
+// read through a module getter under tsx: copied once for the page loops
+const F_FOREIGN_DATA = Fact.FOREIGN_DATA;
 
 // imported constants read through module getters under tsx: copied once for the page loops
 const BUFFER = Owner.BUFFER;
@@ -45,7 +49,20 @@ function violation(k: Kernel, p: number): Violation {
   };
 }
 
-const pages = new BadPages({ verdicts, report: violation });
+const pages = new BadPages({
+  verdicts,
+  suspect: Fact.FOREIGN_DATA,
+  fromFacts(_k, list, facts, out) {
+    let n = 0;
+    for (let i = 0; i < list.length; i++) {
+      const b = (facts[i]! & F_FOREIGN_DATA) !== 0 ? 1 : 0;
+      out[i] = b;
+      n += b;
+    }
+    return n;
+  },
+  report: violation,
+});
 
 export const zeroedOnAlloc: Invariant = {
   id: 'zeroed-on-alloc',
