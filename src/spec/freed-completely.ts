@@ -150,6 +150,9 @@ function verdicts(k: Kernel, pages: Int32Array, out: Uint8Array): number {
  */
 const destroyedPages = (k: Kernel): readonly Int32Array[] => k.ion.destroyedThisOp.map((b) => b.pages);
 
+/** The facts under which a page may be wrong. */
+const SUSPECT = Fact.DOUBLE_FREED | Fact.BUFFER | Fact.FREE_MAPPED;
+
 /**
  * verdicts from the pages' facts: a double free is a problem, a buffer's page is one when its
  * buffer is gone, a free page mapped beyond its WB linear PTE is judged by pageProblem.
@@ -181,8 +184,6 @@ function fromFacts(k: Kernel, list: Int32Array, facts: Uint8Array, out: Uint8Arr
   }
   return n;
 }
-
-const SUSPECT = Fact.DOUBLE_FREED | Fact.BUFFER | Fact.FREE_MAPPED;
 
 const pages = new BadPages({
   verdicts,

@@ -46,20 +46,24 @@ export function factsOf(k: Kernel, pages: Int32Array, out: Uint8Array): number {
   for (let i = 0; i < pages.length; i++) {
     const p = pages[i]!;
     let f = 0;
-    if (doubleFrees[p] !== 0) f |= Fact.DOUBLE_FREED;
-    if (claims[p]! > 1) f |= Fact.MULTI_CLAIMED;
+    // both rare: one test for the two
+    if ((doubleFrees[p]! | (claims[p]! >> 1)) !== 0) {
+      if (doubleFrees[p] !== 0) f |= Fact.DOUBLE_FREED;
+      if (claims[p]! > 1) f |= Fact.MULTI_CLAIMED;
+    }
     const kind = ownerKind[p]!;
     const lt = linearType[p]!;
+    // the WB count, read once: the linear PTE's own count on lowmem (nearly always WB)
+    const wb = lt === WB || kind === FREE || kind === CMA_FREE || kind === CARVEOUT_FREE ? l0![p]! : 0;
     if (kind === BUFFER) {
       f |= Fact.BUFFER;
       const w = writer[p]!;
       if (w !== 0 && w !== ownerId[p]! + 1) f |= Fact.FOREIGN_DATA;
     } else if (kind === FREE || kind === CMA_FREE || kind === CARVEOUT_FREE) {
-      const wb = l0![p]!;
       if (!(((lt === WB && wb === 1) || (lt === NONE && wb === 0)) && (l1![p]! | l2![p]! | l3![p]!) === 0))
         f |= Fact.FREE_MAPPED;
     }
-    if (lt !== NONE && (lt > 3 || p >= low || live[lt]![p]! < 1)) f |= Fact.LINEAR_BROKEN;
+    if (lt !== NONE && (lt > 3 || p >= low || (lt === WB ? wb : live[lt]![p]!) < 1)) f |= Fact.LINEAR_BROKEN;
     out[i] = f;
     any |= f;
   }
