@@ -27,7 +27,7 @@ type Covering = ReturnType<Kernel['mm']['mmu']['covering']>;
 
 /** Mappings longer than this are searched only if the shorter ones did not account for the page. */
 const SHORT = 16;
-// read through a module getter under tsx: copied once
+// a local copy (imports loaded as CommonJS are read through getters)
 const NONE = NO_LINEAR;
 
 /**

@@ -19,7 +19,7 @@ import { ionIndex } from './ion-index.ts';
 import { Fact } from './page-facts.ts';
 import { BadPages, BadSet, minOf, ReportCache } from './tracker.ts';
 
-// read through a module getter under tsx: copied once for the page loops
+// local copies for the page loops (imports loaded as CommonJS are read through getters)
 const F_MULTI_CLAIMED = Fact.MULTI_CLAIMED;
 
 function foreignPage(k: Kernel, pages: Int32Array, bufferId: number): number {

@@ -23,7 +23,7 @@ import type { Invariant, Violation } from './invariant.ts';
 import { Fact } from './page-facts.ts';
 import { BadPages } from './tracker.ts';
 
-// read through a module getter under tsx: copied once for the page loops
+// local copies for the page loops (imports loaded as CommonJS are read through getters)
 const F_DOUBLE_FREED = Fact.DOUBLE_FREED;
 const F_BUFFER = Fact.BUFFER;
 
@@ -95,7 +95,7 @@ function liveOf(k: Kernel): (id: number) => boolean {
   return liveMemo.isLive;
 }
 
-// imported constants read through module getters under tsx: copied once for the page loops
+// local copies for the page loops (imports loaded as CommonJS are read through getters)
 const BUFFER = Owner.BUFFER;
 const FREE = Owner.FREE;
 const CMA_FREE = Owner.CMA_FREE;

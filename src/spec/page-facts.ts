@@ -27,7 +27,7 @@ export const Fact = {
   LINEAR_BROKEN: 32,
 } as const;
 
-// imported constants read through module getters under tsx: copied once for the page loop
+// local copies for the page loop (imports loaded as CommonJS are read through getters)
 const BUFFER = Owner.BUFFER;
 const FREE = Owner.FREE;
 const CMA_FREE = Owner.CMA_FREE;

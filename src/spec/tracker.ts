@@ -165,7 +165,7 @@ export class BadPages<V> {
 
 const NO_PAGES: readonly Int32Array[] = [];
 
-/** Verdict bytes for `judge` and `scanPages` (grown on demand; neither re-enters the other). */
+/** Verdict bytes for one judging of a page list (grown on demand; judging never re-enters). */
 let verdictBuf = new Uint8Array(4096);
 function verdictsFor(n: number): Uint8Array {
   if (verdictBuf.length < n) verdictBuf = new Uint8Array(Math.max(n, verdictBuf.length * 2));

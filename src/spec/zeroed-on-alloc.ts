@@ -15,10 +15,8 @@ import type { Invariant, Violation } from './invariant.ts';
 import { Fact } from './page-facts.ts';
 import { BadPages } from './tracker.ts';
 
-// read through a module getter under tsx: copied once for the page loops
+// local copies for the page loops (imports loaded as CommonJS are read through getters)
 const F_FOREIGN_DATA = Fact.FOREIGN_DATA;
-
-// imported constants read through module getters under tsx: copied once for the page loops
 const BUFFER = Owner.BUFFER;
 const ZERO = CLEAN;
 
