@@ -21,7 +21,7 @@ async function main(argv: readonly string[]): Promise<void> {
   log('1. Allocators: per-op cost on arm32-1g and arm32-4g (median of 7; 4g/1g should be about 1)\n');
   const allocators = runAllocatorBench(log);
 
-  log('\n2. Checking cost on a random workload, arm32-1g (median of 3)\n');
+  log('\n2. Checking cost on a random workload, arm32-1g (CPU time, fastest of 5 runs)\n');
   const workload = runWorkloadBench(log);
 
   log('\n3. Explorer throughput on tiny, depth 3, all invariants\n');

@@ -16,7 +16,7 @@ import type { Kernel } from '../model/kernel.ts';
 import { PAGE_SIZE } from '../model/types.ts';
 import { pageName, pfnOf } from './describe.ts';
 import type { Invariant, Violation } from './invariant.ts';
-import { BadSet, minOf } from './tracker.ts';
+import { BadSet, minOf, ReportCache } from './tracker.ts';
 
 function bufferProblem(k: Kernel, b: IonBuffer): string | null {
   const heap = b.heap;
@@ -52,6 +52,7 @@ function violation(b: IonBuffer, why: string, k: Kernel): Violation {
 }
 
 const bad = new BadSet();
+const reports = new ReportCache<Violation>();
 
 export const contiguousAligned: Invariant = {
   id: 'contiguous-aligned',
@@ -83,8 +84,11 @@ export const contiguousAligned: Invariant = {
     );
     if (set.size === 0) return null;
     const id = minOf(set);
-    const b = held(k).find((x) => x.id === id)!;
-    return violation(b, bufferProblem(k, b)!, k);
+    // a buffer's pages, size and heap never change: its report is built once
+    return reports.get(k, id, false, () => {
+      const b = held(k).find((x) => x.id === id)!;
+      return violation(b, bufferProblem(k, b)!, k);
+    });
   },
   full(k) {
     for (const b of held(k)) {

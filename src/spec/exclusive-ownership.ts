@@ -15,7 +15,12 @@ import type { Kernel } from '../model/kernel.ts';
 import { OWNER_NAMES, Owner } from '../model/pages.ts';
 import { mappingsOf, pageName, pfnOf } from './describe.ts';
 import type { Invariant, Violation } from './invariant.ts';
-import { BadPages, BadSet, minOf, ReportCache, scanPages } from './tracker.ts';
+import { ionIndex } from './ion-index.ts';
+import { Fact } from './page-facts.ts';
+import { BadPages, BadSet, minOf, ReportCache } from './tracker.ts';
+
+// local copies for the page loops (imports loaded as CommonJS are read through getters)
+const F_MULTI_CLAIMED = Fact.MULTI_CLAIMED;
 
 function foreignPage(k: Kernel, pages: Int32Array, bufferId: number): number {
   const ps = k.mm.pages;
@@ -43,8 +48,29 @@ function vmaBad(k: Kernel, v: Vma): number {
   return v.live && v.mapping ? foreignPage(k, v.mapping.pages, v.dmabuf.buffer.id) : -1;
 }
 
-const multiClaimed = (k: Kernel, p: number) => k.mm.pages.claims[p]! > 1;
-const claims = new BadPages(multiClaimed, (k) => scanPages(k, multiClaimed), claimViolation);
+const claims = new BadPages({
+  verdicts(k, pages, out) {
+    const claimed = k.mm.pages.claims;
+    let n = 0;
+    for (let i = 0; i < pages.length; i++) {
+      const b = claimed[pages[i]!]! > 1 ? 1 : 0;
+      out[i] = b;
+      n += b;
+    }
+    return n;
+  },
+  suspect: Fact.MULTI_CLAIMED,
+  fromFacts(_k, pages, facts, out) {
+    let n = 0;
+    for (let i = 0; i < pages.length; i++) {
+      const b = (facts[i]! & F_MULTI_CLAIMED) !== 0 ? 1 : 0;
+      out[i] = b;
+      n += b;
+    }
+    return n;
+  },
+  report: claimViolation,
+});
 const attachBad = new BadSet();
 const vmasBad = new BadSet();
 const attachReports = new ReportCache<Violation>();
@@ -93,17 +119,18 @@ export const exclusiveOwnership: Invariant = {
     // an attachment's or VMA's pages can only stop being its buffer's when the buffer is
     // destroyed, which needs the attachment or VMA gone first: check them when made, drop when gone;
     // and when a reference bug destroys a buffer under them (the zoo), check them at that op
-    const gone = k.ion.destroyedThisOp.length > 0 ? new Set(k.ion.destroyedThisOp) : null;
+    const gone = k.ion.destroyedThisOp;
     const atts = attachBad.current(
       k,
       () => k.ion.attachments.flatMap((a, i) => (attachmentBad(k, a) >= 0 ? [i] : [])),
       (s) => {
-        for (const a of k.ion.attachedThisOp)
-          if (attachmentBad(k, a) >= 0) s.add(k.ion.attachments.indexOf(a));
-        if (gone)
-          k.ion.attachments.forEach((a, i) => {
-            if (gone.has(a.dmabuf.buffer) && attachmentBad(k, a) >= 0) s.add(i);
-          });
+        const made = k.ion.attachedThisOp;
+        if (made.length === 0 && gone.length === 0 && s.size === 0) return;
+        const idx = ionIndex(k);
+        for (const a of made) if (attachmentBad(k, a) >= 0) s.add(idx.indexOf(a));
+        for (const b of gone)
+          for (const d of idx.dmabufsOf(b))
+            for (const a of idx.attachmentsOf(d)) if (attachmentBad(k, a) >= 0) s.add(idx.indexOf(a));
         for (const i of s) if (!k.ion.attachments[i]!.live) s.delete(i);
       },
     );
@@ -118,7 +145,12 @@ export const exclusiveOwnership: Invariant = {
       () => k.ion.vmas.flatMap((v, i) => (vmaBad(k, v) >= 0 ? [i] : [])),
       (s) => {
         for (const v of k.ion.mappedThisOp) if (vmaBad(k, v) >= 0) s.add(v.id);
-        if (gone) for (const v of k.ion.vmas) if (gone.has(v.dmabuf.buffer) && vmaBad(k, v) >= 0) s.add(v.id);
+        if (gone.length > 0) {
+          const idx = ionIndex(k);
+          for (const b of gone)
+            for (const d of idx.dmabufsOf(b))
+              for (const v of idx.vmasOf(d)) if (vmaBad(k, v) >= 0) s.add(v.id);
+        }
         for (const i of s) if (!k.ion.vmas[i]!.live) s.delete(i);
       },
     );

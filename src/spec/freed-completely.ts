@@ -20,7 +20,12 @@ import { isFreeKind, NO_LINEAR, Owner } from '../model/pages.ts';
 import { MemType, memTypeName } from '../model/types.ts';
 import { mappingsOf, pageName, pfnOf } from './describe.ts';
 import type { Invariant, Violation } from './invariant.ts';
-import { BadPages, scanPages } from './tracker.ts';
+import { Fact } from './page-facts.ts';
+import { BadPages } from './tracker.ts';
+
+// local copies for the page loops (imports loaded as CommonJS are read through getters)
+const F_DOUBLE_FREED = Fact.DOUBLE_FREED;
+const F_BUFFER = Fact.BUFFER;
 
 function liveBufferIds(k: Kernel): (id: number) => boolean {
   if (k.ion.freeList.length === 0) return (id) => k.ion.buffers.has(id);
@@ -90,25 +95,52 @@ function liveOf(k: Kernel): (id: number) => boolean {
   return liveMemo.isLive;
 }
 
-/** pageProblem(...) !== null, with the common cases decided from the page's own fields. */
-function isBadPage(k: Kernel, p: number): boolean {
+// local copies for the page loops (imports loaded as CommonJS are read through getters)
+const BUFFER = Owner.BUFFER;
+const FREE = Owner.FREE;
+const CMA_FREE = Owner.CMA_FREE;
+const CARVEOUT_FREE = Owner.CARVEOUT_FREE;
+const WB = MemType.WB;
+const NONE = NO_LINEAR;
+
+/**
+ * pageProblem(...) !== null for each page, with the common cases decided from the page's own
+ * fields: a double free is always a problem; a buffer's page is one when its buffer is gone (the
+ * answer kept for the next page: a buffer's pages come in runs); a free page mapped only by a WB
+ * linear PTE (or nothing) is fine, and so is a page any other owner holds.
+ */
+function verdicts(k: Kernel, pages: Int32Array, out: Uint8Array): number {
   const ps = k.mm.pages;
-  const kind = ps.ownerKind[p]!;
-  if (ps.doubleFrees[p] === 0) {
-    // a free page mapped only by a WB linear PTE (or nothing), or one a live non-buffer owner holds
-    if (kind === Owner.FREE || kind === Owner.CMA_FREE || kind === Owner.CARVEOUT_FREE) {
-      const lt = ps.linearType[p]!;
-      const l = ps.live;
-      if (
-        ((lt === MemType.WB && l[0]![p] === 1) || (lt === NO_LINEAR && l[0]![p] === 0)) &&
-        l[1]![p] === 0 &&
-        l[2]![p] === 0 &&
-        l[3]![p] === 0
-      )
-        return false;
-    } else if (kind !== Owner.BUFFER) return false;
+  const { doubleFrees, ownerKind, ownerId, linearType } = ps;
+  const [l0, l1, l2, l3] = ps.live as Int32Array[];
+  let isLive: ((id: number) => boolean) | null = null;
+  let lastId = -1;
+  let lastGone = 0;
+  let n = 0;
+  for (let i = 0; i < pages.length; i++) {
+    const p = pages[i]!;
+    let b = 0;
+    const kind = ownerKind[p]!;
+    if (doubleFrees[p] !== 0) b = 1;
+    else if (kind === BUFFER) {
+      const id = ownerId[p]!;
+      if (id !== lastId) {
+        isLive ??= liveOf(k);
+        lastId = id;
+        lastGone = isLive(id) ? 0 : 1;
+      }
+      b = lastGone;
+    } else if (kind === FREE || kind === CMA_FREE || kind === CARVEOUT_FREE) {
+      const lt = linearType[p]!;
+      const wb = l0![p]!;
+      const clean =
+        ((lt === WB && wb === 1) || (lt === NONE && wb === 0)) && (l1![p]! | l2![p]! | l3![p]!) === 0;
+      if (!clean && pageProblem(k, p, liveOf(k)) !== null) b = 1;
+    }
+    out[i] = b;
+    n += b;
   }
-  return pageProblem(k, p, liveOf(k)) !== null;
+  return n;
 }
 
 /**
@@ -118,12 +150,48 @@ function isBadPage(k: Kernel, p: number): boolean {
  */
 const destroyedPages = (k: Kernel): readonly Int32Array[] => k.ion.destroyedThisOp.map((b) => b.pages);
 
-const pages = new BadPages(
-  isBadPage,
-  (k) => scanPages(k, isBadPage),
-  (k, p) => pageViolation(k, p, pageProblem(k, p, liveOf(k))!),
-  destroyedPages,
-);
+/** The facts under which a page may be wrong. */
+const SUSPECT = Fact.DOUBLE_FREED | Fact.BUFFER | Fact.FREE_MAPPED;
+
+/**
+ * verdicts from the pages' facts: a double free is a problem, a buffer's page is one when its
+ * buffer is gone, a free page mapped beyond its WB linear PTE is judged by pageProblem.
+ */
+function fromFacts(k: Kernel, list: Int32Array, facts: Uint8Array, out: Uint8Array): number {
+  const ownerId = k.mm.pages.ownerId;
+  let isLive: ((id: number) => boolean) | null = null;
+  let lastId = -1;
+  let lastGone = 0;
+  let n = 0;
+  for (let i = 0; i < list.length; i++) {
+    const f = facts[i]!;
+    let b = 0;
+    if ((f & SUSPECT) !== 0) {
+      const p = list[i]!;
+      if ((f & F_DOUBLE_FREED) !== 0) b = 1;
+      else if ((f & F_BUFFER) !== 0) {
+        const id = ownerId[p]!;
+        if (id !== lastId) {
+          isLive ??= liveOf(k);
+          lastId = id;
+          lastGone = isLive(id) ? 0 : 1;
+        }
+        b = lastGone;
+      } else if (pageProblem(k, p, liveOf(k)) !== null) b = 1;
+    }
+    out[i] = b;
+    n += b;
+  }
+  return n;
+}
+
+const pages = new BadPages({
+  verdicts,
+  fromFacts,
+  suspect: SUSPECT,
+  report: (k, p) => pageViolation(k, p, pageProblem(k, p, liveOf(k))!),
+  extra: destroyedPages,
+});
 
 export const freedCompletely: Invariant = {
   id: 'freed-completely',

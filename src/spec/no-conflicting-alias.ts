@@ -21,7 +21,7 @@ import type { RuleSet } from '../model/profile.ts';
 import { MemType } from '../model/types.ts';
 import { mappingsOf, pageName, pfnOf, typesOfMask } from './describe.ts';
 import type { Invariant, Violation } from './invariant.ts';
-import { BadPages, scanPages } from './tracker.ts';
+import { BadPages } from './tracker.ts';
 
 const WB = 1 << MemType.WB;
 const NC = 1 << MemType.NC;
@@ -53,12 +53,63 @@ function ncAllMaintained(k: Kernel, p: number): boolean {
   return true;
 }
 
-function pageBad(k: Kernel, p: number): boolean {
-  const mask = pageMask(k, p);
+/** Is page p, mapped by the classes of `mask`, a conflict? */
+function maskBad(k: Kernel, p: number, mask: number): boolean {
   // one class (the common case) never conflicts
   if ((mask & (mask - 1)) === 0) return false;
   return conflicts(mask, k.profile.ruleSet, () => ncAllMaintained(k, p));
 }
+
+function verdicts(k: Kernel, pages: Int32Array, out: Uint8Array): number {
+  const ps = k.mm.pages;
+  const [, l1, l2, l3] = ps.live as Int32Array[];
+  const [, s1, s2, s3] = ps.stale as Int32Array[];
+  let n = 0;
+  for (let i = 0; i < pages.length; i++) {
+    const p = pages[i]!;
+    let b = 0;
+    // mapped WB only (or not at all), the common case: one class, no conflict, no mask to build
+    if ((l1![p]! | l2![p]! | l3![p]! | s1![p]! | s2![p]! | s3![p]!) !== 0 && maskBad(k, p, pageMask(k, p)))
+      b = 1;
+    out[i] = b;
+    n += b;
+  }
+  return n;
+}
+
+/**
+ * The pages the op may have turned bad: a page gains a class only through a mapping creation
+ * (mmu.creations records every map, linear PTE rewrite and transient mapping, with the classes
+ * the page had just before), and conflicts only grow with the class set (armv8's "all NC
+ * mappings maintained" too: a new NC mapping is a creation). After a page's last creation of the
+ * op its classes are at most that creation's `before` plus its type; a page where that is one
+ * class cannot conflict. Pages without creations only lose classes (and are touched when they do).
+ * A linear PTE rewrite's `before` leaves out the class of the PTE it replaces, and with it a stale
+ * entry of that class (a flip back to WB over a lazily unmapped NC kmap, B18): with stale entries
+ * counted, every page of a linear rewrite is judged.
+ */
+function mayTurnBad(k: Kernel): readonly Int32Array[] {
+  const creations = k.mm.mmu.creations;
+  if (creations.length === 0) return NO_PAGES;
+  const stale = k.profile.staleTlb;
+  const out: number[] = [];
+  for (const c of creations) {
+    if (stale && c.kind === 'linear') {
+      for (let i = 0; i < c.pages.length; i++) out.push(c.pages[i]!);
+      continue;
+    }
+    const self = 1 << c.type;
+    const before = c.before;
+    for (let i = 0; i < before.length; i++) {
+      const b = before[i]!;
+      const m = (b & 0xf) | (stale ? b >> 4 : 0) | self;
+      if ((m & (m - 1)) !== 0) out.push(c.pages[i]!);
+    }
+  }
+  return out.length === 0 ? NO_PAGES : [Int32Array.from(out)];
+}
+
+const NO_PAGES: readonly Int32Array[] = [];
 
 /** A mapping made during the op that conflicted with what mapped its pages at that moment. */
 function creationConflict(k: Kernel): Violation | null {
@@ -99,7 +150,7 @@ function pageViolation(k: Kernel, p: number): Violation {
   };
 }
 
-const pages = new BadPages(pageBad, (k) => scanPages(k, pageBad), pageViolation);
+const pages = new BadPages({ verdicts, report: pageViolation, mayTurnBad });
 
 export const noConflictingAlias: Invariant = {
   id: 'no-conflicting-alias',

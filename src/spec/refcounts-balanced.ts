@@ -14,18 +14,37 @@
  */
 
 import type { IonBuffer } from '../model/ion/heap.ts';
+import type { Attachment, DmaBuf, IonHandle, Vma } from '../model/ion/objects.ts';
 import type { Kernel } from '../model/kernel.ts';
 import type { Invariant, Violation } from './invariant.ts';
-import { BadSet, minOf } from './tracker.ts';
+import { ionIndex } from './ion-index.ts';
+import { BadSet, minOf, ReportCache } from './tracker.ts';
 
-/** What is wrong with one buffer's counts, or null. O(handles + dma-bufs + vmas + attachments). */
-function bufferProblem(k: Kernel, b: IonBuffer): string | null {
+/** Where bufferProblem finds a buffer's objects: ION's arrays (full scan) or the index. */
+interface Objects {
+  handlesOf(b: IonBuffer): Iterable<IonHandle>;
+  dmabufsOf(b: IonBuffer): Iterable<DmaBuf>;
+  vmasOf(d: DmaBuf): Iterable<Vma>;
+  attachmentsOf(d: DmaBuf): Iterable<Attachment>;
+}
+
+/** A buffer's objects by a walk of every object ION made (the full scan's way). */
+function scanned(k: Kernel): Objects {
   const ion = k.ion;
-  const inTree = ion.buffers.get(b.id) === b;
+  return {
+    handlesOf: (b) => ion.handles.filter((h): h is IonHandle => h !== null && h.buffer === b),
+    dmabufsOf: (b) => ion.dmabufs.filter((d) => d.buffer === b),
+    vmasOf: (d) => ion.vmas.filter((v) => v.dmabuf === d),
+    attachmentsOf: (d) => ion.attachments.filter((a) => a.dmabuf === d),
+  };
+}
+
+/** What is wrong with one buffer's counts, or null. O(its handles, dma-bufs, VMAs, attachments). */
+function bufferProblem(k: Kernel, b: IonBuffer, objs: Objects): string | null {
+  const inTree = k.ion.buffers.get(b.id) === b;
   let handles = 0;
   let kmapped = 0;
-  for (const h of ion.handles) {
-    if (!h || h.buffer !== b) continue;
+  for (const h of objs.handlesOf(b)) {
     if (h.ref < 0 || h.kmapCnt < 0) return `handle ${h.ordinal} has ref ${h.ref}, kmap ${h.kmapCnt}`;
     if (h.live !== h.ref > 0) return `handle ${h.ordinal} is ${h.live ? 'live' : 'gone'} with ref ${h.ref}`;
     if (h.live) {
@@ -34,11 +53,10 @@ function bufferProblem(k: Kernel, b: IonBuffer): string | null {
     }
   }
   let bufs = 0;
-  for (const d of ion.dmabufs) {
-    if (d.buffer !== b) continue;
+  for (const d of objs.dmabufsOf(b)) {
     let refs = d.fdOpen ? 1 : 0;
-    for (const v of ion.vmas) if (v.live && v.dmabuf === d) refs++;
-    for (const a of ion.attachments) if (a.live && a.dmabuf === d) refs++;
+    for (const v of objs.vmasOf(d)) if (v.live) refs++;
+    for (const a of objs.attachmentsOf(d)) if (a.live) refs++;
     if (d.fileRef !== refs) return `dma-buf fd ${d.fd} has ${d.fileRef} file refs, ${refs} implied`;
     if (d.released !== (refs === 0)) return `dma-buf fd ${d.fd} released=${d.released} with ${refs} refs`;
     if (!d.released) bufs++;
@@ -70,6 +88,7 @@ function violation(_k: Kernel, b: IonBuffer, why: string): Violation {
 }
 
 const bad = new BadSet();
+const reports = new ReportCache<Violation>();
 
 export const refcountsBalanced: Invariant = {
   id: 'refcounts-balanced',
@@ -77,28 +96,39 @@ export const refcountsBalanced: Invariant = {
   definition:
     'Buffer and handle references, kmap counts and dma-buf file counts equal what the live objects imply, never negative.',
   rests: ['ION-2', 'ION-3', 'ION-5', 'ION-8', 'ION-11', 'ION-12', 'ION412-1', 'B3', 'B4', 'B13'],
+  // a buffer's counts change only with its objects, and every op that changes them marks the
+  // buffer touched: re-judge the touched buffers, through the index of their objects
   incremental(k) {
-    const byId = new Map<number, IonBuffer>();
+    const touched = k.ion.touchedBuffers;
     const set = bad.current(
       k,
-      () => [...allBuffers(k).values()].filter((b) => bufferProblem(k, b)).map((b) => b.id),
+      () => {
+        const objs = ionIndex(k);
+        return [...allBuffers(k).values()].filter((b) => bufferProblem(k, b, objs)).map((b) => b.id);
+      },
       (s) => {
-        for (const b of k.ion.touchedBuffers) {
-          byId.set(b.id, b);
-          if (bufferProblem(k, b)) s.add(b.id);
-          else s.delete(b.id);
+        if (touched.size === 0) return;
+        const objs = ionIndex(k);
+        for (const b of touched) {
+          if (bufferProblem(k, b, objs)) s.add(b.id);
+          else if (s.size > 0) s.delete(b.id);
         }
       },
     );
     if (set.size === 0) return null;
     const id = minOf(set);
-    const b = byId.get(id) ?? allBuffers(k).get(id)!;
-    return violation(k, b, bufferProblem(k, b) ?? 'inconsistent');
+    let b: IonBuffer | undefined;
+    for (const t of touched) if (t.id === id) b = t;
+    return reports.get(k, id, b !== undefined, () => {
+      const buf = b ?? allBuffers(k).get(id)!;
+      return violation(k, buf, bufferProblem(k, buf, ionIndex(k)) ?? 'inconsistent');
+    });
   },
   full(k) {
     const bufs = [...allBuffers(k).values()].sort((x, y) => x.id - y.id);
+    const objs = scanned(k);
     for (const b of bufs) {
-      const why = bufferProblem(k, b);
+      const why = bufferProblem(k, b, objs);
       if (why) return violation(k, b, why);
     }
     return null;

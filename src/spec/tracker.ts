@@ -6,6 +6,7 @@
  * full evaluation.
  */
 import type { Kernel } from '../model/kernel.ts';
+import { touchedFacts } from './page-facts.ts';
 
 interface Memo {
   at: number;
@@ -14,22 +15,31 @@ interface Memo {
 
 export class BadSet {
   private readonly memos = new WeakMap<Kernel, Memo>();
+  /** The last kernel asked about and its memo (a run asks about one kernel op after op). */
+  private lastK: Kernel | null = null;
+  private lastM: Memo | undefined;
 
   /**
    * Bring the set up to date after the op just applied: `rebuild` lists every bad key from scratch
    * (used when the memo is missing or stale); `update` re-evaluates the keys the op touched.
    */
   current(k: Kernel, rebuild: () => Iterable<number>, update: (bad: Set<number>) => void): Set<number> {
-    const m = this.memos.get(k) ?? this.fromSource(k);
-    if (m && m.at === k.opsApplied) return m.bad;
+    const m = this.lastK === k ? this.lastM : (this.memos.get(k) ?? this.fromSource(k));
+    if (m && m.at === k.opsApplied) return this.remember(k, m).bad;
     if (m && m.at === k.opsApplied - 1) {
       update(m.bad);
       m.at = k.opsApplied;
-      return m.bad;
+      return this.remember(k, m).bad;
     }
     const fresh = { at: k.opsApplied, bad: new Set(rebuild()) };
     this.memos.set(k, fresh);
-    return fresh.bad;
+    return this.remember(k, fresh).bad;
+  }
+
+  private remember(k: Kernel, m: Memo): Memo {
+    this.lastK = k;
+    this.lastM = m;
+    return m;
   }
 
   /** A clone starts from its source's memo when the source has not moved since the clone. */
@@ -58,71 +68,160 @@ export function minOf(s: Set<number>): number {
  */
 export class ReportCache<V> {
   private readonly memos = new WeakMap<Kernel, { key: number; value: V }>();
+  private lastK: Kernel | null = null;
+  private last: { key: number; value: V } | undefined;
 
   get(k: Kernel, key: number, stale: boolean, build: () => V): V {
-    const m = this.memos.get(k);
-    if (m && m.key === key && !stale) return m.value;
-    const value = build();
-    this.memos.set(k, { key, value });
-    return value;
+    const m = this.lastK === k ? this.last : this.memos.get(k);
+    if (m && m.key === key && !stale) {
+      this.lastK = k;
+      this.last = m;
+      return m.value;
+    }
+    const fresh = { key, value: build() };
+    this.memos.set(k, fresh);
+    this.lastK = k;
+    this.last = fresh;
+    return fresh.value;
   }
 }
 
 /**
+ * A per-page invariant, in the form BadPages needs. `verdicts` judges a list of pages in one call,
+ * as a loop over typed arrays in the invariant's own module: the predicate inlines there (a shared
+ * loop calling several invariants' predicates is a polymorphic call per page, which V8 does not
+ * inline), and the full scan runs the same code over every page, so both forms judge alike.
+ */
+export interface PageCheck<V> {
+  /** out[i] = 1 if page pages[i] is bad now, else 0; returns how many are bad. */
+  verdicts(k: Kernel, pages: Int32Array, out: Uint8Array): number;
+  /** The report of bad page p. */
+  report(k: Kernel, p: number): V;
+  /**
+   * Pages to re-evaluate besides the touched ones: those whose verdict the op changed without
+   * writing them (a buffer destroyed while its pages stayed where they were).
+   */
+  extra?(k: Kernel): readonly Int32Array[];
+  /**
+   * The pages the op may have turned bad, when the invariant can tell them from fewer loads than
+   * judging every touched page: any other page kept its verdict or turned good, and a page that
+   * turned good was touched. Then only these pages and the touched bad ones are judged.
+   */
+  mayTurnBad?(k: Kernel): readonly Int32Array[];
+  /**
+   * `verdicts` from the pages' facts (page-facts.ts), for a check that decides from them: the
+   * op's touched pages are then judged from facts computed once for every check, and not at all
+   * when none of them has a fact in `suspect` and nothing was bad.
+   */
+  fromFacts?(k: Kernel, pages: Int32Array, facts: Uint8Array, out: Uint8Array): number;
+  /** The facts that make a page worth judging (with fromFacts). */
+  readonly suspect?: number;
+}
+
+/**
  * A per-page invariant's incremental form: the set of bad pages kept up to date from the pages
- * the op touched (rebuilt by `scan` when there is no memo), and the report of the smallest one,
- * rebuilt only when that page changed. Returns null when no page is bad.
+ * the op touched (rebuilt by a full scan when there is no memo), and the report of the smallest
+ * one, rebuilt only when that page changed. Returns null when no page is bad.
  */
 export class BadPages<V> {
   private readonly bad = new BadSet();
   private readonly reports = new ReportCache<V>();
 
-  /**
-   * @param extra pages to re-evaluate besides the touched ones: those whose verdict the op changed
-   *   without writing them (a buffer destroyed while its pages stayed where they were)
-   */
-  constructor(
-    private readonly isBad: (k: Kernel, p: number) => boolean,
-    private readonly scan: (k: Kernel) => Iterable<number>,
-    private readonly report: (k: Kernel, p: number) => V,
-    private readonly extra: (k: Kernel) => readonly Int32Array[] = () => [],
-  ) {}
+  constructor(private readonly check: PageCheck<V>) {}
 
   incremental(k: Kernel): V | null {
-    const extra = this.extra(k);
+    const c = this.check;
+    const extra = c.extra ? c.extra(k) : NO_PAGES;
     const set = this.bad.current(
       k,
-      () => this.scan(k),
+      () => scanPages(k, c),
       (s) => {
-        const touched = k.mm.pages.touched();
-        for (let i = 0; i < touched.length; i++) {
-          const p = touched[i]!;
-          if (this.isBad(k, p)) s.add(p);
-          else if (s.size > 0) s.delete(p);
-        }
-        for (const pages of extra)
-          for (let i = 0; i < pages.length; i++) {
-            const p = pages[i]!;
-            if (this.isBad(k, p)) s.add(p);
-            else if (s.size > 0) s.delete(p);
+        if (c.mayTurnBad) {
+          if (s.size > 0) judge(k, c, touchedOf(k, s), s);
+          const more = c.mayTurnBad(k);
+          for (let i = 0; i < more.length; i++) judge(k, c, more[i]!, s);
+        } else if (c.fromFacts) {
+          const tf = touchedFacts(k);
+          if ((tf.any & (c.suspect ?? 0xff)) !== 0 || s.size > 0) {
+            const out = verdictsFor(tf.pages.length);
+            mark(tf.pages, out, c.fromFacts(k, tf.pages, tf.facts, out), s);
           }
+        } else judge(k, c, k.mm.pages.touched(), s);
+        for (let i = 0; i < extra.length; i++) judge(k, c, extra[i]!, s);
       },
     );
     if (set.size === 0) return null;
     const p = minOf(set);
     const stale = k.mm.pages.isTouched(p) || extra.some((pages) => pages.includes(p));
-    return this.reports.get(k, p, stale, () => this.report(k, p));
+    return this.reports.get(k, p, stale, () => c.report(k, p));
   }
 
   /** The full scan's verdict: the smallest bad page's report. */
   full(k: Kernel): V | null {
-    for (const p of this.scan(k)) return this.report(k, p);
+    for (const p of scanPages(k, this.check)) return this.check.report(k, p);
     return null;
   }
 }
 
-/** Every page p with isBad(k, p), in order (a full scan). */
-export function* scanPages(k: Kernel, isBad: (k: Kernel, p: number) => boolean): Generator<number> {
+const NO_PAGES: readonly Int32Array[] = [];
+
+/** Verdict bytes for one judging of a page list (grown on demand; judging never re-enters). */
+let verdictBuf = new Uint8Array(4096);
+function verdictsFor(n: number): Uint8Array {
+  if (verdictBuf.length < n) verdictBuf = new Uint8Array(Math.max(n, verdictBuf.length * 2));
+  return verdictBuf;
+}
+
+/** The members of a bad set the op touched (a view of a reused buffer, valid until the next call). */
+let touchedBuf = new Int32Array(64);
+function touchedOf(k: Kernel, bad: Set<number>): Int32Array {
+  const ps = k.mm.pages;
+  if (touchedBuf.length < bad.size) touchedBuf = new Int32Array(Math.max(bad.size, touchedBuf.length * 2));
+  let n = 0;
+  for (const p of bad) if (ps.isTouched(p)) touchedBuf[n++] = p;
+  return touchedBuf.subarray(0, n);
+}
+
+/** Re-judge `pages` into the bad set: add the bad ones, delete the good ones. */
+function judge<V>(k: Kernel, c: PageCheck<V>, pages: Int32Array, bad: Set<number>): void {
+  if (pages.length === 0) return;
+  const out = verdictsFor(pages.length);
+  mark(pages, out, c.verdicts(k, pages, out), bad);
+}
+
+/** Apply verdicts (out[i] for pages[i], n of them bad) to the bad set. */
+function mark(pages: Int32Array, out: Uint8Array, n: number, bad: Set<number>): void {
+  // nothing bad before or now (the common case): nothing to do
+  if (n === 0 && bad.size === 0) return;
+  if (bad.size === 0) {
+    for (let i = 0; i < pages.length; i++) if (out[i] === 1) bad.add(pages[i]!);
+    return;
+  }
+  // a good page can only be deleted if it lies within the bad set's span (bad sets are few pages)
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const q of bad) {
+    if (q < lo) lo = q;
+    if (q > hi) hi = q;
+  }
+  for (let i = 0; i < pages.length; i++) {
+    const p = pages[i]!;
+    if (out[i] === 1) bad.add(p);
+    else if (p >= lo && p <= hi) bad.delete(p);
+  }
+}
+
+/** Every bad page, in order (a full scan, judged in chunks by the same `verdicts`). */
+export function* scanPages<V>(k: Kernel, c: Pick<PageCheck<V>, 'verdicts'>): Generator<number> {
   const n = k.mm.pages.nPages;
-  for (let p = 0; p < n; p++) if (isBad(k, p)) yield p;
+  const CHUNK = 4096;
+  const pages = new Int32Array(CHUNK);
+  const out = new Uint8Array(CHUNK);
+  for (let base = 0; base < n; base += CHUNK) {
+    const len = Math.min(CHUNK, n - base);
+    const list = len === CHUNK ? pages : pages.subarray(0, len);
+    for (let i = 0; i < len; i++) list[i] = base + i;
+    if (c.verdicts(k, list, out) === 0) continue;
+    for (let i = 0; i < len; i++) if (out[i] === 1) yield base + i;
+  }
 }

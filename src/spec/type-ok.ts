@@ -11,6 +11,7 @@
 import type { Kernel } from '../model/kernel.ts';
 import { NO_LINEAR } from '../model/pages.ts';
 import type { Invariant, Violation } from './invariant.ts';
+import { Fact, touchedFacts } from './page-facts.ts';
 
 function bug(message: string): Violation {
   return { invariant: 'type-ok', message, pfns: [], mappings: [] };
@@ -50,21 +51,22 @@ export const typeOk: Invariant = {
   rests: [],
   incremental(k) {
     const ps = k.mm.pages;
-    const lin = ps.linearType;
-    const low = k.mm.lowmemPages;
-    const live = ps.live;
-    const touched = ps.touched();
-    for (let i = 0; i < touched.length; i++) {
-      const p = touched[i]!;
-      const lt = lin[p]!;
-      // negative counts throw in the model itself (PageState.addLive); here: the linear PTE
-      if (lt === NO_LINEAR) continue;
-      if (lt > 3 || p >= low || live[lt]![p]! < 1)
-        return bug(pageShape(k, p) ?? `page ${p}: bad linear type ${lt}`);
+    const tf = touchedFacts(k);
+    // negative counts throw in the model itself (PageState.addLive); here: the linear PTE
+    if ((tf.any & Fact.LINEAR_BROKEN) !== 0)
+      for (let i = 0; i < tf.pages.length; i++)
+        if ((tf.facts[i]! & Fact.LINEAR_BROKEN) !== 0) {
+          const p = tf.pages[i]!;
+          return bug(pageShape(k, p) ?? `page ${p}: bad linear type ${ps.linearType[p]}`);
+        }
+    const n = ps.nPages;
+    for (const c of k.mm.mmu.creations) {
+      const pages = c.pages;
+      for (let i = 0; i < pages.length; i++) {
+        const p = pages[i]!;
+        if (p < 0 || p >= n) return bug(`${c.owner} maps page ${p} outside RAM`);
+      }
     }
-    const n = k.mm.pages.nPages;
-    for (const c of k.mm.mmu.creations)
-      for (const p of c.pages) if (p < 0 || p >= n) return bug(`${c.owner} maps page ${p} outside RAM`);
     return null;
   },
   full(k) {

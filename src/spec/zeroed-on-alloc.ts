@@ -12,13 +12,29 @@ import type { Kernel } from '../model/kernel.ts';
 import { CLEAN, Owner } from '../model/pages.ts';
 import { mappingsOf, pageName, pfnOf } from './describe.ts';
 import type { Invariant, Violation } from './invariant.ts';
-import { BadPages, scanPages } from './tracker.ts';
+import { Fact } from './page-facts.ts';
+import { BadPages } from './tracker.ts';
 
-function pageBad(k: Kernel, p: number): boolean {
-  const ps = k.mm.pages;
-  if (ps.ownerKind[p] !== Owner.BUFFER) return false;
-  const w = ps.writer[p]!;
-  return w !== CLEAN && w !== ps.ownerId[p]! + 1;
+// local copies for the page loops (imports loaded as CommonJS are read through getters)
+const F_FOREIGN_DATA = Fact.FOREIGN_DATA;
+const BUFFER = Owner.BUFFER;
+const ZERO = CLEAN;
+
+/** A buffer's page carrying another writer's tag (writer tags are owner id + 1). */
+function verdicts(k: Kernel, pages: Int32Array, out: Uint8Array): number {
+  const { ownerKind, writer, ownerId } = k.mm.pages;
+  let n = 0;
+  for (let i = 0; i < pages.length; i++) {
+    const p = pages[i]!;
+    let b = 0;
+    if (ownerKind[p] === BUFFER) {
+      const w = writer[p]!;
+      if (w !== ZERO && w !== ownerId[p]! + 1) b = 1;
+    }
+    out[i] = b;
+    n += b;
+  }
+  return n;
 }
 
 function violation(k: Kernel, p: number): Violation {
@@ -31,7 +47,20 @@ function violation(k: Kernel, p: number): Violation {
   };
 }
 
-const pages = new BadPages(pageBad, (k) => scanPages(k, pageBad), violation);
+const pages = new BadPages({
+  verdicts,
+  suspect: Fact.FOREIGN_DATA,
+  fromFacts(_k, list, facts, out) {
+    let n = 0;
+    for (let i = 0; i < list.length; i++) {
+      const b = (facts[i]! & F_FOREIGN_DATA) !== 0 ? 1 : 0;
+      out[i] = b;
+      n += b;
+    }
+    return n;
+  },
+  report: violation,
+});
 
 export const zeroedOnAlloc: Invariant = {
   id: 'zeroed-on-alloc',

@@ -1,9 +1,15 @@
 /** describe.ts: page index to pfn and name, a page's mappings with type names, class masks as words. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ALL_DESIGNS } from '../../../src/model/designs/index.ts';
+import { Kernel } from '../../../src/model/kernel.ts';
 import { VM_TAG } from '../../../src/model/mm.ts';
-import { MemType } from '../../../src/model/types.ts';
+import type { Op } from '../../../src/model/ops.ts';
+import { resolveProfile } from '../../../src/model/profile.ts';
+import { asVAddr, MemType, memTypeName } from '../../../src/model/types.ts';
 import { mappingsOf, pageName, pfnOf, typesOfMask } from '../../../src/spec/describe.ts';
 import { boot, bootWith, KiB, uncachedCma } from '../../helpers/kernel.ts';
+import { opsArb } from '../../helpers/random-ops.ts';
 
 describe('pfnOf and pageName', () => {
   it('a page index is its offset from the RAM base pfn (0x80000000 >> 12 on every board here)', () => {
@@ -61,6 +67,64 @@ describe('mappingsOf', () => {
     expect(mappingsOf(k, free)).toMatchObject([
       { kind: 'vm', type: 'DEV', owner: 'hand vmap', state: 'live' },
     ]);
+  });
+});
+
+describe('mappingsOf agrees with mmu.covering', () => {
+  /** covering(p) in mappingsOf's words: what the counter-guided search must reproduce. */
+  const covering = (k: Kernel, p: number) =>
+    k.mm.mmu.covering(p).map((m) => ({
+      kind: m.kind,
+      type: memTypeName(m.type),
+      owner: m.owner,
+      state: m.state,
+      vaddr: asVAddr(m.vaddr),
+    }));
+
+  const SETUP: Op[] = [
+    uncachedCma(64 * KiB),
+    { op: 'kmap', client: 1, handle: 0 },
+    { op: 'share', client: 1, handle: 0 },
+    { op: 'mmap', fd: 0 },
+    { op: 'driver-vmap', pages: 8 },
+  ];
+  // every built-in design and the zoo's (their faults map pages oddly), tiny: every touched page
+  // after every op, every page at the end of a run
+  for (const design of ALL_DESIGNS) {
+    it(`${design.id}: 4 runs of 40-60 random ops (seed 11)`, () => {
+      const booted = Kernel.boot(resolveProfile('tiny'), design);
+      let compared = 0;
+      let multi = 0;
+      fc.assert(
+        fc.property(opsArb('tiny', 40, 60), (ops) => {
+          const k = booted.clone();
+          // a buffer mapped three ways first (linear or not, kmap, user VMA), then random ops
+          for (const op of [...SETUP, ...ops]) {
+            k.apply(op);
+            for (const p of k.mm.pages.touched()) {
+              const want = covering(k, p);
+              expect(mappingsOf(k, p), `page ${p} after ${JSON.stringify(op)}`).toEqual(want);
+              compared++;
+              if (want.length > 1) multi++;
+            }
+          }
+          for (let p = 0; p < k.mm.pages.nPages; p++) {
+            const want = covering(k, p);
+            expect(mappingsOf(k, p), `page ${p} at the end`).toEqual(want);
+            if (want.length > 1) multi++;
+          }
+        }),
+        { seed: 11, numRuns: 4 },
+      );
+      expect(compared).toBeGreaterThan(0);
+      expect(multi, 'pages with more than one mapping were compared').toBeGreaterThan(0);
+    });
+  }
+
+  it('a page outside RAM (an sg entry past the end) is answered as covering answers it', () => {
+    const k = boot('tiny', 'cma-direct-remap');
+    expect(mappingsOf(k, k.mm.pages.nPages + 3)).toEqual(covering(k, k.mm.pages.nPages + 3));
+    expect(mappingsOf(k, -1)).toEqual(covering(k, -1));
   });
 });
 

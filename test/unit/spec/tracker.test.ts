@@ -118,24 +118,60 @@ describe('ReportCache', () => {
 });
 
 describe('BadPages and scanPages', () => {
+  /** A PageCheck's verdicts from a predicate. */
+  const judged = (isBad: (p: number) => boolean) => ({
+    verdicts(_k: Kernel, list: Int32Array, out: Uint8Array) {
+      let n = 0;
+      for (let i = 0; i < list.length; i++) {
+        out[i] = isBad(list[i]!) ? 1 : 0;
+        n += out[i]!;
+      }
+      return n;
+    },
+  });
+
   /** Pages are bad when listed in `bad`; reports count their builds. */
   function tracked(extra: number[] = []) {
     const bad = new Set<number>();
-    const isBad = (_k: Kernel, p: number) => bad.has(p);
     let built = 0;
-    const pages = new BadPages(
-      isBad,
-      (k) => scanPages(k, isBad),
-      (_k, p) => ({ p, build: ++built }),
-      () => (extra.length ? [Int32Array.from(extra)] : []),
-    );
+    const pages = new BadPages({
+      ...judged((p) => bad.has(p)),
+      report: (_k, p) => ({ p, build: ++built }),
+      extra: () => (extra.length ? [Int32Array.from(extra)] : []),
+    });
     return { bad, pages, builds: () => built };
   }
 
   it('scanPages yields every bad page in ascending order', () => {
     const { k } = kernel();
     const odd = new Set([4000, 7, 300]);
-    expect([...scanPages(k, (_k, p) => odd.has(p))]).toEqual([7, 300, 4000]);
+    expect([
+      ...scanPages(
+        k,
+        judged((p) => odd.has(p)),
+      ),
+    ]).toEqual([7, 300, 4000]);
+  });
+
+  it('scanPages judges RAM in chunks: pages on both sides of a chunk edge and in a short last chunk', () => {
+    const fake = { mm: { pages: { nPages: 9000 } } } as unknown as Kernel;
+    const want = [0, 4095, 4096, 8191, 8192, 8999];
+    const seen: number[] = [];
+    const got = [
+      ...scanPages(fake, {
+        verdicts(_k, list, out) {
+          seen.push(list.length);
+          let n = 0;
+          for (let i = 0; i < list.length; i++) {
+            out[i] = want.includes(list[i]!) ? 1 : 0;
+            n += out[i]!;
+          }
+          return n;
+        },
+      }),
+    ];
+    expect(got).toEqual(want);
+    expect(seen).toEqual([4096, 4096, 808]);
   });
 
   it('the incremental form sees a page only once an op touches it; the full scan sees it at once', () => {
@@ -180,6 +216,29 @@ describe('BadPages and scanPages', () => {
     expect(pages.incremental(k)).toBeNull();
     expect(pages.full(k)).toBeNull();
     expect(builds()).toBe(4);
+  });
+
+  it('a page that turns good leaves the set wherever it lies in it (its ends and inside), others stay', () => {
+    const { k, step } = kernel();
+    const { bad, pages } = tracked();
+    for (const p of [10, 20, 30, 40]) bad.add(p);
+    expect(pages.incremental(k)).toMatchObject({ p: 10 });
+    step();
+    for (const p of [10, 30, 40, 5, 45]) {
+      bad.delete(p);
+      k.mm.pages.touch(p);
+    }
+    expect(pages.incremental(k)).toMatchObject({ p: 20 });
+    step();
+    bad.delete(20);
+    bad.add(45);
+    k.mm.pages.touch(20);
+    k.mm.pages.touch(45);
+    expect(pages.incremental(k)).toMatchObject({ p: 45 });
+    step();
+    bad.delete(45);
+    k.mm.pages.touch(45);
+    expect(pages.incremental(k)).toBeNull();
   });
 
   it('extra pages are re-evaluated as if touched (a destroyed buffer whose pages the op did not write)', () => {

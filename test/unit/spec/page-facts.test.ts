@@ -1,0 +1,129 @@
+/** Page facts: each fact set exactly when its statement holds of the page, and computed once per op. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { BUILTIN_DESIGNS } from '../../../src/model/designs/index.ts';
+import { Kernel } from '../../../src/model/kernel.ts';
+import { NO_LINEAR, Owner } from '../../../src/model/pages.ts';
+import { resolveProfile } from '../../../src/model/profile.ts';
+import { MemType } from '../../../src/model/types.ts';
+import { Fact, factsOf, touchedFacts } from '../../../src/spec/page-facts.ts';
+import { boot, bootWith, KiB, uncachedCma } from '../../helpers/kernel.ts';
+import { opsArb } from '../../helpers/random-ops.ts';
+
+/** The facts of page p, read one by one from their definitions. */
+function expected(k: Kernel, p: number): number {
+  const ps = k.mm.pages;
+  const kind = ps.ownerKind[p]!;
+  const lt = ps.linearType[p]!;
+  const free = kind === Owner.FREE || kind === Owner.CMA_FREE || kind === Owner.CARVEOUT_FREE;
+  const others = ps.live[1]![p]! + ps.live[2]![p]! + ps.live[3]![p]!;
+  const onlyLinear =
+    (lt === MemType.WB ? ps.live[0]![p] === 1 : lt === NO_LINEAR && ps.live[0]![p] === 0) && others === 0;
+  let f = 0;
+  if (ps.doubleFrees[p]! > 0) f |= Fact.DOUBLE_FREED;
+  if (ps.claims[p]! >= 2) f |= Fact.MULTI_CLAIMED;
+  if (kind === Owner.BUFFER) f |= Fact.BUFFER;
+  if (kind === Owner.BUFFER && ps.writer[p] !== 0 && ps.writer[p] !== ps.ownerId[p]! + 1)
+    f |= Fact.FOREIGN_DATA;
+  if (free && !onlyLinear) f |= Fact.FREE_MAPPED;
+  if (lt !== NO_LINEAR && (lt > 3 || p >= k.mm.lowmemPages || ps.live[lt]![p]! === 0))
+    f |= Fact.LINEAR_BROKEN;
+  return f;
+}
+
+function check(k: Kernel, pages: Int32Array): number {
+  const out = new Uint8Array(pages.length);
+  const any = factsOf(k, pages, out);
+  let union = 0;
+  pages.forEach((p, i) => {
+    expect(out[i], `page ${p}`).toBe(expected(k, p));
+    union |= out[i]!;
+  });
+  expect(any).toBe(union);
+  return any;
+}
+
+describe('factsOf', () => {
+  it('a booted machine: free pages mapped by their WB linear PTE (lowmem) or nothing (highmem) have no fact', () => {
+    const k = boot('tiny', 'cma-direct');
+    const all = Int32Array.from({ length: k.mm.pages.nPages }, (_, i) => i);
+    check(k, all);
+    const free = all.filter((p) => k.mm.pages.ownerKind[p] === Owner.FREE);
+    const out = new Uint8Array(free.length);
+    expect(factsOf(k, free, out)).toBe(0);
+  });
+
+  it('flags a buffer page holding another buffer user data, a free page still mapped, a double free, two claims', () => {
+    // zoo/m03: buffer 1 reads what buffer 0's user wrote at pfn 0x80C04 (zeroed-on-alloc.test.ts)
+    const m03 = bootWith('tiny', 'zoo/m03-zero-skips-order0', [
+      uncachedCma(4 * KiB),
+      { op: 'share', client: 1, handle: 0 },
+      { op: 'mmap', fd: 0 },
+      { op: 'write', vma: 0 },
+      { op: 'munmap', vma: 0 },
+      { op: 'close', fd: 0 },
+      { op: 'free', client: 1, handle: 0 },
+      uncachedCma(4 * KiB),
+    ]);
+    const out = new Uint8Array(1);
+    factsOf(m03, Int32Array.of(0x80c04 - m03.mm.pages.basePfn), out);
+    expect(out[0]).toBe(Fact.BUFFER | Fact.FOREIGN_DATA);
+    // a free page a hand-made vmap still maps NC
+    const k = boot('tiny', 'cma-direct');
+    const q = k.mm.lowmemPages + 8;
+    k.mm.vmap(Int32Array.of(q), MemType.NC, 'hand vmap', -1, 0);
+    factsOf(k, Int32Array.of(q), out);
+    expect(out[0]).toBe(Fact.FREE_MAPPED);
+    k.mm.pages.noteDoubleFree(q);
+    k.mm.pages.claim(q + 1, 1, Owner.DRIVER, 1);
+    k.mm.pages.claim(q + 1, 1, Owner.DRIVER, 2);
+    check(k, Int32Array.of(q, q + 1));
+    const two = new Uint8Array(2);
+    factsOf(k, Int32Array.of(q, q + 1), two);
+    expect([...two]).toEqual([Fact.FREE_MAPPED | Fact.DOUBLE_FREED, Fact.MULTI_CLAIMED]);
+  });
+
+  // against the definitions, on every page each op touched and on all of RAM at the end
+  for (const design of BUILTIN_DESIGNS) {
+    it(`${design.id}: every touched page of 10 random runs, and all of RAM at their ends (seed 3)`, () => {
+      const booted = Kernel.boot(resolveProfile('tiny'), design);
+      let union = 0;
+      fc.assert(
+        fc.property(opsArb('tiny', 40, 60), (ops) => {
+          const k = booted.clone();
+          for (const op of [uncachedCma(64 * KiB), ...ops]) {
+            k.apply(op);
+            union |= check(k, k.mm.pages.touched());
+          }
+          union |= check(
+            k,
+            Int32Array.from({ length: k.mm.pages.nPages }, (_, i) => i),
+          );
+        }),
+        { seed: 3, numRuns: 10 },
+      );
+      expect(union & Fact.BUFFER).toBe(Fact.BUFFER);
+    });
+  }
+});
+
+describe('touchedFacts', () => {
+  it("the facts of the op's touched pages, computed once per op and kernel", () => {
+    const k = boot('tiny', 'cma-direct');
+    k.apply(uncachedCma(64 * KiB));
+    const a = touchedFacts(k);
+    expect([...a.pages]).toEqual([...k.mm.pages.touched()]);
+    expect(a.pages.length).toBeGreaterThan(0);
+    const out = new Uint8Array(a.pages.length);
+    expect(a.any).toBe(factsOf(k, a.pages, out));
+    expect([...a.facts]).toEqual([...out]);
+    expect(touchedFacts(k)).toBe(a);
+    const other = k.clone();
+    other.apply({ op: 'free', client: 1, handle: 0 });
+    expect(touchedFacts(other)).not.toBe(a);
+    k.apply({ op: 'free', client: 1, handle: 0 });
+    const b = touchedFacts(k);
+    expect(b).not.toBe(a);
+    expect([...b.pages]).toEqual([...k.mm.pages.touched()]);
+  });
+});
