@@ -2,7 +2,8 @@
  * One step of a design's check in a worker process (`ionck check --workers N`, and every plugin
  * design): a chunk's search or a finding's shrinking, the same DesignSearch methods the inline
  * check calls, so results are identical whatever the number of workers (elapsed times aside).
- * Run through src/cli/worker.ts; the booted design is kept for the next step of the same check.
+ * Run through src/cli/worker.ts (or in the check's own process, for built-in designs); the booted
+ * design is kept for the next step of the same check.
  */
 
 import { loadTaskTarget, type TaskTarget } from '../plugin/design-arg.ts';
@@ -11,8 +12,8 @@ import { DesignSearch, type SearchOptions, type ShrunkFinding } from './check-de
 
 interface StepBase extends TaskTarget {
   readonly options: SearchOptions;
-  /** Wall-clock budget of this step in ms (Infinity: none). */
-  readonly budgetMs: number;
+  /** When this step's design must stop searching, as Date.now() (Infinity: no limit). */
+  readonly deadlineAt: number;
 }
 
 export type CheckTask =
@@ -36,7 +37,8 @@ async function searchFor(t: CheckTask): Promise<DesignSearch> {
 
 export default async function checkTask(t: CheckTask): Promise<CheckStepResult> {
   const t0 = performance.now();
-  const deadline = t0 + t.budgetMs;
+  // the parent's clock: a step queued behind another one has had less time since it was sent
+  const deadline = t0 + (t.deadlineAt - Date.now());
   // busy time includes loading and booting the design, the first time
   const search = await searchFor(t);
   switch (t.kind) {

@@ -18,6 +18,7 @@ import { HEAP_NAMES, type HeapName } from '../model/ion/heap.ts';
 import { type Profile, resolveProfile, withHeaps } from '../model/profile.ts';
 import { type CheckMode, INVARIANT_IDS, type InvariantId } from '../spec/index.ts';
 import {
+  type Chunk,
   type ChunkResult,
   chunkPlan,
   completion,
@@ -41,9 +42,12 @@ import {
   failedCheck,
   type WorkerStat,
 } from './check-result.ts';
-import type { CheckStepResult, CheckTask } from './check-worker.ts';
+import checkTask, { type CheckStepResult, type CheckTask } from './check-worker.ts';
 import { type FindingId, MODEL_EXCEPTION } from './commands.ts';
-import { WorkerProcess } from './worker-entry.ts';
+import { type ChildOutcome, WorkerProcess } from './worker-entry.ts';
+
+/** Tasks sent to a worker process at once while this process also runs steps (one queued behind the running one). */
+const CHILD_QUEUE = 2;
 
 /** Defaults sized so `ionck check` of the four built-ins on arm32-1g takes well under 30 s. */
 export const CHECK_DEFAULTS = {
@@ -113,7 +117,8 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   // plugins always run in child processes: a plugin that loops or exits takes only itself down
   const isolate = opts.designs.some((d) => d.source !== undefined);
   const workers = Math.max(1, opts.workers ?? 1);
-  const pooled = isolate || workers > 1 ? await checkInWorkers(opts, profile, common, workers, start) : null;
+  const pooled =
+    isolate || workers > 1 ? await checkInWorkers(opts, profile, common, workers, isolate) : null;
   const { results, work } = pooled ?? (await checkInline(opts, profile, common, start));
   return {
     seed,
@@ -185,6 +190,8 @@ interface DesignState {
   readonly spec: string;
   readonly id: string;
   nextChunk: number;
+  /** Chunks whose process died while they waited behind another task: to run again. */
+  readonly lost: Chunk[];
   readonly chunks: ChunkResult[];
   /** Tasks of this design in flight. */
   pending: number;
@@ -211,7 +218,7 @@ async function checkInWorkers(
   profile: Profile,
   o: Omit<DesignOptions, 'deadline' | 'progress'>,
   workers: number,
-  start: number,
+  isolate: boolean,
 ): Promise<{ results: DesignCheck[]; work: WorkerStat[] } | null> {
   const specs = opts.designs.map((d) => d.source ?? (builtinDesign(d.id) === d ? d.id : null));
   if (specs.some((x) => x === null)) return null;
@@ -231,11 +238,14 @@ async function checkInWorkers(
     stopWhenFound: o.stopWhenFound === true,
   };
   const cwd = opts.cwd ?? process.cwd();
+  // the designs' chunks go out one design after the other, each over every worker
+  const share = opts.timeLimitMs === undefined ? Number.POSITIVE_INFINITY : opts.timeLimitMs / specs.length;
   const states: DesignState[] = specs.map((spec, index) => ({
     index,
     spec: spec!,
     id: opts.designs[index]!.id,
     nextChunk: 0,
+    lost: [],
     chunks: [],
     pending: 0,
     merged: null,
@@ -276,18 +286,15 @@ async function checkInWorkers(
       if (Number.isNaN(d.startedAt)) {
         const now = performance.now();
         d.startedAt = now;
-        // as inline: its share of the time left, with the designs after it
-        d.deadline =
-          opts.timeLimitMs === undefined
-            ? Number.POSITIVE_INFINITY
-            : now + (start + opts.timeLimitMs - now) / (states.length - d.index);
+        // its own share of --time-limit from its first task, whatever the designs before it took
+        d.deadline = now + share;
       }
+      const deadlineAt = Date.now() + (d.deadline - performance.now());
       if (!d.merged) {
-        const c = plan[d.nextChunk];
-        const budgetMs = d.deadline - performance.now();
-        if (c && budgetMs > 0 && !prefixComplete(d)) {
-          d.nextChunk++;
-          return { d, task: { ...base, kind: 'chunk', chunk: c, budgetMs } };
+        const c = d.lost.shift() ?? plan[d.nextChunk];
+        if (c && deadlineAt > Date.now() && !prefixComplete(d)) {
+          if (c.index === d.nextChunk) d.nextChunk++;
+          return { d, task: { ...base, kind: 'chunk', chunk: c, deadlineAt } };
         }
         if (d.pending > 0) continue;
         d.merged = mergeChunks(plan, d.chunks, complete);
@@ -296,8 +303,7 @@ async function checkInWorkers(
       const f = d.toShrink.shift();
       if (f) {
         // a finding is shrunk whatever the time: its one replay at least, within what is left
-        const budgetMs = Math.max(0, d.deadline - performance.now());
-        return { d, task: { ...base, kind: 'shrink', finding: f, budgetMs } };
+        return { d, task: { ...base, kind: 'shrink', finding: f, deadlineAt } };
       }
       settle(d);
     }
@@ -305,74 +311,99 @@ async function checkInWorkers(
   };
 
   let inFlight = 0;
-  // workers with nothing to do until a task comes back (a merge then makes shrinks)
+  // lanes with nothing to do until a task comes back (a merge then makes shrinks)
   let waiting: (() => void)[] = [];
   const changed = () => new Promise<void>((r) => waiting.push(r));
-  const stats: WorkerStat[] = [];
-  const worker = async (w: number): Promise<void> => {
-    const proc = new WorkerProcess();
-    const s = { worker: w, chunks: 0, shrinks: 0, runs: 0, ops: 0, busyMs: 0 };
-    try {
-      for (;;) {
-        const next = nextTask();
-        if (!next) {
-          if (inFlight === 0) break;
-          await changed();
-          continue;
-        }
-        const { d, task } = next;
-        d.pending++;
-        inFlight++;
-        const out = await proc.run<CheckStepResult>('check', task, task.budgetMs);
-        d.pending--;
-        inFlight--;
-        if ('failure' in out) d.failure ??= out.failure;
-        else if (out.result.kind === 'chunk') {
-          const r = out.result.result;
-          d.chunks.push(r);
-          Object.assign(s, { chunks: s.chunks + 1, runs: s.runs + r.runs, ops: s.ops + r.opsApplied });
-          s.busyMs += out.result.busyMs;
-          opts.onProgress?.({
-            design: d.id,
-            designIndex: d.index,
-            designCount: states.length,
-            runsDone: d.chunks.reduce((a, c) => a + c.runs, 0),
-            runsTotal: o.runs,
-            phase: 'search',
-            findings: new Set(d.chunks.flatMap((c) => c.findings.map((f) => f.finding))).size,
-          });
-        } else {
-          d.shrunk.push(out.result.result);
-          Object.assign(s, { shrinks: s.shrinks + 1, ops: s.ops + out.result.result.opsApplied });
-          s.busyMs += out.result.busyMs;
-          opts.onProgress?.({
-            design: d.id,
-            designIndex: d.index,
-            designCount: states.length,
-            runsDone: d.merged?.runs ?? 0,
-            runsTotal: o.runs,
-            phase: 'shrink',
-            findings: d.shrunk.length,
-          });
-        }
-        settle(d);
-        const wake = waiting;
-        waiting = [];
-        for (const r of wake) r();
+  type Outcome = ChildOutcome<CheckStepResult>;
+  const lane = async (
+    run: (task: CheckTask) => Promise<Outcome>,
+    s: WorkerStat & WorkDone,
+  ): Promise<void> => {
+    for (;;) {
+      const next = nextTask();
+      if (!next) {
+        if (inFlight === 0) break;
+        await changed();
+        continue;
       }
-    } finally {
-      await proc.close();
-      stats.push({ ...s, busyMs: Math.round(s.busyMs) });
+      const { d, task } = next;
+      d.pending++;
+      inFlight++;
+      const out = await run(task);
+      d.pending--;
+      inFlight--;
+      if ('failure' in out) {
+        // a task lost behind another one's death runs again; any other failure is its design's
+        if (out.lost && task.kind === 'chunk') d.lost.push(task.chunk);
+        else if (out.lost && task.kind === 'shrink') d.toShrink.unshift(task.finding);
+        else d.failure ??= out.failure;
+      } else if (out.result.kind === 'chunk') {
+        const r = out.result.result;
+        d.chunks.push(r);
+        s.chunks++;
+        s.runs += r.runs;
+        s.ops += r.opsApplied;
+        s.busyMs += out.result.busyMs;
+        opts.onProgress?.({
+          design: d.id,
+          designIndex: d.index,
+          designCount: states.length,
+          runsDone: d.chunks.reduce((a, c) => a + c.runs, 0),
+          runsTotal: o.runs,
+          phase: 'search',
+          findings: new Set(d.chunks.flatMap((c) => c.findings.map((f) => f.finding))).size,
+        });
+      } else {
+        d.shrunk.push(out.result.result);
+        s.shrinks++;
+        s.ops += out.result.result.opsApplied;
+        s.busyMs += out.result.busyMs;
+        opts.onProgress?.({
+          design: d.id,
+          designIndex: d.index,
+          designCount: states.length,
+          runsDone: d.merged?.runs ?? 0,
+          runsTotal: o.runs,
+          phase: 'shrink',
+          findings: d.shrunk.length,
+        });
+      }
+      settle(d);
+      const wake = waiting;
+      waiting = [];
+      for (const r of wake) r();
     }
   };
-  await Promise.all(
-    Array.from({ length: Math.min(workers, Math.max(1, plan.length * states.length)) }, (_, w) =>
-      worker(w + 1),
-    ),
-  );
+  const stat = (worker: number) => ({ worker, chunks: 0, shrinks: 0, runs: 0, ops: 0, busyMs: 0 });
+  // plugins only in child processes; built-in designs also in this one, as worker 0
+  const children = Array.from({ length: isolate ? workers : workers - 1 }, () => new WorkerProcess());
+  const stats = [...(isolate ? [] : [stat(0)]), ...children.map((_, i) => stat(i + 1))];
+  const childRun = (proc: WorkerProcess) => (task: CheckTask) =>
+    proc.run<CheckStepResult>('check', task, Math.max(0, task.deadlineAt - Date.now()));
+  const ownRun = async (task: CheckTask): Promise<Outcome> => {
+    // let the children's answers in before (and between) this process's own steps
+    await new Promise((r) => setImmediate(r));
+    try {
+      return { result: await checkTask(task) };
+    } catch (e) {
+      return { failure: e instanceof Error ? e.message.split('\n')[0]! : String(e) };
+    }
+  };
+  // the first tasks go one to each process, then one more to each child, queued behind its first
+  // (so a child never waits for this process to hand it the next)
+  const lanes = children.map((proc, i) => lane(childRun(proc), stats.find((x) => x.worker === i + 1)!));
+  if (!isolate) lanes.push(lane(ownRun, stats[0]!));
+  // only while this process runs steps of its own: otherwise it answers at once
+  for (let k = 1; k < (isolate ? 1 : CHILD_QUEUE); k++)
+    children.forEach((proc, i) => lanes.push(lane(childRun(proc), stats.find((x) => x.worker === i + 1)!)));
+  try {
+    await Promise.all(lanes);
+  } finally {
+    await Promise.all(children.map((c) => c.close()));
+  }
   // every design settles once its last task is back; one left unsettled would be a scheduling bug
   const results = states.map(
     (d) => d.result ?? failedCheck(d.id, profile.id, o, 'internal error: the design was never settled'),
   );
-  return { results, work: stats.sort((a, b) => a.worker - b.worker) };
+  return { results, work: stats.map((x) => ({ ...x, busyMs: Math.round(x.busyMs) })) };
 }

@@ -93,7 +93,7 @@ const opsPerSec = (w: WorkerStat): number => (w.busyMs > 0 ? Math.round((w.ops *
 export function workersText(r: CheckResult): string {
   return r.timing.workers
     .map((w) => {
-      const who = w.worker === 0 ? 'inline' : `worker ${w.worker}`;
+      const who = w.worker === 0 ? 'main process' : `worker ${w.worker}`;
       const what = `${plural(w.chunks, 'chunk')}, ${plural(w.shrinks, 'shrink')}, ${plural(w.runs, 'run')}, ${fmt(w.ops)} ops`;
       return `${who}: ${what} in ${(w.busyMs / 1000).toFixed(1)}s, ${fmt(opsPerSec(w))} ops/s\n`;
     })
