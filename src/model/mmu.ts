@@ -73,7 +73,8 @@ export class Mmu {
     const out = new Uint8Array(pages.length);
     for (let i = 0; i < pages.length; i++) {
       const p = pages[i]!;
-      out[i] = ps.typeMask(p, false) | ((ps.typeMask(p, true) & ~ps.typeMask(p, false)) << 4);
+      const live = ps.typeMask(p, false);
+      out[i] = live | ((ps.staleMask(p) & ~live) << 4);
     }
     return out;
   }
