@@ -12,8 +12,8 @@ import { DesignSearch, type SearchOptions, type ShrunkFinding } from './check-de
 
 interface StepBase extends TaskTarget {
   readonly options: SearchOptions;
-  /** When this step's design must stop searching, as Date.now() (Infinity: no limit). */
-  readonly deadlineAt: number;
+  /** Wall-clock budget of this step in ms, from when it starts (Infinity: none). */
+  readonly budgetMs: number;
 }
 
 export type CheckTask =
@@ -37,10 +37,9 @@ async function searchFor(t: CheckTask): Promise<DesignSearch> {
 
 export default async function checkTask(t: CheckTask): Promise<CheckStepResult> {
   const t0 = performance.now();
-  // the parent's clock: a step queued behind another one has had less time since it was sent
-  const deadline = t0 + (t.deadlineAt - Date.now());
-  // busy time includes loading and booting the design, the first time
+  // busy time includes loading and booting the design, the first time; the budget does not
   const search = await searchFor(t);
+  const deadline = performance.now() + t.budgetMs;
   switch (t.kind) {
     case 'chunk': {
       const result = search.searchChunk(t.chunk, deadline);

@@ -289,12 +289,12 @@ async function checkInWorkers(
         // its own share of --time-limit from its first task, whatever the designs before it took
         d.deadline = now + share;
       }
-      const deadlineAt = Date.now() + (d.deadline - performance.now());
+      const budgetMs = d.deadline - performance.now();
       if (!d.merged) {
         const c = d.lost.shift() ?? plan[d.nextChunk];
-        if (c && deadlineAt > Date.now() && !prefixComplete(d)) {
+        if (c && budgetMs > 0 && !prefixComplete(d)) {
           if (c.index === d.nextChunk) d.nextChunk++;
-          return { d, task: { ...base, kind: 'chunk', chunk: c, deadlineAt } };
+          return { d, task: { ...base, kind: 'chunk', chunk: c, budgetMs } };
         }
         if (d.pending > 0) continue;
         d.merged = mergeChunks(plan, d.chunks, complete);
@@ -303,7 +303,7 @@ async function checkInWorkers(
       const f = d.toShrink.shift();
       if (f) {
         // a finding is shrunk whatever the time: its one replay at least, within what is left
-        return { d, task: { ...base, kind: 'shrink', finding: f, deadlineAt } };
+        return { d, task: { ...base, kind: 'shrink', finding: f, budgetMs: Math.max(0, budgetMs) } };
       }
       settle(d);
     }
@@ -379,7 +379,7 @@ async function checkInWorkers(
   const children = Array.from({ length: isolate ? workers : workers - 1 }, () => new WorkerProcess());
   const stats = [...(isolate ? [] : [stat(0)]), ...children.map((_, i) => stat(i + 1))];
   const childRun = (proc: WorkerProcess) => (task: CheckTask) =>
-    proc.run<CheckStepResult>('check', task, Math.max(0, task.deadlineAt - Date.now()));
+    proc.run<CheckStepResult>('check', task, task.budgetMs);
   const ownRun = async (task: CheckTask): Promise<Outcome> => {
     // let the children's answers in before (and between) this process's own steps
     await new Promise((r) => setImmediate(r));

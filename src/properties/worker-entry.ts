@@ -53,9 +53,8 @@ export async function runInChild<T>(
 /** A task sent to a WorkerProcess and not answered yet. */
 interface Pending {
   readonly id: number;
+  /** Its budget (Infinity: none); it is killed with its process KILL_GRACE_MS after it. */
   readonly budgetMs: number;
-  /** Date.now() after which its process is killed (Infinity: never). */
-  readonly killAt: number;
   readonly resolve: (o: ChildOutcome<never>) => void;
   timer?: NodeJS.Timeout;
 }
@@ -86,7 +85,6 @@ export class WorkerProcess {
       this.pending.push({
         id,
         budgetMs,
-        killAt: Date.now() + budgetMs + KILL_GRACE_MS,
         resolve: resolve as Pending['resolve'],
       });
       if (this.pending.length === 1) this.arm(child);
@@ -94,17 +92,14 @@ export class WorkerProcess {
     });
   }
 
-  /** The running task's kill timer, from when it started running (a queued one waits its turn). */
+  /** The running task's kill timer, from when it starts running (a queued one waits its turn). */
   private arm(child: ChildProcess): void {
     const p = this.pending[0];
-    if (!p || !Number.isFinite(p.killAt)) return;
-    p.timer = setTimeout(
-      () => {
-        this.killed = true;
-        child.kill('SIGKILL');
-      },
-      Math.max(KILL_GRACE_MS, p.killAt - Date.now()),
-    );
+    if (!p || !Number.isFinite(p.budgetMs)) return;
+    p.timer = setTimeout(() => {
+      this.killed = true;
+      child.kill('SIGKILL');
+    }, p.budgetMs + KILL_GRACE_MS);
   }
 
   private onMessage(child: ChildProcess, m: { id?: number; result?: unknown; error?: string }): void {
