@@ -395,7 +395,8 @@ async function checkInWorkers(
   if (!isolate) lanes.push(lane(ownRun, stats[0]!));
   // only while this process runs steps of its own: otherwise it answers at once
   for (let k = 1; k < (isolate ? 1 : CHILD_QUEUE); k++)
-    children.forEach((proc, i) => lanes.push(lane(childRun(proc), stats.find((x) => x.worker === i + 1)!)));
+    for (const [i, proc] of children.entries())
+      lanes.push(lane(childRun(proc), stats.find((x) => x.worker === i + 1)!));
   try {
     await Promise.all(lanes);
   } finally {
