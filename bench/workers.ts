@@ -22,6 +22,11 @@ export interface WorkersFigures {
   readonly wallMs: { readonly one: number; readonly two: number };
   /** wallMs.one / wallMs.two (issue 14: >= 1.7). */
   readonly ratio: number;
+  /**
+   * The 1-worker run's CPU time over the busiest process's in the 2-worker run (their tasks only,
+   * the worker process's start-up aside): the ratio a core per process would give, whatever the load.
+   */
+  readonly cpuRatio: number;
   /** The two JSON outputs agree once elapsedMs and timing are dropped. */
   readonly identical: boolean;
   /** What each process of the 2-worker run did (worker 0: the command's own process). */
@@ -53,6 +58,10 @@ export function runWorkersBench(log: (s: string) => void, runs = 400, reps = 2):
   const seed = 1;
   const ms = { one: Number.POSITIVE_INFINITY, two: Number.POSITIVE_INFINITY };
   let one = '';
+  let cpuOne = Number.POSITIVE_INFINITY;
+  let cpuTwo = Number.POSITIVE_INFINITY;
+  const cpuOf = (json: string, f: (xs: number[]) => number) =>
+    f((JSON.parse(json).timing.workers as WorkerStat[]).map((w) => w.cpuMs));
   let two = '';
   for (let i = 0; i < reps; i++) {
     const a = checkOnce(runs, seed, 1);
@@ -61,6 +70,14 @@ export function runWorkersBench(log: (s: string) => void, runs = 400, reps = 2):
     ms.two = Math.min(ms.two, b.ms);
     one = a.json;
     two = b.json;
+    cpuOne = Math.min(
+      cpuOne,
+      cpuOf(one, (xs) => xs.reduce((s, x) => s + x, 0)),
+    );
+    cpuTwo = Math.min(
+      cpuTwo,
+      cpuOf(two, (xs) => Math.max(...xs)),
+    );
   }
   const workers = JSON.parse(two).timing.workers as WorkersFigures['workers'];
   const figures: WorkersFigures = {
@@ -70,6 +87,7 @@ export function runWorkersBench(log: (s: string) => void, runs = 400, reps = 2):
     seed,
     wallMs: { one: Math.round(ms.one), two: Math.round(ms.two) },
     ratio: ms.one / ms.two,
+    cpuRatio: cpuOne / cpuTwo,
     identical: withoutTimes(one) === withoutTimes(two),
     workers,
   };
@@ -83,6 +101,7 @@ export function runWorkersBench(log: (s: string) => void, runs = 400, reps = 2):
         ['--workers 1, wall', `${(figures.wallMs.one / 1000).toFixed(2)} s`],
         ['--workers 2, wall', `${(figures.wallMs.two / 1000).toFixed(2)} s`],
         ['ratio (issue 14: >= 1.7)', fmtRatio(figures.ratio)],
+        ['CPU ratio: 1 worker / busiest of 2 (start-up aside)', fmtRatio(figures.cpuRatio)],
         ['same JSON (elapsedMs and timing aside)', figures.identical ? 'yes' : 'NO'],
       ],
     ),
@@ -90,7 +109,7 @@ export function runWorkersBench(log: (s: string) => void, runs = 400, reps = 2):
   log('');
   log(
     table(
-      ['worker (--workers 2)', 'chunks', 'shrinks', 'runs', 'ops', 'busy', 'ops/s'],
+      ['worker (--workers 2)', 'chunks', 'shrinks', 'runs', 'ops', 'busy', 'CPU', 'ops/s'],
       workers.map((w) => [
         w.worker === 0 ? 'main process' : `worker ${w.worker}`,
         String(w.chunks),
@@ -98,6 +117,7 @@ export function runWorkersBench(log: (s: string) => void, runs = 400, reps = 2):
         String(w.runs),
         String(w.ops),
         `${(w.busyMs / 1000).toFixed(2)} s`,
+        `${(w.cpuMs / 1000).toFixed(2)} s`,
         fmtRate(w.opsPerSec),
       ]),
     ),

@@ -98,6 +98,8 @@ export interface WorkDone {
   runs: number;
   ops: number;
   busyMs: number;
+  /** CPU time of this process over the same tasks (every thread: GC included). */
+  cpuMs: number;
 }
 
 /** A finding shrunk, delta-debugged and verified, with the ops that took. */
@@ -117,6 +119,7 @@ export function checkDesign(
   work?: WorkDone,
 ): DesignCheck {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const search = new DesignSearch(design, profile, o);
   const plan = chunkPlan(o.runs);
   const chunks: ChunkResult[] = [];
@@ -160,8 +163,15 @@ export function checkDesign(
     work.shrinks += shrunk.length;
     work.ops += shrunk.reduce((a, s) => a + s.opsApplied, 0);
     work.busyMs += performance.now() - t0;
+    work.cpuMs += cpuMsSince(cpu0);
   }
   return designResult(design.id, profile.id, o.seed, merged, shrunk, Math.round(performance.now() - t0));
+}
+
+/** CPU time of this process since `from` (process.cpuUsage()), in ms. */
+export function cpuMsSince(from: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(from);
+  return (u.user + u.system) / 1000;
 }
 
 /** The design's result: findings in a fixed order, goals, coverage, and its status. */

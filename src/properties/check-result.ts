@@ -101,6 +101,8 @@ export interface WorkerStat {
   readonly ops: number;
   /** Wall-clock time spent on its tasks (loading and booting a design included). */
   readonly busyMs: number;
+  /** CPU time of that process over its tasks: what it would have taken on a core of its own. */
+  readonly cpuMs: number;
 }
 
 /** Wall-clock figures of a check: everything that may differ between identical checks. */

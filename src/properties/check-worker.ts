@@ -8,7 +8,7 @@
 
 import { loadTaskTarget, type TaskTarget } from '../plugin/design-arg.ts';
 import type { Chunk, ChunkResult, FindingSource } from './check-chunks.ts';
-import { DesignSearch, type SearchOptions, type ShrunkFinding } from './check-design.ts';
+import { cpuMsSince, DesignSearch, type SearchOptions, type ShrunkFinding } from './check-design.ts';
 
 interface StepBase extends TaskTarget {
   readonly options: SearchOptions;
@@ -21,8 +21,13 @@ export type CheckTask =
   | (StepBase & { readonly kind: 'shrink'; readonly finding: FindingSource });
 
 export type CheckStepResult =
-  | { readonly kind: 'chunk'; readonly result: ChunkResult; readonly busyMs: number }
-  | { readonly kind: 'shrink'; readonly result: ShrunkFinding; readonly busyMs: number };
+  | { readonly kind: 'chunk'; readonly result: ChunkResult; readonly busyMs: number; readonly cpuMs: number }
+  | {
+      readonly kind: 'shrink';
+      readonly result: ShrunkFinding;
+      readonly busyMs: number;
+      readonly cpuMs: number;
+    };
 
 /** The last design booted in this process, by everything its search depends on. */
 let cached: { key: string; search: DesignSearch } | null = null;
@@ -37,17 +42,18 @@ async function searchFor(t: CheckTask): Promise<DesignSearch> {
 
 export default async function checkTask(t: CheckTask): Promise<CheckStepResult> {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   // busy time includes loading and booting the design, the first time; the budget does not
   const search = await searchFor(t);
   const deadline = performance.now() + t.budgetMs;
   switch (t.kind) {
     case 'chunk': {
       const result = search.searchChunk(t.chunk, deadline);
-      return { kind: 'chunk', result, busyMs: performance.now() - t0 };
+      return { kind: 'chunk', result, busyMs: performance.now() - t0, cpuMs: cpuMsSince(cpu0) };
     }
     case 'shrink': {
       const result = search.shrinkFinding(t.finding, deadline);
-      return { kind: 'shrink', result, busyMs: performance.now() - t0 };
+      return { kind: 'shrink', result, busyMs: performance.now() - t0, cpuMs: cpuMsSince(cpu0) };
     }
   }
 }

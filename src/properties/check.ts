@@ -148,7 +148,7 @@ async function checkInline(
   start: number,
 ): Promise<{ results: DesignCheck[]; work: WorkerStat[] }> {
   const results: DesignCheck[] = [];
-  const work: WorkDone = { chunks: 0, shrinks: 0, runs: 0, ops: 0, busyMs: 0 };
+  const work: WorkDone = { chunks: 0, shrinks: 0, runs: 0, ops: 0, busyMs: 0, cpuMs: 0 };
   for (let i = 0; i < opts.designs.length; i++) {
     const left = opts.designs.length - i;
     const deadline =
@@ -177,7 +177,10 @@ async function checkInline(
     // let timers (progress bars) run between designs
     await new Promise((r) => setImmediate(r));
   }
-  return { results, work: [{ worker: 0, ...work, busyMs: Math.round(work.busyMs) }] };
+  return {
+    results,
+    work: [{ worker: 0, ...work, busyMs: Math.round(work.busyMs), cpuMs: Math.round(work.cpuMs) }],
+  };
 }
 
 const errorText = (e: unknown): string =>
@@ -344,6 +347,7 @@ async function checkInWorkers(
         s.runs += r.runs;
         s.ops += r.opsApplied;
         s.busyMs += out.result.busyMs;
+        s.cpuMs += out.result.cpuMs;
         opts.onProgress?.({
           design: d.id,
           designIndex: d.index,
@@ -358,6 +362,7 @@ async function checkInWorkers(
         s.shrinks++;
         s.ops += out.result.result.opsApplied;
         s.busyMs += out.result.busyMs;
+        s.cpuMs += out.result.cpuMs;
         opts.onProgress?.({
           design: d.id,
           designIndex: d.index,
@@ -374,7 +379,7 @@ async function checkInWorkers(
       for (const r of wake) r();
     }
   };
-  const stat = (worker: number) => ({ worker, chunks: 0, shrinks: 0, runs: 0, ops: 0, busyMs: 0 });
+  const stat = (worker: number) => ({ worker, chunks: 0, shrinks: 0, runs: 0, ops: 0, busyMs: 0, cpuMs: 0 });
   // plugins only in child processes; built-in designs also in this one, as worker 0
   const children = Array.from({ length: isolate ? workers : workers - 1 }, () => new WorkerProcess());
   const stats = [...(isolate ? [] : [stat(0)]), ...children.map((_, i) => stat(i + 1))];
@@ -406,5 +411,8 @@ async function checkInWorkers(
   const results = states.map(
     (d) => d.result ?? failedCheck(d.id, profile.id, o, 'internal error: the design was never settled'),
   );
-  return { results, work: stats.map((x) => ({ ...x, busyMs: Math.round(x.busyMs) })) };
+  return {
+    results,
+    work: stats.map((x) => ({ ...x, busyMs: Math.round(x.busyMs), cpuMs: Math.round(x.cpuMs) })),
+  };
 }

@@ -95,7 +95,7 @@ export function workersText(r: CheckResult): string {
     .map((w) => {
       const who = w.worker === 0 ? 'main process' : `worker ${w.worker}`;
       const what = `${plural(w.chunks, 'chunk')}, ${plural(w.shrinks, 'shrink')}, ${plural(w.runs, 'run')}, ${fmt(w.ops)} ops`;
-      return `${who}: ${what} in ${(w.busyMs / 1000).toFixed(1)}s, ${fmt(opsPerSec(w))} ops/s\n`;
+      return `${who}: ${what} in ${(w.busyMs / 1000).toFixed(1)}s (${(w.cpuMs / 1000).toFixed(1)}s CPU), ${fmt(opsPerSec(w))} ops/s\n`;
     })
     .join('');
 }

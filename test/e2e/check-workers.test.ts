@@ -66,18 +66,19 @@ describe('check --workers N on one design', () => {
     expect(ops(b.stdout)).not.toBe(ops(a.stdout));
   });
 
-  it('the terminal prints one line per worker: chunks, shrinks, runs, ops and ops/s', async () => {
+  it('the terminal prints one line per worker: chunks, shrinks, runs, ops, busy and CPU time, ops/s', async () => {
+    const line = (who: string) =>
+      new RegExp(
+        `^${who}: \\d+ chunks?, \\d+ shrinks?, \\d+ runs?, [\\d,]+ ops in [\\d.]+s \\([\\d.]+s CPU\\), [\\d,]+ ops/s$`,
+        'm',
+      );
     const r = await cli([
       'check',
       ...['--design', 'cma-direct', '--profile', 'tiny', '--runs', String(CHUNK_RUNS * 3), '--max-ops', '30'],
       ...['--workers', '2'],
     ]);
-    expect(r.stdout).toMatch(
-      /^main process: \d+ chunks?, \d+ shrinks?, \d+ runs?, [\d,]+ ops in [\d.]+s, [\d,]+ ops\/s$/m,
-    );
-    expect(r.stdout).toMatch(
-      /^worker 1: \d+ chunks?, \d+ shrinks?, \d+ runs?, [\d,]+ ops in [\d.]+s, [\d,]+ ops\/s$/m,
-    );
+    expect(r.stdout).toMatch(line('main process'));
+    expect(r.stdout).toMatch(line('worker 1'));
     expect(r.stdout).not.toMatch(/^worker 2:/m);
   });
 });
