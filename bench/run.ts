@@ -1,13 +1,16 @@
 /**
  * `npm run bench`: allocator cost against RAM size, the cost of checking on a random workload,
- * explorer throughput, and the search end to end against fast-check's trivial model. Prints tables and ratios (bench/README.md says how to read them); no
- * figure is asserted. `--json FILE` also writes the figures as JSON. Takes about a minute.
+ * explorer throughput, the search end to end against fast-check's trivial model, and one design's
+ * check over one and two worker processes. Prints tables and ratios (bench/README.md says how to
+ * read them); no figure is asserted. `--json FILE` also writes the figures as JSON. Takes about
+ * two minutes.
  */
 import { writeFileSync } from 'node:fs';
 import { runAllocatorBench } from './allocators.ts';
 import { runExplorerBench } from './explorer.ts';
 import { msSince, now } from './harness.ts';
 import { runSearchBench } from './search.ts';
+import { runWorkersBench } from './workers.ts';
 import { runWorkloadBench } from './workload.ts';
 
 const log = (s: string) => void process.stdout.write(`${s}\n`);
@@ -30,9 +33,15 @@ async function main(argv: readonly string[]): Promise<void> {
   log("\n4. Search end to end against fast-check's trivial model, same process\n");
   const search = await runSearchBench(log);
 
+  log('\n5. Workers on one design: ionck check --workers 1 against --workers 2\n');
+  const workers = runWorkersBench(log);
+
   log(`\ntotal ${(msSince(t0) / 1000).toFixed(1)} s`);
   if (jsonFile) {
-    writeFileSync(jsonFile, `${JSON.stringify({ allocators, workload, explorer, search }, null, 2)}\n`);
+    writeFileSync(
+      jsonFile,
+      `${JSON.stringify({ allocators, workload, explorer, search, workers }, null, 2)}\n`,
+    );
     log(`figures written to ${jsonFile}`);
   }
 }

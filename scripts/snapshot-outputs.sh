@@ -10,7 +10,7 @@ mkdir -p "$out"
 # JSON with timing fields removed, keys kept in order
 strip() { node -e '
   let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
-    const drop = new Set(["elapsedMs", "opsPerSec", "statesPerSec", "elapsed", "ms", "timingMs", "toolVersion"]);
+    const drop = new Set(["elapsedMs", "opsPerSec", "statesPerSec", "elapsed", "ms", "timingMs", "timing", "toolVersion"]);
     const walk = (v) => Array.isArray(v) ? v.map(walk) : v && typeof v === "object"
       ? Object.fromEntries(Object.entries(v).filter(([k]) => !drop.has(k)).map(([k, x]) => [k, walk(x)])) : v;
     try { process.stdout.write(JSON.stringify(walk(JSON.parse(s)), null, 1) + "\n"); }

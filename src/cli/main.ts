@@ -149,7 +149,7 @@ function checkOptions(command: Command): Command {
     )
     .option(
       '--workers <n>',
-      'designs checked at once in child processes (same results as 1)',
+      "processes sharing every design's runs and shrinks (same results as 1)",
       intArg('workers', 1, WORKERS_MAX),
     )
     .option(

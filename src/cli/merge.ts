@@ -1,6 +1,6 @@
 /**
  * `ionck merge SHARD.json...`: join the JSON of `ionck check --shard i/n --json` jobs (a CI matrix)
- * into the JSON one unsharded job gives, byte for byte apart from elapsedMs: the same designs in
+ * into the JSON one unsharded job gives, byte for byte apart from elapsedMs and timing: the same designs in
  * the same order with their findings, shortest counterexamples, goals and the same exit code.
  * Every shard must come from the same tool and model version, seed, profile and parameters, and
  * every shard 1..n exactly once; anything else is bad input (exit 2, one line).
@@ -84,8 +84,10 @@ export function mergeShards(shards: readonly { file: string; json: ShardJson }[]
   const bad = results.some(
     (r) => r.status === 'violated' || r.status === 'failed' || (requireGoals && r.status === 'unproven'),
   );
+  // the shards' wall-clock figures (timing) describe their own jobs, not the merged one
+  const { timing: _, ...fields } = first.json as ShardJson & { timing?: unknown };
   return {
-    ...first.json,
+    ...fields,
     parameters: { ...first.json.parameters, shard: null },
     exitCode: bad ? EXIT.violated : EXIT.held,
     results,

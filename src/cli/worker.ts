@@ -1,8 +1,8 @@
 /**
  * The child process for work that must not take the CLI down with it (`check --workers N`, and
- * every plugin design in check, compare, explore, replay and the plugin probe). It answers one
- * { id, task, input } message with { id, result } (or { id, error }) and exits when the parent
- * disconnects. Processes, not threads: worker threads ran this workload several times slower than
+ * every plugin design in check, compare, explore, replay and the plugin probe). It answers each
+ * { id, task, input } message with { id, result } (or { id, error }), one at a time in the order
+ * sent, and exits when the parent disconnects. Processes, not threads: worker threads ran this workload several times slower than
  * the main thread on Node 20, and a plugin that loops or exits can only be stopped as a process.
  * The tasks are imported statically: the compiler sees every one of them.
  */
@@ -23,11 +23,17 @@ const TASKS: Record<TaskName, (input: any) => Promise<unknown>> = {
   replay: replayTask,
 };
 
-process.on('message', async ({ id, task, input }: { id: number; task: TaskName; input: unknown }) => {
+async function answer({ id, task, input }: { id: number; task: TaskName; input: unknown }): Promise<void> {
   try {
     process.send?.({ id, result: await TASKS[task](input) });
   } catch (e) {
     process.send?.({ id, error: e instanceof Error ? e.message.split('\n')[0] : String(e) });
   }
+}
+
+// one task at a time, in the order sent: a task queued behind the running one waits its turn
+let queue: Promise<void> = Promise.resolve();
+process.on('message', (m: { id: number; task: TaskName; input: unknown }) => {
+  queue = queue.then(() => answer(m));
 });
 process.on('disconnect', () => process.exit(0));

@@ -89,6 +89,28 @@ export interface DesignCheck {
   };
 }
 
+/** What one process did in a check: the chunks and shrinks it ran, and how long it was busy. */
+export interface WorkerStat {
+  /** 0: the check's own process (inline); 1..N: worker processes. */
+  readonly worker: number;
+  readonly chunks: number;
+  readonly shrinks: number;
+  /** Search runs of its chunks. */
+  readonly runs: number;
+  /** Ops applied in its chunks and shrinks. */
+  readonly ops: number;
+  /** Wall-clock time spent on its tasks (loading and booting a design included). */
+  readonly busyMs: number;
+  /** CPU time of that process over its tasks: what it would have taken on a core of its own. */
+  readonly cpuMs: number;
+}
+
+/** Wall-clock figures of a check: everything that may differ between identical checks. */
+export interface CheckTiming {
+  readonly elapsedMs: number;
+  readonly workers: readonly WorkerStat[];
+}
+
 export interface CheckResult {
   readonly seed: number;
   readonly profile: string;
@@ -98,6 +120,7 @@ export interface CheckResult {
   readonly shard: { readonly index: number; readonly count: number } | null;
   readonly heaps: readonly HeapName[];
   readonly results: readonly DesignCheck[];
+  readonly timing: CheckTiming;
 }
 
 /** The result of a design that could not be checked: its own failure, not a verdict. */

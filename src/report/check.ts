@@ -7,10 +7,11 @@
 import type { Design } from '../model/designs/design.ts';
 import { formatOp } from '../model/ops.ts';
 import { HEAP_NAMES } from '../model/types.ts';
-import type { CheckResult, CheckViolation, DesignCheck } from '../properties/check-result.ts';
+import type { CheckResult, CheckViolation, DesignCheck, WorkerStat } from '../properties/check-result.ts';
 import type { InvariantId } from '../spec/index.ts';
 import { MODEL_VERSION, TOOL_VERSION } from '../version.ts';
 import { mappingLines, plural, resultText, stepLines, table } from './terminal.ts';
+import { fmt } from './text.ts';
 /** What a check was asked, as its JSON records it (and `ionck merge` compares). */
 export interface CheckParameters {
   readonly requireGoals: boolean;
@@ -19,7 +20,8 @@ export interface CheckParameters {
 
 /**
  * The JSON of docs/architecture.md section 7 (plus `stats` with --stats): versions, seed, profile and
- * parameters at the top, then each design with its status. Times only in elapsedMs.
+ * parameters at the top, then each design with its status, then `timing`. Wall-clock figures only in
+ * elapsedMs fields and `timing` (the whole check's time and what each worker process did).
  */
 export function checkJson(
   r: CheckResult,
@@ -78,7 +80,24 @@ export function checkJson(
           }
         : {}),
     })),
+    timing: {
+      elapsedMs: r.timing.elapsedMs,
+      workers: r.timing.workers.map((w) => ({ ...w, opsPerSec: opsPerSec(w) })),
+    },
   };
+}
+
+const opsPerSec = (w: WorkerStat): number => (w.busyMs > 0 ? Math.round((w.ops * 1000) / w.busyMs) : 0);
+
+/** One line per worker process (or the check's own process): what it ran and how fast. */
+export function workersText(r: CheckResult): string {
+  return r.timing.workers
+    .map((w) => {
+      const who = w.worker === 0 ? 'main process' : `worker ${w.worker}`;
+      const what = `${plural(w.chunks, 'chunk')}, ${plural(w.shrinks, 'shrink')}, ${plural(w.runs, 'run')}, ${fmt(w.ops)} ops`;
+      return `${who}: ${what} in ${(w.busyMs / 1000).toFixed(1)}s (${(w.cpuMs / 1000).toFixed(1)}s CPU), ${fmt(opsPerSec(w))} ops/s\n`;
+    })
+    .join('');
 }
 
 const STATUS_WORD = { held: 'held', violated: 'VIOLATED', unproven: 'unproven', failed: 'FAILED' } as const;
@@ -123,6 +142,7 @@ export function renderCheck(
       findingsText(d),
     ]),
   );
+  out += `\n${workersText(r)}`;
   for (const d of r.results) {
     const design = designs.find((x) => x.id === d.design);
     out += `\n== ${d.design} on ${d.profile}: ${STATUS_WORD[d.status]}${d.interrupted ? ' (search cut short by --time-limit)' : ''}\n`;

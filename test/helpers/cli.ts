@@ -47,7 +47,10 @@ export function spawnCli(
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Drop every elapsedMs field (the only thing allowed to differ between identical runs). */
+/**
+ * Drop every elapsedMs field and check's `timing` (wall clock and what each worker process did):
+ * the only things allowed to differ between identical runs.
+ */
 export function withoutTimes(json: string): unknown {
-  return JSON.parse(json, (k, v) => (k === 'elapsedMs' ? undefined : v));
+  return JSON.parse(json, (k, v) => (k === 'elapsedMs' || k === 'timing' ? undefined : v));
 }

@@ -15,7 +15,7 @@ import { GOALS } from '../../../src/spec/index.ts';
 
 const design = (id: string) => builtinDesign(id)!;
 const dropTimes = (r: CheckResult) =>
-  JSON.parse(JSON.stringify(r, (k, v) => (k === 'elapsedMs' ? undefined : v)));
+  JSON.parse(JSON.stringify(r, (k, v) => (k === 'elapsedMs' || k === 'timing' ? undefined : v)));
 
 describe('runCheck: expected findings (seed 1)', () => {
   it('legacy-3.18 on arm32-1g violates vmalloc-bounded with one uncached CMA alloc', async () => {

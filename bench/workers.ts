@@ -1,0 +1,126 @@
+/**
+ * Workers on one design (issue 14: `--workers 2` on a single design >= 1.7x one worker, with
+ * identical results): `ionck check` of cma-direct-remap on arm32-1g, 400 runs, seed 1, run as the
+ * user runs it (./bin/ionck, a fresh process each time) with --workers 1 and --workers 2,
+ * alternately; the best wall time of each, their ratio, whether the JSON is the same once
+ * elapsedMs and timing are dropped, and what each worker of the 2-worker run did.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { WorkerStat } from '../src/properties/check-result.ts';
+import { fmtRate, fmtRatio, msSince, now, table } from './harness.ts';
+
+export const WORKERS_DESIGN = 'cma-direct-remap';
+export const WORKERS_PROFILE = 'arm32-1g';
+
+export interface WorkersFigures {
+  readonly design: string;
+  readonly profile: string;
+  readonly runs: number;
+  readonly seed: number;
+  /** Best wall time of the whole command (process start-up included), per --workers value. */
+  readonly wallMs: { readonly one: number; readonly two: number };
+  /** wallMs.one / wallMs.two (issue 14: >= 1.7). */
+  readonly ratio: number;
+  /**
+   * The 1-worker run's CPU time over the busiest process's in the 2-worker run (their tasks only,
+   * the worker process's start-up aside): the ratio a core per process would give, whatever the load.
+   */
+  readonly cpuRatio: number;
+  /** The two JSON outputs agree once elapsedMs and timing are dropped. */
+  readonly identical: boolean;
+  /** What each process of the 2-worker run did (worker 0: the command's own process). */
+  readonly workers: readonly (WorkerStat & { readonly opsPerSec: number })[];
+}
+
+const BIN = fileURLToPath(new URL('../bin/ionck', import.meta.url));
+const withoutTimes = (json: string): string =>
+  JSON.stringify(JSON.parse(json, (k, v) => (k === 'elapsedMs' || k === 'timing' ? undefined : v)));
+
+function checkOnce(runs: number, seed: number, workers: number): { ms: number; json: string } {
+  const args = ['check', '--design', WORKERS_DESIGN, '--profile', WORKERS_PROFILE, '--json'];
+  const t0 = now();
+  const r = spawnSync(
+    BIN,
+    [...args, '--runs', String(runs), '--seed', String(seed), '--workers', String(workers)],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    },
+  );
+  const ms = msSince(t0);
+  if (r.status !== 0 && r.status !== 1)
+    throw new Error(`ionck check --workers ${workers} exited ${r.status}: ${r.stderr}`);
+  return { ms, json: r.stdout };
+}
+
+export function runWorkersBench(log: (s: string) => void, runs = 400, reps = 2): WorkersFigures {
+  const seed = 1;
+  const ms = { one: Number.POSITIVE_INFINITY, two: Number.POSITIVE_INFINITY };
+  let one = '';
+  let cpuOne = Number.POSITIVE_INFINITY;
+  let cpuTwo = Number.POSITIVE_INFINITY;
+  const cpuOf = (json: string, f: (xs: number[]) => number) =>
+    f((JSON.parse(json).timing.workers as WorkerStat[]).map((w) => w.cpuMs));
+  let two = '';
+  for (let i = 0; i < reps; i++) {
+    const a = checkOnce(runs, seed, 1);
+    const b = checkOnce(runs, seed, 2);
+    ms.one = Math.min(ms.one, a.ms);
+    ms.two = Math.min(ms.two, b.ms);
+    one = a.json;
+    two = b.json;
+    cpuOne = Math.min(
+      cpuOne,
+      cpuOf(one, (xs) => xs.reduce((s, x) => s + x, 0)),
+    );
+    cpuTwo = Math.min(
+      cpuTwo,
+      cpuOf(two, (xs) => Math.max(...xs)),
+    );
+  }
+  const workers = JSON.parse(two).timing.workers as WorkersFigures['workers'];
+  const figures: WorkersFigures = {
+    design: WORKERS_DESIGN,
+    profile: WORKERS_PROFILE,
+    runs,
+    seed,
+    wallMs: { one: Math.round(ms.one), two: Math.round(ms.two) },
+    ratio: ms.one / ms.two,
+    cpuRatio: cpuOne / cpuTwo,
+    identical: withoutTimes(one) === withoutTimes(two),
+    workers,
+  };
+  log(
+    `ionck check --design ${WORKERS_DESIGN} --profile ${WORKERS_PROFILE} --runs ${runs} --seed ${seed}, best of ${reps} (fresh processes)\n`,
+  );
+  log(
+    table(
+      ['figure', 'value'],
+      [
+        ['--workers 1, wall', `${(figures.wallMs.one / 1000).toFixed(2)} s`],
+        ['--workers 2, wall', `${(figures.wallMs.two / 1000).toFixed(2)} s`],
+        ['ratio (issue 14: >= 1.7)', fmtRatio(figures.ratio)],
+        ['CPU ratio: 1 worker / busiest of 2 (start-up aside)', fmtRatio(figures.cpuRatio)],
+        ['same JSON (elapsedMs and timing aside)', figures.identical ? 'yes' : 'NO'],
+      ],
+    ),
+  );
+  log('');
+  log(
+    table(
+      ['worker (--workers 2)', 'chunks', 'shrinks', 'runs', 'ops', 'busy', 'CPU', 'ops/s'],
+      workers.map((w) => [
+        w.worker === 0 ? 'main process' : `worker ${w.worker}`,
+        String(w.chunks),
+        String(w.shrinks),
+        String(w.runs),
+        String(w.ops),
+        `${(w.busyMs / 1000).toFixed(2)} s`,
+        `${(w.cpuMs / 1000).toFixed(2)} s`,
+        fmtRate(w.opsPerSec),
+      ]),
+    ),
+  );
+  return figures;
+}
