@@ -283,6 +283,8 @@ function failedExplore(design: string, r: Resolved, failure: string): ExploreRes
     counterexamples: Object.fromEntries(r.invariants.map((id) => [id, null])),
     modelBugs: [],
     statesExpanded: 0,
+    keys: 'fp64',
+    symmetries: 0,
     statesExplored: 0,
     distinctStates: 0,
     elapsedMs: 0,

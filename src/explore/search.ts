@@ -30,6 +30,7 @@ import type { Op } from '../model/ops.ts';
 import { type Profile, resolveProfile } from '../model/profile.ts';
 import { type CheckId, checkStep, INVARIANT_IDS, type InvariantId, type Violation } from '../spec/index.ts';
 import { buildAlphabet, type IdKind, type Letter } from './alphabet.ts';
+import { clientSymmetries, Fingerprinter, type Fp, FpSet } from './fingerprint.ts';
 
 /** The largest depth the explorer accepts (the alphabet grows with it, the state space fast). */
 export const EXPLORE_DEPTH_MAX = 12;
@@ -55,6 +56,10 @@ export interface ExploreOptions {
   readonly checkDuplicates?: boolean;
   /** Stop as soon as every chosen invariant has a counterexample (default true). */
   readonly stopWhenAllFound?: boolean;
+  /** Keep full state keys (sha256) instead of 64-bit fingerprints (default false: ./fingerprint.ts). */
+  readonly exact?: boolean;
+  /** Keep one state per orbit of the client renamings that fix the alphabet (default true: ./fingerprint.ts). */
+  readonly symmetry?: boolean;
   /** Called when a level is done. */
   readonly onLevel?: (p: LevelProgress) => void;
 }
@@ -107,6 +112,10 @@ export interface ExploreResult extends Effort {
   readonly modelBugs: readonly ModelBugFinding[];
   /** States expanded (their children generated). */
   readonly statesExpanded: number;
+  /** How states were told apart: 64-bit fingerprints or full sha256 keys (--exact). */
+  readonly keys: 'fp64' | 'sha256';
+  /** Client renamings states were reduced by (0: no symmetry reduction). */
+  readonly symmetries: number;
   /** Where the time went (ms): cloning, applying, hashing, checking, replaying frontier states. */
   readonly timing: { clone: number; apply: number; hash: number; check: number; replay: number };
   /** Set when the design failed (threw, looped past its budget, exited): nothing above is a verdict. */
@@ -155,6 +164,8 @@ interface Settings {
   readonly skipUnknownIds: boolean;
   readonly checkDuplicates: boolean;
   readonly stopWhenAllFound: boolean;
+  readonly exact: boolean;
+  readonly symmetry: boolean;
 }
 
 function resolveSettings(opts: ExploreOptions): Settings {
@@ -178,6 +189,8 @@ function resolveSettings(opts: ExploreOptions): Settings {
     skipUnknownIds: opts.skipUnknownIds ?? true,
     checkDuplicates: opts.checkDuplicates ?? false,
     stopWhenAllFound: opts.stopWhenAllFound ?? true,
+    exact: opts.exact ?? false,
+    symmetry: opts.symmetry ?? true,
   };
 }
 
@@ -207,27 +220,42 @@ export function explore(opts: ExploreOptions): ExploreResult {
     counterexamples: search.found,
     modelBugs: search.modelBugs,
     statesExpanded: search.expanded,
+    keys: s.exact ? 'sha256' : 'fp64',
+    symmetries: search.symmetries(),
     timing: search.timing,
     ...search.effort(),
   };
 }
 
+/** A state to expand: the kernel and, with fingerprints, its page part (for its children's). */
+interface Expandable {
+  readonly kernel: Kernel;
+  readonly pages: Fp | null;
+}
+
 /**
  * The state of one search: the tree of distinct states reached (node i was reached from parents[i]
- * by alphabet[letters[i]]), their hashes, what was found, and why it stopped.
+ * by alphabet[letters[i]]), their fingerprints (or full keys with `exact`), what was found, and
+ * why it stopped.
  */
 class Search {
   private readonly t0 = performance.now();
   readonly timing = { clone: 0, apply: 0, hash: 0, check: 0, replay: 0 };
   /** Shortest counterexample per chosen invariant, or null. */
   readonly found: Record<string, Counterexample | null> = {};
-  /** Invariants without a counterexample yet. */
+  /** Invariants without a counterexample yet (and as a list, for checkStep). */
   private readonly pending: Set<InvariantId>;
+  private pendingList: InvariantId[];
   readonly modelBugs: ModelBugFinding[] = [];
   private readonly parents: number[] = [-1];
   private readonly letters: number[] = [-1];
-  private readonly hashes: string[] = [];
-  private readonly seen = new Set<string>();
+  /** Per node: its fingerprint's lanes, or (exact) its full key. */
+  private readonly fpA: number[] = [];
+  private readonly fpB: number[] = [];
+  private readonly keys: string[] = [];
+  private readonly seenFp = new FpSet();
+  private readonly seenKeys = new Set<string>();
+  private fpr: Fingerprinter;
   private explored = 0;
   expanded = 0;
   stoppedBy: ExploreResult['stoppedBy'] = null;
@@ -236,12 +264,22 @@ class Search {
   constructor(private readonly s: Settings) {
     for (const id of s.invariants) this.found[id] = null;
     this.pending = new Set<InvariantId>(s.invariants);
+    this.pendingList = [...this.pending];
+    this.fpr = new Fingerprinter(s.symmetry ? clientSymmetries(s.alphabet) : []);
+  }
+
+  symmetries(): number {
+    return this.fpr.symmetries.length;
+  }
+
+  private distinct(): number {
+    return this.s.exact ? this.seenKeys.size : this.seenFp.size;
   }
 
   effort(): Effort {
     return {
       statesExplored: this.explored,
-      distinctStates: this.seen.size,
+      distinctStates: this.distinct(),
       elapsedMs: performance.now() - this.t0,
     };
   }
@@ -255,11 +293,20 @@ class Search {
   start(): number[] {
     const { profile, design, invariants } = this.s;
     this.root = Kernel.boot(profile, design);
+    // the reduction needs every renaming to fix the booted machine: true when it has no handle
+    if (this.root.ion.handles.length > 0) this.fpr = new Fingerprinter([]);
     let t = performance.now();
-    const rootHash = this.root.hash();
+    if (this.s.exact) {
+      const key = this.fpr.exactKey(this.root);
+      this.seenKeys.add(key);
+      this.keys.push(key);
+    } else {
+      const { fp } = this.fpr.full(this.root);
+      this.seenFp.add(fp);
+      this.fpA.push(fp.a);
+      this.fpB.push(fp.b);
+    }
     this.timing.hash += performance.now() - t;
-    this.seen.add(rootHash);
-    this.hashes.push(rootHash);
     t = performance.now();
     const rootViolations = checkStep(this.root, invariants, 'full');
     this.timing.check += performance.now() - t;
@@ -285,11 +332,11 @@ class Search {
   }
 
   /** Tries every letter of the alphabet on one state, new states appended to `next`; stops are checked after each new state. */
-  private expandNode(node: number, parent: Kernel, next: number[]): void {
+  private expandNode(node: number, parent: Expandable, next: number[]): void {
     const { alphabet, skipUnknownIds } = this.s;
     for (let li = 0; li < alphabet.length; li++) {
       const l = alphabet[li]!;
-      if (skipUnknownIds && l.idKind !== null && l.id >= idBound(parent, l.idKind)) continue;
+      if (skipUnknownIds && l.idKind !== null && l.id >= idBound(parent.kernel, l.idKind)) continue;
       const child = this.tryLetter(node, parent, li);
       if (child === null) continue;
       if (!child.broken) next.push(child.node);
@@ -302,12 +349,12 @@ class Search {
    * Applies one letter to a clone of the state, checks it, and adds it to the tree if its state is
    * new: the new node, or null for a duplicate or an exception. `broken`: a model bug was found.
    */
-  private tryLetter(node: number, parent: Kernel, li: number): { node: number; broken: boolean } | null {
+  private tryLetter(node: number, parent: Expandable, li: number): { node: number; broken: boolean } | null {
     const { timing } = this;
     const l = this.s.alphabet[li]!;
     this.explored++;
     const t = performance.now();
-    const child = parent.clone();
+    const child = parent.kernel.clone();
     const t1 = performance.now();
     timing.clone += t1 - t;
     try {
@@ -319,27 +366,41 @@ class Search {
     }
     const t2 = performance.now();
     timing.apply += t2 - t1;
-    const h = child.hash();
+    let key = '';
+    let fp: Fp = { a: 0, b: 0 };
+    let dup: boolean;
+    if (this.s.exact) {
+      key = this.fpr.exactKey(child);
+      dup = this.seenKeys.has(key);
+    } else {
+      fp = this.fpr.child(parent.kernel, parent.pages!, child).fp;
+      dup = this.seenFp.has(fp);
+    }
     const t3 = performance.now();
     timing.hash += t3 - t2;
-    const dup = this.seen.has(h);
     if (dup && !this.s.checkDuplicates && child.mm.mmu.creations.length === 0) return null;
     // with nothing pending this still runs type-ok (a model bug is worth knowing about)
-    const violations = checkStep(child, [...this.pending], 'incremental');
+    const violations = checkStep(child, this.pendingList, 'incremental');
     timing.check += performance.now() - t3;
     const broken = this.record(violations, () => [...this.pathOf(node), l.op]);
     if (dup) return null;
-    this.seen.add(h);
+    if (this.s.exact) {
+      this.seenKeys.add(key);
+      this.keys.push(key);
+    } else {
+      this.seenFp.add(fp);
+      this.fpA.push(fp.a);
+      this.fpB.push(fp.b);
+    }
     this.parents.push(node);
     this.letters.push(li);
-    this.hashes.push(h);
     return { node: this.parents.length - 1, broken };
   }
 
   /** Why the search must stop now, or null: checked after each new state. */
   private stopReason(): ExploreResult['stoppedBy'] {
     if (this.allFound()) return 'all-found';
-    if (this.seen.size >= this.s.maxStates) return 'max-states';
+    if (this.distinct() >= this.s.maxStates) return 'max-states';
     if (this.outOfTime()) return 'time-limit';
     return null;
   }
@@ -352,21 +413,34 @@ class Search {
     return performance.now() - this.t0 > this.s.timeLimitMs;
   }
 
-  /** The state of a node, rebuilt by replaying its path from the booted machine (hash checked). */
-  private rebuild(node: number): Kernel {
+  /**
+   * The state of a node, rebuilt by replaying its path from the booted machine. Its key is
+   * recomputed from scratch and compared with the recorded one, which catches a non-deterministic
+   * model and a page changed without being recorded as touched (the incremental fingerprint).
+   * Then its checkers' memos are built once, so each child's incremental check starts from them
+   * instead of scanning every page.
+   */
+  private rebuild(node: number): Expandable {
     const t = performance.now();
-    let parent: Kernel;
-    if (node === 0) parent = this.root;
+    const kernel = node === 0 ? this.root : this.root.clone();
+    if (node !== 0) for (const op of this.pathOf(node)) kernel.apply(op);
+    let pages: Fp | null = null;
+    let same: boolean;
+    if (this.s.exact) same = this.fpr.exactKey(kernel) === this.keys[node];
     else {
-      parent = this.root.clone();
-      for (const op of this.pathOf(node)) parent.apply(op);
-      if (parent.hash() !== this.hashes[node])
-        throw new ExploreError(
-          `design '${this.s.design.id}' on '${this.s.profile.id}': replaying ${JSON.stringify(this.pathOf(node))} gave a different state (the model is not deterministic)`,
-        );
+      const full = this.fpr.full(kernel);
+      pages = full.pages;
+      same = full.fp.a === this.fpA[node] && full.fp.b === this.fpB[node];
     }
-    this.timing.replay += performance.now() - t;
-    return parent;
+    if (!same)
+      throw new ExploreError(
+        `design '${this.s.design.id}' on '${this.s.profile.id}': replaying ${JSON.stringify(this.pathOf(node))} gave a different state (the model is not deterministic, or an op changed a page without touching it)`,
+      );
+    const t1 = performance.now();
+    this.timing.replay += t1 - t;
+    checkStep(kernel, this.pendingList, 'incremental');
+    this.timing.check += performance.now() - t1;
+    return { kernel, pages };
   }
 
   private pathOf(node: number): Op[] {
@@ -394,6 +468,7 @@ class Search {
       const id = v.invariant;
       if (!this.pending.has(id)) continue;
       this.pending.delete(id);
+      this.pendingList = [...this.pending];
       const path = ops();
       this.found[id] = {
         invariant: id,
