@@ -25,12 +25,12 @@ import { performance } from 'node:perf_hooks';
 import { ExploreError } from '../errors.ts';
 import type { Design } from '../model/designs/design.ts';
 import { builtinDesign } from '../model/designs/index.ts';
-import { Kernel } from '../model/kernel.ts';
 import type { Op } from '../model/ops.ts';
 import { type Profile, resolveProfile } from '../model/profile.ts';
 import { type CheckId, checkStep, INVARIANT_IDS, type InvariantId, type Violation } from '../spec/index.ts';
-import { buildAlphabet, type IdKind, type Letter } from './alphabet.ts';
-import { clientSymmetries, Fingerprinter, type Fp, FpSet } from './fingerprint.ts';
+import { buildAlphabet, type Letter } from './alphabet.ts';
+import { Expander, type Outcome, type StateKey, type Timing, zeroTiming } from './expand.ts';
+import { FpSet } from './fingerprint.ts';
 
 /** The largest depth the explorer accepts (the alphabet grows with it, the state space fast). */
 export const EXPLORE_DEPTH_MAX = 12;
@@ -116,6 +116,8 @@ export interface ExploreResult extends Effort {
   readonly keys: 'fp64' | 'sha256';
   /** Client renamings states were reduced by (0: no symmetry reduction). */
   readonly symmetries: number;
+  /** Processes the levels were expanded in (1: inline). */
+  readonly workers: number;
   /** Where the time went (ms): cloning, applying, hashing, checking, replaying frontier states. */
   readonly timing: { clone: number; apply: number; hash: number; check: number; replay: number };
   /** Set when the design failed (threw, looped past its budget, exited): nothing above is a verdict. */
@@ -136,24 +138,8 @@ export function resolveProfileArg(p: Profile | string): Profile {
   return typeof p === 'string' ? resolveProfile(p) : p;
 }
 
-/** How many objects of each id kind the state has created (the next id of each counter). */
-function idBound(k: Kernel, kind: Exclude<IdKind, null>): number {
-  switch (kind) {
-    case 'handle':
-      return k.ion.handles.length;
-    case 'fd':
-      return k.ion.dmabufs.length;
-    case 'vma':
-      return k.ion.vmas.length;
-    case 'area':
-      return k.driverAreas.length;
-  }
-}
-
-const errText = (e: unknown): string =>
-  e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e);
 /** The options resolved and checked. */
-interface Settings {
+export interface Settings {
   readonly profile: Profile;
   readonly design: Design;
   readonly depth: number;
@@ -196,56 +182,105 @@ function resolveSettings(opts: ExploreOptions): Settings {
 
 /** Run the bounded search. Throws ExploreError on bad options; never on a model bug (reported). */
 export function explore(opts: ExploreOptions): ExploreResult {
-  const s = resolveSettings(opts);
-  const search = new Search(s);
-  let frontier: number[] = search.start();
-  let depthCompleted = 0;
-  for (let d = 0; d < s.depth && search.stoppedBy === null; d++) {
-    const next = search.expandLevel(frontier);
-    // a level is complete when every state of depth d was expanded; all-found stops are complete
-    // for what they claim (each counterexample is shortest), so they count as the level done
-    if (search.completes()) depthCompleted = d + 1;
-    frontier = next;
-    opts.onLevel?.({ depth: d + 1, frontier: next.length, ...search.effort() });
-  }
-  if (search.completes()) depthCompleted = s.depth;
-  return {
-    design: s.design.id,
-    profile: s.profile.id,
-    depth: s.depth,
-    depthCompleted,
-    stoppedBy: search.stoppedBy,
-    invariants: s.invariants,
-    alphabetSize: s.alphabet.length,
-    counterexamples: search.found,
-    modelBugs: search.modelBugs,
-    statesExpanded: search.expanded,
-    keys: s.exact ? 'sha256' : 'fp64',
-    symmetries: search.symmetries(),
-    timing: search.timing,
-    ...search.effort(),
-  };
+  const search = new Search(resolveSettings(opts));
+  const levels = new Levels(search, opts);
+  while (levels.more()) levels.done(search.expandLevel(levels.frontier));
+  return levels.result(1);
 }
 
-/** A state to expand: the kernel and, with fingerprints, its page part (for its children's). */
-interface Expandable {
-  readonly kernel: Kernel;
-  readonly pages: Fp | null;
+/**
+ * The search with each level's outcomes from `source` (the shard workers, ./shards.ts): the same
+ * level loop and tree as `explore`, hence the same result.
+ */
+export async function exploreWith(
+  opts: ExploreOptions,
+  source: (search: Search, frontier: readonly number[]) => Promise<LevelSource>,
+  workers: number,
+): Promise<ExploreResult> {
+  const search = new Search(resolveSettings(opts));
+  const levels = new Levels(search, opts);
+  while (levels.more())
+    levels.done(search.expandLevel(levels.frontier, await source(search, levels.frontier)));
+  return levels.result(workers);
 }
+
+/** The level loop's bookkeeping: the frontier, how deep the search is complete, the result. */
+class Levels {
+  frontier: number[];
+  private d = 0;
+  private depthCompleted = 0;
+
+  constructor(
+    private readonly search: Search,
+    private readonly opts: ExploreOptions,
+  ) {
+    this.frontier = search.start();
+  }
+
+  more(): boolean {
+    return this.d < this.search.s.depth && this.search.stoppedBy === null;
+  }
+
+  done(next: number[]): void {
+    const { search } = this;
+    // a level is complete when every state of depth d was expanded; all-found stops are complete
+    // for what they claim (each counterexample is shortest), so they count as the level done
+    if (search.completes()) this.depthCompleted = this.d + 1;
+    this.d++;
+    this.frontier = next;
+    this.opts.onLevel?.({ depth: this.d, frontier: next.length, ...search.effort() });
+  }
+
+  result(workers: number): ExploreResult {
+    const { search } = this;
+    const s = search.s;
+    if (search.completes()) this.depthCompleted = s.depth;
+    return {
+      design: s.design.id,
+      profile: s.profile.id,
+      depth: s.depth,
+      depthCompleted: this.depthCompleted,
+      stoppedBy: search.stoppedBy,
+      invariants: s.invariants,
+      alphabetSize: s.alphabet.length,
+      counterexamples: search.found,
+      modelBugs: search.modelBugs,
+      statesExpanded: search.expanded,
+      keys: s.exact ? 'sha256' : 'fp64',
+      symmetries: search.symmetries(),
+      workers,
+      timing: search.timing(),
+      ...search.effort(),
+    };
+  }
+}
+
+/**
+ * Where a level's outcomes come from: inline, each state is expanded here as the tree takes its
+ * outcomes (so a state reached earlier in the level is known to the next check); with shards, the
+ * outcomes of every state of the level were computed by the workers (./shards.ts).
+ */
+export type LevelSource = (
+  search: Search,
+  frontier: readonly number[],
+) => (node: number, take: (o: Outcome) => boolean) => void;
+
+/** The inline source: rebuild each state and expand it in this process. */
+const inline: LevelSource = (search) => (node, take) => search.expandHere(node, take);
 
 /**
  * The state of one search: the tree of distinct states reached (node i was reached from parents[i]
  * by alphabet[letters[i]]), their fingerprints (or full keys with `exact`), what was found, and
- * why it stopped.
+ * why it stopped. It takes the outcomes of each state's letters in alphabet order, states in
+ * frontier order, whichever process computed them: the result is the same.
  */
-class Search {
+export class Search {
   private readonly t0 = performance.now();
-  readonly timing = { clone: 0, apply: 0, hash: 0, check: 0, replay: 0 };
   /** Shortest counterexample per chosen invariant, or null. */
   readonly found: Record<string, Counterexample | null> = {};
   /** Invariants without a counterexample yet (and as a list, for checkStep). */
   private readonly pending: Set<InvariantId>;
-  private pendingList: InvariantId[];
+  pendingList: InvariantId[];
   readonly modelBugs: ModelBugFinding[] = [];
   private readonly parents: number[] = [-1];
   private readonly letters: number[] = [-1];
@@ -255,21 +290,32 @@ class Search {
   private readonly keys: string[] = [];
   private readonly seenFp = new FpSet();
   private readonly seenKeys = new Set<string>();
-  private fpr: Fingerprinter;
+  readonly here: Expander;
+  /** Time spent in other processes (shards), added to `here.timing` in the result. */
+  readonly elsewhere = zeroTiming();
   private explored = 0;
   expanded = 0;
   stoppedBy: ExploreResult['stoppedBy'] = null;
-  private root!: Kernel;
 
-  constructor(private readonly s: Settings) {
+  constructor(readonly s: Settings) {
     for (const id of s.invariants) this.found[id] = null;
     this.pending = new Set<InvariantId>(s.invariants);
     this.pendingList = [...this.pending];
-    this.fpr = new Fingerprinter(s.symmetry ? clientSymmetries(s.alphabet) : []);
+    this.here = new Expander(s);
   }
 
   symmetries(): number {
-    return this.fpr.symmetries.length;
+    return this.here.fpr.symmetries.length;
+  }
+
+  timing(): Timing {
+    const t = zeroTiming();
+    for (const k of Object.keys(t) as (keyof Timing)[]) t[k] = this.here.timing[k] + this.elsewhere[k];
+    return t;
+  }
+
+  get size(): number {
+    return this.parents.length;
   }
 
   private distinct(): number {
@@ -289,111 +335,87 @@ class Search {
     return this.stoppedBy === null || this.stoppedBy === 'all-found';
   }
 
-  /** Boots and checks the root; the first frontier (empty when the booted machine is a model bug). */
-  start(): number[] {
-    const { profile, design, invariants } = this.s;
-    this.root = Kernel.boot(profile, design);
-    // the reduction needs every renaming to fix the booted machine: true when it has no handle
-    if (this.root.ion.handles.length > 0) this.fpr = new Fingerprinter([]);
-    let t = performance.now();
+  has(k: StateKey): boolean {
+    return this.s.exact ? this.seenKeys.has(k.key) : this.seenFp.has(k);
+  }
+
+  keyOfNode(node: number): StateKey {
+    return this.s.exact
+      ? { a: 0, b: 0, key: this.keys[node]! }
+      : { a: this.fpA[node]!, b: this.fpB[node]!, key: '' };
+  }
+
+  private add(k: StateKey): void {
     if (this.s.exact) {
-      const key = this.fpr.exactKey(this.root);
-      this.seenKeys.add(key);
-      this.keys.push(key);
+      this.seenKeys.add(k.key);
+      this.keys.push(k.key);
     } else {
-      const { fp } = this.fpr.full(this.root);
-      this.seenFp.add(fp);
-      this.fpA.push(fp.a);
-      this.fpB.push(fp.b);
+      this.seenFp.add(k);
+      this.fpA.push(k.a);
+      this.fpB.push(k.b);
     }
-    this.timing.hash += performance.now() - t;
-    t = performance.now();
-    const rootViolations = checkStep(this.root, invariants, 'full');
-    this.timing.check += performance.now() - t;
+  }
+
+  /** Checks the booted machine; the first frontier (empty when the booted machine is a model bug). */
+  start(): number[] {
+    const root = this.here.root;
+    this.add(this.here.keyOf(root).key);
+    const t = performance.now();
+    const rootViolations = checkStep(root, this.s.invariants, 'full');
+    this.here.timing.check += performance.now() - t;
     const rootBroken = this.record(rootViolations, () => []);
     if (this.allFound()) this.stoppedBy = 'all-found';
     return rootBroken ? [] : [0];
   }
 
   /** Expands every state of one level (until a stop condition); the nodes of the next level. */
-  expandLevel(frontier: readonly number[]): number[] {
+  expandLevel(frontier: readonly number[], source: LevelSource = inline): number[] {
     const next: number[] = [];
+    const outcomesOf = source(this, frontier);
     for (const node of frontier) {
       if (this.stoppedBy !== null) break;
       if (this.outOfTime()) {
         this.stoppedBy = 'time-limit';
         break;
       }
-      const parent = this.rebuild(node);
       this.expanded++;
-      this.expandNode(node, parent, next);
+      outcomesOf(node, (o) => {
+        const child = this.take(node, o);
+        if (child !== null && !child.broken) next.push(child.node);
+        return this.stoppedBy === null;
+      });
     }
     return next;
   }
 
-  /** Tries every letter of the alphabet on one state, new states appended to `next`; stops are checked after each new state. */
-  private expandNode(node: number, parent: Expandable, next: number[]): void {
-    const { alphabet, skipUnknownIds } = this.s;
-    for (let li = 0; li < alphabet.length; li++) {
-      const l = alphabet[li]!;
-      if (skipUnknownIds && l.idKind !== null && l.id >= idBound(parent.kernel, l.idKind)) continue;
-      const child = this.tryLetter(node, parent, li);
-      if (child === null) continue;
-      if (!child.broken) next.push(child.node);
-      this.stoppedBy = this.stopReason();
-      if (this.stoppedBy !== null) break;
-    }
+  /** Rebuilds a node's state and expands it in this process. */
+  expandHere(node: number, take: (o: Outcome) => boolean): void {
+    const parent = this.here.rebuild(this.pathLetters(node), this.keyOfNode(node), this.pendingList);
+    this.here.expand(parent, this.pendingList, (k) => this.has(k), take);
   }
 
   /**
-   * Applies one letter to a clone of the state, checks it, and adds it to the tree if its state is
-   * new: the new node, or null for a duplicate or an exception. `broken`: a model bug was found.
+   * Takes one outcome of a letter tried on `node`: records what it violates and adds its state
+   * to the tree if new (the new node, or null for a duplicate or an exception); the stop
+   * conditions are checked after each new state. `broken`: a model bug was found.
    */
-  private tryLetter(node: number, parent: Expandable, li: number): { node: number; broken: boolean } | null {
-    const { timing } = this;
-    const l = this.s.alphabet[li]!;
+  private take(node: number, o: Outcome): { node: number; broken: boolean } | null {
     this.explored++;
-    const t = performance.now();
-    const child = parent.kernel.clone();
-    const t1 = performance.now();
-    timing.clone += t1 - t;
-    try {
-      child.apply(l.op);
-    } catch (e) {
-      timing.apply += performance.now() - t1;
-      this.addBug({ check: 'exception', ops: [...this.pathOf(node), l.op], message: errText(e) });
+    const op = () => [...this.pathOf(node), this.s.alphabet[o.li]!.op];
+    if (o.exception !== null) {
+      this.addBug({ check: 'exception', ops: op(), message: o.exception });
       return null;
     }
-    const t2 = performance.now();
-    timing.apply += t2 - t1;
-    let key = '';
-    let fp: Fp = { a: 0, b: 0 };
-    let dup: boolean;
-    if (this.s.exact) {
-      key = this.fpr.exactKey(child);
-      dup = this.seenKeys.has(key);
-    } else {
-      fp = this.fpr.child(parent.kernel, parent.pages!, child).fp;
-      dup = this.seenFp.has(fp);
-    }
-    const t3 = performance.now();
-    timing.hash += t3 - t2;
-    if (dup && !this.s.checkDuplicates && child.mm.mmu.creations.length === 0) return null;
-    // with nothing pending this still runs type-ok (a model bug is worth knowing about)
-    const violations = checkStep(child, this.pendingList, 'incremental');
-    timing.check += performance.now() - t3;
-    const broken = this.record(violations, () => [...this.pathOf(node), l.op]);
+    const dup = this.has(o);
+    if (dup && !this.s.checkDuplicates && !o.creations) return null;
+    if (o.violations === null)
+      throw new ExploreError(`internal: an unchecked transition into a new state (letter ${o.li})`);
+    const broken = this.record(o.violations, op);
     if (dup) return null;
-    if (this.s.exact) {
-      this.seenKeys.add(key);
-      this.keys.push(key);
-    } else {
-      this.seenFp.add(fp);
-      this.fpA.push(fp.a);
-      this.fpB.push(fp.b);
-    }
+    this.add(o);
     this.parents.push(node);
-    this.letters.push(li);
+    this.letters.push(o.li);
+    this.stoppedBy = this.stopReason();
     return { node: this.parents.length - 1, broken };
   }
 
@@ -409,44 +431,19 @@ class Search {
     return this.s.stopWhenAllFound && this.pending.size === 0;
   }
 
-  private outOfTime(): boolean {
+  outOfTime(): boolean {
     return performance.now() - this.t0 > this.s.timeLimitMs;
   }
 
-  /**
-   * The state of a node, rebuilt by replaying its path from the booted machine. Its key is
-   * recomputed from scratch and compared with the recorded one, which catches a non-deterministic
-   * model and a page changed without being recorded as touched (the incremental fingerprint).
-   * Then its checkers' memos are built once, so each child's incremental check starts from them
-   * instead of scanning every page.
-   */
-  private rebuild(node: number): Expandable {
-    const t = performance.now();
-    const kernel = node === 0 ? this.root : this.root.clone();
-    if (node !== 0) for (const op of this.pathOf(node)) kernel.apply(op);
-    let pages: Fp | null = null;
-    let same: boolean;
-    if (this.s.exact) same = this.fpr.exactKey(kernel) === this.keys[node];
-    else {
-      const full = this.fpr.full(kernel);
-      pages = full.pages;
-      same = full.fp.a === this.fpA[node] && full.fp.b === this.fpB[node];
-    }
-    if (!same)
-      throw new ExploreError(
-        `design '${this.s.design.id}' on '${this.s.profile.id}': replaying ${JSON.stringify(this.pathOf(node))} gave a different state (the model is not deterministic, or an op changed a page without touching it)`,
-      );
-    const t1 = performance.now();
-    this.timing.replay += t1 - t;
-    checkStep(kernel, this.pendingList, 'incremental');
-    this.timing.check += performance.now() - t1;
-    return { kernel, pages };
+  /** The letters from the booted machine to a node. */
+  pathLetters(node: number): number[] {
+    const out: number[] = [];
+    for (let n = node; n > 0; n = this.parents[n]!) out.push(this.letters[n]!);
+    return out.reverse();
   }
 
   private pathOf(node: number): Op[] {
-    const ops: Op[] = [];
-    for (let n = node; n > 0; n = this.parents[n]!) ops.push(this.s.alphabet[this.letters[n]!]!.op);
-    return ops.reverse();
+    return this.pathLetters(node).map((li) => this.s.alphabet[li]!.op);
   }
 
   /** The first (shortest) trace of each distinct model bug, a few at most. */
