@@ -22,7 +22,11 @@
  * Bad frees (double free, out of zone, misaligned) are refused with a FreeResult and leave the
  * structure untouched; the kernel would corrupt its lists or BUG, the model reports instead.
  */
+import { DirtyChunks, type Restorable } from './dirty.ts';
 import { ModelBug } from './types.ts';
+
+/** Chunks of 64 pages: block fills mark one chunk per 64 pages. */
+const DIRTY_SHIFT = 6;
 
 /** Why a free was refused; `page` is the first offending absolute page index. */
 export type FreeFailure = 'double-free' | 'out-of-zone' | 'misaligned';
@@ -70,6 +74,8 @@ export class BuddyZone {
   /** free_area[order].nr_free. */
   private readonly nrFree: Int32Array;
   private nrFreePages = 0;
+  /** Per-page array entries written since this zone was cloned (restores, issue 14). */
+  private readonly dirty: DirtyChunks;
 
   /** O(endIdx - startIdx): allocates the per-page arrays. The zone starts EMPTY (all pages in use). */
   constructor(name: string, startIdx: number, endIdx: number, maxOrder = 11, opts: BuddyOptions = {}) {
@@ -91,6 +97,7 @@ export class BuddyZone {
     this.heads = new Int32Array(maxOrder).fill(NONE);
     this.tails = new Int32Array(maxOrder).fill(NONE);
     this.nrFree = new Int32Array(maxOrder);
+    this.dirty = new DirtyChunks(this.size, DIRTY_SHIFT);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -143,11 +150,44 @@ export class BuddyZone {
       this.freeOrder[rel] = NONE; // rmv_page_order()
       this.expand(rel, order, cur);
       const n = 1 << order;
+      this.dirty.markRange(rel, rel + n);
       this.isFree.fill(0, rel, rel + n);
       this.nrFreePages -= n;
       return idx;
     }
     return NONE;
+  }
+
+  /**
+   * `to - from` calls of allocPages(0), the pages written to out[from, to) in the order they come.
+   * Stops early when the zone runs out; returns how many were allocated. While the smallest free
+   * block is of order k > 0 and at least 2^k pages are still wanted, the next 2^k calls take
+   * exactly that block, in ascending order, and leave the lists below k empty again (expand()
+   * hands out the lower half and queues the upper halves smallest first), so the whole block is
+   * taken at once: O(blocks + pages) instead of O(pages · maxOrder).
+   */
+  allocOrder0Bulk(out: Int32Array, from: number, to: number): number {
+    let i = from;
+    while (i < to) {
+      let cur = 0;
+      while (cur < this.maxOrder && this.heads[cur] === NONE) cur++;
+      if (cur === this.maxOrder) break;
+      const n = 1 << cur;
+      if (cur === 0 || to - i < n) {
+        out[i++] = this.allocPages(0);
+        continue;
+      }
+      const idx = this.heads[cur]!;
+      const rel = idx - this.startIdx;
+      this.listDel(idx, cur);
+      this.nrFree[cur]!--;
+      this.dirty.markRange(rel, rel + n);
+      this.freeOrder[rel] = NONE;
+      this.isFree.fill(0, rel, rel + n);
+      this.nrFreePages -= n;
+      for (let k = 0; k < n; k++) out[i++] = idx + k;
+    }
+    return i - from;
   }
 
   /**
@@ -162,6 +202,7 @@ export class BuddyZone {
       size >>= 1;
       this.listAdd(this.startIdx + rel + size, high);
       this.nrFree[high]!++;
+      this.dirty.mark(rel + size);
       this.freeOrder[rel + size] = high; // set_page_order()
     }
   }
@@ -181,6 +222,7 @@ export class BuddyZone {
     if (bad) return bad;
     const rel = idx - this.startIdx;
     const n = 1 << order;
+    this.dirty.markRange(rel, rel + n);
     this.isFree.fill(1, rel, rel + n);
     this.nrFreePages += n;
     this.freeOneBlock(rel, order);
@@ -204,6 +246,7 @@ export class BuddyZone {
     if (bad) return bad;
     let rel = start - this.startIdx;
     const endRel = rel + count;
+    this.dirty.markRange(rel, endRel);
     this.isFree.fill(1, rel, endRel);
     this.nrFreePages += count;
     while (rel < endRel) {
@@ -231,6 +274,7 @@ export class BuddyZone {
     if (bad) return bad;
     const rel = idx - this.startIdx;
     for (let r = rel + keep; r < rel + n; r++) {
+      this.dirty.mark(r);
       this.isFree[r] = 1;
       this.nrFreePages++;
       this.freeOneBlock(r, 0);
@@ -249,10 +293,12 @@ export class BuddyZone {
       if (!this.pageIsBuddy(buddy, order)) break;
       this.listDel(this.startIdx + buddy, order);
       this.nrFree[order]!--;
+      this.dirty.mark(buddy);
       this.freeOrder[buddy] = NONE; // rmv_page_order()
       rel &= buddy; // combined_idx = buddy_idx & page_idx
       order++;
     }
+    this.dirty.mark(rel);
     this.freeOrder[rel] = order; // set_page_order()
     // 3.18: "pages are being freed that will coalesce soon": list_add_tail() if the buddy of the
     // combined block at order + 1 is free. buddy is the last (failed) buddy, set whenever
@@ -301,20 +347,22 @@ export class BuddyZone {
   private listAdd(idx: number, order: number): void {
     const rel = idx - this.startIdx;
     const head = this.heads[order]!;
+    this.dirty.mark(rel);
     this.prev[rel] = NONE;
     this.next[rel] = head;
     if (head === NONE) this.tails[order] = idx;
-    else this.prev[head - this.startIdx] = idx;
+    else this.setPrev(head - this.startIdx, idx);
     this.heads[order] = idx;
   }
 
   private listAddTail(idx: number, order: number): void {
     const rel = idx - this.startIdx;
     const tail = this.tails[order]!;
+    this.dirty.mark(rel);
     this.next[rel] = NONE;
     this.prev[rel] = tail;
     if (tail === NONE) this.heads[order] = idx;
-    else this.next[tail - this.startIdx] = idx;
+    else this.setNext(tail - this.startIdx, idx);
     this.tails[order] = idx;
   }
 
@@ -323,11 +371,22 @@ export class BuddyZone {
     const p = this.prev[rel]!;
     const n = this.next[rel]!;
     if (p === NONE) this.heads[order] = n;
-    else this.next[p - this.startIdx] = n;
+    else this.setNext(p - this.startIdx, n);
     if (n === NONE) this.tails[order] = p;
-    else this.prev[n - this.startIdx] = p;
+    else this.setPrev(n - this.startIdx, p);
+    this.dirty.mark(rel);
     this.prev[rel] = NONE;
     this.next[rel] = NONE;
+  }
+
+  private setNext(rel: number, idx: number): void {
+    this.dirty.mark(rel);
+    this.next[rel] = idx;
+  }
+
+  private setPrev(rel: number, idx: number): void {
+    this.dirty.mark(rel);
+    this.prev[rel] = idx;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -368,8 +427,16 @@ export class BuddyZone {
     return `${this.snapshot()} lists=${lists.join('|')}`;
   }
 
-  /** Deep copy (typed arrays copied). O(size). */
-  clone(): BuddyZone {
+  /**
+   * Deep copy. O(size), or, with `reuse` (an earlier clone of this zone, which has not changed
+   * since), the storage of `reuse` with only the entries it wrote copied back: O(entries written).
+   */
+  clone(reuse?: BuddyZone): BuddyZone {
+    if (reuse) {
+      reuse.dirty.restore(reuse.perPage(), this.perPage());
+      reuse.copySmall(this);
+      return reuse;
+    }
     const c = new BuddyZone(this.name, this.startIdx, this.endIdx, this.maxOrder, {
       tailHint: this.tailHint,
     });
@@ -377,11 +444,19 @@ export class BuddyZone {
     c.isFree.set(this.isFree);
     c.next.set(this.next);
     c.prev.set(this.prev);
-    c.heads.set(this.heads);
-    c.tails.set(this.tails);
-    c.nrFree.set(this.nrFree);
-    c.nrFreePages = this.nrFreePages;
+    c.copySmall(this);
     return c;
+  }
+
+  private perPage(): Restorable[] {
+    return [this.freeOrder, this.isFree, this.next, this.prev];
+  }
+
+  private copySmall(from: BuddyZone): void {
+    this.heads.set(from.heads);
+    this.tails.set(from.tails);
+    this.nrFree.set(from.nrFree);
+    this.nrFreePages = from.nrFreePages;
   }
 
   /**

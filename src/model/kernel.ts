@@ -9,6 +9,7 @@ import { checkPoolArea, placeBootAreas } from './boot-fill.ts';
 import { splitAtAtomicPool } from './boot-vmallocinfo.ts';
 import { cmaBitmapAlignedMaskShiftsOrder } from './cma.ts';
 import { carveoutPages, checkHeaps, type Design, makeDmaLayer } from './designs/design.ts';
+import type { Origin } from './dirty.ts';
 import type { DmaAllocation, DmaLayer } from './dma/arm-3.18.ts';
 import { makeIonDevice } from './ion/dmabuf-core.ts';
 import type { HeapCtx } from './ion/heap.ts';
@@ -19,7 +20,9 @@ import { Mm, VM_TAG } from './mm.ts';
 import { type Op, parseOp } from './ops.ts';
 import { Owner } from './pages.ts';
 import type { Profile } from './profile.ts';
-import { assertNever, Errno, MemType } from './types.ts';
+import { assertNever, Errno, MemType, ModelBug } from './types.ts';
+
+let nextSerial = 1;
 
 export interface OpResult {
   readonly ok: boolean;
@@ -45,6 +48,12 @@ export class Kernel {
   /** Boot-time figures for the quiescence check of freed-completely. */
   readonly boot: { normalFree: number; highFree: number; cmaUsed: number; vmLive: number };
   opsApplied = 0;
+  /** This kernel's number, unique in the process (Origin). */
+  readonly serial = nextSerial++;
+  /** The kernel this one was cloned from, by serial, and its op count then; null for a boot. */
+  readonly origin: Origin | null;
+  /** Set when a later clone took this kernel's storage over: it must not be used again. */
+  private retired = false;
   /**
    * The kernel this one was cloned from and its op count then, so checkers can start from the
    * source's memo instead of a full scan. Dropped at the second op after the clone, so clones do
@@ -59,9 +68,11 @@ export class Kernel {
     readonly profile: Profile,
     readonly design: Design,
     from?: Kernel,
+    reuse?: Kernel,
   ) {
+    this.origin = from ? { serial: from.serial, at: from.opsApplied } : null;
     if (from) {
-      this.mm = from.mm.clone();
+      this.mm = from.mm.clone(reuse?.mm);
       this.dma = from.dma;
       this.ion = from.ion.fork(from.ion.heaps.map((h) => h.clone()));
       this.driverAreas = from.driverAreas.map((a) => ({ ...a }));
@@ -111,8 +122,22 @@ export class Kernel {
     return new Kernel(profile, design);
   }
 
-  clone(): Kernel {
-    return new Kernel(this.profile, this.design, this);
+  /**
+   * A copy of this machine. With `reuse`, an earlier clone of this kernel made when it was in the
+   * state it is in now, the copy takes over the storage of `reuse` and restores only what `reuse`
+   * changed: a run's fixed cost is then what the previous run touched, not the machine's RAM
+   * (issue 14). `reuse` is retired: applying an op to it afterwards is a ModelBug.
+   */
+  clone(reuse?: Kernel): Kernel {
+    if (reuse) {
+      const o = reuse.origin;
+      if (reuse.retired || !o || o.serial !== this.serial || o.at !== this.opsApplied)
+        throw new ModelBug(
+          'Kernel.clone(reuse): reuse is not a live clone of this kernel in its current state',
+        );
+      reuse.retired = true;
+    }
+    return new Kernel(this.profile, this.design, this, reuse);
   }
 
   // DMA318-9 atomic_pool_init() (postcore_initcall, LAYOUT-6)
@@ -144,6 +169,7 @@ export class Kernel {
    */
   apply(raw: Op | unknown): OpResult {
     const op = parseOp(raw);
+    if (this.retired) throw new ModelBug('apply on a kernel whose storage a later clone took over');
     if (this.clonedFrom && this.opsApplied > this.clonedFrom.at) this.clonedFrom = null;
     this.mm.beginOp();
     this.ion.beginOp(this.opsApplied);
@@ -213,13 +239,10 @@ export class Kernel {
     if (n === 0 || n > DRIVER_VMAP_PAGES_MAX) return -Errno.EINVAL;
     const id = this.driverAreas.length;
     const pages = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const p = mm.allocPages(0, true, Owner.DRIVER, id);
-      if (p < 0) {
-        for (let j = 0; j < i; j++) mm.freePages(pages[j]!, 0);
-        return -Errno.ENOMEM;
-      }
-      pages[i] = p;
+    const got = mm.allocPagesBulk(pages, true, Owner.DRIVER, id);
+    if (got < n) {
+      for (let j = 0; j < got; j++) mm.freePages(pages[j]!, 0);
+      return -Errno.ENOMEM;
     }
     const m = mm.vmap(pages, MemType.WB, `driver area ${id}`, -1, VM_TAG.DRIVER);
     if (!m) {

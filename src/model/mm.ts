@@ -62,6 +62,13 @@ export class CallTrace {
     }
   }
 
+  /** `fn` entered `times` times in a row (a per-page loop done in bulk). */
+  enterMany(fn: string, times: number): void {
+    if (times <= 0) return;
+    this.enter(fn);
+    this.times[this.times.length - 1]! += times - 1;
+  }
+
   /** The path, each run of one function collapsed to `fn ×N`. */
   get path(): string[] {
     return this.names.map((fn, i) => {
@@ -93,21 +100,27 @@ export class Mm {
   /** Pages mapped by a lingering fixmap slot, with how many slots map each (O(1) lookups). */
   private readonly fixmapped: Map<number, number>;
 
+  /**
+   * @param from the machine to copy
+   * @param reuse an earlier clone of `from`, which has not changed since (Kernel.clone checks it):
+   *   its per-page storage is taken over and restored in time proportional to what it changed
+   */
   constructor(
     readonly profile: Profile,
     readonly layout: BootLayout,
     from?: Mm,
+    reuse?: Mm,
   ) {
     const basePfn = layout.ramBase / PAGE_SIZE;
     const nPages = (layout.ramEnd - layout.ramBase) / PAGE_SIZE;
     this.lowmemPages = (layout.lowmemLimit - layout.ramBase) / PAGE_SIZE;
     if (from) {
-      this.pages = from.pages.clone();
+      this.pages = from.pages.clone(reuse?.pages);
       this.mmu = from.mmu.clone(this.pages);
-      this.normal = from.normal.clone();
-      this.highmem = from.highmem?.clone() ?? null;
+      this.normal = from.normal.clone(reuse?.normal);
+      this.highmem = from.highmem?.clone(reuse?.highmem ?? undefined) ?? null;
       this.cma = from.cma?.clone() ?? null;
-      this.vmalloc = from.vmalloc.clone();
+      this.vmalloc = from.vmalloc.clone(reuse?.vmalloc);
       this.vmAreas = new Map(from.vmAreas);
       this.vmTagPages = from.vmTagPages.slice();
       this.fixmapSlots = from.fixmapSlots.slice();
@@ -140,8 +153,8 @@ export class Mm {
     this.boot();
   }
 
-  clone(): Mm {
-    return new Mm(this.profile, this.layout, this);
+  clone(reuse?: Mm): Mm {
+    return new Mm(this.profile, this.layout, this, reuse);
   }
 
   /** LAYOUT-6: zones, memblock reservations, map_lowmem, dma_contiguous_remap, CMA activation. */
@@ -222,6 +235,26 @@ export class Mm {
     if (p < 0) p = this.normal.allocPages(order);
     if (p >= 0) this.pages.claim(p, 1 << order, owner, id);
     return p;
+  }
+
+  /**
+   * `out.length` calls of alloc_page(gfp), as a driver filling a page array does (VMALLOC-6): each
+   * from HighMem while it has a page (__GFP_HIGHMEM), else Normal. Returns how many succeeded: all,
+   * or fewer when both zones ran dry (the failed call is in the trace, as the loop makes it).
+   * O(pages + blocks), not O(pages · MAX_ORDER) (issue 14).
+   */
+  allocPagesBulk(out: Int32Array, highmem: boolean, owner: Owner, id: number): number {
+    let got = 0;
+    if (highmem && this.highmem) got = this.highmem.allocOrder0Bulk(out, 0, out.length);
+    got += this.normal.allocOrder0Bulk(out, got, out.length);
+    this.trace.enterMany('allocPages', Math.min(out.length, got + 1));
+    for (let i = 0; i < got; ) {
+      let end = i + 1;
+      while (end < got && out[end] === out[end - 1]! + 1) end++;
+      this.pages.claim(out[i]!, end - i, owner, id);
+      i = end;
+    }
+    return got;
   }
 
   /** __free_pages(page, order): a page already free is counted, never double-linked (B15). */

@@ -3,6 +3,7 @@
  * pfn. Every mutation goes through a method that also records the page as touched, so
  * incremental checkers look only at the pages an op changed (O(touched), never O(RAM)).
  */
+import { DirtyChunks, type Restorable } from './dirty.ts';
 import { asPfn, MemType, ModelBug, type Pfn } from './types.ts';
 
 export const Zone = { NORMAL: 0, HIGHMEM: 1 } as const;
@@ -69,13 +70,39 @@ export class PageState {
   private readonly touchedFlag: Uint8Array;
   private touchedList: Int32Array;
   private touchedLen = 0;
+  /** Pages written since this state was cloned (or booted): what a reusing clone copies back. */
+  private readonly dirty: DirtyChunks;
 
+  /**
+   * @param from the state to copy
+   * @param reuse an earlier clone of `from`, which has not changed since: its arrays are taken over
+   *   and only the pages it wrote are copied back from `from` (O(pages written), not O(RAM))
+   */
   constructor(
     readonly basePfn: number,
     readonly nPages: number,
     from?: PageState,
+    reuse?: PageState,
   ) {
     const n = nPages;
+    if (from && reuse) {
+      reuse.clearTouched();
+      reuse.dirty.restore(reuse.arrays(), from.arrays());
+      this.zone = reuse.zone;
+      this.ownerKind = reuse.ownerKind;
+      this.ownerId = reuse.ownerId;
+      this.claims = reuse.claims;
+      this.writer = reuse.writer;
+      this.linearType = reuse.linearType;
+      this.live = reuse.live;
+      this.stale = reuse.stale;
+      this.doubleFrees = reuse.doubleFrees;
+      this.typeChanges = reuse.typeChanges;
+      this.touchedFlag = reuse.touchedFlag;
+      this.touchedList = reuse.touchedList;
+      this.dirty = reuse.dirty;
+      return;
+    }
     this.zone = from ? from.zone.slice() : new Uint8Array(n);
     this.ownerKind = from ? from.ownerKind.slice() : new Uint8Array(n);
     this.ownerId = from ? from.ownerId.slice() : new Int32Array(n);
@@ -88,10 +115,27 @@ export class PageState {
     this.typeChanges = from ? from.typeChanges.slice() : new Uint16Array(n);
     this.touchedFlag = new Uint8Array(n);
     this.touchedList = new Int32Array(1024);
+    this.dirty = new DirtyChunks(n, 0);
   }
 
-  clone(): PageState {
-    return new PageState(this.basePfn, this.nPages, this);
+  /** Every per-page array, in one fixed order (restores). */
+  private arrays(): Restorable[] {
+    return [
+      this.zone,
+      this.ownerKind,
+      this.ownerId,
+      this.claims,
+      this.writer,
+      this.linearType,
+      ...this.live,
+      ...this.stale,
+      this.doubleFrees,
+      this.typeChanges,
+    ];
+  }
+
+  clone(reuse?: PageState): PageState {
+    return new PageState(this.basePfn, this.nPages, this, reuse);
   }
 
   // --- touched-page tracking -------------------------------------------------------------
@@ -99,6 +143,7 @@ export class PageState {
   touch(p: number): void {
     if (this.touchedFlag[p] === 1) return;
     this.touchedFlag[p] = 1;
+    this.dirty.mark(p);
     if (this.touchedLen === this.touchedList.length) {
       const bigger = new Int32Array(this.touchedList.length * 2);
       bigger.set(this.touchedList);

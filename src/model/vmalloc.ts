@@ -10,6 +10,7 @@
  * Free space is a segment tree over the window's pages (FreeRunTree), so first fit is a descent,
  * O(log W) for W window pages, independent of how many areas exist.
  */
+import { DirtyChunks, type Restorable } from './dirty.ts';
 import { fls, hex, ModelBug } from './types.ts';
 
 /** VMALLOC-7 VMAP_MAX_ALLOC = BITS_PER_LONG on ARM32: larger vm_map_ram requests get their own area. */
@@ -126,6 +127,8 @@ const USED = 2;
 class FreeRunTree {
   private carry = 0;
   private found = -1;
+  /** Nodes written since this tree was cloned (restores, issue 14). */
+  private readonly dirty: DirtyChunks;
 
   private constructor(
     readonly pages: number,
@@ -134,7 +137,9 @@ class FreeRunTree {
     private readonly suf: Int32Array,
     private readonly max: Int32Array,
     private readonly tag: Int8Array,
-  ) {}
+  ) {
+    this.dirty = new DirtyChunks(2 * leaves, 4);
+  }
 
   /** All of [0, pages) free. O(W). */
   static create(pages: number): FreeRunTree {
@@ -160,8 +165,15 @@ class FreeRunTree {
     return t;
   }
 
-  /** O(W) copy. */
-  clone(): FreeRunTree {
+  /**
+   * O(W) copy, or, with `reuse` (an earlier clone of this tree, which has not changed since), the
+   * storage of `reuse` with only the nodes it wrote copied back: O(nodes written).
+   */
+  clone(reuse?: FreeRunTree): FreeRunTree {
+    if (reuse) {
+      reuse.dirty.restore(reuse.arrays(), this.arrays());
+      return reuse;
+    }
     return new FreeRunTree(
       this.pages,
       this.leaves,
@@ -170,6 +182,10 @@ class FreeRunTree {
       this.max.slice(),
       this.tag.slice(),
     );
+  }
+
+  private arrays(): Restorable[] {
+    return [this.pre, this.suf, this.max, this.tag];
   }
 
   /** Longest free run. O(1). */
@@ -202,6 +218,7 @@ class FreeRunTree {
     const l = 2 * i;
     const r = l + 1;
     const half = len >> 1;
+    this.dirty.mark(i);
     const pl = pre[l]!;
     const sr = suf[r]!;
     pre[i] = pl === half ? half + pre[r]! : pl;
@@ -211,6 +228,7 @@ class FreeRunTree {
 
   private setAll(i: number, len: number, v: number): void {
     const run = v === FREE ? len : 0;
+    this.dirty.mark(i);
     this.pre[i] = run;
     this.suf[i] = run;
     this.max[i] = run;
@@ -222,6 +240,7 @@ class FreeRunTree {
     if (v === 0) return;
     this.setAll(2 * i, len >> 1, v);
     this.setAll(2 * i + 1, len >> 1, v);
+    this.dirty.mark(i);
     this.tag[i] = 0;
   }
 
@@ -512,8 +531,12 @@ export class VmapAllocator {
     return lines.join('\n');
   }
 
-  /** Deep copy. O(W + n + chunks) (the tree's typed arrays are copied; areas are immutable and shared). */
-  clone(): VmapAllocator {
+  /**
+   * Deep copy. O(W + n + chunks) (the tree's typed arrays are copied; areas are immutable and
+   * shared); with `reuse` (an earlier clone of this allocator, which has not changed since) the
+   * tree is restored in the storage of `reuse`: O(nodes written + n + chunks).
+   */
+  clone(reuse?: VmapAllocator): VmapAllocator {
     const c = Object.create(VmapAllocator.prototype) as VmapAllocator;
     Object.assign(c, {
       startPage: this.startPage,
@@ -521,7 +544,7 @@ export class VmapAllocator {
       lazyMaxPages: this.lazyMaxPages,
       blockPages: this.blockPages,
       windowPages: this.windowPages,
-      tree: this.tree.clone(),
+      tree: this.tree.clone(reuse?.tree),
       areaMap: new Map(this.areaMap),
       lazySet: new Set(this.lazySet),
       live: this.live,

@@ -109,7 +109,13 @@ interface Round {
 class DesignSearch {
   /** The booted kernel, checkers' memos seeded: every run starts from a clone of it. */
   private readonly template: Kernel;
-  readonly fresh = (): Kernel => this.template.clone();
+  /** The previous run's kernel: the next clone restores its storage (issue 14, per-run cost). */
+  private last: Kernel | undefined;
+  /** A kernel in the booted state for the next run; the previous one is retired. */
+  readonly fresh = (): Kernel => {
+    this.last = this.template.clone(this.last);
+    return this.last;
+  };
   private readonly observer = new SearchObserver();
   /** The findings not found yet. */
   private readonly remaining: Set<FindingId>;

@@ -247,6 +247,61 @@ describe('BuddyZone: clone', () => {
   });
 });
 
+describe('BuddyZone: clone(reuse)', () => {
+  it('restores an earlier clone to the source state, whatever that clone did', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(4), fc.nat(255)), { maxLength: 60 }), (steps) => {
+        const z = new BuddyZone('z', 0, 256, 6);
+        z.freeRange(0, 256);
+        z.allocPages(3);
+        const c = z.clone();
+        const held: [number, number][] = [];
+        for (const [alloc, order, k] of steps) {
+          if (alloc || held.length === 0) {
+            const p = c.allocPages(order);
+            if (p >= 0) held.push([p, order]);
+          } else c.freePages(...held.splice(k % held.length, 1)[0]!);
+        }
+        const r = z.clone(c);
+        expect(r).toBe(c);
+        expect(r.stateKey()).toBe(z.stateKey());
+        r.checkInvariants();
+      }),
+      { seed: 7, numRuns: 300 },
+    );
+  });
+});
+
+describe('BuddyZone: allocOrder0Bulk', () => {
+  it('gives the pages, trace count and lists of one allocPages(0) call per page', () => {
+    const state = fc.record({
+      frees: fc.array(fc.tuple(fc.nat(511), fc.nat(3)), { maxLength: 40 }),
+      want: fc.integer({ min: 1, max: 600 }),
+      tailHint: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(state, ({ frees, want, tailHint }) => {
+        const a = new BuddyZone('z', 0, 512, 6, { tailHint });
+        for (const [p, order] of frees) a.freePages(p & ~((1 << order) - 1), order);
+        const b = a.clone();
+        const bulk = new Int32Array(want);
+        const got = a.allocOrder0Bulk(bulk, 0, want);
+        const one: number[] = [];
+        for (let i = 0; i < want; i++) {
+          const p = b.allocPages(0);
+          if (p < 0) break;
+          one.push(p);
+        }
+        expect(got).toBe(one.length);
+        expect([...bulk.subarray(0, got)]).toEqual(one);
+        expect(a.stateKey()).toBe(b.stateKey());
+        a.checkInvariants();
+      }),
+      { seed: 11, numRuns: 1500 },
+    );
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // Differential test against a naive reference with the same policy
 
