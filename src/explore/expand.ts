@@ -76,6 +76,8 @@ export class Expander {
   readonly timing = zeroTiming();
   readonly root: Kernel;
   readonly fpr: Fingerprinter;
+  /** The last state rebuilt (a clone of the root): the next rebuild takes its storage over. */
+  private lastRebuilt: Kernel | null = null;
 
   constructor(private readonly s: ExpandSettings) {
     this.root = Kernel.boot(s.profile, s.design);
@@ -106,7 +108,10 @@ export class Expander {
    */
   rebuild(path: readonly number[], expect: StateKey, pending: readonly InvariantId[]): Expandable {
     const t = performance.now();
-    const kernel = path.length === 0 ? this.root : this.root.clone();
+    // Kernel.clone(reuse): the previous rebuilt state is done with (its children were expanded)
+    const spare = this.lastRebuilt;
+    const kernel = path.length === 0 ? this.root : spare ? this.root.clone(spare) : this.root.clone();
+    if (path.length > 0) this.lastRebuilt = kernel;
     for (const li of path) kernel.apply(this.s.alphabet[li]!.op);
     this.timing.replay += performance.now() - t;
     const { key, pages } = this.keyOf(kernel);
@@ -136,24 +141,29 @@ export class Expander {
     take: (o: Outcome) => boolean,
   ): void {
     const { alphabet, skipUnknownIds } = this.s;
+    let spare: Kernel | null = null;
     for (let li = 0; li < alphabet.length; li++) {
       const l = alphabet[li]!;
       if (skipUnknownIds && l.idKind !== null && l.id >= idBound(parent.kernel, l.idKind)) continue;
-      if (!take(this.tryLetter(parent, li, pending, known))) return;
+      const t = performance.now();
+      // Kernel.clone(reuse): the previous child is done with, so this one takes its storage over
+      // and restores only what the previous op changed
+      const child: Kernel = spare ? parent.kernel.clone(spare) : parent.kernel.clone();
+      this.timing.clone += performance.now() - t;
+      spare = child;
+      if (!take(this.tryLetter(parent, child, li, pending, known))) return;
     }
   }
 
   private tryLetter(
     parent: Expandable,
+    child: Kernel,
     li: number,
     pending: readonly InvariantId[],
     known: (k: StateKey) => boolean,
   ): Outcome {
     const { timing } = this;
-    const t = performance.now();
-    const child = parent.kernel.clone();
     const t1 = performance.now();
-    timing.clone += t1 - t;
     try {
       child.apply(this.s.alphabet[li]!.op);
     } catch (e) {

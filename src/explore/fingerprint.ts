@@ -9,8 +9,9 @@
  * double frees, live and stale mapping counts) seeded with the page index. A child's page part is
  * its parent's minus the old tuples of the pages the op touched plus their new ones
  * (`pages.touched()`: every page mutation goes through a method that records it). The small
- * structures (buddy free lists, CMA bitmap, vmalloc areas and blocks, kmap_atomic slots, ION
- * objects) are hashed whole from their canonical text: they are a few hundred bytes on `tiny`.
+ * structures are hashed whole: buddy free lists (as numbers), CMA bitmap, vmalloc areas and
+ * blocks, kmap_atomic slots and ION objects (as their canonical text); a few hundred bytes on
+ * `tiny`.
  *
  * Symmetry: the model reads a client id only as a map key and in equality tests (src/model/ion;
  * no page field, vmalloc tag or invariant holds one), so renaming clients by a permutation s of
@@ -34,6 +35,7 @@
  * Read-only on the model: nothing here writes a kernel.
  */
 import { createHash } from 'node:crypto';
+import type { BuddyZone } from '../model/buddy.ts';
 import type { Kernel } from '../model/kernel.ts';
 import { type Op, parseOp } from '../model/ops.ts';
 import type { PageState } from '../model/pages.ts';
@@ -73,25 +75,39 @@ function fmix(h: number): number {
   return h >>> 0;
 }
 
-/** The hash of page p's tuple in one lane (seed picks the lane). */
-function pageHash(ps: PageState, p: number, seed: number): number {
-  let h = step(seed, p);
-  h = step(
+/**
+ * One step of a page tuple's hash: xor the field in, multiply by an odd constant, fold the high
+ * half down. Each step is a bijection of the running value for a given field, so two tuples that
+ * differ in one field never hash alike in a lane; the lanes use different multipliers.
+ */
+function pstep(h: number, k: number, m: number): number {
+  h = Math.imul(h ^ k, m);
+  return h ^ (h >>> 15);
+}
+
+const MUL_A = 0x9e3779b1 | 0;
+const MUL_B = 0x85ebca77 | 0;
+
+/** The hash of page p's tuple in one lane (the multiplier and seed pick the lane). */
+function pageHash(ps: PageState, p: number, seed: number, m: number): number {
+  let h = pstep(seed, p, m);
+  h = pstep(
     h,
     ps.ownerKind[p]! | (ps.linearType[p]! << 8) | (ps.claims[p]! << 16) | (ps.doubleFrees[p]! << 24),
+    m,
   );
-  h = step(h, ps.ownerId[p]!);
-  h = step(h, ps.writer[p]!);
+  h = pstep(h, ps.ownerId[p]!, m);
+  h = pstep(h, ps.writer[p]!, m);
   const { live, stale } = ps;
-  h = step(h, live[0]![p]!);
-  h = step(h, live[1]![p]!);
-  h = step(h, live[2]![p]!);
-  h = step(h, live[3]![p]!);
-  h = step(h, stale[0]![p]!);
-  h = step(h, stale[1]![p]!);
-  h = step(h, stale[2]![p]!);
-  h = step(h, stale[3]![p]!);
-  return fmix(h ^ 48);
+  h = pstep(h, live[0]![p]!, m);
+  h = pstep(h, live[1]![p]!, m);
+  h = pstep(h, live[2]![p]!, m);
+  h = pstep(h, live[3]![p]!, m);
+  h = pstep(h, stale[0]![p]!, m);
+  h = pstep(h, stale[1]![p]!, m);
+  h = pstep(h, stale[2]![p]!, m);
+  h = pstep(h, stale[3]![p]!, m);
+  return fmix(h);
 }
 
 /** The page part of a fingerprint, from scratch: O(pages). */
@@ -99,8 +115,8 @@ export function pagesFp(ps: PageState): Fp {
   let a = 0;
   let b = 0;
   for (let p = 0; p < ps.nPages; p++) {
-    a = (a + pageHash(ps, p, SEED_A)) | 0;
-    b = (b + pageHash(ps, p, SEED_B)) | 0;
+    a = (a + pageHash(ps, p, SEED_A, MUL_A)) | 0;
+    b = (b + pageHash(ps, p, SEED_B, MUL_B)) | 0;
   }
   return { a: a >>> 0, b: b >>> 0 };
 }
@@ -112,8 +128,8 @@ export function childPagesFp(parentFp: Fp, parent: PageState, child: PageState):
   const touched = child.touched();
   for (let i = 0; i < touched.length; i++) {
     const p = touched[i]!;
-    a = (a - pageHash(parent, p, SEED_A) + pageHash(child, p, SEED_A)) | 0;
-    b = (b - pageHash(parent, p, SEED_B) + pageHash(child, p, SEED_B)) | 0;
+    a = (a - pageHash(parent, p, SEED_A, MUL_A) + pageHash(child, p, SEED_A, MUL_A)) | 0;
+    b = (b - pageHash(parent, p, SEED_B, MUL_B) + pageHash(child, p, SEED_B, MUL_B)) | 0;
   }
   return { a: a >>> 0, b: b >>> 0 };
 }
@@ -122,18 +138,41 @@ export function childPagesFp(parentFp: Fp, parent: PageState, child: PageState):
 function mixText(a: number, b: number, s: string): [number, number] {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    a = step(a, c);
-    b = step(b, c ^ 0x5a5a);
+    a = pstep(a, c, MUL_A);
+    b = pstep(b, c, MUL_B);
   }
   return [step(a, s.length), step(b, ~s.length)];
 }
 
+/** Both lanes of a byte array's hash (four bytes a step), folded into (a, b). */
 function mixBytes(a: number, b: number, bytes: Uint8Array): [number, number] {
-  for (let i = 0; i < bytes.length; i++) {
-    a = step(a, bytes[i]!);
-    b = step(b, bytes[i]! ^ 0xa5);
+  const n = bytes.length;
+  for (let i = 0; i < n; i += 4) {
+    const w =
+      bytes[i]! | ((bytes[i + 1] ?? 0) << 8) | ((bytes[i + 2] ?? 0) << 16) | ((bytes[i + 3] ?? 0) << 24);
+    a = pstep(a, w, MUL_A);
+    b = pstep(b, w, MUL_B);
   }
-  return [step(a, bytes.length), step(b, ~bytes.length)];
+  return [step(a, n), step(b, ~n)];
+}
+
+/**
+ * A buddy zone's free lists, in order, head first, and its free page count: the information of
+ * `BuddyZone.stateKey()` (whose sorted block list is a function of the lists) without building
+ * the text.
+ */
+function mixBuddy(a: number, b: number, z: BuddyZone | null): [number, number] {
+  if (!z) return [step(a, -1), step(b, -1)];
+  for (let o = 0; o < z.maxOrder; o++) {
+    const list = z.freeList(o);
+    for (let i = 0; i < list.length; i++) {
+      a = step(a, list[i]!);
+      b = step(b, list[i]! ^ 0x3c3c3c3c);
+    }
+    a = step(a, -2 - o);
+    b = step(b, -2 - o);
+  }
+  return [step(a, z.freePagesCount), step(b, ~z.freePagesCount)];
 }
 
 /** The kmap_atomic slots as `Kernel.hash()` covers them: the first page each slot maps. */
@@ -141,6 +180,19 @@ function fixmapText(k: Kernel): string {
   let s = '';
   for (const id of k.mm.fixmapSlots) s += `${k.mm.mmu.mappings.get(id)?.pages[0] ?? -1},`;
   return s;
+}
+
+/** The same, hashed: the first page each slot maps (-1: none). */
+function mixFixmap(a: number, b: number, k: Kernel): [number, number] {
+  const { fixmapSlots } = k.mm;
+  const { mappings } = k.mm.mmu;
+  for (let i = 0; i < fixmapSlots.length; i++) {
+    const id = fixmapSlots[i]!;
+    const p = id === 0 ? -1 : (mappings.get(id)?.pages[0] ?? -1);
+    a = pstep(a, p, MUL_A);
+    b = pstep(b, p, MUL_B);
+  }
+  return [a, b];
 }
 
 /**
@@ -202,11 +254,11 @@ export class Fingerprinter {
   /** The whole fingerprint from the page part: the small structures hashed whole, ION canonically. */
   finish(k: Kernel, pages: Fp): Fp {
     const { mm } = k;
-    let [a, b] = mixText(pages.a, pages.b, mm.normal.stateKey());
-    [a, b] = mixText(a, b, mm.highmem?.stateKey() ?? '');
+    let [a, b] = mixBuddy(pages.a, pages.b, mm.normal);
+    [a, b] = mixBuddy(a, b, mm.highmem);
     if (mm.cma) [a, b] = mixBytes(a, b, mm.cma.bits as Uint8Array);
     [a, b] = mixText(a, b, mm.vmalloc.snapshot());
-    [a, b] = mixText(a, b, fixmapText(k));
+    [a, b] = mixFixmap(a, b, k);
     let [ia, ib] = mixText(SEED_A, SEED_B, ionText(k, null));
     for (const m of this.symmetries) {
       const [xa, xb] = mixText(SEED_A, SEED_B, ionText(k, m));
