@@ -18,9 +18,15 @@ import { clientSymmetries, Fingerprinter, type Fp } from './fingerprint.ts';
 export interface StateKey {
   readonly a: number;
   readonly b: number;
+  /** The fingerprint's page part (for the state's children; 0 with exact). */
+  readonly pa: number;
+  readonly pb: number;
   /** The sha256 key with `exact`, else ''. */
   readonly key: string;
 }
+
+/** Rebuilt states whose page part is recomputed from scratch: one in this many (and the root). */
+export const PAGE_CHECK_EVERY = 8;
 
 /** What trying one letter on a state gave. */
 export interface Outcome extends StateKey {
@@ -78,6 +84,8 @@ export class Expander {
   readonly fpr: Fingerprinter;
   /** The last state rebuilt (a clone of the root): the next rebuild takes its storage over. */
   private lastRebuilt: Kernel | null = null;
+  /** The root's checker memos are built (replayed states start from them). */
+  private rootChecked = false;
 
   constructor(private readonly s: ExpandSettings) {
     this.root = Kernel.boot(s.profile, s.design);
@@ -86,43 +94,61 @@ export class Expander {
     this.fpr = new Fingerprinter(sym ? clientSymmetries(s.alphabet) : []);
   }
 
-  /** A state's key from scratch (and its page part, for its children). */
-  keyOf(k: Kernel): { key: StateKey; pages: Fp | null } {
+  /** A state's key from scratch: O(pages). */
+  keyOf(k: Kernel): StateKey {
     const t = performance.now();
-    let out: { key: StateKey; pages: Fp | null };
-    if (this.s.exact) out = { key: { a: 0, b: 0, key: this.fpr.exactKey(k) }, pages: null };
+    let out: StateKey;
+    if (this.s.exact) out = { a: 0, b: 0, pa: 0, pb: 0, key: this.fpr.exactKey(k) };
     else {
       const { fp, pages } = this.fpr.full(k);
-      out = { key: { a: fp.a, b: fp.b, key: '' }, pages };
+      out = { a: fp.a, b: fp.b, pa: pages.a, pb: pages.b, key: '' };
     }
     this.timing.hash += performance.now() - t;
     return out;
   }
 
   /**
-   * The state at the end of `path` (letter indices), replayed from the booted machine. Its key
-   * is recomputed from scratch and compared with the recorded one, which catches a
-   * non-deterministic model and a page changed without being recorded as touched (the
-   * incremental fingerprint). Then its checkers' memos are built once, so each child's
-   * incremental check starts from them instead of scanning every page.
+   * The state at the end of `path` (letter indices), replayed from the booted machine (the n-th
+   * state rebuilt in this process). Each replayed op is checked incrementally, so the state's
+   * checker memos are up to date at O(touched) per op and each child's check starts from them.
+   * Its key is recomputed and compared with the recorded one, which catches a non-deterministic
+   * model: the small structures every time, the page part (O(pages)) one rebuild in
+   * PAGE_CHECK_EVERY, which also catches a page changed without being recorded as touched.
    */
-  rebuild(path: readonly number[], expect: StateKey, pending: readonly InvariantId[]): Expandable {
+  rebuild(path: readonly number[], expect: StateKey, pending: readonly InvariantId[], n: number): Expandable {
     const t = performance.now();
+    if (!this.rootChecked) {
+      checkStep(this.root, pending, 'incremental');
+      this.rootChecked = true;
+    }
     // Kernel.clone(reuse): the previous rebuilt state is done with (its children were expanded)
     const spare = this.lastRebuilt;
     const kernel = path.length === 0 ? this.root : spare ? this.root.clone(spare) : this.root.clone();
     if (path.length > 0) this.lastRebuilt = kernel;
-    for (const li of path) kernel.apply(this.s.alphabet[li]!.op);
+    for (const li of path) {
+      kernel.apply(this.s.alphabet[li]!.op);
+      checkStep(kernel, pending, 'incremental');
+    }
     this.timing.replay += performance.now() - t;
-    const { key, pages } = this.keyOf(kernel);
-    if (key.a !== expect.a || key.b !== expect.b || key.key !== expect.key)
+    let key: StateKey;
+    if (this.s.exact || path.length === 0 || n % PAGE_CHECK_EVERY === 0) key = this.keyOf(kernel);
+    else {
+      const t1 = performance.now();
+      const fp = this.fpr.finish(kernel, { a: expect.pa, b: expect.pb });
+      key = { a: fp.a, b: fp.b, pa: expect.pa, pb: expect.pb, key: '' };
+      this.timing.hash += performance.now() - t1;
+    }
+    if (
+      key.a !== expect.a ||
+      key.b !== expect.b ||
+      key.pa !== expect.pa ||
+      key.pb !== expect.pb ||
+      key.key !== expect.key
+    )
       throw new ExploreError(
         `design '${this.s.design.id}' on '${this.s.profile.id}': replaying ${JSON.stringify(this.opsOf(path))} gave a different state (the model is not deterministic, or an op changed a page without touching it)`,
       );
-    const t1 = performance.now();
-    checkStep(kernel, pending, 'incremental');
-    this.timing.check += performance.now() - t1;
-    return { kernel, pages };
+    return { kernel, pages: this.s.exact ? null : { a: key.pa, b: key.pb } };
   }
 
   opsOf(path: readonly number[]): Op[] {
@@ -168,15 +194,25 @@ export class Expander {
       child.apply(this.s.alphabet[li]!.op);
     } catch (e) {
       timing.apply += performance.now() - t1;
-      return { li, exception: errText(e), a: 0, b: 0, key: '', creations: false, violations: null };
+      return {
+        li,
+        exception: errText(e),
+        a: 0,
+        b: 0,
+        pa: 0,
+        pb: 0,
+        key: '',
+        creations: false,
+        violations: null,
+      };
     }
     const t2 = performance.now();
     timing.apply += t2 - t1;
     let key: StateKey;
-    if (this.s.exact) key = { a: 0, b: 0, key: this.fpr.exactKey(child) };
+    if (this.s.exact) key = { a: 0, b: 0, pa: 0, pb: 0, key: this.fpr.exactKey(child) };
     else {
-      const { fp } = this.fpr.child(parent.kernel, parent.pages!, child);
-      key = { a: fp.a, b: fp.b, key: '' };
+      const { fp, pages } = this.fpr.child(parent.kernel, parent.pages!, child);
+      key = { a: fp.a, b: fp.b, pa: pages.a, pb: pages.b, key: '' };
     }
     const t3 = performance.now();
     timing.hash += t3 - t2;

@@ -134,45 +134,137 @@ export function childPagesFp(parentFp: Fp, parent: PageState, child: PageState):
   return { a: a >>> 0, b: b >>> 0 };
 }
 
-/** Both lanes of a string's hash, folded into (a, b). */
-function mixText(a: number, b: number, s: string): [number, number] {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    a = pstep(a, c, MUL_A);
-    b = pstep(b, c, MUL_B);
-  }
-  return [step(a, s.length), step(b, ~s.length)];
+/** The running lanes of the hash of the small structures (module state: no tuple per step). */
+let la = 0;
+let lb = 0;
+
+function put(x: number): void {
+  la = pstep(la, x, MUL_A);
+  lb = pstep(lb, x, MUL_B);
 }
 
-/** Both lanes of a byte array's hash (four bytes a step), folded into (a, b). */
-function mixBytes(a: number, b: number, bytes: Uint8Array): [number, number] {
+function putText(s: string): void {
+  for (let i = 0; i < s.length; i++) put(s.charCodeAt(i));
+  put(s.length);
+}
+
+/** A byte array, four bytes a step. */
+function putBytes(bytes: Uint8Array): void {
   const n = bytes.length;
-  for (let i = 0; i < n; i += 4) {
-    const w =
-      bytes[i]! | ((bytes[i + 1] ?? 0) << 8) | ((bytes[i + 2] ?? 0) << 16) | ((bytes[i + 3] ?? 0) << 24);
-    a = pstep(a, w, MUL_A);
-    b = pstep(b, w, MUL_B);
-  }
-  return [step(a, n), step(b, ~n)];
+  for (let i = 0; i < n; i += 4)
+    put(bytes[i]! | ((bytes[i + 1] ?? 0) << 8) | ((bytes[i + 2] ?? 0) << 16) | ((bytes[i + 3] ?? 0) << 24));
+  put(n);
 }
 
 /**
  * A buddy zone's free lists, in order, head first, and its free page count: the information of
- * `BuddyZone.stateKey()` (whose sorted block list is a function of the lists) without building
- * the text.
+ * `BuddyZone.stateKey()` (whose sorted block list is a function of the lists) without the text.
  */
-function mixBuddy(a: number, b: number, z: BuddyZone | null): [number, number] {
-  if (!z) return [step(a, -1), step(b, -1)];
+function putBuddy(z: BuddyZone | null): void {
+  if (!z) return put(-1);
   for (let o = 0; o < z.maxOrder; o++) {
     const list = z.freeList(o);
-    for (let i = 0; i < list.length; i++) {
-      a = step(a, list[i]!);
-      b = step(b, list[i]! ^ 0x3c3c3c3c);
-    }
-    a = step(a, -2 - o);
-    b = step(b, -2 - o);
+    for (let i = 0; i < list.length; i++) put(list[i]!);
+    put(-2 - o);
   }
-  return [step(a, z.freePagesCount), step(b, ~z.freePagesCount)];
+  put(z.freePagesCount);
+}
+
+/** The kmap_atomic slots: the first page each maps (-1: none). */
+function putFixmap(k: Kernel): void {
+  const { fixmapSlots } = k.mm;
+  const { mappings } = k.mm.mmu;
+  for (let i = 0; i < fixmapSlots.length; i++) {
+    const id = fixmapSlots[i]!;
+    put(id === 0 ? -1 : (mappings.get(id)?.pages[0] ?? -1));
+  }
+}
+
+/** A name's 32-bit hash (heap and device names), cached: the same in every process. */
+const names = new Map<string, number>();
+function nameHash(s: string): number {
+  let h = names.get(s);
+  if (h === undefined) {
+    h = SEED_A;
+    for (let i = 0; i < s.length; i++) h = pstep(h, s.charCodeAt(i), MUL_A);
+    h = fmix(h ^ s.length);
+    names.set(s, h);
+  }
+  return h;
+}
+
+/**
+ * The ION objects with client ids renamed by `m`: the fields of `Kernel.ionKey()` (buffers by
+ * id, handles, dma-bufs, VMAs, attachments, driver areas, the deferred free list, the heaps'
+ * pools), as numbers, each section closed by its own marker and count.
+ */
+function putIon(k: Kernel, m: ClientMap | null): void {
+  const ion = k.ion;
+  let last = -1;
+  let sorted = true;
+  for (const b of ion.buffers.values()) {
+    if (b.id < last) sorted = false;
+    last = b.id;
+  }
+  const bufs = sorted ? ion.buffers.values() : [...ion.buffers.values()].sort((x, y) => x.id - y.id);
+  for (const b of bufs) {
+    put(b.id);
+    put(nameHash(b.heap.name));
+    put(b.size);
+    put(b.ref);
+    put(b.handleCount);
+    put(b.kmapCnt);
+    put(b.pages[0] ?? -1);
+  }
+  put(-11);
+  put(ion.buffers.size);
+  for (const h of ion.handles) {
+    if (!h) {
+      put(-12);
+      continue;
+    }
+    put(h.ordinal);
+    put(m?.get(h.client) ?? h.client);
+    put(h.ref);
+    put(h.kmapCnt);
+    put(h.live ? 1 : 0);
+  }
+  put(-13);
+  put(ion.handles.length);
+  for (const d of ion.dmabufs) {
+    put(d.fd);
+    put(d.fileRef);
+    put(d.fdOpen ? 1 : 0);
+  }
+  put(-14);
+  put(ion.dmabufs.length);
+  for (const v of ion.vmas) {
+    put(v.id);
+    put(v.live ? 1 : 0);
+  }
+  put(-15);
+  put(ion.vmas.length);
+  for (const a of ion.attachments) {
+    put(a.dmabuf.fd);
+    put(nameHash(a.device));
+    put(a.live ? 1 : 0);
+  }
+  put(-16);
+  put(ion.attachments.length);
+  for (const a of k.driverAreas) {
+    put(a.id);
+    put(a.live ? 1 : 0);
+  }
+  put(-17);
+  put(k.driverAreas.length);
+  for (const b of ion.freeList) put(b.id);
+  put(-18);
+  put(ion.freeList.length);
+  for (const h of ion.heaps) {
+    put(nameHash(h.name));
+    put(h.shrinkCount());
+  }
+  put(-19);
 }
 
 /** The kmap_atomic slots as `Kernel.hash()` covers them: the first page each slot maps. */
@@ -254,18 +346,28 @@ export class Fingerprinter {
   /** The whole fingerprint from the page part: the small structures hashed whole, ION canonically. */
   finish(k: Kernel, pages: Fp): Fp {
     const { mm } = k;
-    let [a, b] = mixBuddy(pages.a, pages.b, mm.normal);
-    [a, b] = mixBuddy(a, b, mm.highmem);
-    if (mm.cma) [a, b] = mixBytes(a, b, mm.cma.bits as Uint8Array);
-    [a, b] = mixText(a, b, mm.vmalloc.snapshot());
-    [a, b] = mixFixmap(a, b, k);
-    let [ia, ib] = mixText(SEED_A, SEED_B, ionText(k, null));
+    la = pages.a;
+    lb = pages.b;
+    putBuddy(mm.normal);
+    putBuddy(mm.highmem);
+    if (mm.cma) putBytes(mm.cma.bits as Uint8Array);
+    else put(-3);
+    putText(mm.vmalloc.snapshot());
+    putFixmap(k);
+    const [ha, hb] = [la, lb];
+    la = SEED_A;
+    lb = SEED_B;
+    putIon(k, null);
+    let [ia, ib] = [la >>> 0, lb >>> 0];
     for (const m of this.symmetries) {
-      const [xa, xb] = mixText(SEED_A, SEED_B, ionText(k, m));
-      // the least over the group (unsigned, a then b): equal for every renaming of the state
-      if (xa >>> 0 < ia >>> 0 || (xa >>> 0 === ia >>> 0 && xb >>> 0 < ib >>> 0)) [ia, ib] = [xa, xb];
+      la = SEED_A;
+      lb = SEED_B;
+      putIon(k, m);
+      const [xa, xb] = [la >>> 0, lb >>> 0];
+      // the least over the group (a then b): the same for every renaming of the state
+      if (xa < ia || (xa === ia && xb < ib)) [ia, ib] = [xa, xb];
     }
-    return { a: fmix(step(a, ia)), b: fmix(step(b, ib)) };
+    return { a: fmix(step(ha, ia)), b: fmix(step(hb, ib)) };
   }
 
   /** A state's fingerprint from scratch (O(pages)); also its page part for its children. */

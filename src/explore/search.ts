@@ -287,6 +287,8 @@ export class Search {
   /** Per node: its fingerprint's lanes, or (exact) its full key. */
   private readonly fpA: number[] = [];
   private readonly fpB: number[] = [];
+  private readonly pageA: number[] = [];
+  private readonly pageB: number[] = [];
   private readonly keys: string[] = [];
   private readonly seenFp = new FpSet();
   private readonly seenKeys = new Set<string>();
@@ -341,8 +343,8 @@ export class Search {
 
   keyOfNode(node: number): StateKey {
     return this.s.exact
-      ? { a: 0, b: 0, key: this.keys[node]! }
-      : { a: this.fpA[node]!, b: this.fpB[node]!, key: '' };
+      ? { a: 0, b: 0, pa: 0, pb: 0, key: this.keys[node]! }
+      : { a: this.fpA[node]!, b: this.fpB[node]!, pa: this.pageA[node]!, pb: this.pageB[node]!, key: '' };
   }
 
   private add(k: StateKey): void {
@@ -353,13 +355,15 @@ export class Search {
       this.seenFp.add(k);
       this.fpA.push(k.a);
       this.fpB.push(k.b);
+      this.pageA.push(k.pa);
+      this.pageB.push(k.pb);
     }
   }
 
   /** Checks the booted machine; the first frontier (empty when the booted machine is a model bug). */
   start(): number[] {
     const root = this.here.root;
-    this.add(this.here.keyOf(root).key);
+    this.add(this.here.keyOf(root));
     const t = performance.now();
     const rootViolations = checkStep(root, this.s.invariants, 'full');
     this.here.timing.check += performance.now() - t;
@@ -390,7 +394,7 @@ export class Search {
 
   /** Rebuilds a node's state and expands it in this process. */
   expandHere(node: number, take: (o: Outcome) => boolean): void {
-    const parent = this.here.rebuild(this.pathLetters(node), this.keyOfNode(node), this.pendingList);
+    const parent = this.here.rebuild(this.pathLetters(node), this.keyOfNode(node), this.pendingList, node);
     this.here.expand(parent, this.pendingList, (k) => this.has(k), take);
   }
 

@@ -28,6 +28,10 @@ export interface ShardLevel {
   readonly paths: readonly (readonly number[])[];
   readonly a: Uint32Array;
   readonly b: Uint32Array;
+  readonly pa: Uint32Array;
+  readonly pb: Uint32Array;
+  /** Node numbers (which rebuilds recompute the page part). */
+  readonly nodes: Int32Array;
   readonly keys: readonly string[];
   readonly pending: readonly InvariantId[];
   /** States reached since the last level (fingerprint lanes, or keys with exact). */
@@ -42,6 +46,8 @@ export interface ShardOutcomes {
   readonly li: Int32Array;
   readonly a: Uint32Array;
   readonly b: Uint32Array;
+  readonly pa: Uint32Array;
+  readonly pb: Uint32Array;
   /** Bit 0: the op created a mapping; bit 1: the transition was checked. */
   readonly flags: Uint8Array;
   readonly keys: readonly string[];
@@ -100,6 +106,8 @@ function level(l: ShardLevel): ShardReply {
   const li = new Column(new Int32Array(1024));
   const a = new Column(new Uint32Array(1024));
   const b = new Column(new Uint32Array(1024));
+  const pa = new Column(new Uint32Array(1024));
+  const pb = new Column(new Uint32Array(1024));
   const flags = new Column(new Uint8Array(1024));
   const keys: string[] = [];
   const violations: [number, readonly Violation[]][] = [];
@@ -109,6 +117,8 @@ function level(l: ShardLevel): ShardReply {
     li.push(o.li);
     a.push(o.a);
     b.push(o.b);
+    pa.push(o.pa);
+    pb.push(o.pb);
     flags.push((o.creations ? 1 : 0) | (o.violations !== null ? 2 : 0));
     if (exact) keys.push(o.key);
     if (o.exception !== null) exceptions.push([at, o.exception]);
@@ -118,7 +128,8 @@ function level(l: ShardLevel): ShardReply {
   };
   for (let i = 0; i < l.paths.length; i++) {
     const before = li.n;
-    const parent = ex.rebuild(l.paths[i]!, { a: l.a[i]!, b: l.b[i]!, key: l.keys[i] ?? '' }, l.pending);
+    const key = { a: l.a[i]!, b: l.b[i]!, pa: l.pa[i]!, pb: l.pb[i]!, key: l.keys[i] ?? '' };
+    const parent = ex.rebuild(l.paths[i]!, key, l.pending, l.nodes[i]!);
     ex.expand(parent, l.pending, known, take);
     counts[i] = li.n - before;
   }
@@ -130,6 +141,8 @@ function level(l: ShardLevel): ShardReply {
       li: li.done(),
       a: a.done(),
       b: b.done(),
+      pa: pa.done(),
+      pb: pb.done(),
       flags: flags.done(),
       keys,
       violations,
