@@ -161,7 +161,10 @@ function putBytes(bytes: Uint8Array): void {
  * `BuddyZone.stateKey()` (whose sorted block list is a function of the lists) without the text.
  */
 function putBuddy(z: BuddyZone | null): void {
-  if (!z) return put(-1);
+  if (!z) {
+    put(-1);
+    return;
+  }
   for (let o = 0; o < z.maxOrder; o++) {
     const list = z.freeList(o);
     for (let i = 0; i < list.length; i++) put(list[i]!);
@@ -272,19 +275,6 @@ function fixmapText(k: Kernel): string {
   let s = '';
   for (const id of k.mm.fixmapSlots) s += `${k.mm.mmu.mappings.get(id)?.pages[0] ?? -1},`;
   return s;
-}
-
-/** The same, hashed: the first page each slot maps (-1: none). */
-function mixFixmap(a: number, b: number, k: Kernel): [number, number] {
-  const { fixmapSlots } = k.mm;
-  const { mappings } = k.mm.mmu;
-  for (let i = 0; i < fixmapSlots.length; i++) {
-    const id = fixmapSlots[i]!;
-    const p = id === 0 ? -1 : (mappings.get(id)?.pages[0] ?? -1);
-    a = pstep(a, p, MUL_A);
-    b = pstep(b, p, MUL_B);
-  }
-  return [a, b];
 }
 
 /**
