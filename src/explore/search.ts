@@ -1,25 +1,27 @@
 /**
- * Bounded breadth-first search with state hashing (docs/architecture.md section 6): from the booted machine,
- * apply every op of a finite alphabet to every state of depth d to get the states of depth d + 1,
- * checking the chosen invariants after every op; a state whose hash was seen before is not
- * expanded again. Because the search goes level by level, the first violation of an invariant it
- * meets is a shortest counterexample over the alphabet. Deterministic: the alphabet order is the
- * search order, and nothing here draws a random number.
+ * Bounded breadth-first search with state fingerprints (docs/architecture.md section 6, "The
+ * explorer"): from the booted machine, apply every op of a finite alphabet to every state of depth
+ * d to get the states of depth d + 1, checking the chosen invariants after every op; a state
+ * whose fingerprint was seen before is not expanded again. Because the search goes level by level,
+ * the first violation of an invariant it meets is a shortest counterexample over the alphabet.
+ * Deterministic: the alphabet order is the search order, and nothing here draws a random number.
  *
- * A child is a clone of its parent with one op applied. The incremental checkers keep per-kernel
- * memos and rebuild them by a full scan for a kernel they have not seen, so a clone is checked
- * correctly (at the cost of one scan). Frontier states are not kept in memory: a node is its
- * parent and its op, and a state to expand is rebuilt by replaying its path from the booted
- * machine (its hash is compared with the recorded one, so a non-deterministic model is caught).
+ * The tree (`Search`) holds, per distinct state, its parent, its letter and its key: a 64-bit
+ * fingerprint canonical under client renamings (./fingerprint.ts: incremental, hash compaction,
+ * the symmetry argument), or a full sha256 key with `exact`. Frontier states are not kept in
+ * memory but rebuilt by replaying their path (./expand.ts); a level's outcomes come from this
+ * process or from shard workers (./shards.ts), and the tree takes them in the same order either
+ * way, so the result does not depend on where they were computed.
  *
  * Two shortcuts, both exact:
  * - an op naming an id the state has not created yet (handle, fd, vma, area; ids are handed out
  *   in creation order, docs/architecture.md section 5) fails with an errno and changes nothing, so it is not
  *   tried (`skipUnknownIds`, default on);
  * - a transition into a state seen before is not re-checked when the op created no mapping: the
- *   invariants read the state (which the hash covers) plus the mappings the op created
- *   (`mmu.creations`, checked at creation), and the state was checked when first reached, at a
- *   depth no greater than this one (`checkDuplicates` turns the shortcut off).
+ *   invariants read the state (which the key covers; under the symmetry reduction, a renamed
+ *   state violates what the state does) plus the mappings the op created (`mmu.creations`,
+ *   checked at creation), and the state was checked when first reached, at a depth no greater
+ *   than this one (`checkDuplicates` turns the shortcut off).
  */
 import { performance } from 'node:perf_hooks';
 import { ExploreError } from '../errors.ts';
