@@ -1,6 +1,6 @@
 /**
  * The explorer's frontier spread over worker processes (`ionck explore --workers N`): each level's
- * frontier is cut into N contiguous runs, each worker (./shard-worker.ts) rebuilds and expands its
+ * frontier is dealt round robin into N runs, each worker (./shard-worker.ts) rebuilds and expands its
  * run and sends back every outcome, and the parent's search tree takes the outcomes in frontier
  * order, letters in alphabet order: exactly the order the inline search takes them in. Every
  * decision (new or known state, counterexample, stop) is the tree's, on the same outcomes, so the
@@ -133,9 +133,8 @@ class ShardPool {
     const seenB = Uint32Array.from(exact ? [] : fresh.map((k) => k.b));
     const seenKeys = exact ? fresh.map((k) => k.key) : [];
     const n = this.shards.length;
-    const runs = Array.from({ length: n }, (_, w) =>
-      frontier.slice(Math.floor((w * frontier.length) / n), Math.floor(((w + 1) * frontier.length) / n)),
-    );
+    // round robin: later states have more ids, hence more letters, so runs stay even
+    const runs = Array.from({ length: n }, (_, w) => frontier.filter((_, i) => i % n === w));
     const replies = await Promise.all(
       this.shards.map((s, w) => {
         const keys = runs[w]!.map((node) => search.keyOfNode(node));

@@ -55,8 +55,15 @@ describe('fingerprints cover what Kernel.hash() covers', () => {
         (design, ops) => {
           let parent = boot(design);
           let pages = pagesFp(parent.mm.pages);
-          for (const op of ops) {
-            const child = parent.clone();
+          for (const [i, op] of ops.entries()) {
+            // a sibling first, whose storage the child takes over (Kernel.clone(reuse), as the explorer does)
+            const sibling = parent.clone();
+            try {
+              sibling.apply(ops[(i * 7 + 3) % ops.length]!);
+            } catch {
+              return;
+            }
+            const child = parent.clone(sibling);
             try {
               child.apply(op);
             } catch {
