@@ -27,6 +27,12 @@ export interface MeasureOptions {
 export const now = (): bigint => process.hrtime.bigint();
 export const msSince = (t0: bigint): number => Number(now() - t0) / 1e6;
 
+/** CPU time (user + system) of this process in ms: rates over it hold up on a shared, loaded machine. */
+export const cpuMs = (): number => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+};
+
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;

@@ -2,26 +2,41 @@
  * End-to-end search throughput against fast-check's own ceiling (issue 14's first figure): runCheck
  * on cma-direct-remap, arm32-1g (generation, apply, incremental checks; it holds, so nothing is
  * shrunk), in checked ops per second; fast-check's trivial model (a counter, fc.commands +
- * fc.modelRun) in commands per second in the same process; their ratio; and the per-run fixed
- * cost (Kernel.boot, Kernel.clone) that issue 14 wants near zero.
+ * fc.modelRun) in commands per second in the same process; their ratio; the same check on
+ * arm32-4g (per-op cost should not grow with RAM); and the per-run fixed cost (Kernel.boot,
+ * Kernel.clone, and Kernel.clone(reuse), which check pays per run) that issue 14 wants near zero.
  */
 import fc from 'fast-check';
 import { builtinDesign } from '../src/model/designs/index.ts';
 import { Kernel } from '../src/model/kernel.ts';
 import { resolveProfile } from '../src/model/profile.ts';
 import { runCheck } from '../src/properties/check.ts';
-import { fmtRate, fmtRatio, median, msSince, now, table } from './harness.ts';
+import { cpuMs, fmtRate, fmtRatio, median, msSince, now, table } from './harness.ts';
+import { workloadOps } from './workload.ts';
 
 export const SEARCH_DESIGN = 'cma-direct-remap';
 export const SEARCH_PROFILE = 'arm32-1g';
+export const SEARCH_PROFILE_4G = 'arm32-4g';
 
 export interface SearchFigures {
   readonly checkedOpsPerSec: number;
+  /** The same check on arm32-4g (issue 14: per-op cost within 1.25x of arm32-1g). */
+  readonly checkedOpsPerSec4g: number;
+  /** checkedOpsPerSec / checkedOpsPerSec4g: the 4g per-op cost against 1g's. */
+  readonly cost4gOver1g: number;
   readonly trivialCommandsPerSec: number;
   /** checkedOpsPerSec / trivialCommandsPerSec (issue 14: today about 0.0034, wanted >= 0.03). */
   readonly ratio: number;
+  /** The same two rates over CPU time, and their ratio (steadier when other processes share the machine). */
+  readonly cpu: {
+    readonly checkedOpsPerSec: number;
+    readonly trivialCommandsPerSec: number;
+    readonly ratio: number;
+  };
   readonly bootMs: number;
   readonly cloneMs: number;
+  /** Kernel.clone(reuse) after a run of REUSE_OPS ops: the per-run fixed cost check pays. */
+  readonly reuseCloneMs: number;
   readonly runs: number;
   readonly ops: number;
 }
@@ -41,9 +56,10 @@ class Inc implements fc.Command<{ n: number }, { n: number }> {
   }
 }
 
-function trivialCommandsPerSec(): number {
+function trivialCommandsPerSec(): { rate: number; cpuRate: number } {
   const cmds = fc.commands([fc.constant(new Inc())], { size: 'max', maxCommands: 100 });
   let commands = 0;
+  const c0 = cpuMs();
   const t0 = now();
   fc.assert(
     fc.property(cmds, (cs) => {
@@ -53,18 +69,29 @@ function trivialCommandsPerSec(): number {
     }),
     { numRuns: 2000, seed: 1 },
   );
-  return commands / (msSince(t0) / 1000);
+  return { rate: commands / (msSince(t0) / 1000), cpuRate: commands / ((cpuMs() - c0) / 1000) };
 }
 
-async function checkedOpsPerSec(runs: number): Promise<{ rate: number; ops: number }> {
+/** Ops of the run before each timed Kernel.clone(reuse) (a typical generated run's length). */
+const REUSE_OPS = 40;
+
+async function checkedOpsPerSec(
+  runs: number,
+  profile = SEARCH_PROFILE,
+): Promise<{ rate: number; cpuRate: number; ops: number }> {
+  const c0 = cpuMs();
   const r = await runCheck({
     designs: [builtinDesign(SEARCH_DESIGN)!],
-    profile: SEARCH_PROFILE,
+    profile,
     runs,
     seed: 1,
   });
   const d = r.results[0]!;
-  return { rate: d.opsExecuted / (d.elapsedMs / 1000), ops: d.opsExecuted };
+  return {
+    rate: d.opsExecuted / (d.elapsedMs / 1000),
+    cpuRate: d.opsExecuted / ((cpuMs() - c0) / 1000),
+    ops: d.opsExecuted,
+  };
 }
 
 export async function runSearchBench(log: (s: string) => void, runs = 100): Promise<SearchFigures> {
@@ -72,27 +99,43 @@ export async function runSearchBench(log: (s: string) => void, runs = 100): Prom
   const design = builtinDesign(SEARCH_DESIGN)!;
   const boots: number[] = [];
   const clones: number[] = [];
+  const reuses: number[] = [];
+  const ops = workloadOps(REUSE_OPS);
   for (let i = 0; i < 7; i++) {
     let t0 = now();
     const k = Kernel.boot(profile, design);
     const boot = msSince(t0);
     t0 = now();
-    k.clone();
+    const c = k.clone();
     const clone = msSince(t0);
+    for (const op of ops) c.apply(op);
+    t0 = now();
+    k.clone(c);
+    const reuse = msSince(t0);
     // the first two warm the JIT up
     if (i >= 2) {
       boots.push(boot);
       clones.push(clone);
+      reuses.push(reuse);
     }
   }
   const trivial = trivialCommandsPerSec();
   const checked = await checkedOpsPerSec(runs);
+  const checked4g = await checkedOpsPerSec(runs, SEARCH_PROFILE_4G);
   const figures: SearchFigures = {
     checkedOpsPerSec: Math.round(checked.rate),
-    trivialCommandsPerSec: Math.round(trivial),
-    ratio: checked.rate / trivial,
+    checkedOpsPerSec4g: Math.round(checked4g.rate),
+    cost4gOver1g: checked.cpuRate / checked4g.cpuRate,
+    trivialCommandsPerSec: Math.round(trivial.rate),
+    ratio: checked.rate / trivial.rate,
+    cpu: {
+      checkedOpsPerSec: Math.round(checked.cpuRate),
+      trivialCommandsPerSec: Math.round(trivial.cpuRate),
+      ratio: checked.cpuRate / trivial.cpuRate,
+    },
     bootMs: median(boots),
     cloneMs: median(clones),
+    reuseCloneMs: median(reuses),
     runs,
     ops: checked.ops,
   };
@@ -101,11 +144,24 @@ export async function runSearchBench(log: (s: string) => void, runs = 100): Prom
       `runCheck checked ops, ${SEARCH_DESIGN} on ${SEARCH_PROFILE}, ${runs} runs`,
       fmtRate(figures.checkedOpsPerSec),
     ],
+    [`the same on ${SEARCH_PROFILE_4G}`, fmtRate(figures.checkedOpsPerSec4g)],
+    [
+      `per-op CPU cost, ${SEARCH_PROFILE_4G} / ${SEARCH_PROFILE} (issue 14: <= 1.25)`,
+      fmtRatio(figures.cost4gOver1g),
+    ],
     ['fast-check trivial model (a counter), commands', fmtRate(figures.trivialCommandsPerSec)],
     ['ratio (issue 14: >= 0.03)', figures.ratio.toFixed(4)],
     [
+      'the same over CPU time: checked ops/s, trivial commands/s, ratio',
+      `${fmtRate(figures.cpu.checkedOpsPerSec)}, ${fmtRate(figures.cpu.trivialCommandsPerSec)}, ${figures.cpu.ratio.toFixed(4)}`,
+    ],
+    [
       `Kernel.boot / clone on ${SEARCH_PROFILE} (median of 5)`,
       `${figures.bootMs.toFixed(1)} ms / ${figures.cloneMs.toFixed(1)} ms`,
+    ],
+    [
+      `Kernel.clone(reuse) after a ${REUSE_OPS}-op run (median of 5), what each check run pays`,
+      `${figures.reuseCloneMs.toFixed(2)} ms`,
     ],
     ['Kernel.boot against one 40-op run', fmtRatio((figures.bootMs * figures.checkedOpsPerSec) / 1000 / 40)],
   ];

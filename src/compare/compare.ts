@@ -55,7 +55,10 @@ export async function runCompare(opts: CompareOptions = {}): Promise<CompareRepo
     designs,
     profiles,
     seed,
-    budgetMs: opts.shrink === false ? 0 : (opts.counterexampleBudgetMs ?? COUNTEREXAMPLE_BUDGET_MS),
+    budgetMs:
+      opts.shrink === false
+        ? 0
+        : (opts.counterexampleBudgetMs ?? opts.timeLimitMs ?? COUNTEREXAMPLE_BUDGET_MS),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
   const report: ReportData = {

@@ -31,6 +31,8 @@ const DIRTY_SHIFT = 6;
 /** Why a free was refused; `page` is the first offending absolute page index. */
 export type FreeFailure = 'double-free' | 'out-of-zone' | 'misaligned';
 export type FreeResult = { ok: true } | { ok: false; reason: FreeFailure; page: number };
+/** The one success value (a free is per page on hot paths: no object per call). */
+const FREED: FreeResult = Object.freeze({ ok: true });
 
 export interface BuddyOptions {
   /**
@@ -226,22 +228,24 @@ export class BuddyZone {
     this.isFree.fill(1, rel, rel + n);
     this.nrFreePages += n;
     this.freeOneBlock(rel, order);
-    return { ok: true };
+    return FREED;
   }
 
   /**
    * __free_pages_memory() / __free_pages_bootmem(): boot free of [start, start + count) as the
    * largest naturally aligned blocks (alignment relative to startIdx, capped at maxOrder - 1), in
-   * ascending order, each through __free_one_page(). The resulting free blocks equal those of
-   * free_contig_range() (which frees page by page); only the list order can differ, so model
-   * cma_release() with freePages(i, 0) per page when list order matters. Refused, with no change,
-   * if the range leaves the zone or contains a free page. count 0 is a no-op.
+   * ascending order, each through __free_one_page(). The result, list order included, equals that
+   * of freePages(p, 0) for each page in ascending order (free_contig_range(), the kernel's
+   * per-page loops): every block those frees build inside one aligned block is merged away before
+   * the next page outside it is freed, so only each aligned block's final insertion is left, and
+   * it is the same (buddy.test.ts checks it). Refused, with no change, if the range leaves the
+   * zone or contains a free page. count 0 is a no-op.
    * O(count) for the checks and marks + O(maxOrder) per block (O(count / 2^(maxOrder-1) + maxOrder)
    * blocks).
    */
   freeRange(start: number, count: number): FreeResult {
     if (!Number.isInteger(count) || count < 0) throw new ModelBug(`freeRange: bad count ${count}`);
-    if (count === 0) return { ok: true };
+    if (count === 0) return FREED;
     const bad = this.validate(start, count, 0);
     if (bad) return bad;
     let rel = start - this.startIdx;
@@ -255,7 +259,7 @@ export class BuddyZone {
       this.freeOneBlock(rel, order);
       rel += 1 << order;
     }
-    return { ok: true };
+    return FREED;
   }
 
   /**
@@ -279,7 +283,7 @@ export class BuddyZone {
       this.nrFreePages++;
       this.freeOneBlock(r, 0);
     }
-    return { ok: true };
+    return FREED;
   }
 
   /**

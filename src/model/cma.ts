@@ -3,6 +3,8 @@
  * structure over page indices; page ownership is the caller's (kernel.ts) bookkeeping.
  */
 
+import { DirtyChunks } from './dirty.ts';
+
 export interface CmaAllocResult {
   /** First page index of the allocation, or -1 (the kernel returns NULL: no errno, CMA-4). */
   readonly page: number;
@@ -13,6 +15,8 @@ export class Cma {
   private readonly bitmap: Uint8Array;
   /** Number of set bits, for O(1) usage figures. */
   private used = 0;
+  /** Bits written since this area was cloned (restores, issue 14). */
+  private readonly dirty: DirtyChunks;
 
   /**
    * @param basePage page index of base_pfn
@@ -27,9 +31,12 @@ export class Cma {
     readonly orderPerBit = 0,
     private readonly maskFn: (alignOrder: number, orderPerBit: number) => number = cmaBitmapAlignedMask,
     bitmap?: Uint8Array,
+    used?: number,
   ) {
     this.bitmap = bitmap ?? new Uint8Array(this.maxno);
-    if (bitmap) for (const b of bitmap) this.used += b;
+    if (bitmap && used === undefined) for (let i = 0; i < bitmap.length; i++) this.used += bitmap[i]!;
+    else this.used = used ?? 0;
+    this.dirty = new DirtyChunks(this.bitmap.length, 6);
   }
 
   /** CMA-1 cma_bitmap_maxno(). */
@@ -63,6 +70,7 @@ export class Cma {
       const end = index + nrBits;
       while (j < end && bm[j] === 0) j++;
       if (j === end) {
+        this.dirty.markRange(index, end);
         bm.fill(1, index, end);
         this.used += nrBits;
         return { page: this.basePage + (index << this.orderPerBit), index };
@@ -85,6 +93,7 @@ export class Cma {
     const start = (page - this.basePage) >> this.orderPerBit;
     const end = Math.min(this.maxno, start + this.pagesToBits(count));
     let alreadyClear = 0;
+    this.dirty.markRange(start, end);
     for (let i = start; i < end; i++) {
       if (this.bitmap[i] === 0) alreadyClear++;
       else {
@@ -125,8 +134,26 @@ export class Cma {
     return new Cma(this.name, this.basePage, this.count, this.orderPerBit, maskFn, this.bitmap.slice());
   }
 
-  clone(): Cma {
-    return new Cma(this.name, this.basePage, this.count, this.orderPerBit, this.maskFn, this.bitmap.slice());
+  /**
+   * A copy; with `reuse` (an earlier clone of this area, which has not changed since) the bitmap of
+   * `reuse` with only the bits it wrote copied back (O(bits written)).
+   */
+  clone(reuse?: Cma): Cma {
+    if (reuse) {
+      reuse.dirty.restore([reuse.bitmap], [this.bitmap]);
+      reuse.used = this.used;
+      return reuse;
+    }
+    const c = new Cma(
+      this.name,
+      this.basePage,
+      this.count,
+      this.orderPerBit,
+      this.maskFn,
+      this.bitmap.slice(),
+      this.used,
+    );
+    return c;
   }
 
   /** The bitmap itself, read-only, for hashing and full-scan checkers. */

@@ -241,12 +241,12 @@ export class Kernel {
     const pages = new Int32Array(n);
     const got = mm.allocPagesBulk(pages, true, Owner.DRIVER, id);
     if (got < n) {
-      for (let j = 0; j < got; j++) mm.freePages(pages[j]!, 0);
+      mm.freePagesEach(pages.subarray(0, got));
       return -Errno.ENOMEM;
     }
     const m = mm.vmap(pages, MemType.WB, `driver area ${id}`, -1, VM_TAG.DRIVER);
     if (!m) {
-      for (const p of pages) mm.freePages(p, 0);
+      mm.freePagesEach(pages);
       return -Errno.ENOMEM;
     }
     this.driverAreas.push({ id, pages, mapping: m, vaddr: m.vaddr, live: true });
@@ -261,7 +261,7 @@ export class Kernel {
     if (!a?.live) return -Errno.EINVAL;
     a.live = false;
     mm.vunmap(a.vaddr);
-    for (const p of a.pages) mm.freePages(p, 0);
+    mm.freePagesEach(a.pages);
     return 0;
   }
 

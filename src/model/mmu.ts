@@ -44,6 +44,8 @@ export class Mmu {
   readonly mappings: Map<number, Mapping>;
   /** vm / vm-ram mappings by virtual page number (live or stale), for purges and vunmap. */
   private readonly byVPage: Map<number, Mapping>;
+  /** The stale vm / vm-ram mappings (a purge of a large range visits these, not its pages). */
+  private readonly staleVm: Set<Mapping>;
   /** Creations during the current op (cleared with the touched pages). */
   creations: MappingCreation[] = [];
 
@@ -54,12 +56,16 @@ export class Mmu {
   ) {
     this.mappings = new Map();
     this.byVPage = new Map();
+    this.staleVm = new Set();
     if (from) {
       this.nextId = from.nextId;
       for (const [id, m] of from.mappings) {
         const copy = { ...m };
         this.mappings.set(id, copy);
-        if (m.kind === 'vm' || m.kind === 'vm-ram') this.byVPage.set(m.vaddr >>> 12, copy);
+        if (m.kind === 'vm' || m.kind === 'vm-ram') {
+          this.byVPage.set(m.vaddr >>> 12, copy);
+          if (m.state === 'stale') this.staleVm.add(copy);
+        }
       }
     }
   }
@@ -73,7 +79,8 @@ export class Mmu {
     const out = new Uint8Array(pages.length);
     for (let i = 0; i < pages.length; i++) {
       const p = pages[i]!;
-      out[i] = ps.typeMask(p, false) | ((ps.typeMask(p, true) & ~ps.typeMask(p, false)) << 4);
+      const live = ps.typeMask(p, false);
+      out[i] = live | ((ps.staleMask(p) & ~live) << 4);
     }
     return out;
   }
@@ -116,25 +123,36 @@ export class Mmu {
     for (let i = 0; i < m.pages.length; i++) this.pages.addLive(m.pages[i]!, m.type, -1);
     if (lazy && this.staleTlb) {
       m.state = 'stale';
+      if (m.kind === 'vm' || m.kind === 'vm-ram') this.staleVm.add(m);
       for (let i = 0; i < m.pages.length; i++) this.pages.addStale(m.pages[i]!, m.type, 1);
     } else this.forget(m);
   }
 
   /** The TLB flush of a purge: stale mappings in [vpage, vpage + n) are gone. */
   dropStaleRange(vpage: number, n: number): void {
+    if (this.staleVm.size < n) {
+      // fewer stale mappings than pages: visit those that start in the range, in address order
+      const hit = [...this.staleVm].filter((m) => m.vaddr >>> 12 >= vpage && m.vaddr >>> 12 < vpage + n);
+      hit.sort((a, b) => a.vaddr - b.vaddr);
+      for (const m of hit) this.dropStale(m);
+      return;
+    }
     for (let v = vpage; v < vpage + n; v++) {
       const m = this.byVPage.get(v);
       if (!m) continue;
-      if (m.state === 'stale') {
-        for (let i = 0; i < m.pages.length; i++) this.pages.addStale(m.pages[i]!, m.type, -1);
-        this.forget(m);
-      }
+      if (m.state === 'stale') this.dropStale(m);
       v += Math.max(0, (m.pages.length || 1) - 1);
     }
   }
 
+  private dropStale(m: Mapping): void {
+    for (let i = 0; i < m.pages.length; i++) this.pages.addStale(m.pages[i]!, m.type, -1);
+    this.forget(m);
+  }
+
   private forget(m: Mapping): void {
     this.mappings.delete(m.id);
+    this.staleVm.delete(m);
     if ((m.kind === 'vm' || m.kind === 'vm-ram') && this.byVPage.get(m.vaddr >>> 12) === m)
       this.byVPage.delete(m.vaddr >>> 12);
   }

@@ -6,6 +6,9 @@
 import { DirtyChunks, type Restorable } from './dirty.ts';
 import { asPfn, MemType, ModelBug, type Pfn } from './types.ts';
 
+/** Chunks of 64 pages: a restore copies runs of chunks at memcpy speed, with no per-page sort. */
+const DIRTY_SHIFT = 6;
+
 export const Zone = { NORMAL: 0, HIGHMEM: 1 } as const;
 export type Zone = (typeof Zone)[keyof typeof Zone];
 
@@ -115,7 +118,7 @@ export class PageState {
     this.typeChanges = from ? from.typeChanges.slice() : new Uint16Array(n);
     this.touchedFlag = new Uint8Array(n);
     this.touchedList = new Int32Array(1024);
-    this.dirty = new DirtyChunks(n, 0);
+    this.dirty = new DirtyChunks(n, DIRTY_SHIFT);
   }
 
   /** Every per-page array, in one fixed order (restores). */
@@ -240,14 +243,17 @@ export class PageState {
   /** Bit mask of MemTypes with a live (or, with staleTlb, stale) mapping of page p. */
   typeMask(p: number, withStale: boolean): number {
     const l = this.live;
-    let m =
+    const m =
       (l[0]![p]! > 0 ? 1 : 0) | (l[1]![p]! > 0 ? 2 : 0) | (l[2]![p]! > 0 ? 4 : 0) | (l[3]![p]! > 0 ? 8 : 0);
-    if (withStale) {
-      const s = this.stale;
-      m |=
-        (s[0]![p]! > 0 ? 1 : 0) | (s[1]![p]! > 0 ? 2 : 0) | (s[2]![p]! > 0 ? 4 : 0) | (s[3]![p]! > 0 ? 8 : 0);
-    }
-    return m;
+    return withStale ? m | this.staleMask(p) : m;
+  }
+
+  /** Bit mask of MemTypes with a stale (lazily unmapped, unpurged) mapping of page p. */
+  staleMask(p: number): number {
+    const s = this.stale;
+    return (
+      (s[0]![p]! > 0 ? 1 : 0) | (s[1]![p]! > 0 ? 2 : 0) | (s[2]![p]! > 0 ? 4 : 0) | (s[3]![p]! > 0 ? 8 : 0)
+    );
   }
 }
 

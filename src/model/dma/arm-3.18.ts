@@ -143,7 +143,7 @@ export class ArmDma318 implements DmaLayer {
     mm.enter('dmaAllocRemap');
     const addr = mm.getVmArea(bytes, VM_TAG.ION_MAP);
     if (addr === 0) {
-      for (let p = page; p < page + count; p++) mm.freePages(p, 0);
+      mm.freePagesEach({ start: page, count });
       return null;
     }
     const m = mm.mapVmArea(addr, pageRange(page, count), type, `buffer ${owner} DMA remap`, owner);
@@ -197,13 +197,13 @@ export class ArmDma318 implements DmaLayer {
   dmaFreeAttrs(mm: Mm, dev: DmaDevice, a: DmaAllocation): void {
     mm.enter('dmaFreeAttrs');
     if (dev.coherent || a.path === 'simple') {
-      for (let p = a.page; p < a.page + a.count; p++) mm.freePages(p, 0);
+      mm.freePagesEach({ start: a.page, count: a.count });
       return;
     }
     if (!dev.hasCma) {
       // DMA318-8 __dma_free_remap() -> dma_common_free_remap(), then __dma_free_buffer()
       if (a.remap) this.dmaCommonFreeRemap(mm, a);
-      for (let p = a.page; p < a.page + a.count; p++) mm.freePages(p, 0);
+      mm.freePagesEach({ start: a.page, count: a.count });
       return;
     }
     // DMA318-8 __free_from_contiguous()

@@ -272,6 +272,32 @@ describe('BuddyZone: clone(reuse)', () => {
   });
 });
 
+describe('BuddyZone: freeRange against page-by-page frees', () => {
+  it('freeing a run of allocated pages at once leaves the lists of one freePages(p, 0) per page, ascending', () => {
+    const state = fc.record({
+      frees: fc.array(fc.tuple(fc.nat(511), fc.nat(4)), { maxLength: 40 }),
+      start: fc.nat(511),
+      count: fc.integer({ min: 1, max: 300 }),
+      tailHint: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(state, ({ frees, start, count, tailHint }) => {
+        const a = new BuddyZone('z', 0, 512, 6, { tailHint });
+        for (const [p, order] of frees) a.freePages(p & ~((1 << order) - 1), order);
+        const n = Math.min(count, 512 - start);
+        // only runs of allocated pages: that is when freePagesEach takes the run at once
+        for (let p = start; p < start + n; p++) fc.pre(!a.isPageFree(p));
+        const b = a.clone();
+        expect(a.freeRange(start, n).ok).toBe(true);
+        for (let p = start; p < start + n; p++) expect(b.freePages(p, 0).ok).toBe(true);
+        expect(a.stateKey()).toBe(b.stateKey());
+        a.checkInvariants();
+      }),
+      { seed: 13, numRuns: 3000 },
+    );
+  });
+});
+
 describe('BuddyZone: allocOrder0Bulk', () => {
   it('gives the pages, trace count and lists of one allocPages(0) call per page', () => {
     const state = fc.record({

@@ -154,3 +154,27 @@ describe('struct cma against a simple reference', () => {
     expect(cmaBitmapAlignedMaskShiftsOrder(8, 2)).toBe(3);
   });
 });
+
+describe('Cma.clone(reuse)', () => {
+  it('gives back the source bitmap and usage, whatever the earlier clone allocated or released', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 40 })), { maxLength: 30 }),
+        (steps) => {
+          const area = new Cma('reserved', 1000, 512, 1);
+          area.cmaAlloc(64, 0);
+          const c = area.clone();
+          for (const [alloc, n] of steps) {
+            if (alloc) c.cmaAlloc(n, 0);
+            else c.cmaRelease(1000 + n * 4, n);
+          }
+          const r = area.clone(c);
+          expect(r).toBe(c);
+          expect([...r.bits]).toEqual([...area.bits]);
+          expect(r.usedPages).toBe(area.usedPages);
+        },
+      ),
+      { seed: 5, numRuns: 200 },
+    );
+  });
+});

@@ -35,10 +35,16 @@ export interface LinearPolicy {
 
 /** The lowmem and the highmem pages of `pages`, each in order. */
 function split(mm: Mm, pages: Int32Array): { low: Int32Array; high: Int32Array } {
-  const low: number[] = [];
-  const high: number[] = [];
-  for (const p of pages) (mm.isHighmem(p) ? high : low).push(p);
-  return { low: Int32Array.from(low), high: Int32Array.from(high) };
+  let nHigh = 0;
+  for (let i = 0; i < pages.length; i++) if (mm.isHighmem(pages[i]!)) nHigh++;
+  const low = new Int32Array(pages.length - nHigh);
+  const high = new Int32Array(nHigh);
+  for (let i = 0, l = 0, h = 0; i < pages.length; i++) {
+    const p = pages[i]!;
+    if (mm.isHighmem(p)) high[h++] = p;
+    else low[l++] = p;
+  }
+  return { low, high };
 }
 
 export const KEEP_LINEAR: LinearPolicy = {

@@ -231,7 +231,7 @@ export class SystemContigHeap extends GenericIonHeap {
     const type = buf.cached ? MemType.WB : MemType.NC;
     if (!this.linear.zeroFresh(ctx, pages, type, `buffer ${buf.id}`, buf.id)) {
       if (!buf.cached) this.linear.toAllocator(mm, pages, 'linear map restore (system-contig)');
-      for (const q of pages) mm.freePages(q, 0);
+      mm.freePagesEach(pages);
       return -Errno.ENOMEM;
     }
     buf.pages = pages;
@@ -242,6 +242,6 @@ export class SystemContigHeap extends GenericIonHeap {
   free(ctx: HeapCtx, buf: IonBuffer): void {
     ctx.mm.enter('ionSystemContigHeapFree');
     if (!buf.cached) this.linear.toAllocator(ctx.mm, buf.pages, 'linear map restore (system-contig)');
-    for (const p of buf.pages) ctx.mm.freePages(p, 0);
+    ctx.mm.freePagesEach(buf.pages);
   }
 }
