@@ -10,11 +10,10 @@
  * a shared machine. Then one design with the frontier spread over worker processes, against the
  * inline search: the same result, and the speed-up.
  */
-import { cpuUsage } from 'node:process';
 import { explore } from '../src/explore/search.ts';
 import { exploreSharded } from '../src/explore/shards.ts';
 import { BUILTIN_DESIGNS } from '../src/model/designs/index.ts';
-import { fmtRate, fmtRatio, table } from './harness.ts';
+import { cpuMs, fmtRate, fmtRatio, table } from './harness.ts';
 
 export const EXPLORER_PROFILE = 'tiny';
 export const EXPLORER_DEPTH = 4;
@@ -38,11 +37,6 @@ export interface ShardedRow {
   readonly speedup: number;
   readonly sameResult: boolean;
 }
-
-const cpuMsSince = (c: NodeJS.CpuUsage): number => {
-  const d = cpuUsage(c);
-  return (d.user + d.system) / 1000;
-};
 
 /** What must agree between an inline and a sharded search: everything but the time. */
 function verdictKey(r: ReturnType<typeof explore>): string {
@@ -69,14 +63,14 @@ export async function runExplorerBench(
   // warm-up
   explore({ profile: EXPLORER_PROFILE, design: BUILTIN_DESIGNS[0]!, depth: 3, stopWhenAllFound: false });
   for (const design of BUILTIN_DESIGNS) {
-    const c = cpuUsage();
+    const c0 = cpuMs();
     const r = explore({ profile: EXPLORER_PROFILE, design, depth, stopWhenAllFound: false });
     rows.push({
       design: design.id,
       explored: r.statesExplored,
       distinct: r.distinctStates,
       ms: r.elapsedMs,
-      cpuMs: cpuMsSince(c),
+      cpuMs: cpuMs() - c0,
       timing: r.timing,
     });
   }

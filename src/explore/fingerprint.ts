@@ -148,11 +148,15 @@ function putText(s: string): void {
   put(s.length);
 }
 
-/** A byte array, four bytes a step. */
+/** A byte array, four bytes a step (through a 32-bit view when the bytes are aligned). */
 function putBytes(bytes: Uint8Array): void {
   const n = bytes.length;
-  for (let i = 0; i < n; i += 4)
-    put(bytes[i]! | ((bytes[i + 1] ?? 0) << 8) | ((bytes[i + 2] ?? 0) << 16) | ((bytes[i + 3] ?? 0) << 24));
+  if ((bytes.byteOffset & 3) === 0 && (n & 3) === 0) {
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, n >> 2);
+    for (let i = 0; i < words.length; i++) put(words[i]! | 0);
+  } else
+    for (let i = 0; i < n; i += 4)
+      put(bytes[i]! | ((bytes[i + 1] ?? 0) << 8) | ((bytes[i + 2] ?? 0) << 16) | ((bytes[i + 3] ?? 0) << 24));
   put(n);
 }
 
@@ -173,14 +177,21 @@ function putBuddy(z: BuddyZone | null): void {
   put(z.freePagesCount);
 }
 
-/** The kmap_atomic slots: the first page each maps (-1: none). */
+/** The kmap_atomic slots that map a page: each one's index and the first page it maps. */
 function putFixmap(k: Kernel): void {
   const { fixmapSlots } = k.mm;
   const { mappings } = k.mm.mmu;
+  let used = 0;
   for (let i = 0; i < fixmapSlots.length; i++) {
     const id = fixmapSlots[i]!;
-    put(id === 0 ? -1 : (mappings.get(id)?.pages[0] ?? -1));
+    // as Kernel.hash(): a slot whose mapping is gone reads as empty (-1)
+    const p = id === 0 ? -1 : (mappings.get(id)?.pages[0] ?? -1);
+    if (p === -1) continue;
+    put(i);
+    put(p);
+    used++;
   }
+  put(-4 - used);
 }
 
 /** A name's 32-bit hash (heap and device names), cached: the same in every process. */
