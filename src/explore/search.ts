@@ -262,13 +262,20 @@ class Levels {
  * outcomes (so a state reached earlier in the level is known to the next check); with shards, the
  * outcomes of every state of the level were computed by the workers (./shards.ts).
  */
-export type LevelSource = (
-  search: Search,
-  frontier: readonly number[],
-) => (node: number, take: (o: Outcome) => boolean) => void;
+export type LevelSource = (search: Search, frontier: readonly number[]) => LevelOutcomes;
+
+/** A level's outcomes: whether a state's are there (a worker out of time), and each of them in order. */
+export interface LevelOutcomes {
+  has(node: number): boolean;
+  /** Hands the state's outcomes to `take` in alphabet order until it returns false. */
+  each(node: number, take: (o: Outcome) => boolean): void;
+}
 
 /** The inline source: rebuild each state and expand it in this process. */
-const inline: LevelSource = (search) => (node, take) => search.expandHere(node, take);
+const inline: LevelSource = (search) => ({
+  has: () => true,
+  each: (node, take) => search.expandHere(node, take),
+});
 
 /**
  * The state of one search: the tree of distinct states reached (node i was reached from parents[i]
@@ -380,12 +387,13 @@ export class Search {
     const outcomesOf = source(this, frontier);
     for (const node of frontier) {
       if (this.stoppedBy !== null) break;
-      if (this.outOfTime()) {
+      // a worker that ran out of time leaves the rest of its run unexpanded
+      if (this.outOfTime() || !outcomesOf.has(node)) {
         this.stoppedBy = 'time-limit';
         break;
       }
       this.expanded++;
-      outcomesOf(node, (o) => {
+      outcomesOf.each(node, (o) => {
         const child = this.take(node, o);
         if (child !== null && !child.broken) next.push(child.node);
         return this.stoppedBy === null;
@@ -439,6 +447,11 @@ export class Search {
 
   outOfTime(): boolean {
     return performance.now() - this.t0 > this.s.timeLimitMs;
+  }
+
+  /** Time left before the time limit (ms; Infinity without one). */
+  remainingMs(): number {
+    return this.s.timeLimitMs - (performance.now() - this.t0);
   }
 
   /** The letters from the booted machine to a node. */

@@ -38,9 +38,11 @@ export interface ShardLevel {
   readonly seenA: Uint32Array;
   readonly seenB: Uint32Array;
   readonly seenKeys: readonly string[];
+  /** Stop expanding at this wall-clock time (Date.now(); the search's --time-limit), or null. */
+  readonly deadline: number | null;
 }
 
-/** Every outcome of a level's states, in order: `counts[i]` of them for state i. */
+/** Every outcome of a level's states, in order: `counts[i]` of them for state i (-1: not expanded, out of time). */
 export interface ShardOutcomes {
   readonly counts: Int32Array;
   readonly li: Int32Array;
@@ -126,7 +128,9 @@ function level(l: ShardLevel): ShardReply {
     if (o.violations !== null && o.violations.length > 0) violations.push([at, o.violations]);
     return true;
   };
+  counts.fill(-1);
   for (let i = 0; i < l.paths.length; i++) {
+    if (l.deadline !== null && Date.now() > l.deadline) break;
     const before = li.n;
     const key = { a: l.a[i]!, b: l.b[i]!, pa: l.pa[i]!, pb: l.pb[i]!, key: l.keys[i] ?? '' };
     const parent = ex.rebuild(l.paths[i]!, key, l.pending, l.nodes[i]!);

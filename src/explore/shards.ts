@@ -150,6 +150,7 @@ class ShardPool {
           seenA,
           seenB,
           seenKeys,
+          deadline: Number.isFinite(search.s.timeLimitMs) ? Date.now() + search.remainingMs() : null,
         };
         return s.ask({ level });
       }),
@@ -165,14 +166,19 @@ class ShardPool {
       const bad: BadMaps = { violations: new Map(o.violations), exceptions: new Map(o.exceptions) };
       let from = 0;
       runs[w]!.forEach((node, i) => {
-        at.set(node, { o, from, count: o.counts[i]!, bad });
-        from += o.counts[i]!;
+        const count = o.counts[i]!;
+        if (count < 0) return;
+        at.set(node, { o, from, count, bad });
+        from += count;
       });
     }
-    return () => (node, take) => {
-      const where = at.get(node)!;
-      for (const out of outcomesOf(where.o, where.from, where.count, where.bad)) if (!take(out)) return;
-    };
+    return () => ({
+      has: (node) => at.has(node),
+      each: (node, take) => {
+        const where = at.get(node)!;
+        for (const out of outcomesOf(where.o, where.from, where.count, where.bad)) if (!take(out)) return;
+      },
+    });
   }
 
   close(): void {

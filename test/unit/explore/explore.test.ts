@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildAlphabet } from '../../../src/explore/alphabet.ts';
 import { certify } from '../../../src/explore/certify.ts';
 import { explore } from '../../../src/explore/search.ts';
+import { exploreSharded } from '../../../src/explore/shards.ts';
 import { defineDesign } from '../../../src/model/designs/design.ts';
 import { ALL_DESIGNS, builtinDesign } from '../../../src/model/designs/index.ts';
 import type { IonHeap } from '../../../src/model/ion/heap.ts';
@@ -288,5 +289,43 @@ describe('fingerprints and symmetry reduction', () => {
       ),
     });
     expect(r.symmetries).toBe(0);
+  });
+});
+
+describe('the frontier over worker processes', () => {
+  it('gives the inline result: counterexamples, counts, model bugs (exact keys, no reduction)', async () => {
+    const o = {
+      profile: 'tiny',
+      design: 'zoo/b3-free-race',
+      depth: 3,
+      stopWhenAllFound: false,
+      exact: true,
+      symmetry: false,
+      alphabet: zooAlphabet(3),
+    } as const;
+    const inline = explore(o);
+    const sharded = await exploreSharded(o, 3);
+    expect(sharded.workers).toBe(3);
+    const same = (r: ReturnType<typeof explore>) => ({
+      ...r,
+      elapsedMs: 0,
+      timing: null,
+      workers: 0,
+      counterexamples: Object.fromEntries(
+        Object.entries(r.counterexamples).map(([id, c]) => [id, c && { ...c, elapsedMs: 0 }]),
+      ),
+    });
+    expect(same(sharded)).toEqual(same(inline));
+    expect(Object.values(inline.counterexamples).some((c) => c !== null)).toBe(true);
+  });
+
+  it('stops at the time limit with the levels it completed, and refuses a design it cannot load by id', async () => {
+    const r = await exploreSharded({ profile: 'tiny', design: 'cma-direct', depth: 3, timeLimitMs: 1 }, 2);
+    expect(r.stoppedBy).toBe('time-limit');
+    expect(r.depthCompleted).toBe(0);
+    const custom = defineDesign({ ...builtinDesign('cma-direct')!, id: 'test/custom', ionCore: undefined });
+    await expect(exploreSharded({ profile: 'tiny', design: custom, depth: 1 }, 2)).rejects.toThrow(
+      /--workers needs a built-in design/,
+    );
   });
 });
