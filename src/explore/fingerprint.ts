@@ -9,9 +9,11 @@
  * double frees, live and stale mapping counts) seeded with the page index. A child's page part is
  * its parent's minus the old tuples of the pages the op touched plus their new ones
  * (`pages.touched()`: every page mutation goes through a method that records it). The small
- * structures are hashed whole: buddy free lists (as numbers), CMA bitmap, vmalloc areas and
- * blocks, kmap_atomic slots and ION objects (as their canonical text); a few hundred bytes on
- * `tiny`.
+ * structures are hashed whole, as numbers: buddy free lists, CMA bitmap, kmap_atomic slots, ION
+ * objects, and the vmalloc allocator's canonical text (`snapshot()`; its free list is not
+ * otherwise visible); a few hundred numbers on `tiny`. Each hashing step is a bijection of the
+ * running lane for a given input, so two inputs that differ in one number never hash alike in a
+ * lane.
  *
  * Symmetry: the model reads a client id only as a map key and in equality tests (src/model/ion;
  * no page field, vmalloc tag or invariant holds one), so renaming clients by a permutation s of
@@ -21,7 +23,7 @@
  * renamed twin of the same length from the renamed state, so the shortest violation length per
  * invariant is the same from both: a search may keep one state per orbit. The canonical
  * fingerprint is the least, over the group, of the fingerprint of the renamed state; only the ION
- * text names clients, so only it is rehashed per group element. Buffer, handle, fd, vma and area
+ * part names clients, so only it is rehashed per group element. Buffer, handle, fd, vma and area
  * ids are not reduced: they are handed out in creation order and the model iterates objects in
  * id order (client exit, shrink, free lists), so renaming them does not commute with the ops.
  * Devices are not reduced either: the alphabet names one.
@@ -29,8 +31,10 @@
  * Collisions: a fingerprint-only visited set is hash compaction (SPIN, TLC): two distinct states
  * with equal fingerprints would merge and the second's subtree be skipped. With n distinct states
  * and a 64-bit hash the probability of any collision is at most n^2 / 2^65 (1e6 states: 3e-8).
- * `exactKey` is the full-key alternative (the sha256 of `Kernel.hash()`, canonicalised the same
- * way) for `explore --exact` and the cross-check tests.
+ * (The lanes are sums and murmur-style steps, not a cryptographic hash: the bound is the usual
+ * estimate for a well-mixed 64-bit hash.) `exactKey` is the full-key alternative (`Kernel.hash()`,
+ * sha256, canonicalised the same way) for `explore --exact` and the cross-check tests, which
+ * count the same distinct states both ways.
  *
  * Read-only on the model: nothing here writes a kernel.
  */
