@@ -7,7 +7,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { runAllocatorBench } from './allocators.ts';
-import { runExplorerBench } from './explorer.ts';
+import { EXPLORER_DEPTH, runExplorerBench } from './explorer.ts';
 import { msSince, now } from './harness.ts';
 import { runSearchBench } from './search.ts';
 import { runWorkersBench } from './workers.ts';
@@ -27,8 +27,8 @@ async function main(argv: readonly string[]): Promise<void> {
   log('\n2. Checking cost on a random workload, arm32-1g (CPU time, fastest of 5 runs)\n');
   const workload = runWorkloadBench(log);
 
-  log('\n3. Explorer throughput on tiny, depth 3, all invariants\n');
-  const explorer = runExplorerBench(log, 3);
+  log(`\n3. Explorer throughput on tiny, depth ${EXPLORER_DEPTH}, all invariants\n`);
+  const explorer = await runExplorerBench(log);
 
   log("\n4. Search end to end against fast-check's trivial model, same process\n");
   const search = await runSearchBench(log);

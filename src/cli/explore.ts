@@ -1,5 +1,6 @@
 /**
- * `ionck explore [--design ID|FILE]... [--profile tiny] [--depth D] [--invariant ID]... [--json]`
+ * `ionck explore [--design ID|FILE]... [--profile tiny] [--depth D] [--invariant ID]... [--exact]
+ * [--no-symmetry] [--workers N] [--json]`
  * behind the command line: resolve every input first (bad input is one line on stderr, `ionck:
  * ...`, exit 2, before any search runs), then search each design and print the shortest
  * counterexample per invariant, or "none within depth D". Exit 0 when nothing was violated, 1
@@ -11,7 +12,14 @@
 import type { Command, OptionValues } from 'commander';
 import { IonckError, UsageError } from '../errors.ts';
 import type { ExploreTask } from '../explore/explore-worker.ts';
-import { DEFAULT_MAX_STATES, EXPLORE_DEPTH_MAX, type ExploreResult, explore } from '../explore/search.ts';
+import {
+  DEFAULT_MAX_STATES,
+  EXPLORE_DEPTH_MAX,
+  type ExploreOptions,
+  type ExploreResult,
+  explore,
+} from '../explore/search.ts';
+import { exploreSharded } from '../explore/shards.ts';
 import type { Design } from '../model/designs/design.ts';
 import { DEFAULT_DESIGN_IDS } from '../model/designs/index.ts';
 import { Kernel } from '../model/kernel.ts';
@@ -28,6 +36,7 @@ import { processIo } from './io.ts';
 export const DEFAULT_EXPLORE_PROFILE = 'tiny';
 export const DEFAULT_EXPLORE_DEPTH = 3;
 export const MAX_STATES_MAX = 50_000_000;
+export const WORKERS_MAX = 64;
 const TIME_LIMIT_INVALID = `time-limit must be a number of seconds in (0, ${TIME_LIMIT_S_MAX}]`;
 
 export interface ExploreCliOptions {
@@ -39,6 +48,12 @@ export interface ExploreCliOptions {
   maxStates?: number;
   /** Seconds per design. */
   timeLimit?: number;
+  /** Full sha256 state keys instead of 64-bit fingerprints. */
+  exact?: boolean;
+  /** Client-symmetry reduction (default true). */
+  symmetry?: boolean;
+  /** Processes each level of a built-in design's search is spread over (default 1: inline). */
+  workers?: number;
 }
 
 /** The terminal as the CLI gives it (a subset of CliIo, ./io.ts). */
@@ -82,6 +97,14 @@ export function exploreOptions(cmd: Command): Command {
       DEFAULT_MAX_STATES,
     )
     .option('--time-limit <s>', 'stop a design after this many seconds', secondsArg(TIME_LIMIT_INVALID))
+    .option('--exact', 'tell states apart by full sha256 keys, not 64-bit fingerprints (slower)', false)
+    .option('--no-symmetry', 'no client-symmetry reduction (one state per orbit of client renamings)')
+    .option(
+      '--workers <n>',
+      "spread each level's frontier over n processes (built-in designs; same result as 1)",
+      intArg('workers', 1, WORKERS_MAX),
+      1,
+    )
     .option('--json', 'print the result as JSON', false)
     .allowExcessArguments(false)
     .exitOverride(flagErrorsWith('ionck: explore: '));
@@ -97,6 +120,9 @@ export function exploreCliOptions(o: OptionValues): ExploreCliOptions {
     json: o.json,
     maxStates: o.maxStates,
     timeLimit: o.timeLimit,
+    exact: o.exact,
+    symmetry: o.symmetry,
+    workers: o.workers,
   };
 }
 
@@ -108,6 +134,9 @@ interface Resolved {
   maxStates: number;
   timeLimitMs: number | undefined;
   json: boolean;
+  exact: boolean;
+  symmetry: boolean;
+  workers: number;
 }
 
 async function resolveOptions(o: ExploreCliOptions, cwd: string): Promise<Resolved> {
@@ -119,6 +148,9 @@ async function resolveOptions(o: ExploreCliOptions, cwd: string): Promise<Resolv
     throw new UsageError(`max-states must be an integer in 1..${MAX_STATES_MAX}`);
   if (o.timeLimit !== undefined && !(o.timeLimit > 0 && o.timeLimit <= TIME_LIMIT_S_MAX))
     throw new UsageError(TIME_LIMIT_INVALID);
+  const workers = o.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1 || workers > WORKERS_MAX)
+    throw new UsageError(`workers must be an integer in 1..${WORKERS_MAX}`);
   const invariants: InvariantId[] = [];
   for (const id of o.invariants ?? []) {
     if (!isInvariantId(id))
@@ -151,6 +183,9 @@ async function resolveOptions(o: ExploreCliOptions, cwd: string): Promise<Resolv
     maxStates,
     timeLimitMs: o.timeLimit === undefined ? undefined : o.timeLimit * 1000,
     json: o.json ?? false,
+    exact: o.exact ?? false,
+    symmetry: o.symmetry ?? true,
+    workers,
   };
 }
 
@@ -204,26 +239,31 @@ async function exploreDesign(design: Design, r: Resolved, io: ExploreCliIo): Pro
       depth: r.depth,
       invariants: r.invariants,
       maxStates: r.maxStates,
+      exact: r.exact,
+      symmetry: r.symmetry,
       ...(r.timeLimitMs === undefined ? {} : { timeLimitMs: r.timeLimitMs }),
     };
     const out = await runInChild<ExploreResult>('explore', task, r.timeLimitMs ?? Infinity);
     return 'result' in out ? out.result : failedExplore(design.id, r, out.failure);
   }
+  const opts: ExploreOptions = {
+    profile: r.profile,
+    design,
+    depth: r.depth,
+    invariants: r.invariants,
+    maxStates: r.maxStates,
+    exact: r.exact,
+    symmetry: r.symmetry,
+    ...(r.timeLimitMs === undefined ? {} : { timeLimitMs: r.timeLimitMs }),
+    onLevel: (p) => {
+      if (io.stderrIsTTY)
+        io.stderr(
+          `ionck explore: ${design.id} depth ${p.depth}: ${p.statesExplored} states, ${p.distinctStates} distinct\n`,
+        );
+    },
+  };
   try {
-    return explore({
-      profile: r.profile,
-      design,
-      depth: r.depth,
-      invariants: r.invariants,
-      maxStates: r.maxStates,
-      ...(r.timeLimitMs === undefined ? {} : { timeLimitMs: r.timeLimitMs }),
-      onLevel: (p) => {
-        if (io.stderrIsTTY)
-          io.stderr(
-            `ionck explore: ${design.id} depth ${p.depth}: ${p.statesExplored} states, ${p.distinctStates} distinct\n`,
-          );
-      },
-    });
+    return r.workers > 1 ? await exploreSharded(opts, r.workers) : explore(opts);
   } catch (e) {
     // the design's failure, reported with the others' results
     const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
@@ -243,6 +283,8 @@ function printReport(r: Resolved, results: ExploreResult[], io: ExploreCliIo): v
     seed: null,
     parameters: {
       depth: r.depth,
+      exact: r.exact,
+      symmetry: r.symmetry,
       invariants: r.invariants,
       maxStates: r.maxStates,
       timeLimit: r.timeLimitMs === undefined ? null : r.timeLimitMs / 1000,
@@ -283,6 +325,9 @@ function failedExplore(design: string, r: Resolved, failure: string): ExploreRes
     counterexamples: Object.fromEntries(r.invariants.map((id) => [id, null])),
     modelBugs: [],
     statesExpanded: 0,
+    keys: r.exact ? 'sha256' : 'fp64',
+    symmetries: 0,
+    workers: r.workers,
     statesExplored: 0,
     distinctStates: 0,
     elapsedMs: 0,

@@ -11,6 +11,8 @@ export interface ExploreTask extends TaskTarget {
   readonly invariants: readonly InvariantId[];
   readonly maxStates: number;
   readonly timeLimitMs?: number;
+  readonly exact?: boolean;
+  readonly symmetry?: boolean;
 }
 
 export default async function exploreTask(t: ExploreTask): Promise<ExploreResult> {
@@ -21,6 +23,8 @@ export default async function exploreTask(t: ExploreTask): Promise<ExploreResult
     depth: t.depth,
     invariants: t.invariants,
     maxStates: t.maxStates,
+    ...(t.exact === undefined ? {} : { exact: t.exact }),
+    ...(t.symmetry === undefined ? {} : { symmetry: t.symmetry }),
     ...(t.timeLimitMs === undefined ? {} : { timeLimitMs: t.timeLimitMs }),
   });
 }

@@ -1,4 +1,4 @@
-/** The explorer (docs/architecture.md section 6): bounded BFS for shortest counterexamples, and certify(). */
+/** The explorer (docs/architecture.md section 6): bounded BFS for shortest counterexamples (inline or over worker processes), and certify(). */
 
 export { type AlphabetOptions, buildAlphabet, type Letter, letterOf, withOps } from './alphabet.ts';
 export { type CertifyResult, type CertifyVerdict, certify } from './certify.ts';
@@ -11,3 +11,4 @@ export {
   explore,
   type ModelBugFinding,
 } from './search.ts';
+export { exploreSharded } from './shards.ts';

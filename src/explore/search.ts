@@ -1,35 +1,38 @@
 /**
- * Bounded breadth-first search with state hashing (docs/architecture.md section 6): from the booted machine,
- * apply every op of a finite alphabet to every state of depth d to get the states of depth d + 1,
- * checking the chosen invariants after every op; a state whose hash was seen before is not
- * expanded again. Because the search goes level by level, the first violation of an invariant it
- * meets is a shortest counterexample over the alphabet. Deterministic: the alphabet order is the
- * search order, and nothing here draws a random number.
+ * Bounded breadth-first search with state fingerprints (docs/architecture.md section 6, "The
+ * explorer"): from the booted machine, apply every op of a finite alphabet to every state of depth
+ * d to get the states of depth d + 1, checking the chosen invariants after every op; a state
+ * whose fingerprint was seen before is not expanded again. Because the search goes level by level,
+ * the first violation of an invariant it meets is a shortest counterexample over the alphabet.
+ * Deterministic: the alphabet order is the search order, and nothing here draws a random number.
  *
- * A child is a clone of its parent with one op applied. The incremental checkers keep per-kernel
- * memos and rebuild them by a full scan for a kernel they have not seen, so a clone is checked
- * correctly (at the cost of one scan). Frontier states are not kept in memory: a node is its
- * parent and its op, and a state to expand is rebuilt by replaying its path from the booted
- * machine (its hash is compared with the recorded one, so a non-deterministic model is caught).
+ * The tree (`Search`) holds, per distinct state, its parent, its letter and its key: a 64-bit
+ * fingerprint canonical under client renamings (./fingerprint.ts: incremental, hash compaction,
+ * the symmetry argument), or a full sha256 key with `exact`. Frontier states are not kept in
+ * memory but rebuilt by replaying their path (./expand.ts); a level's outcomes come from this
+ * process or from shard workers (./shards.ts), and the tree takes them in the same order either
+ * way, so the result does not depend on where they were computed.
  *
  * Two shortcuts, both exact:
  * - an op naming an id the state has not created yet (handle, fd, vma, area; ids are handed out
  *   in creation order, docs/architecture.md section 5) fails with an errno and changes nothing, so it is not
  *   tried (`skipUnknownIds`, default on);
  * - a transition into a state seen before is not re-checked when the op created no mapping: the
- *   invariants read the state (which the hash covers) plus the mappings the op created
- *   (`mmu.creations`, checked at creation), and the state was checked when first reached, at a
- *   depth no greater than this one (`checkDuplicates` turns the shortcut off).
+ *   invariants read the state (which the key covers; under the symmetry reduction, a renamed
+ *   state violates what the state does) plus the mappings the op created (`mmu.creations`,
+ *   checked at creation), and the state was checked when first reached, at a depth no greater
+ *   than this one (`checkDuplicates` turns the shortcut off).
  */
 import { performance } from 'node:perf_hooks';
 import { ExploreError } from '../errors.ts';
 import type { Design } from '../model/designs/design.ts';
 import { builtinDesign } from '../model/designs/index.ts';
-import { Kernel } from '../model/kernel.ts';
 import type { Op } from '../model/ops.ts';
 import { type Profile, resolveProfile } from '../model/profile.ts';
 import { type CheckId, checkStep, INVARIANT_IDS, type InvariantId, type Violation } from '../spec/index.ts';
-import { buildAlphabet, type IdKind, type Letter } from './alphabet.ts';
+import { buildAlphabet, type Letter } from './alphabet.ts';
+import { Expander, type Outcome, type StateKey, type Timing, zeroTiming } from './expand.ts';
+import { FpSet } from './fingerprint.ts';
 
 /** The largest depth the explorer accepts (the alphabet grows with it, the state space fast). */
 export const EXPLORE_DEPTH_MAX = 12;
@@ -55,6 +58,10 @@ export interface ExploreOptions {
   readonly checkDuplicates?: boolean;
   /** Stop as soon as every chosen invariant has a counterexample (default true). */
   readonly stopWhenAllFound?: boolean;
+  /** Keep full state keys (sha256) instead of 64-bit fingerprints (default false: ./fingerprint.ts). */
+  readonly exact?: boolean;
+  /** Keep one state per orbit of the client renamings that fix the alphabet (default true: ./fingerprint.ts). */
+  readonly symmetry?: boolean;
   /** Called when a level is done. */
   readonly onLevel?: (p: LevelProgress) => void;
 }
@@ -107,6 +114,12 @@ export interface ExploreResult extends Effort {
   readonly modelBugs: readonly ModelBugFinding[];
   /** States expanded (their children generated). */
   readonly statesExpanded: number;
+  /** How states were told apart: 64-bit fingerprints or full sha256 keys (--exact). */
+  readonly keys: 'fp64' | 'sha256';
+  /** Client renamings states were reduced by (0: no symmetry reduction). */
+  readonly symmetries: number;
+  /** Processes the levels were expanded in (1: inline). */
+  readonly workers: number;
   /** Where the time went (ms): cloning, applying, hashing, checking, replaying frontier states. */
   readonly timing: { clone: number; apply: number; hash: number; check: number; replay: number };
   /** Set when the design failed (threw, looped past its budget, exited): nothing above is a verdict. */
@@ -127,24 +140,8 @@ export function resolveProfileArg(p: Profile | string): Profile {
   return typeof p === 'string' ? resolveProfile(p) : p;
 }
 
-/** How many objects of each id kind the state has created (the next id of each counter). */
-function idBound(k: Kernel, kind: Exclude<IdKind, null>): number {
-  switch (kind) {
-    case 'handle':
-      return k.ion.handles.length;
-    case 'fd':
-      return k.ion.dmabufs.length;
-    case 'vma':
-      return k.ion.vmas.length;
-    case 'area':
-      return k.driverAreas.length;
-  }
-}
-
-const errText = (e: unknown): string =>
-  e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e);
 /** The options resolved and checked. */
-interface Settings {
+export interface Settings {
   readonly profile: Profile;
   readonly design: Design;
   readonly depth: number;
@@ -155,6 +152,8 @@ interface Settings {
   readonly skipUnknownIds: boolean;
   readonly checkDuplicates: boolean;
   readonly stopWhenAllFound: boolean;
+  readonly exact: boolean;
+  readonly symmetry: boolean;
 }
 
 function resolveSettings(opts: ExploreOptions): Settings {
@@ -178,70 +177,166 @@ function resolveSettings(opts: ExploreOptions): Settings {
     skipUnknownIds: opts.skipUnknownIds ?? true,
     checkDuplicates: opts.checkDuplicates ?? false,
     stopWhenAllFound: opts.stopWhenAllFound ?? true,
+    exact: opts.exact ?? false,
+    symmetry: opts.symmetry ?? true,
   };
 }
 
 /** Run the bounded search. Throws ExploreError on bad options; never on a model bug (reported). */
 export function explore(opts: ExploreOptions): ExploreResult {
-  const s = resolveSettings(opts);
-  const search = new Search(s);
-  let frontier: number[] = search.start();
-  let depthCompleted = 0;
-  for (let d = 0; d < s.depth && search.stoppedBy === null; d++) {
-    const next = search.expandLevel(frontier);
-    // a level is complete when every state of depth d was expanded; all-found stops are complete
-    // for what they claim (each counterexample is shortest), so they count as the level done
-    if (search.completes()) depthCompleted = d + 1;
-    frontier = next;
-    opts.onLevel?.({ depth: d + 1, frontier: next.length, ...search.effort() });
-  }
-  if (search.completes()) depthCompleted = s.depth;
-  return {
-    design: s.design.id,
-    profile: s.profile.id,
-    depth: s.depth,
-    depthCompleted,
-    stoppedBy: search.stoppedBy,
-    invariants: s.invariants,
-    alphabetSize: s.alphabet.length,
-    counterexamples: search.found,
-    modelBugs: search.modelBugs,
-    statesExpanded: search.expanded,
-    timing: search.timing,
-    ...search.effort(),
-  };
+  const search = new Search(resolveSettings(opts));
+  const levels = new Levels(search, opts);
+  while (levels.more()) levels.done(search.expandLevel(levels.frontier));
+  return levels.result(1);
 }
 
 /**
- * The state of one search: the tree of distinct states reached (node i was reached from parents[i]
- * by alphabet[letters[i]]), their hashes, what was found, and why it stopped.
+ * The search with each level's outcomes from `source` (the shard workers, ./shards.ts): the same
+ * level loop and tree as `explore`, hence the same result.
  */
-class Search {
+export async function exploreWith(
+  opts: ExploreOptions,
+  source: (search: Search, frontier: readonly number[]) => Promise<LevelSource>,
+  workers: number,
+): Promise<ExploreResult> {
+  const search = new Search(resolveSettings(opts));
+  const levels = new Levels(search, opts);
+  while (levels.more())
+    levels.done(search.expandLevel(levels.frontier, await source(search, levels.frontier)));
+  return levels.result(workers);
+}
+
+/** The level loop's bookkeeping: the frontier, how deep the search is complete, the result. */
+class Levels {
+  frontier: number[];
+  private d = 0;
+  private depthCompleted = 0;
+
+  constructor(
+    private readonly search: Search,
+    private readonly opts: ExploreOptions,
+  ) {
+    this.frontier = search.start();
+  }
+
+  more(): boolean {
+    return this.d < this.search.s.depth && this.search.stoppedBy === null;
+  }
+
+  done(next: number[]): void {
+    const { search } = this;
+    // a level is complete when every state of depth d was expanded; all-found stops are complete
+    // for what they claim (each counterexample is shortest), so they count as the level done
+    if (search.completes()) this.depthCompleted = this.d + 1;
+    this.d++;
+    this.frontier = next;
+    this.opts.onLevel?.({ depth: this.d, frontier: next.length, ...search.effort() });
+  }
+
+  result(workers: number): ExploreResult {
+    const { search } = this;
+    const s = search.s;
+    if (search.completes()) this.depthCompleted = s.depth;
+    return {
+      design: s.design.id,
+      profile: s.profile.id,
+      depth: s.depth,
+      depthCompleted: this.depthCompleted,
+      stoppedBy: search.stoppedBy,
+      invariants: s.invariants,
+      alphabetSize: s.alphabet.length,
+      counterexamples: search.found,
+      modelBugs: search.modelBugs,
+      statesExpanded: search.expanded,
+      keys: s.exact ? 'sha256' : 'fp64',
+      symmetries: search.symmetries(),
+      workers,
+      timing: search.timing(),
+      ...search.effort(),
+    };
+  }
+}
+
+/**
+ * Where a level's outcomes come from: inline, each state is expanded here as the tree takes its
+ * outcomes (so a state reached earlier in the level is known to the next check); with shards, the
+ * outcomes of every state of the level were computed by the workers (./shards.ts).
+ */
+export type LevelSource = (search: Search, frontier: readonly number[]) => LevelOutcomes;
+
+/** A level's outcomes: whether a state's are there (a worker out of time), and each of them in order. */
+export interface LevelOutcomes {
+  has(node: number): boolean;
+  /** Hands the state's outcomes to `take` in alphabet order until it returns false. */
+  each(node: number, take: (o: Outcome) => boolean): void;
+}
+
+/** The inline source: rebuild each state and expand it in this process. */
+const inline: LevelSource = (search) => ({
+  has: () => true,
+  each: (node, take) => search.expandHere(node, take),
+});
+
+/**
+ * The state of one search: the tree of distinct states reached (node i was reached from parents[i]
+ * by alphabet[letters[i]]), their fingerprints (or full keys with `exact`), what was found, and
+ * why it stopped. It takes the outcomes of each state's letters in alphabet order, states in
+ * frontier order, whichever process computed them: the result is the same.
+ */
+export class Search {
   private readonly t0 = performance.now();
-  readonly timing = { clone: 0, apply: 0, hash: 0, check: 0, replay: 0 };
   /** Shortest counterexample per chosen invariant, or null. */
   readonly found: Record<string, Counterexample | null> = {};
-  /** Invariants without a counterexample yet. */
+  /** Invariants without a counterexample yet (and as a list, for checkStep). */
   private readonly pending: Set<InvariantId>;
+  pendingList: InvariantId[];
   readonly modelBugs: ModelBugFinding[] = [];
   private readonly parents: number[] = [-1];
   private readonly letters: number[] = [-1];
-  private readonly hashes: string[] = [];
-  private readonly seen = new Set<string>();
+  /** Per node: its fingerprint's lanes, or (exact) its full key. */
+  private readonly fpA: number[] = [];
+  private readonly fpB: number[] = [];
+  private readonly pageA: number[] = [];
+  private readonly pageB: number[] = [];
+  private readonly keys: string[] = [];
+  private readonly seenFp = new FpSet();
+  private readonly seenKeys = new Set<string>();
+  readonly here: Expander;
+  /** Time spent in other processes (shards), added to `here.timing` in the result. */
+  readonly elsewhere = zeroTiming();
   private explored = 0;
   expanded = 0;
   stoppedBy: ExploreResult['stoppedBy'] = null;
-  private root!: Kernel;
 
-  constructor(private readonly s: Settings) {
+  constructor(readonly s: Settings) {
     for (const id of s.invariants) this.found[id] = null;
     this.pending = new Set<InvariantId>(s.invariants);
+    this.pendingList = [...this.pending];
+    this.here = new Expander(s);
+  }
+
+  symmetries(): number {
+    return this.here.fpr.symmetries.length;
+  }
+
+  timing(): Timing {
+    const t = zeroTiming();
+    for (const k of Object.keys(t) as (keyof Timing)[]) t[k] = this.here.timing[k] + this.elsewhere[k];
+    return t;
+  }
+
+  get size(): number {
+    return this.parents.length;
+  }
+
+  private distinct(): number {
+    return this.s.exact ? this.seenKeys.size : this.seenFp.size;
   }
 
   effort(): Effort {
     return {
       statesExplored: this.explored,
-      distinctStates: this.seen.size,
+      distinctStates: this.distinct(),
       elapsedMs: performance.now() - this.t0,
     };
   }
@@ -251,95 +346,97 @@ class Search {
     return this.stoppedBy === null || this.stoppedBy === 'all-found';
   }
 
-  /** Boots and checks the root; the first frontier (empty when the booted machine is a model bug). */
+  has(k: StateKey): boolean {
+    return this.s.exact ? this.seenKeys.has(k.key) : this.seenFp.has(k);
+  }
+
+  keyOfNode(node: number): StateKey {
+    return this.s.exact
+      ? { a: 0, b: 0, pa: 0, pb: 0, key: this.keys[node]! }
+      : { a: this.fpA[node]!, b: this.fpB[node]!, pa: this.pageA[node]!, pb: this.pageB[node]!, key: '' };
+  }
+
+  private add(k: StateKey): void {
+    if (this.s.exact) {
+      this.seenKeys.add(k.key);
+      this.keys.push(k.key);
+    } else {
+      this.seenFp.add(k);
+      this.fpA.push(k.a);
+      this.fpB.push(k.b);
+      this.pageA.push(k.pa);
+      this.pageB.push(k.pb);
+    }
+  }
+
+  /** Checks the booted machine; the first frontier (empty when the booted machine is a model bug). */
   start(): number[] {
-    const { profile, design, invariants } = this.s;
-    this.root = Kernel.boot(profile, design);
-    let t = performance.now();
-    const rootHash = this.root.hash();
-    this.timing.hash += performance.now() - t;
-    this.seen.add(rootHash);
-    this.hashes.push(rootHash);
-    t = performance.now();
-    const rootViolations = checkStep(this.root, invariants, 'full');
-    this.timing.check += performance.now() - t;
+    const root = this.here.root;
+    this.add(this.here.keyOf(root));
+    const t = performance.now();
+    const rootViolations = checkStep(root, this.s.invariants, 'full');
+    this.here.timing.check += performance.now() - t;
     const rootBroken = this.record(rootViolations, () => []);
     if (this.allFound()) this.stoppedBy = 'all-found';
     return rootBroken ? [] : [0];
   }
 
   /** Expands every state of one level (until a stop condition); the nodes of the next level. */
-  expandLevel(frontier: readonly number[]): number[] {
+  expandLevel(frontier: readonly number[], source: LevelSource = inline): number[] {
     const next: number[] = [];
+    const outcomesOf = source(this, frontier);
     for (const node of frontier) {
       if (this.stoppedBy !== null) break;
-      if (this.outOfTime()) {
+      // a worker that ran out of time leaves the rest of its run unexpanded
+      if (this.outOfTime() || !outcomesOf.has(node)) {
         this.stoppedBy = 'time-limit';
         break;
       }
-      const parent = this.rebuild(node);
       this.expanded++;
-      this.expandNode(node, parent, next);
+      outcomesOf.each(node, (o) => {
+        const child = this.take(node, o);
+        if (child !== null && !child.broken) next.push(child.node);
+        return this.stoppedBy === null;
+      });
     }
     return next;
   }
 
-  /** Tries every letter of the alphabet on one state, new states appended to `next`; stops are checked after each new state. */
-  private expandNode(node: number, parent: Kernel, next: number[]): void {
-    const { alphabet, skipUnknownIds } = this.s;
-    for (let li = 0; li < alphabet.length; li++) {
-      const l = alphabet[li]!;
-      if (skipUnknownIds && l.idKind !== null && l.id >= idBound(parent, l.idKind)) continue;
-      const child = this.tryLetter(node, parent, li);
-      if (child === null) continue;
-      if (!child.broken) next.push(child.node);
-      this.stoppedBy = this.stopReason();
-      if (this.stoppedBy !== null) break;
-    }
+  /** Rebuilds a node's state and expands it in this process. */
+  expandHere(node: number, take: (o: Outcome) => boolean): void {
+    const parent = this.here.rebuild(this.pathLetters(node), this.keyOfNode(node), this.pendingList, node);
+    this.here.expand(parent, this.pendingList, (k) => this.has(k), take);
   }
 
   /**
-   * Applies one letter to a clone of the state, checks it, and adds it to the tree if its state is
-   * new: the new node, or null for a duplicate or an exception. `broken`: a model bug was found.
+   * Takes one outcome of a letter tried on `node`: records what it violates and adds its state
+   * to the tree if new (the new node, or null for a duplicate or an exception); the stop
+   * conditions are checked after each new state. `broken`: a model bug was found.
    */
-  private tryLetter(node: number, parent: Kernel, li: number): { node: number; broken: boolean } | null {
-    const { timing } = this;
-    const l = this.s.alphabet[li]!;
+  private take(node: number, o: Outcome): { node: number; broken: boolean } | null {
     this.explored++;
-    const t = performance.now();
-    const child = parent.clone();
-    const t1 = performance.now();
-    timing.clone += t1 - t;
-    try {
-      child.apply(l.op);
-    } catch (e) {
-      timing.apply += performance.now() - t1;
-      this.addBug({ check: 'exception', ops: [...this.pathOf(node), l.op], message: errText(e) });
+    const op = () => [...this.pathOf(node), this.s.alphabet[o.li]!.op];
+    if (o.exception !== null) {
+      this.addBug({ check: 'exception', ops: op(), message: o.exception });
       return null;
     }
-    const t2 = performance.now();
-    timing.apply += t2 - t1;
-    const h = child.hash();
-    const t3 = performance.now();
-    timing.hash += t3 - t2;
-    const dup = this.seen.has(h);
-    if (dup && !this.s.checkDuplicates && child.mm.mmu.creations.length === 0) return null;
-    // with nothing pending this still runs type-ok (a model bug is worth knowing about)
-    const violations = checkStep(child, [...this.pending], 'incremental');
-    timing.check += performance.now() - t3;
-    const broken = this.record(violations, () => [...this.pathOf(node), l.op]);
+    const dup = this.has(o);
+    if (dup && !this.s.checkDuplicates && !o.creations) return null;
+    if (o.violations === null)
+      throw new ExploreError(`internal: an unchecked transition into a new state (letter ${o.li})`);
+    const broken = this.record(o.violations, op);
     if (dup) return null;
-    this.seen.add(h);
+    this.add(o);
     this.parents.push(node);
-    this.letters.push(li);
-    this.hashes.push(h);
+    this.letters.push(o.li);
+    this.stoppedBy = this.stopReason();
     return { node: this.parents.length - 1, broken };
   }
 
   /** Why the search must stop now, or null: checked after each new state. */
   private stopReason(): ExploreResult['stoppedBy'] {
     if (this.allFound()) return 'all-found';
-    if (this.seen.size >= this.s.maxStates) return 'max-states';
+    if (this.distinct() >= this.s.maxStates) return 'max-states';
     if (this.outOfTime()) return 'time-limit';
     return null;
   }
@@ -348,31 +445,24 @@ class Search {
     return this.s.stopWhenAllFound && this.pending.size === 0;
   }
 
-  private outOfTime(): boolean {
+  outOfTime(): boolean {
     return performance.now() - this.t0 > this.s.timeLimitMs;
   }
 
-  /** The state of a node, rebuilt by replaying its path from the booted machine (hash checked). */
-  private rebuild(node: number): Kernel {
-    const t = performance.now();
-    let parent: Kernel;
-    if (node === 0) parent = this.root;
-    else {
-      parent = this.root.clone();
-      for (const op of this.pathOf(node)) parent.apply(op);
-      if (parent.hash() !== this.hashes[node])
-        throw new ExploreError(
-          `design '${this.s.design.id}' on '${this.s.profile.id}': replaying ${JSON.stringify(this.pathOf(node))} gave a different state (the model is not deterministic)`,
-        );
-    }
-    this.timing.replay += performance.now() - t;
-    return parent;
+  /** Time left before the time limit (ms; Infinity without one). */
+  remainingMs(): number {
+    return this.s.timeLimitMs - (performance.now() - this.t0);
+  }
+
+  /** The letters from the booted machine to a node. */
+  pathLetters(node: number): number[] {
+    const out: number[] = [];
+    for (let n = node; n > 0; n = this.parents[n]!) out.push(this.letters[n]!);
+    return out.reverse();
   }
 
   private pathOf(node: number): Op[] {
-    const ops: Op[] = [];
-    for (let n = node; n > 0; n = this.parents[n]!) ops.push(this.s.alphabet[this.letters[n]!]!.op);
-    return ops.reverse();
+    return this.pathLetters(node).map((li) => this.s.alphabet[li]!.op);
   }
 
   /** The first (shortest) trace of each distinct model bug, a few at most. */
@@ -394,6 +484,7 @@ class Search {
       const id = v.invariant;
       if (!this.pending.has(id)) continue;
       this.pending.delete(id);
+      this.pendingList = [...this.pending];
       const path = ops();
       this.found[id] = {
         invariant: id,

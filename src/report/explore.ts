@@ -6,6 +6,7 @@
 
 import type { ExploreResult } from '../explore/search.ts';
 import { opBrief } from '../model/ops.ts';
+import { fmt } from './text.ts';
 
 export interface ExploreReport {
   readonly profile: string;
@@ -14,6 +15,16 @@ export interface ExploreReport {
 }
 
 const ms = (x: number): string => (x < 1000 ? `${Math.round(x)} ms` : `${(x / 1000).toFixed(2)} s`);
+/** Per second over the search's elapsed time (0 when no time was measured). */
+const perSec = (n: number, elapsedMs: number): number => (elapsedMs > 0 ? (1000 * n) / elapsedMs : 0);
+
+/** How states were told apart: the key kind, the symmetry reduction, the workers. */
+function keysNote(r: ExploreResult): string {
+  const keys = r.keys === 'sha256' ? 'sha256 keys' : '64-bit fingerprints';
+  const sym = r.symmetries > 0 ? `, ${r.symmetries + 1} client renamings per state` : '';
+  const workers = r.workers > 1 ? `, ${r.workers} workers` : '';
+  return `${keys}${sym}${workers}`;
+}
 
 function effortLine(r: ExploreResult): string {
   const stop =
@@ -22,7 +33,8 @@ function effortLine(r: ExploreResult): string {
       : r.stoppedBy !== null
         ? `, stopped by ${r.stoppedBy}: complete to depth ${r.depthCompleted} only`
         : '';
-  return `${r.statesExplored} states explored, ${r.distinctStates} distinct, ${ms(r.elapsedMs)}${stop}`;
+  const rate = `${fmt(perSec(r.statesExplored, r.elapsedMs))} states/s, ${fmt(perSec(r.distinctStates, r.elapsedMs))} distinct/s`;
+  return `${r.statesExplored} states explored, ${r.distinctStates} distinct, ${ms(r.elapsedMs)} (${rate}; ${keysNote(r)})${stop}`;
 }
 
 export function renderText(rep: ExploreReport): string {
@@ -72,7 +84,14 @@ export function toJson(rep: ExploreReport): unknown {
       statesExplored: r.statesExplored,
       distinctStates: r.distinctStates,
       statesExpanded: r.statesExpanded,
+      keys: r.keys,
+      symmetries: r.symmetries,
+      workers: r.workers,
       elapsedMs: Math.round(r.elapsedMs),
+      statesPerSec: {
+        explored: Math.round(perSec(r.statesExplored, r.elapsedMs)),
+        distinct: Math.round(perSec(r.distinctStates, r.elapsedMs)),
+      },
       ...(r.failure !== undefined ? { failure: r.failure } : {}),
       status:
         r.failure !== undefined

@@ -78,6 +78,8 @@ describe('ionck explore', () => {
     [['--profile', 'tiny,cma=zz'], /not a size/],
     [['--profile', 'moon'], /unknown profile 'moon'/],
     [['--bogus'], /unknown option '--bogus'/],
+    [['--workers', '0'], /workers/],
+    [['--workers', 'two'], /workers/],
     [['extra'], /too many arguments|excess|unexpected/i],
   ])('bad input %j exits 2 with one line', async (argv, re) => {
     const c = io();
@@ -88,6 +90,56 @@ describe('ionck explore', () => {
     expect(err).toMatch(re);
     expect(err.trim().split('\n')).toHaveLength(1);
     expect(c.out.join('')).toBe('');
+  });
+
+  it('says states/s, distinct/s and how states were told apart', async () => {
+    const c = io();
+    expect(await main(['explore', '--design', 'cma-direct-remap', '--depth', '1'], c.io)).toBe(0);
+    expect(c.out.join('')).toMatch(
+      /\d+ states explored, \d+ distinct, .* \([\d,]+ states\/s, [\d,]+ distinct\/s; 64-bit fingerprints, 2 client renamings per state\)/,
+    );
+    const e = io();
+    const argv = [
+      'explore',
+      '--design',
+      'cma-direct-remap',
+      '--depth',
+      '1',
+      '--exact',
+      '--no-symmetry',
+      '--json',
+    ];
+    expect(await main(argv, e.io)).toBe(0);
+    const j = JSON.parse(e.out.join(''));
+    expect(j.parameters).toMatchObject({ exact: true, symmetry: false });
+    expect(j.results[0]).toMatchObject({ keys: 'sha256', symmetries: 0, workers: 1 });
+    expect(j.results[0].statesPerSec.distinct).toBeGreaterThan(0);
+  });
+
+  it('--workers 2 gives the inline result', async () => {
+    const run = async (workers: string) => {
+      const c = io();
+      const code = await main(
+        ['explore', '--design', 'legacy-3.18', '--depth', '2', '--workers', workers, '--json'],
+        c.io,
+      );
+      const r = JSON.parse(c.out.join('')).results[0];
+      const strip = (x: Record<string, unknown>) => {
+        const { elapsedMs, statesPerSec, timingMs, workers: w, ...rest } = x;
+        return rest;
+      };
+      return {
+        code,
+        workers: r.workers,
+        result: { ...strip(r), invariants: r.invariants.map((i: Record<string, unknown>) => strip(i)) },
+      };
+    };
+    const one = await run('1');
+    const two = await run('2');
+    expect(two.workers).toBe(2);
+    expect(two.code).toBe(one.code);
+    expect(two.result).toEqual(one.result);
+    expect(one.result.invariants.some((i: { status: string }) => i.status === 'violated')).toBe(true);
   });
 
   it('prints help and exits 0', async () => {

@@ -2,14 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { buildAlphabet } from '../../../src/explore/alphabet.ts';
 import { certify } from '../../../src/explore/certify.ts';
 import { explore } from '../../../src/explore/search.ts';
+import { exploreSharded } from '../../../src/explore/shards.ts';
 import { defineDesign } from '../../../src/model/designs/design.ts';
-import { builtinDesign } from '../../../src/model/designs/index.ts';
+import { ALL_DESIGNS, builtinDesign } from '../../../src/model/designs/index.ts';
 import type { IonHeap } from '../../../src/model/ion/heap.ts';
 import { computeLayout } from '../../../src/model/layout.ts';
 import type { Op } from '../../../src/model/ops.ts';
 import { resolveProfile } from '../../../src/model/profile.ts';
 import { runOps } from '../../../src/properties/run.ts';
 import { INVARIANT_IDS } from '../../../src/spec/index.ts';
+import { zooAlphabet } from '../../../src/zoo/measure.ts';
 
 /** tiny with its 4 MiB CMA area moved into lowmem (checked below with computeLayout). */
 const LOWMEM_CMA = 'tiny,cma=4M@0x80400000';
@@ -227,5 +229,103 @@ describe('search mechanics', () => {
     });
     expect(r.modelBugs[0]!.message).toMatch(/boom in mapKernel/);
     expect(r.depthCompleted).toBe(2);
+  });
+});
+
+describe('fingerprints and symmetry reduction', () => {
+  /** The shortest length of each invariant's counterexample (null: none), and the ops found. */
+  const lengths = (r: ReturnType<typeof explore>) =>
+    Object.fromEntries(INVARIANT_IDS.map((id) => [id, r.counterexamples[id]?.depth ?? null]));
+  const traces = (r: ReturnType<typeof explore>) => INVARIANT_IDS.map((id) => r.counterexamples[id]?.ops);
+
+  it('64-bit fingerprints count the same distinct states as full sha256 keys, with and without the reduction', () => {
+    for (const design of [
+      'legacy-3.18',
+      'cma-direct-remap',
+      'dmabuf-heap-cma',
+      'zoo/m05-zero-via-kmap-atomic',
+    ])
+      for (const symmetry of [false, true]) {
+        const o = { profile: 'tiny', design, depth: 2, stopWhenAllFound: false, symmetry } as const;
+        const fp = explore(o);
+        const exact = explore({ ...o, exact: true });
+        expect(fp.keys).toBe('fp64');
+        expect(exact.keys).toBe('sha256');
+        expect(fp.distinctStates, `${design} ${symmetry}`).toBe(exact.distinctStates);
+        expect(fp.statesExplored).toBe(exact.statesExplored);
+        expect(traces(fp)).toEqual(traces(exact));
+      }
+  });
+
+  it('the reduction keeps every shortest length on every built-in and zoo design (depth 2, zoo alphabet)', () => {
+    for (const d of ALL_DESIGNS) {
+      const o = { profile: 'tiny', design: d, depth: 2, alphabet: zooAlphabet(2) } as const;
+      const reduced = explore(o);
+      const full = explore({ ...o, symmetry: false });
+      expect(reduced.symmetries, d.id).toBe(1);
+      expect(full.symmetries).toBe(0);
+      expect(lengths(reduced), d.id).toEqual(lengths(full));
+      expect(reduced.distinctStates, d.id).toBeLessThan(full.distinctStates);
+    }
+  });
+
+  it('and at depth 3 on two designs, where it halves the states', () => {
+    for (const design of ['legacy-3.18', 'zoo/m21-handle-destroy-keeps-kmaps']) {
+      const o = { profile: 'tiny', design, depth: 3, alphabet: zooAlphabet(3) } as const;
+      const reduced = explore(o);
+      const full = explore({ ...o, symmetry: false });
+      expect(lengths(reduced), design).toEqual(lengths(full));
+      expect(reduced.distinctStates).toBeLessThan(0.6 * full.distinctStates);
+    }
+  });
+
+  it("is off when the alphabet is not symmetric (certify adds a trace's own ops)", () => {
+    const r = explore({
+      profile: 'tiny',
+      design: 'cma-direct',
+      depth: 1,
+      alphabet: [...buildAlphabet(1)].filter(
+        (l) => !('client' in l.op) || l.op.client === 1 || l.op.op !== 'alloc',
+      ),
+    });
+    expect(r.symmetries).toBe(0);
+  });
+});
+
+describe('the frontier over worker processes', () => {
+  it('gives the inline result: counterexamples, counts, model bugs (exact keys, no reduction)', async () => {
+    const o = {
+      profile: 'tiny',
+      design: 'zoo/b3-free-race',
+      depth: 3,
+      stopWhenAllFound: false,
+      exact: true,
+      symmetry: false,
+      alphabet: zooAlphabet(3),
+    } as const;
+    const inline = explore(o);
+    const sharded = await exploreSharded(o, 3);
+    expect(sharded.workers).toBe(3);
+    const same = (r: ReturnType<typeof explore>) => ({
+      ...r,
+      elapsedMs: 0,
+      timing: null,
+      workers: 0,
+      counterexamples: Object.fromEntries(
+        Object.entries(r.counterexamples).map(([id, c]) => [id, c && { ...c, elapsedMs: 0 }]),
+      ),
+    });
+    expect(same(sharded)).toEqual(same(inline));
+    expect(Object.values(inline.counterexamples).some((c) => c !== null)).toBe(true);
+  });
+
+  it('stops at the time limit with the levels it completed, and refuses a design it cannot load by id', async () => {
+    const r = await exploreSharded({ profile: 'tiny', design: 'cma-direct', depth: 3, timeLimitMs: 1 }, 2);
+    expect(r.stoppedBy).toBe('time-limit');
+    expect(r.depthCompleted).toBe(0);
+    const custom = defineDesign({ ...builtinDesign('cma-direct')!, id: 'test/custom', ionCore: undefined });
+    await expect(exploreSharded({ profile: 'tiny', design: custom, depth: 1 }, 2)).rejects.toThrow(
+      /--workers needs a built-in design/,
+    );
   });
 });

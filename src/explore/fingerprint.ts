@@ -1,0 +1,467 @@
+/**
+ * State fingerprints for the explorer (docs/architecture.md section 6): a 64-bit hash (two
+ * independent 32-bit lanes, no BigInt) of exactly what `Kernel.hash()` covers, kept up to date
+ * from the pages an op touched instead of recomputed over the whole state, and canonical under
+ * the permutations of client ids that leave the alphabet unchanged (symmetry reduction).
+ *
+ * Pages (the only part that grows with RAM) are Zobrist-style: the page part is the sum, lane by
+ * lane mod 2^32, of a hash of each page's tuple (owner kind and id, writer, linear type, claims,
+ * double frees, live and stale mapping counts) seeded with the page index. A child's page part is
+ * its parent's minus the old tuples of the pages the op touched plus their new ones
+ * (`pages.touched()`: every page mutation goes through a method that records it). The small
+ * structures are hashed whole, as numbers: buddy free lists, CMA bitmap, kmap_atomic slots, ION
+ * objects, and the vmalloc allocator's canonical text (`snapshot()`; its free list is not
+ * otherwise visible); a few hundred numbers on `tiny`. Each hashing step is a bijection of the
+ * running lane for a given input, so two inputs that differ in one number never hash alike in a
+ * lane.
+ *
+ * Symmetry: the model reads a client id only as a map key and in equality tests (src/model/ion;
+ * no page field, vmalloc tag or invariant holds one), so renaming clients by a permutation s of
+ * the client ids maps the state reached by a trace to the state reached by the renamed trace, and
+ * an invariant holds in one iff it holds in the other. When s also maps the alphabet onto itself
+ * (and fixes the booted machine, which has no client), every violating trace from a state has a
+ * renamed twin of the same length from the renamed state, so the shortest violation length per
+ * invariant is the same from both: a search may keep one state per orbit. The canonical
+ * fingerprint is the least, over the group, of the fingerprint of the renamed state; only the ION
+ * part names clients, so only it is rehashed per group element. Buffer, handle, fd, vma and area
+ * ids are not reduced: they are handed out in creation order and the model iterates objects in
+ * id order (client exit, shrink, free lists), so renaming them does not commute with the ops.
+ * Devices are not reduced either: the alphabet names one.
+ *
+ * Collisions: a fingerprint-only visited set is hash compaction (SPIN, TLC): two distinct states
+ * with equal fingerprints would merge and the second's subtree be skipped. With n distinct states
+ * and a 64-bit hash the probability of any collision is at most n^2 / 2^65 (1e6 states: 3e-8).
+ * (The lanes are sums and murmur-style steps, not a cryptographic hash: the bound is the usual
+ * estimate for a well-mixed 64-bit hash.) `exactKey` is the full-key alternative (`Kernel.hash()`,
+ * sha256, canonicalised the same way) for `explore --exact` and the cross-check tests, which
+ * count the same distinct states both ways.
+ *
+ * Read-only on the model: nothing here writes a kernel.
+ */
+import { createHash } from 'node:crypto';
+import type { BuddyZone } from '../model/buddy.ts';
+import type { Kernel } from '../model/kernel.ts';
+import { type Op, parseOp } from '../model/ops.ts';
+import type { PageState } from '../model/pages.ts';
+import type { Letter } from './alphabet.ts';
+
+/** A 64-bit fingerprint as two unsigned 32-bit lanes. */
+export interface Fp {
+  readonly a: number;
+  readonly b: number;
+}
+
+/** A renaming of client ids (a permutation of the alphabet's clients; identity elsewhere). */
+export type ClientMap = ReadonlyMap<number, number>;
+
+const C1 = 0xcc9e2d51;
+const C2 = 0x1b873593;
+const SEED_A = 0x9747b28c;
+const SEED_B = 0x5bd1e995;
+
+/** One murmur3 block step. */
+function step(h: number, k: number): number {
+  k = Math.imul(k, C1);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, C2);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** murmur3's finaliser: every input bit reaches every output bit. */
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * One step of a page tuple's hash: xor the field in, multiply by an odd constant, fold the high
+ * half down. Each step is a bijection of the running value for a given field, so two tuples that
+ * differ in one field never hash alike in a lane; the lanes use different multipliers.
+ */
+function pstep(h: number, k: number, m: number): number {
+  h = Math.imul(h ^ k, m);
+  return h ^ (h >>> 15);
+}
+
+const MUL_A = 0x9e3779b1 | 0;
+const MUL_B = 0x85ebca77 | 0;
+
+/** The hash of page p's tuple in one lane (the multiplier and seed pick the lane). */
+function pageHash(ps: PageState, p: number, seed: number, m: number): number {
+  let h = pstep(seed, p, m);
+  h = pstep(
+    h,
+    ps.ownerKind[p]! | (ps.linearType[p]! << 8) | (ps.claims[p]! << 16) | (ps.doubleFrees[p]! << 24),
+    m,
+  );
+  h = pstep(h, ps.ownerId[p]!, m);
+  h = pstep(h, ps.writer[p]!, m);
+  const { live, stale } = ps;
+  h = pstep(h, live[0]![p]!, m);
+  h = pstep(h, live[1]![p]!, m);
+  h = pstep(h, live[2]![p]!, m);
+  h = pstep(h, live[3]![p]!, m);
+  h = pstep(h, stale[0]![p]!, m);
+  h = pstep(h, stale[1]![p]!, m);
+  h = pstep(h, stale[2]![p]!, m);
+  h = pstep(h, stale[3]![p]!, m);
+  return fmix(h);
+}
+
+/** The page part of a fingerprint, from scratch: O(pages). */
+export function pagesFp(ps: PageState): Fp {
+  let a = 0;
+  let b = 0;
+  for (let p = 0; p < ps.nPages; p++) {
+    a = (a + pageHash(ps, p, SEED_A, MUL_A)) | 0;
+    b = (b + pageHash(ps, p, SEED_B, MUL_B)) | 0;
+  }
+  return { a: a >>> 0, b: b >>> 0 };
+}
+
+/** The page part of `child` (its parent's with one op applied) from the parent's: O(touched). */
+export function childPagesFp(parentFp: Fp, parent: PageState, child: PageState): Fp {
+  let a = parentFp.a;
+  let b = parentFp.b;
+  const touched = child.touched();
+  for (let i = 0; i < touched.length; i++) {
+    const p = touched[i]!;
+    a = (a - pageHash(parent, p, SEED_A, MUL_A) + pageHash(child, p, SEED_A, MUL_A)) | 0;
+    b = (b - pageHash(parent, p, SEED_B, MUL_B) + pageHash(child, p, SEED_B, MUL_B)) | 0;
+  }
+  return { a: a >>> 0, b: b >>> 0 };
+}
+
+/** The running lanes of the hash of the small structures (module state: no tuple per step). */
+let la = 0;
+let lb = 0;
+
+function put(x: number): void {
+  la = pstep(la, x, MUL_A);
+  lb = pstep(lb, x, MUL_B);
+}
+
+function putText(s: string): void {
+  for (let i = 0; i < s.length; i++) put(s.charCodeAt(i));
+  put(s.length);
+}
+
+/** A byte array, four bytes a step (through a 32-bit view when the bytes are aligned). */
+function putBytes(bytes: Uint8Array): void {
+  const n = bytes.length;
+  if ((bytes.byteOffset & 3) === 0 && (n & 3) === 0) {
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, n >> 2);
+    for (let i = 0; i < words.length; i++) put(words[i]! | 0);
+  } else
+    for (let i = 0; i < n; i += 4)
+      put(bytes[i]! | ((bytes[i + 1] ?? 0) << 8) | ((bytes[i + 2] ?? 0) << 16) | ((bytes[i + 3] ?? 0) << 24));
+  put(n);
+}
+
+/**
+ * A buddy zone's free lists, in order, head first, and its free page count: the information of
+ * `BuddyZone.stateKey()` (whose sorted block list is a function of the lists) without the text.
+ */
+function putBuddy(z: BuddyZone | null): void {
+  if (!z) {
+    put(-1);
+    return;
+  }
+  for (let o = 0; o < z.maxOrder; o++) {
+    const list = z.freeList(o);
+    for (let i = 0; i < list.length; i++) put(list[i]!);
+    put(-2 - o);
+  }
+  put(z.freePagesCount);
+}
+
+/** The kmap_atomic slots that map a page: each one's index and the first page it maps. */
+function putFixmap(k: Kernel): void {
+  const { fixmapSlots } = k.mm;
+  const { mappings } = k.mm.mmu;
+  let used = 0;
+  for (let i = 0; i < fixmapSlots.length; i++) {
+    const id = fixmapSlots[i]!;
+    // as Kernel.hash(): a slot whose mapping is gone reads as empty (-1)
+    const p = id === 0 ? -1 : (mappings.get(id)?.pages[0] ?? -1);
+    if (p === -1) continue;
+    put(i);
+    put(p);
+    used++;
+  }
+  put(-4 - used);
+}
+
+/** A name's 32-bit hash (heap and device names), cached: the same in every process. */
+const names = new Map<string, number>();
+function nameHash(s: string): number {
+  let h = names.get(s);
+  if (h === undefined) {
+    h = SEED_A;
+    for (let i = 0; i < s.length; i++) h = pstep(h, s.charCodeAt(i), MUL_A);
+    h = fmix(h ^ s.length);
+    names.set(s, h);
+  }
+  return h;
+}
+
+/**
+ * The ION objects with client ids renamed by `m`: the fields of `Kernel.ionKey()` (buffers by
+ * id, handles, dma-bufs, VMAs, attachments, driver areas, the deferred free list, the heaps'
+ * pools), as numbers, each section closed by its own marker and count.
+ */
+function putIon(k: Kernel, m: ClientMap | null): void {
+  const ion = k.ion;
+  let last = -1;
+  let sorted = true;
+  for (const b of ion.buffers.values()) {
+    if (b.id < last) sorted = false;
+    last = b.id;
+  }
+  const bufs = sorted ? ion.buffers.values() : [...ion.buffers.values()].sort((x, y) => x.id - y.id);
+  for (const b of bufs) {
+    put(b.id);
+    put(nameHash(b.heap.name));
+    put(b.size);
+    put(b.ref);
+    put(b.handleCount);
+    put(b.kmapCnt);
+    put(b.pages[0] ?? -1);
+  }
+  put(-11);
+  put(ion.buffers.size);
+  for (const h of ion.handles) {
+    if (!h) {
+      put(-12);
+      continue;
+    }
+    put(h.ordinal);
+    put(m?.get(h.client) ?? h.client);
+    put(h.ref);
+    put(h.kmapCnt);
+    put(h.live ? 1 : 0);
+  }
+  put(-13);
+  put(ion.handles.length);
+  for (const d of ion.dmabufs) {
+    put(d.fd);
+    put(d.fileRef);
+    put(d.fdOpen ? 1 : 0);
+  }
+  put(-14);
+  put(ion.dmabufs.length);
+  for (const v of ion.vmas) {
+    put(v.id);
+    put(v.live ? 1 : 0);
+  }
+  put(-15);
+  put(ion.vmas.length);
+  for (const a of ion.attachments) {
+    put(a.dmabuf.fd);
+    put(nameHash(a.device));
+    put(a.live ? 1 : 0);
+  }
+  put(-16);
+  put(ion.attachments.length);
+  for (const a of k.driverAreas) {
+    put(a.id);
+    put(a.live ? 1 : 0);
+  }
+  put(-17);
+  put(k.driverAreas.length);
+  for (const b of ion.freeList) put(b.id);
+  put(-18);
+  put(ion.freeList.length);
+  for (const h of ion.heaps) {
+    put(nameHash(h.name));
+    put(h.shrinkCount());
+  }
+  put(-19);
+}
+
+/** The kmap_atomic slots as `Kernel.hash()` covers them: the first page each slot maps. */
+function fixmapText(k: Kernel): string {
+  let s = '';
+  for (const id of k.mm.fixmapSlots) s += `${k.mm.mmu.mappings.get(id)?.pages[0] ?? -1},`;
+  return s;
+}
+
+/**
+ * `Kernel.ionKey()` with client ids renamed by `m` (the same text for the identity; a test keeps
+ * the two in step).
+ */
+export function ionText(k: Kernel, m: ClientMap | null): string {
+  const ion = k.ion;
+  const parts: string[] = [];
+  for (const b of [...ion.buffers.values()].sort((x, y) => x.id - y.id))
+    parts.push(
+      `b${b.id}:${b.heap.name}:${b.size}:${b.ref}:${b.handleCount}:${b.kmapCnt}:${b.pages[0] ?? -1}`,
+    );
+  for (const h of ion.handles)
+    parts.push(h ? `h${h.ordinal}:${m?.get(h.client) ?? h.client}:${h.ref}:${h.kmapCnt}:${h.live}` : 'h-');
+  for (const d of ion.dmabufs) parts.push(`d${d.fd}:${d.fileRef}:${d.fdOpen}`);
+  for (const v of ion.vmas) parts.push(`v${v.id}:${v.live}`);
+  for (const a of ion.attachments) parts.push(`a${a.dmabuf.fd}:${a.device}:${a.live}`);
+  for (const a of k.driverAreas) parts.push(`r${a.id}:${a.live}`);
+  parts.push(`fl${ion.freeList.map((b) => b.id).join(',')}`);
+  for (const h of ion.heaps) parts.push(`${h.name}:${h.shrinkCount()}`);
+  return parts.join('|');
+}
+
+/** The client-id permutations (identity excluded) that map the alphabet onto itself. */
+export function clientSymmetries(alphabet: readonly Letter[]): ClientMap[] {
+  const clients = [...new Set(alphabet.flatMap((l) => ('client' in l.op ? [l.op.client] : [])))].sort(
+    (x, y) => x - y,
+  );
+  // 5 clients: 119 renamings per state, already more than the reduction saves
+  if (clients.length < 2 || clients.length > 4) return [];
+  const keys = new Set(alphabet.map((l) => l.key));
+  const out: ClientMap[] = [];
+  for (const perm of permutations(clients)) {
+    if (perm.every((c, i) => c === clients[i])) continue;
+    const m = new Map(clients.map((c, i) => [c, perm[i]!]));
+    if (alphabet.every((l) => keys.has(renamedKey(l.op, m)))) out.push(m);
+  }
+  return out;
+}
+
+function renamedKey(op: Op, m: ClientMap): string {
+  if (!('client' in op)) return JSON.stringify(op);
+  return JSON.stringify(parseOp({ ...op, client: m.get(op.client) ?? op.client }));
+}
+
+function permutations(xs: readonly number[]): number[][] {
+  if (xs.length <= 1) return [[...xs]];
+  const out: number[][] = [];
+  for (let i = 0; i < xs.length; i++)
+    for (const rest of permutations([...xs.slice(0, i), ...xs.slice(i + 1)])) out.push([xs[i]!, ...rest]);
+  return out;
+}
+
+/** Fingerprints of one search: the symmetry group is fixed by its alphabet. */
+export class Fingerprinter {
+  constructor(readonly symmetries: readonly ClientMap[]) {}
+
+  /** The whole fingerprint from the page part: the small structures hashed whole, ION canonically. */
+  finish(k: Kernel, pages: Fp): Fp {
+    const { mm } = k;
+    la = pages.a;
+    lb = pages.b;
+    putBuddy(mm.normal);
+    putBuddy(mm.highmem);
+    if (mm.cma) putBytes(mm.cma.bits as Uint8Array);
+    else put(-3);
+    putText(mm.vmalloc.snapshot());
+    putFixmap(k);
+    const [ha, hb] = [la, lb];
+    la = SEED_A;
+    lb = SEED_B;
+    putIon(k, null);
+    let [ia, ib] = [la >>> 0, lb >>> 0];
+    for (const m of this.symmetries) {
+      la = SEED_A;
+      lb = SEED_B;
+      putIon(k, m);
+      const [xa, xb] = [la >>> 0, lb >>> 0];
+      // the least over the group (a then b): the same for every renaming of the state
+      if (xa < ia || (xa === ia && xb < ib)) [ia, ib] = [xa, xb];
+    }
+    return { a: fmix(step(ha, ia)), b: fmix(step(hb, ib)) };
+  }
+
+  /** A state's fingerprint from scratch (O(pages)); also its page part for its children. */
+  full(k: Kernel): { fp: Fp; pages: Fp } {
+    const pages = pagesFp(k.mm.pages);
+    return { fp: this.finish(k, pages), pages };
+  }
+
+  /** A child's fingerprint from its parent's page part: O(touched) plus the small structures. */
+  child(parent: Kernel, parentPages: Fp, child: Kernel): { fp: Fp; pages: Fp } {
+    const pages = childPagesFp(parentPages, parent.mm.pages, child.mm.pages);
+    return { fp: this.finish(child, pages), pages };
+  }
+
+  /**
+   * The full key: `Kernel.hash()` (sha256 over the whole state), the least over the group when
+   * there is symmetry. For `--exact` and for cross-checking fingerprints.
+   */
+  exactKey(k: Kernel): string {
+    if (this.symmetries.length === 0) return k.hash();
+    let best = exactHash(k, null);
+    for (const m of this.symmetries) {
+      const h = exactHash(k, m);
+      if (h < best) best = h;
+    }
+    return best;
+  }
+}
+
+/** `Kernel.hash()` with client ids renamed by `m` (equal to it for the identity; a test says so). */
+export function exactHash(k: Kernel, m: ClientMap | null): string {
+  const h = createHash('sha256');
+  const { pages } = k.mm;
+  h.update(pages.ownerKind);
+  h.update(new Uint8Array(pages.ownerId.buffer));
+  h.update(new Uint8Array(pages.writer.buffer));
+  h.update(pages.linearType);
+  h.update(pages.claims);
+  h.update(pages.doubleFrees);
+  for (const a of pages.live) h.update(new Uint8Array(a.buffer));
+  for (const a of pages.stale) h.update(new Uint8Array(a.buffer));
+  h.update(k.mm.normal.stateKey());
+  h.update(k.mm.highmem?.stateKey() ?? '');
+  if (k.mm.cma) h.update(k.mm.cma.bits as Uint8Array);
+  h.update(k.mm.vmalloc.snapshot());
+  h.update(fixmapText(k));
+  h.update(ionText(k, m));
+  return h.digest('hex');
+}
+
+/**
+ * A set of 64-bit fingerprints (open addressing, linear probing, typed arrays): a visited set
+ * that holds 8 bytes per state and allocates nothing per lookup.
+ */
+export class FpSet {
+  private a = new Uint32Array(1 << 12);
+  private b = new Uint32Array(1 << 12);
+  private used = new Uint8Array(1 << 12);
+  private mask = (1 << 12) - 1;
+  size = 0;
+
+  has(fp: Fp): boolean {
+    const { a, b, used, mask } = this;
+    for (let i = (fp.a ^ Math.imul(fp.b, 0x9e3779b1)) & mask; used[i] === 1; i = (i + 1) & mask)
+      if (a[i] === fp.a && b[i] === fp.b) return true;
+    return false;
+  }
+
+  /** Adds fp; false if it was there already. */
+  add(fp: Fp): boolean {
+    if (2 * (this.size + 1) > this.used.length) this.grow();
+    const { a, b, used, mask } = this;
+    let i = (fp.a ^ Math.imul(fp.b, 0x9e3779b1)) & mask;
+    for (; used[i] === 1; i = (i + 1) & mask) if (a[i] === fp.a && b[i] === fp.b) return false;
+    used[i] = 1;
+    a[i] = fp.a;
+    b[i] = fp.b;
+    this.size++;
+    return true;
+  }
+
+  private grow(): void {
+    const { a, b, used } = this;
+    const n = used.length * 2;
+    this.a = new Uint32Array(n);
+    this.b = new Uint32Array(n);
+    this.used = new Uint8Array(n);
+    this.mask = n - 1;
+    this.size = 0;
+    for (let i = 0; i < used.length; i++) if (used[i] === 1) this.add({ a: a[i]!, b: b[i]! });
+  }
+}
