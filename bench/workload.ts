@@ -20,7 +20,7 @@ import {
   TYPE_OK,
 } from '../src/spec/index.ts';
 import { opArb } from '../test/helpers/random-ops.ts';
-import { fmtNs, fmtRate, fmtRatio, now, table } from './harness.ts';
+import { cpuMs, fmtNs, fmtRate, fmtRatio, now, table } from './harness.ts';
 
 export const WORKLOAD_PROFILE = 'arm32-1g';
 export const WORKLOAD_SEED = 20150;
@@ -36,15 +36,8 @@ export interface WorkloadOptions {
 
 export const DEFAULT_WORKLOAD: WorkloadOptions = { ops: 3000, fullOps: 40, reps: 5 };
 
-/**
- * CPU time of this process in ns: a run's figure leaves out the time other processes had the
- * CPU (the machine may be shared), and the fastest of several runs leaves out the rest of their
- * interference; what the run itself spends, GC included, stays.
- */
-const cpuNs = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) * 1000;
-};
+/** CPU time in ns (harness cpuMs): a run leaves out the time other processes had the CPU. */
+const cpuNs = (): number => cpuMs() * 1e6;
 
 export function workloadOps(n: number, seed = WORKLOAD_SEED): Op[] {
   return fc.sample(opArb('large'), { seed, numRuns: n });

@@ -34,9 +34,7 @@ const VMALLOC_TOKEN = encodeToken(
 
 describe('ionck check', () => {
   it('default run: all six built-ins on arm32-1g, seed 1, the expected verdicts', async () => {
-    const t0 = performance.now();
     const r = await cli(['check', '--json']);
-    const seconds = (performance.now() - t0) / 1000;
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('seed 1');
     const json = JSON.parse(r.stdout);
@@ -95,8 +93,6 @@ describe('ionck check', () => {
     expect(by['cma-direct'].status).toBe('violated');
     expect(by['ion-4.12'].status).toBe('violated');
     expect(by['dmabuf-heap-cma'].status).toBe('held');
-    // six designs since issue 13: ~25 s alone (38 s at load average 6 on 2 cores); generous for CI
-    expect(seconds).toBeLessThan(90);
   });
 
   it('the same --seed twice gives identical JSON but elapsedMs', async () => {

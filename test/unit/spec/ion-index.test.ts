@@ -37,7 +37,7 @@ function agrees(k: Kernel): number {
     expect(idx.attachmentsOf(d).every((a, i) => a === atts[i])).toBe(true);
     objects += vmas.length + atts.length;
   }
-  ion.attachments.forEach((a, i) => expect(idx.indexOf(a)).toBe(i));
+  for (const [i, a] of ion.attachments.entries()) expect(idx.indexOf(a)).toBe(i);
   return objects;
 }
 
