@@ -15,6 +15,9 @@ function copyShort(d: Restorable, s: Restorable, lo: number, hi: number): void {
   for (let i = lo; i < hi; i++) d[i] = s[i]!;
 }
 
+/** The list of a tracker that has marked nothing yet (most fresh clones of small structures). */
+const EMPTY = new Int32Array(0);
+
 export class DirtyChunks {
   private readonly flag: Uint8Array;
   private list: Int32Array;
@@ -30,7 +33,7 @@ export class DirtyChunks {
     readonly shift: number,
   ) {
     this.flag = new Uint8Array((length >>> shift) + 1);
-    this.list = new Int32Array(64);
+    this.list = EMPTY;
   }
 
   /** Element i was (or is about to be) written. */
@@ -39,7 +42,7 @@ export class DirtyChunks {
     if (this.flag[c] === 1) return;
     this.flag[c] = 1;
     if (this.len === this.list.length) {
-      const bigger = new Int32Array(this.list.length * 2);
+      const bigger = new Int32Array(Math.max(64, this.list.length * 2));
       bigger.set(this.list);
       this.list = bigger;
     }

@@ -104,6 +104,7 @@ export class PageState {
       this.touchedFlag = reuse.touchedFlag;
       this.touchedList = reuse.touchedList;
       this.dirty = reuse.dirty;
+      this.arraysMemo = reuse.arraysMemo;
       return;
     }
     this.zone = from ? from.zone.slice() : new Uint8Array(n);
@@ -121,9 +122,10 @@ export class PageState {
     this.dirty = new DirtyChunks(n, DIRTY_SHIFT);
   }
 
-  /** Every per-page array, in one fixed order (restores). */
+  /** Every per-page array, in one fixed order (restores); built once per storage. */
   private arrays(): Restorable[] {
-    return [
+    if (this.arraysMemo) return this.arraysMemo;
+    this.arraysMemo = [
       this.zone,
       this.ownerKind,
       this.ownerId,
@@ -135,7 +137,9 @@ export class PageState {
       this.doubleFrees,
       this.typeChanges,
     ];
+    return this.arraysMemo;
   }
+  private arraysMemo: Restorable[] | null = null;
 
   clone(reuse?: PageState): PageState {
     return new PageState(this.basePfn, this.nPages, this, reuse);
