@@ -38,7 +38,6 @@
  *
  * Read-only on the model: nothing here writes a kernel.
  */
-import { createHash } from 'node:crypto';
 import type { BuddyZone } from '../model/buddy.ts';
 import type { Kernel } from '../model/kernel.ts';
 import { type Op, parseOp } from '../model/ops.ts';
@@ -285,13 +284,6 @@ function putIon(k: Kernel, m: ClientMap | null): void {
   put(-19);
 }
 
-/** The kmap_atomic slots as `Kernel.hash()` covers them: the first page each slot maps. */
-function fixmapText(k: Kernel): string {
-  let s = '';
-  for (const id of k.mm.fixmapSlots) s += `${k.mm.mmu.mappings.get(id)?.pages[0] ?? -1},`;
-  return s;
-}
-
 /**
  * `Kernel.ionKey()` with client ids renamed by `m` (the same text for the identity; a test keeps
  * the two in step).
@@ -404,23 +396,7 @@ export class Fingerprinter {
 
 /** `Kernel.hash()` with client ids renamed by `m` (equal to it for the identity; a test says so). */
 export function exactHash(k: Kernel, m: ClientMap | null): string {
-  const h = createHash('sha256');
-  const { pages } = k.mm;
-  h.update(pages.ownerKind);
-  h.update(new Uint8Array(pages.ownerId.buffer));
-  h.update(new Uint8Array(pages.writer.buffer));
-  h.update(pages.linearType);
-  h.update(pages.claims);
-  h.update(pages.doubleFrees);
-  for (const a of pages.live) h.update(new Uint8Array(a.buffer));
-  for (const a of pages.stale) h.update(new Uint8Array(a.buffer));
-  h.update(k.mm.normal.stateKey());
-  h.update(k.mm.highmem?.stateKey() ?? '');
-  if (k.mm.cma) h.update(k.mm.cma.bits as Uint8Array);
-  h.update(k.mm.vmalloc.snapshot());
-  h.update(fixmapText(k));
-  h.update(ionText(k, m));
-  return h.digest('hex');
+  return k.hash(ionText(k, m));
 }
 
 /**

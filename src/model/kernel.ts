@@ -265,8 +265,11 @@ export class Kernel {
     return 0;
   }
 
-  /** Canonical hash of the whole state (explorer, determinism tests). */
-  hash(): string {
+  /**
+   * Canonical hash of the whole state (explorer, determinism tests). `ionKey` replaces the ION part
+   * (the explorer's symmetry reduction hashes it with client ids renamed).
+   */
+  hash(ionKey: string = this.ionKey()): string {
     const h = createHash('sha256');
     const { pages } = this.mm;
     h.update(pages.ownerKind);
@@ -282,7 +285,7 @@ export class Kernel {
     if (this.mm.cma) h.update(this.mm.cma.bits as Uint8Array);
     h.update(this.mm.vmalloc.snapshot());
     for (const id of this.mm.fixmapSlots) h.update(`${this.mm.mmu.mappings.get(id)?.pages[0] ?? -1},`);
-    h.update(this.ionKey());
+    h.update(ionKey);
     return h.digest('hex');
   }
 

@@ -57,17 +57,12 @@ export interface ChunkResult {
   readonly interrupted: boolean;
 }
 
-/** The chunks merged: what a single search over them in chunk order records. */
-export interface MergedSearch {
-  readonly runs: number;
-  readonly opsApplied: number;
-  readonly actions: Readonly<Record<OpKind, ActionStat>>;
-  readonly reached: readonly (readonly Op[] | null)[];
-  /** Per finding, its source in the lowest chunk that found it (the order found, chunk by chunk). */
-  readonly findings: readonly FindingSource[];
-  /** Some chunk before the search was complete did not run to its end (a time limit). */
-  readonly interrupted: boolean;
-}
+/**
+ * The chunks merged: what a single search over them in chunk order records. Its findings are, per
+ * finding, the source in the lowest chunk that found it; `interrupted`: some chunk before the
+ * search was complete did not run to its end (a time limit).
+ */
+export type MergedSearch = Omit<ChunkResult, 'chunk' | 'seed'>;
 
 /** When the search is over: every finding found (or, stopWhenFound, every chosen invariant). */
 export type Completion = (found: ReadonlySet<FindingId>) => boolean;

@@ -273,6 +273,17 @@ async function checkInWorkers(
     return false;
   };
 
+  const progress = (d: DesignState, phase: 'search' | 'shrink', runsDone: number, findings: number) =>
+    opts.onProgress?.({
+      design: d.id,
+      designIndex: d.index,
+      designCount: states.length,
+      runsDone,
+      runsTotal: o.runs,
+      phase,
+      findings,
+    });
+
   const settle = (d: DesignState): void => {
     if (d.result || d.pending > 0) return;
     const elapsedMs = Math.round(performance.now() - d.startedAt);
@@ -348,30 +359,19 @@ async function checkInWorkers(
         s.ops += r.opsApplied;
         s.busyMs += out.result.busyMs;
         s.cpuMs += out.result.cpuMs;
-        opts.onProgress?.({
-          design: d.id,
-          designIndex: d.index,
-          designCount: states.length,
-          runsDone: d.chunks.reduce((a, c) => a + c.runs, 0),
-          runsTotal: o.runs,
-          phase: 'search',
-          findings: new Set(d.chunks.flatMap((c) => c.findings.map((f) => f.finding))).size,
-        });
+        progress(
+          d,
+          'search',
+          d.chunks.reduce((a, c) => a + c.runs, 0),
+          new Set(d.chunks.flatMap((c) => c.findings.map((f) => f.finding))).size,
+        );
       } else {
         d.shrunk.push(out.result.result);
         s.shrinks++;
         s.ops += out.result.result.opsApplied;
         s.busyMs += out.result.busyMs;
         s.cpuMs += out.result.cpuMs;
-        opts.onProgress?.({
-          design: d.id,
-          designIndex: d.index,
-          designCount: states.length,
-          runsDone: d.merged?.runs ?? 0,
-          runsTotal: o.runs,
-          phase: 'shrink',
-          findings: d.shrunk.length,
-        });
+        progress(d, 'shrink', d.merged?.runs ?? 0, d.shrunk.length);
       }
       settle(d);
       const wake = waiting;
