@@ -284,28 +284,6 @@ function putIon(k: Kernel, m: ClientMap | null): void {
   put(-19);
 }
 
-/**
- * `Kernel.ionKey()` with client ids renamed by `m` (the same text for the identity; a test keeps
- * the two in step).
- */
-export function ionText(k: Kernel, m: ClientMap | null): string {
-  const ion = k.ion;
-  const parts: string[] = [];
-  for (const b of [...ion.buffers.values()].sort((x, y) => x.id - y.id))
-    parts.push(
-      `b${b.id}:${b.heap.name}:${b.size}:${b.ref}:${b.handleCount}:${b.kmapCnt}:${b.pages[0] ?? -1}`,
-    );
-  for (const h of ion.handles)
-    parts.push(h ? `h${h.ordinal}:${m?.get(h.client) ?? h.client}:${h.ref}:${h.kmapCnt}:${h.live}` : 'h-');
-  for (const d of ion.dmabufs) parts.push(`d${d.fd}:${d.fileRef}:${d.fdOpen}`);
-  for (const v of ion.vmas) parts.push(`v${v.id}:${v.live}`);
-  for (const a of ion.attachments) parts.push(`a${a.dmabuf.fd}:${a.device}:${a.live}`);
-  for (const a of k.driverAreas) parts.push(`r${a.id}:${a.live}`);
-  parts.push(`fl${ion.freeList.map((b) => b.id).join(',')}`);
-  for (const h of ion.heaps) parts.push(`${h.name}:${h.shrinkCount()}`);
-  return parts.join('|');
-}
-
 /** The client-id permutations (identity excluded) that map the alphabet onto itself. */
 export function clientSymmetries(alphabet: readonly Letter[]): ClientMap[] {
   const clients = [...new Set(alphabet.flatMap((l) => ('client' in l.op ? [l.op.client] : [])))].sort(
@@ -385,18 +363,13 @@ export class Fingerprinter {
    */
   exactKey(k: Kernel): string {
     if (this.symmetries.length === 0) return k.hash();
-    let best = exactHash(k, null);
+    let best = k.hash();
     for (const m of this.symmetries) {
-      const h = exactHash(k, m);
+      const h = k.hash(m);
       if (h < best) best = h;
     }
     return best;
   }
-}
-
-/** `Kernel.hash()` with client ids renamed by `m` (equal to it for the identity; a test says so). */
-export function exactHash(k: Kernel, m: ClientMap | null): string {
-  return k.hash(ionText(k, m));
 }
 
 /**

@@ -266,10 +266,10 @@ export class Kernel {
   }
 
   /**
-   * Canonical hash of the whole state (explorer, determinism tests). `ionKey` replaces the ION part
-   * (the explorer's symmetry reduction hashes it with client ids renamed).
+   * Canonical hash of the whole state (explorer, determinism tests); `clients` renames client ids
+   * in the ION part (the explorer's symmetry reduction).
    */
-  hash(ionKey: string = this.ionKey()): string {
+  hash(clients?: ReadonlyMap<number, number>): string {
     const h = createHash('sha256');
     const { pages } = this.mm;
     h.update(pages.ownerKind);
@@ -285,12 +285,12 @@ export class Kernel {
     if (this.mm.cma) h.update(this.mm.cma.bits as Uint8Array);
     h.update(this.mm.vmalloc.snapshot());
     for (const id of this.mm.fixmapSlots) h.update(`${this.mm.mmu.mappings.get(id)?.pages[0] ?? -1},`);
-    h.update(ionKey);
+    h.update(this.ionKey(clients));
     return h.digest('hex');
   }
 
-  /** ION object state as canonical text. */
-  ionKey(): string {
+  /** ION object state as canonical text, client ids renamed by `clients` when given. */
+  ionKey(clients?: ReadonlyMap<number, number>): string {
     const ion = this.ion;
     const parts: string[] = [];
     for (const b of [...ion.buffers.values()].sort((x, y) => x.id - y.id))
@@ -298,7 +298,9 @@ export class Kernel {
         `b${b.id}:${b.heap.name}:${b.size}:${b.ref}:${b.handleCount}:${b.kmapCnt}:${b.pages[0] ?? -1}`,
       );
     for (const h of ion.handles)
-      parts.push(h ? `h${h.ordinal}:${h.client}:${h.ref}:${h.kmapCnt}:${h.live}` : 'h-');
+      parts.push(
+        h ? `h${h.ordinal}:${clients?.get(h.client) ?? h.client}:${h.ref}:${h.kmapCnt}:${h.live}` : 'h-',
+      );
     for (const d of ion.dmabufs) parts.push(`d${d.fd}:${d.fileRef}:${d.fdOpen}`);
     for (const v of ion.vmas) parts.push(`v${v.id}:${v.live}`);
     for (const a of ion.attachments) parts.push(`a${a.dmabuf.fd}:${a.device}:${a.live}`);

@@ -240,6 +240,11 @@ describe('Kernel.clone and hash', () => {
     expect(key).toContain(`b0:cma:4096:2:1:0:${k.ion.buffers.get(0)!.pages[0]}`);
     expect(key).toContain('h0:1:1:0:true');
     expect(key).toContain('d0:1:true');
+    // the explorer's client renaming: only the handle's client changes, and so does the hash
+    const renamed = k.ionKey(new Map([[1, 2]]));
+    expect(renamed).toBe(key.replace('h0:1:1:0:true', 'h0:2:1:0:true'));
+    expect(k.hash(new Map([[1, 2]]))).not.toBe(k.hash());
+    expect(k.hash(new Map([[3, 4]]))).toBe(k.hash());
   });
 
   it('a 1 MiB buffer on the big board clones without sharing its page state', () => {
