@@ -13,11 +13,9 @@
  * process of their own (src/cli/explore.ts) and are searched inline there.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { ExploreError } from '../errors.ts';
 import { builtinDesign } from '../model/designs/index.ts';
+import { forkEntry } from '../properties/worker-entry.ts';
 import type { Outcome } from './expand.ts';
 import {
   type ExploreOptions,
@@ -30,15 +28,7 @@ import {
 } from './search.ts';
 import type { ShardInit, ShardLevel, ShardOutcomes, ShardReply, ShardRequest } from './shard-worker.ts';
 
-/** The worker's entry: the TypeScript source through tsx in a checkout, compiled JavaScript in a package. */
-function shardEntry(): { file: string; execArgv: string[] } {
-  const source = new URL('./shard-worker.ts', import.meta.url);
-  if (existsSync(source)) {
-    const tsx = createRequire(import.meta.url).resolve('tsx/esm');
-    return { file: fileURLToPath(source), execArgv: ['--import', tsx] };
-  }
-  return { file: fileURLToPath(new URL('./shard-worker.js', import.meta.url)), execArgv: [] };
-}
+const shardEntry = () => forkEntry(new URL('./shard-worker.ts', import.meta.url));
 
 /** One worker process and its one outstanding request. */
 class Shard {

@@ -12,17 +12,18 @@ import { fileURLToPath } from 'node:url';
 export type TaskName = 'check' | 'compare' | 'explore' | 'plugin-probe' | 'replay';
 
 /**
- * The worker's entry: the TypeScript source through tsx in a checkout, the compiled JavaScript in
- * a package (no tsx at run time).
+ * A forked process's entry: the TypeScript source through tsx in a checkout, the compiled
+ * JavaScript beside it in a package (no tsx at run time). `source` is a `.ts` file URL.
  */
-function workerEntry(): { file: string; execArgv: string[] } {
-  const source = new URL('../cli/worker.ts', import.meta.url);
+export function forkEntry(source: URL): { file: string; execArgv: string[] } {
   if (existsSync(source)) {
     const tsx = createRequire(import.meta.url).resolve('tsx/esm');
     return { file: fileURLToPath(source), execArgv: ['--import', tsx] };
   }
-  return { file: fileURLToPath(new URL('../cli/worker.js', import.meta.url)), execArgv: [] };
+  return { file: fileURLToPath(new URL(source.href.replace(/\.ts$/, '.js'))), execArgv: [] };
 }
+
+const workerEntry = () => forkEntry(new URL('../cli/worker.ts', import.meta.url));
 
 /** How far past its budget a child may run before it is killed. */
 export const KILL_GRACE_MS = 5000;
