@@ -263,6 +263,11 @@ export class Mm {
   /** __free_pages(page, order): a page already free is counted, never double-linked (B15). */
   freePages(p: number, order: number): void {
     this.enter('freePages');
+    this.freeToZone(p, order);
+  }
+
+  /** freePages without the trace entry (its callers count the calls). */
+  private freeToZone(p: number, order: number): void {
     const zone = this.isHighmem(p) ? this.highmem! : this.normal;
     const r = zone.freePages(p, order);
     if (!r.ok) {
@@ -296,20 +301,18 @@ export class Mm {
         i = end;
         continue;
       }
-      for (; i < end; i++) this.freeOnePage(at(i), i);
+      for (; i < end; i++) {
+        try {
+          this.freeToZone(at(i), 0);
+        } catch (e) {
+          // the trace shows the calls made up to the one that threw, as the loop would
+          this.trace.enterMany('freePages', i + 1);
+          throw e;
+        }
+      }
     }
     // nothing in the loop enters another function, so the calls are counted once at the end
     this.trace.enterMany('freePages', n);
-  }
-
-  private freeOnePage(p: number, i: number): void {
-    const r = (this.isHighmem(p) ? this.highmem! : this.normal).freePages(p, 0);
-    if (r.ok) this.pages.release(p, 1, Owner.FREE);
-    else if (r.reason === 'double-free') this.pages.noteDoubleFree(r.page);
-    else {
-      this.trace.enterMany('freePages', i + 1);
-      throw new ModelBug(`__free_pages(${p}, 0): ${r.reason}`);
-    }
   }
 
   /** split_page() + free the tail (DMA318-7, HEAP-CONTIG-1): keep `keep` of 2^order pages. */
