@@ -1,3 +1,4 @@
+import type { IonBuffer } from '../model/ion/heap.ts';
 import type { Goal } from './invariant.ts';
 
 export const GOALS: readonly Goal[] = [
@@ -26,12 +27,23 @@ export const GOALS: readonly Goal[] = [
     id: 'shared-mapped-by-two',
     description: 'a buffer shared with another client, held by both, and mapped (kmap or mmap)',
     required: true,
+    // checked after every op of every run: the mapped buffers, then one pass over the handles
+    // (O(buffers + vmas + handles), not a pass over the handles per buffer)
     reached: (k) => {
-      for (const b of k.ion.buffers.values()) {
-        const clients = new Set<number>();
-        for (const h of k.ion.handles) if (h?.live && h.buffer === b) clients.add(h.client);
-        if (clients.size >= 2 && (b.kmapCnt > 0 || k.ion.vmas.some((v) => v.live && v.dmabuf.buffer === b)))
-          return true;
+      const { ion } = k;
+      const mapped = new Set<IonBuffer>();
+      for (const b of ion.buffers.values()) if (b.kmapCnt > 0) mapped.add(b);
+      for (const v of ion.vmas) {
+        const b = v.dmabuf.buffer;
+        if (v.live && ion.buffers.get(b.id) === b) mapped.add(b);
+      }
+      if (mapped.size === 0) return false;
+      const firstClient = new Map<IonBuffer, number>();
+      for (const h of ion.handles) {
+        if (!h?.live || !mapped.has(h.buffer)) continue;
+        const c = firstClient.get(h.buffer);
+        if (c === undefined) firstClient.set(h.buffer, h.client);
+        else if (c !== h.client) return true;
       }
       return false;
     },
