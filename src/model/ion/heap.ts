@@ -196,7 +196,8 @@ export function ionHeapPagesZero(ctx: HeapCtx, pages: Int32Array, prot: MemType,
   const { mm } = ctx;
   mm.enter('ionHeapPagesZero');
   for (let i = 0; i < pages.length; i += 32) {
-    const batch = pages.slice(i, i + 32);
+    // a view, not a copy: a mapping's page list is never written (a stale batch keeps it alive)
+    const batch = pages.subarray(i, i + 32);
     const m = mm.vmMapRam(batch, prot, `${who} zeroing (vm_map_ram)`, bufferId);
     if (!m) return false;
     mm.zeroPages(batch);
