@@ -2,10 +2,11 @@
  * `npm run bench`: allocator cost against RAM size, the cost of checking on a random workload,
  * explorer throughput, the search end to end against fast-check's trivial model, and one design's
  * check over one and two worker processes. Prints tables and ratios (bench/README.md says how to
- * read them); no figure is asserted. `--json FILE` also writes the figures as JSON. Takes about
- * two minutes.
+ * read them); no figure is asserted. `--json FILE` also writes the figures as JSON; `--only 2,5`
+ * runs just those sections. Takes about two minutes.
  */
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { runAllocatorBench } from './allocators.ts';
 import { EXPLORER_DEPTH, runExplorerBench } from './explorer.ts';
 import { msSince, now } from './harness.ts';
@@ -15,35 +16,75 @@ import { runWorkloadBench } from './workload.ts';
 
 const log = (s: string) => void process.stdout.write(`${s}\n`);
 
-async function main(argv: readonly string[]): Promise<void> {
-  const jsonAt = argv.indexOf('--json');
-  const jsonFile = jsonAt >= 0 ? argv[jsonAt + 1] : undefined;
+const SECTIONS = [1, 2, 3, 4, 5] as const;
+
+/** The command line: `--json FILE`, `--only N[,N...]`; anything else is one line and exit 2. */
+function parseArgs(argv: readonly string[]): { jsonFile: string | undefined; only: Set<number> } {
+  let jsonFile: string | undefined;
+  let only = new Set<number>(SECTIONS);
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const value = argv[i + 1];
+    if ((flag === '--json' || flag === '--only') && (value === undefined || value.startsWith('--')))
+      throw new Error(`${flag} needs a value`);
+    if (flag === '--json') jsonFile = value;
+    else if (flag === '--only') {
+      const ns = value!.split(',').map((x) => Number(x.trim()));
+      const bad = ns.find((n) => !(SECTIONS as readonly number[]).includes(n));
+      if (bad !== undefined) throw new Error(`--only takes section numbers 1 to 5, e.g. 2,5 (got ${value})`);
+      only = new Set(ns);
+    } else throw new Error(`unknown argument ${flag} (--json FILE, --only N[,N...])`);
+    i++;
+  }
+  return { jsonFile, only };
+}
+
+async function main(jsonFile: string | undefined, only: ReadonlySet<number>): Promise<void> {
   const t0 = now();
-  log(`ionck bench (node ${process.version}, ${process.platform}/${process.arch})\n`);
+  log(`ionck bench (node ${process.version}, ${process.platform}/${process.arch})`);
+  const figures: Record<string, unknown> = {};
 
-  log('1. Allocators: per-op cost on arm32-1g and arm32-4g (median of 7; 4g/1g should be about 1)\n');
-  const allocators = runAllocatorBench(log);
-
-  log('\n2. Checking cost on a random workload, arm32-1g (CPU time, fastest of 5 runs)\n');
-  const workload = runWorkloadBench(log);
-
-  log(`\n3. Explorer throughput on tiny, depth ${EXPLORER_DEPTH}, all invariants\n`);
-  const explorer = await runExplorerBench(log);
-
-  log("\n4. Search end to end against fast-check's trivial model, same process\n");
-  const search = await runSearchBench(log);
-
-  log('\n5. Workers on one design: ionck check --workers 1 against --workers 2\n');
-  const workers = runWorkersBench(log);
+  if (only.has(1)) {
+    log('\n1. Allocators: per-op cost on arm32-1g and arm32-4g (median of 7; 4g/1g should be about 1)\n');
+    figures.allocators = runAllocatorBench(log);
+  }
+  if (only.has(2)) {
+    log('\n2. Checking cost on a random workload, arm32-1g (CPU time, fastest of 5 runs)\n');
+    figures.workload = runWorkloadBench(log);
+  }
+  if (only.has(3)) {
+    log(`\n3. Explorer throughput on tiny, depth ${EXPLORER_DEPTH}, all invariants\n`);
+    figures.explorer = await runExplorerBench(log);
+  }
+  if (only.has(4)) {
+    log("\n4. Search end to end against fast-check's trivial model, same process\n");
+    figures.search = await runSearchBench(log);
+  }
+  if (only.has(5)) {
+    log('\n5. Workers on one design: ionck check --workers 1 against --workers 2\n');
+    figures.workers = runWorkersBench(log);
+  }
 
   log(`\ntotal ${(msSince(t0) / 1000).toFixed(1)} s`);
   if (jsonFile) {
-    writeFileSync(
-      jsonFile,
-      `${JSON.stringify({ allocators, workload, explorer, search, workers }, null, 2)}\n`,
-    );
+    writeFileSync(jsonFile, `${JSON.stringify(figures, null, 2)}\n`);
     log(`figures written to ${jsonFile}`);
   }
 }
 
-await main(process.argv.slice(2));
+let args: ReturnType<typeof parseArgs>;
+try {
+  args = parseArgs(process.argv.slice(2));
+  // the figures file is checked before two minutes of work, not after
+  const file = args.jsonFile;
+  if (file !== undefined)
+    try {
+      accessSync(dirname(resolve(file)), constants.W_OK);
+    } catch (e) {
+      throw new Error(`--json ${file} cannot be written (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+} catch (e) {
+  process.stderr.write(`bench: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}\n`);
+  process.exit(2);
+}
+await main(args.jsonFile, args.only);
