@@ -8,6 +8,7 @@
 import { accessSync, constants, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { runAllocatorBench } from './allocators.ts';
+import { parseArgs } from './args.ts';
 import { EXPLORER_DEPTH, runExplorerBench } from './explorer.ts';
 import { msSince, now } from './harness.ts';
 import { runSearchBench } from './search.ts';
@@ -15,29 +16,6 @@ import { runWorkersBench } from './workers.ts';
 import { runWorkloadBench } from './workload.ts';
 
 const log = (s: string) => void process.stdout.write(`${s}\n`);
-
-const SECTIONS = [1, 2, 3, 4, 5] as const;
-
-/** The command line: `--json FILE`, `--only N[,N...]`; anything else is one line and exit 2. */
-function parseArgs(argv: readonly string[]): { jsonFile: string | undefined; only: Set<number> } {
-  let jsonFile: string | undefined;
-  let only = new Set<number>(SECTIONS);
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const value = argv[i + 1];
-    if ((flag === '--json' || flag === '--only') && (value === undefined || value.startsWith('--')))
-      throw new Error(`${flag} needs a value`);
-    if (flag === '--json') jsonFile = value;
-    else if (flag === '--only') {
-      const ns = value!.split(',').map((x) => Number(x.trim()));
-      const bad = ns.find((n) => !(SECTIONS as readonly number[]).includes(n));
-      if (bad !== undefined) throw new Error(`--only takes section numbers 1 to 5, e.g. 2,5 (got ${value})`);
-      only = new Set(ns);
-    } else throw new Error(`unknown argument ${flag} (--json FILE, --only N[,N...])`);
-    i++;
-  }
-  return { jsonFile, only };
-}
 
 async function main(jsonFile: string | undefined, only: ReadonlySet<number>): Promise<void> {
   const t0 = now();
