@@ -69,10 +69,11 @@ export class Kernel {
     readonly design: Design,
     from?: Kernel,
     reuse?: Kernel,
+    whole = false,
   ) {
     this.origin = from ? { serial: from.serial, at: from.opsApplied } : null;
     if (from) {
-      this.mm = from.mm.clone(reuse?.mm);
+      this.mm = from.mm.clone(reuse?.mm, whole);
       this.dma = from.dma;
       this.ion = from.ion.fork(from.ion.heaps.map((h) => h.clone()));
       this.driverAreas = from.driverAreas.map((a) => ({ ...a }));
@@ -138,6 +139,19 @@ export class Kernel {
       reuse.retired = true;
     }
     return new Kernel(this.profile, this.design, this, reuse);
+  }
+
+  /**
+   * A copy of this machine in the storage of `spare`, any other machine of the same boot that is
+   * done with (a clone of another state): everything is copied, O(RAM) at memcpy speed, but none
+   * of the per-page arrays is allocated (a fresh clone's cost is mostly allocation and GC).
+   * `spare` is retired, as by clone(reuse).
+   */
+  cloneOver(spare: Kernel): Kernel {
+    if (spare.retired || spare === this || spare.profile !== this.profile || spare.design !== this.design)
+      throw new ModelBug('Kernel.cloneOver(spare): spare is not a live machine of the same boot');
+    spare.retired = true;
+    return new Kernel(this.profile, this.design, this, spare, true);
   }
 
   // DMA318-9 atomic_pool_init() (postcore_initcall, LAYOUT-6)

@@ -48,30 +48,57 @@ export class Mmu {
   private readonly staleVm: Set<Mapping>;
   /** Creations during the current op (cleared with the touched pages). */
   creations: MappingCreation[] = [];
+  /**
+   * Set by every change of the table since this copy was made: a reusing clone keeps an unchanged
+   * table as it is, and the explorer reuses its parent's fingerprint part (issue 14).
+   */
+  private written = false;
 
   constructor(
-    private readonly pages: PageState,
+    private pages: PageState,
     readonly staleTlb: boolean,
     from?: Mmu,
   ) {
     this.mappings = new Map();
     this.byVPage = new Map();
     this.staleVm = new Set();
-    if (from) {
-      this.nextId = from.nextId;
-      for (const [id, m] of from.mappings) {
-        const copy = { ...m };
-        this.mappings.set(id, copy);
-        if (m.kind === 'vm' || m.kind === 'vm-ram') {
-          this.byVPage.set(m.vaddr >>> 12, copy);
-          if (m.state === 'stale') this.staleVm.add(copy);
-        }
+    if (from) this.copyFrom(from);
+  }
+
+  /** Whether a mapping was made or removed (or went stale) since this table was copied. */
+  get changed(): boolean {
+    return this.written;
+  }
+
+  private copyFrom(from: Mmu): void {
+    this.nextId = from.nextId;
+    for (const [id, m] of from.mappings) {
+      const copy = { ...m };
+      this.mappings.set(id, copy);
+      if (m.kind === 'vm' || m.kind === 'vm-ram') {
+        this.byVPage.set(m.vaddr >>> 12, copy);
+        if (m.state === 'stale') this.staleVm.add(copy);
       }
     }
   }
 
-  clone(pages: PageState): Mmu {
-    return new Mmu(pages, this.staleTlb, this);
+  /**
+   * A copy over `pages`; with `reuse` (an earlier clone of this table, which has not changed
+   * since) `reuse` itself: kept as it is when the run since made no change, else refilled.
+   * `whole`: `reuse` is a copy of another state: always refilled.
+   */
+  clone(pages: PageState, reuse?: Mmu, whole = false): Mmu {
+    if (!reuse) return new Mmu(pages, this.staleTlb, this);
+    reuse.pages = pages;
+    reuse.clearCreations();
+    if (reuse.written || whole) {
+      reuse.mappings.clear();
+      reuse.byVPage.clear();
+      reuse.staleVm.clear();
+      reuse.copyFrom(this);
+      reuse.written = false;
+    }
+    return reuse;
   }
 
   private before(pages: Int32Array): Uint8Array {
@@ -96,6 +123,7 @@ export class Mmu {
     maintained = false,
   ): Mapping {
     this.creations.push({ kind, type, owner, pages, before: this.before(pages), maintained });
+    this.written = true;
     const m: Mapping = {
       id: this.nextId++ as MappingId,
       kind,
@@ -120,6 +148,7 @@ export class Mmu {
   unmap(m: Mapping, lazy: boolean): void {
     if (m.state !== 'live' || !this.mappings.has(m.id))
       throw new ModelBug(`unmap of a mapping that is not live`);
+    this.written = true;
     for (let i = 0; i < m.pages.length; i++) this.pages.addLive(m.pages[i]!, m.type, -1);
     if (lazy && this.staleTlb) {
       m.state = 'stale';
@@ -151,6 +180,7 @@ export class Mmu {
   }
 
   private forget(m: Mapping): void {
+    this.written = true;
     this.mappings.delete(m.id);
     this.staleVm.delete(m);
     if ((m.kind === 'vm' || m.kind === 'vm-ram') && this.byVPage.get(m.vaddr >>> 12) === m)
