@@ -146,9 +146,10 @@ function put(x: number): void {
   lb = pstep(lb, x, MUL_B);
 }
 
-function putText(s: string): void {
-  for (let i = 0; i < s.length; i++) put(s.charCodeAt(i));
-  put(s.length);
+/** `k` was cloned from `from` in the state `from` is in now. */
+function isCloneOf(k: Kernel, from: Kernel): boolean {
+  const o = k.origin;
+  return o !== null && o.serial === from.serial && o.at === from.opsApplied;
 }
 
 /** A byte array, four bytes a step (through a 32-bit view when the bytes are aligned). */
@@ -314,27 +315,113 @@ function permutations(xs: readonly number[]): number[][] {
   return out;
 }
 
+/**
+ * The small structures outside ION, each hashed on its own into a pair of lanes (a part): buddy
+ * zones, CMA bitmap, vmalloc allocator, kmap_atomic slots. A part is a function of its structure
+ * only, so a child whose structure did not change since it was cloned has its parent's part.
+ */
+const PARTS = 5;
+
+/** Whether part i of `k` may have changed since `k` was cloned (the structure's change flag). */
+function partChanged(k: Kernel, i: number): boolean {
+  const { mm } = k;
+  switch (i) {
+    case 0:
+      return mm.normal.changed;
+    case 1:
+      return mm.highmem?.changed ?? false;
+    case 2:
+      return mm.cma?.changed ?? false;
+    case 3:
+      return mm.vmalloc.changed;
+    default:
+      // a slot's hash reads the mapping table too
+      return mm.smallChanged || mm.mmu.changed;
+  }
+}
+
+/** Part i of `k` into the running lanes, from the seeds. */
+function putPart(k: Kernel, i: number): void {
+  const { mm } = k;
+  la = SEED_A;
+  lb = SEED_B;
+  switch (i) {
+    case 0:
+      putBuddy(mm.normal);
+      break;
+    case 1:
+      putBuddy(mm.highmem);
+      break;
+    case 2:
+      if (mm.cma) putBytes(mm.cma.bits as Uint8Array);
+      else put(-3);
+      break;
+    case 3:
+      mm.vmalloc.digest(put);
+      break;
+    default:
+      putFixmap(k);
+  }
+}
+
+/**
+ * The renamings in `group` that can change the ION part of `k`: only handles name clients, so a
+ * renaming that agrees with another one (or with the identity) on the clients of the handles gives
+ * the same hash and is skipped.
+ */
+function distinctRenamings(k: Kernel, group: readonly ClientMap[]): ClientMap[] {
+  const named: number[] = [];
+  for (const h of k.ion.handles) if (h && !named.includes(h.client)) named.push(h.client);
+  const seen = new Set<string>([named.join(',')]);
+  const out: ClientMap[] = [];
+  for (const m of group) {
+    const sig = named.map((c) => m.get(c) ?? c).join(',');
+    if (seen.has(sig)) continue;
+    seen.add(sig);
+    out.push(m);
+  }
+  return out;
+}
+
 /** Fingerprints of one search: the symmetry group is fixed by its alphabet. */
 export class Fingerprinter {
+  /** The parts of the states kept as parents (the root, rebuilt states), two lanes each. */
+  private readonly kept = new WeakMap<Kernel, Int32Array>();
+  /** Scratch for the parts of a child (not kept). */
+  private readonly scratch = new Int32Array(2 * PARTS);
+
   constructor(readonly symmetries: readonly ClientMap[]) {}
 
-  /** The whole fingerprint from the page part: the small structures hashed whole, ION canonically. */
-  finish(k: Kernel, pages: Fp): Fp {
-    const { mm } = k;
-    la = pages.a;
-    lb = pages.b;
-    putBuddy(mm.normal);
-    putBuddy(mm.highmem);
-    if (mm.cma) putBytes(mm.cma.bits as Uint8Array);
-    else put(-3);
-    putText(mm.vmalloc.snapshot());
-    putFixmap(k);
-    const [ha, hb] = [la, lb];
+  /**
+   * The whole fingerprint from the page part: the small structures part by part, ION canonically.
+   * `from`: the kernel `k` is a clone of, as it was then (its parts kept): a part whose structure
+   * did not change since is taken from it. `keep`: keep k's parts for its own children.
+   */
+  finish(k: Kernel, pages: Fp, from: Kernel | null = null, keep = false): Fp {
+    const prev = from && isCloneOf(k, from) ? this.kept.get(from) : undefined;
+    const parts = keep ? new Int32Array(2 * PARTS) : this.scratch;
+    for (let i = 0; i < PARTS; i++) {
+      if (prev && !partChanged(k, i)) {
+        parts[2 * i] = prev[2 * i]!;
+        parts[2 * i + 1] = prev[2 * i + 1]!;
+        continue;
+      }
+      putPart(k, i);
+      parts[2 * i] = fmix(la);
+      parts[2 * i + 1] = fmix(lb);
+    }
+    if (keep) this.kept.set(k, parts);
+    let ha = pages.a;
+    let hb = pages.b;
+    for (let i = 0; i < PARTS; i++) {
+      ha = step(ha, parts[2 * i]!);
+      hb = step(hb, parts[2 * i + 1]!);
+    }
     la = SEED_A;
     lb = SEED_B;
     putIon(k, null);
     let [ia, ib] = [la >>> 0, lb >>> 0];
-    for (const m of this.symmetries) {
+    for (const m of this.symmetries.length === 0 ? [] : distinctRenamings(k, this.symmetries)) {
       la = SEED_A;
       lb = SEED_B;
       putIon(k, m);
@@ -345,16 +432,16 @@ export class Fingerprinter {
     return { a: fmix(step(ha, ia)), b: fmix(step(hb, ib)) };
   }
 
-  /** A state's fingerprint from scratch (O(pages)); also its page part for its children. */
+  /** A state's fingerprint from scratch (O(pages)), its parts kept; also its page part for its children. */
   full(k: Kernel): { fp: Fp; pages: Fp } {
     const pages = pagesFp(k.mm.pages);
-    return { fp: this.finish(k, pages), pages };
+    return { fp: this.finish(k, pages, null, true), pages };
   }
 
-  /** A child's fingerprint from its parent's page part: O(touched) plus the small structures. */
+  /** A child's fingerprint from its parent's page part and parts: O(touched) plus what changed. */
   child(parent: Kernel, parentPages: Fp, child: Kernel): { fp: Fp; pages: Fp } {
     const pages = childPagesFp(parentPages, parent.mm.pages, child.mm.pages);
-    return { fp: this.finish(child, pages), pages };
+    return { fp: this.finish(child, pages, parent), pages };
   }
 
   /**
@@ -364,7 +451,7 @@ export class Fingerprinter {
   exactKey(k: Kernel): string {
     if (this.symmetries.length === 0) return k.hash();
     let best = k.hash();
-    for (const m of this.symmetries) {
+    for (const m of distinctRenamings(k, this.symmetries)) {
       const h = k.hash(m);
       if (h < best) best = h;
     }
