@@ -86,7 +86,8 @@ export class IonDevice {
     readonly opts: IonCoreOptions,
     from?: IonDevice,
   ) {
-    this.heaps = [...heaps].sort((a, b) => b.id - a.id);
+    // a fork's heaps are copies of `from`'s, already in its order
+    this.heaps = from ? heaps : [...heaps].sort((a, b) => b.id - a.id);
     this.buffers = new Map();
     this.clients = new Map();
     this.handles = [];
@@ -103,42 +104,34 @@ export class IonDevice {
     this.freeListSize = from.freeListSize;
     this.kmappedWindowPages = from.kmappedWindowPages;
     this.opIndex = from.opIndex;
-    const heapByName = new Map(this.heaps.map((h) => [h.name, h]));
-    const bufs = new Map<IonBuffer, IonBuffer>();
+    // each object is copied once, found by its id (ids are indices: buffer ids are handed out in
+    // order, handles are handles[ordinal], dma-bufs dmabufs[fd]) instead of through a Map per fork
+    const bufFrom: IonBuffer[] = [];
+    const bufCopy: IonBuffer[] = [];
     const copyBuf = (b: IonBuffer) => {
-      let c = bufs.get(b);
-      if (!c) {
-        c = { ...b, heap: heapByName.get(b.heap.name) ?? b.heap };
-        bufs.set(b, c);
-      }
+      if (bufFrom[b.id] === b) return bufCopy[b.id]!;
+      const i = from.heaps.indexOf(b.heap);
+      const heap = i >= 0 ? this.heaps[i]! : (this.heaps.find((h) => h.name === b.heap.name) ?? b.heap);
+      const c = { ...b, heap };
+      bufFrom[b.id] = b;
+      bufCopy[b.id] = c;
       return c;
     };
     for (const [id, b] of from.buffers) this.buffers.set(id, copyBuf(b));
     for (const b of from.freeList) this.freeList.push(copyBuf(b));
-    const handles = new Map<IonHandle, IonHandle>();
-    for (const h of from.handles) {
-      if (!h) {
-        this.handles.push(null);
-        continue;
-      }
-      const c = { ...h, buffer: copyBuf(h.buffer) };
-      handles.set(h, c);
-      this.handles.push(c);
-    }
+    const handleOf = (h: IonHandle) =>
+      from.handles[h.ordinal] === h ? this.handles[h.ordinal]! : undefined!;
+    for (const h of from.handles) this.handles.push(h ? { ...h, buffer: copyBuf(h.buffer) } : null);
     for (const [id, cl] of from.clients) {
       const c: IonClient = { id, byBuffer: new Map(), byIonId: new Map(), nextIonId: cl.nextIonId };
-      for (const [k, h] of cl.byBuffer) c.byBuffer.set(k, handles.get(h)!);
-      for (const [k, h] of cl.byIonId) c.byIonId.set(k, handles.get(h)!);
+      for (const [k, h] of cl.byBuffer) c.byBuffer.set(k, handleOf(h));
+      for (const [k, h] of cl.byIonId) c.byIonId.set(k, handleOf(h));
       this.clients.set(id, c);
     }
-    const dbufs = new Map<DmaBuf, DmaBuf>();
-    for (const d of from.dmabufs) {
-      const c = { ...d, buffer: copyBuf(d.buffer) };
-      dbufs.set(d, c);
-      this.dmabufs.push(c);
-    }
-    for (const v of from.vmas) this.vmas.push({ ...v, dmabuf: dbufs.get(v.dmabuf)! });
-    for (const a of from.attachments) this.attachments.push({ ...a, dmabuf: dbufs.get(a.dmabuf)! });
+    for (const d of from.dmabufs) this.dmabufs.push({ ...d, buffer: copyBuf(d.buffer) });
+    const dmabufOf = (d: DmaBuf) => (from.dmabufs[d.fd] === d ? this.dmabufs[d.fd]! : undefined!);
+    for (const v of from.vmas) this.vmas.push({ ...v, dmabuf: dmabufOf(v.dmabuf) });
+    for (const a of from.attachments) this.attachments.push({ ...a, dmabuf: dmabufOf(a.dmabuf) });
   }
 
   /** The same device on copied heaps (Kernel.clone): a core of another kind overrides this. */
