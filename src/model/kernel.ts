@@ -54,6 +54,11 @@ export class Kernel {
   readonly origin: Origin | null;
   /** Set when a later clone took this kernel's storage over: it must not be used again. */
   private retired = false;
+
+  /** Whether a later clone took this kernel's storage over (its memos are of no further use). */
+  get isRetired(): boolean {
+    return this.retired;
+  }
   /**
    * The kernel this one was cloned from and its op count then, so checkers can start from the
    * source's memo instead of a full scan. Dropped at the second op after the clone, so clones do
@@ -75,7 +80,8 @@ export class Kernel {
     if (from) {
       this.mm = from.mm.clone(reuse?.mm, whole);
       this.dma = from.dma;
-      this.ion = from.ion.fork(from.ion.heaps.map((h) => h.clone()));
+      const spareHeaps = reuse?.ion.heaps;
+      this.ion = from.ion.fork(from.ion.heaps.map((h, i) => h.clone(spareHeaps?.[i], whole)));
       this.driverAreas = from.driverAreas.map((a) => ({ ...a }));
       this.atomicPool = from.atomicPool;
       this.boot = from.boot;

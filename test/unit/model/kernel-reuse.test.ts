@@ -8,6 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ALL_DESIGNS, BUILTIN_DESIGNS, builtinDesign } from '../../../src/model/designs/index.ts';
+import { CarveoutHeap } from '../../../src/model/ion/heaps/carveout.ts';
 import { Kernel } from '../../../src/model/kernel.ts';
 import type { Op } from '../../../src/model/ops.ts';
 import { resolveProfile } from '../../../src/model/profile.ts';
@@ -36,6 +37,9 @@ function machineOf(k: Kernel): unknown {
     vmalloc: k.mm.vmalloc.snapshot(),
     largest: k.mm.vmalloc.largestFreeRun(),
     cma: k.mm.cma ? [Buffer.from(k.mm.cma.bits).toString('base64'), k.mm.cma.usedPages] : null,
+    genpools: k.ion.heaps.map((h) =>
+      h instanceof CarveoutHeap ? Buffer.from(h.poolBits ?? []).toString('base64') : h.name,
+    ),
     mappings: mappingsOf(k),
     small: smallTablesOf(k),
     hash: k.hash(),
