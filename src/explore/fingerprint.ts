@@ -372,14 +372,11 @@ function putPart(k: Kernel, i: number): void {
 function distinctRenamings(k: Kernel, group: readonly ClientMap[]): ClientMap[] {
   const named: number[] = [];
   for (const h of k.ion.handles) if (h && !named.includes(h.client)) named.push(h.client);
-  const seen = new Set<string>([named.join(',')]);
   const out: ClientMap[] = [];
-  for (const m of group) {
-    const sig = named.map((c) => m.get(c) ?? c).join(',');
-    if (seen.has(sig)) continue;
-    seen.add(sig);
-    out.push(m);
-  }
+  if (named.length === 0) return out;
+  const agree = (m: ClientMap, n: ClientMap | null) =>
+    named.every((c) => (m.get(c) ?? c) === (n ? (n.get(c) ?? c) : c));
+  for (const m of group) if (!agree(m, null) && !out.some((n) => agree(m, n))) out.push(m);
   return out;
 }
 

@@ -108,6 +108,31 @@ describe('symmetry reduction: client renamings that fix the alphabet', () => {
     expect(clientSymmetries(buildAlphabet(2, { clients: [1, 2, 3] }))).toHaveLength(5);
   });
 
+  it('three clients: every renamed trace reaches a state of the same fingerprint and full key', () => {
+    const group = clientSymmetries(buildAlphabet(2, { clients: [1, 2, 3] }));
+    const three = new Fingerprinter(group);
+    fc.assert(
+      fc.property(fc.array(opArb('tiny'), { minLength: 1, maxLength: 8 }), (ops) => {
+        let x: Kernel;
+        try {
+          x = run(ops);
+        } catch {
+          return;
+        }
+        const [fp, key] = [three.full(x).fp, three.exactKey(x)];
+        // the least over the whole group is the same from every state of the orbit
+        for (const m of group) {
+          const y = run(
+            ops.map((op) => ('client' in op ? { ...op, client: m.get(op.client) ?? op.client } : op)),
+          );
+          expect(three.full(y).fp).toEqual(fp);
+          expect(three.exactKey(y)).toBe(key);
+        }
+      }),
+      { numRuns: 60, seed: 1416 },
+    );
+  });
+
   it('two states that differ only by swapping clients get the same fingerprint (and full key)', () => {
     const a = run([
       { op: 'alloc', client: 1, heap: 'cma', len: 16 * KiB },
