@@ -72,6 +72,21 @@ describe('fingerprints cover what Kernel.hash() covers', () => {
     );
   });
 
+  it("a child takes its parent's kept parts only while the parent is as it was at the clone", () => {
+    const f = new Fingerprinter([]);
+    const parent = run([{ op: 'alloc', client: 1, heap: 'cma', len: 16 * KiB }]);
+    f.full(parent);
+    const child = parent.clone();
+    // an op that fails and changes nothing: every part of the child is its parent's
+    expect(child.apply({ op: 'free', client: 1, handle: 5 }).ok).toBe(false);
+    const pages = pagesFp(child.mm.pages);
+    expect(f.finish(child, pages, parent)).toEqual(f.full(child).fp);
+    // the parent moves on (CMA bitmap, buddy, vmalloc, fixmap slot) and keeps its new parts
+    parent.apply({ op: 'alloc', client: 1, heap: 'cma', len: 64 * KiB });
+    f.full(parent);
+    expect(f.finish(child, pages, parent)).toEqual(f.full(child).fp);
+  });
+
   it('fingerprints tell apart states that Kernel.hash() tells apart, and only those (random pairs)', () => {
     fc.assert(
       fc.property(
