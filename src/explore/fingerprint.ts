@@ -374,10 +374,19 @@ function distinctRenamings(k: Kernel, group: readonly ClientMap[]): ClientMap[] 
   for (const h of k.ion.handles) if (h && !named.includes(h.client)) named.push(h.client);
   const out: ClientMap[] = [];
   if (named.length === 0) return out;
-  const agree = (m: ClientMap, n: ClientMap | null) =>
-    named.every((c) => (m.get(c) ?? c) === (n ? (n.get(c) ?? c) : c));
-  for (const m of group) if (!agree(m, null) && !out.some((n) => agree(m, n))) out.push(m);
+  for (const m of group) {
+    if (agreeOn(named, m, null)) continue;
+    let dup = false;
+    for (const n of out) if (agreeOn(named, m, n)) dup = true;
+    if (!dup) out.push(m);
+  }
   return out;
+}
+
+/** Whether renamings m and n (null: the identity) map each client of `named` alike. */
+function agreeOn(named: readonly number[], m: ClientMap, n: ClientMap | null): boolean {
+  for (const c of named) if ((m.get(c) ?? c) !== (n ? (n.get(c) ?? c) : c)) return false;
+  return true;
 }
 
 /** Fingerprints of one search: the symmetry group is fixed by its alphabet. */
