@@ -91,26 +91,39 @@ function pstep(h: number, k: number, m: number): number {
 const MUL_A = 0x9e3779b1 | 0;
 const MUL_B = 0x85ebca77 | 0;
 
-/** The hash of page p's tuple in one lane (the multiplier and seed pick the lane). */
-function pageHash(ps: PageState, p: number, seed: number, m: number): number {
-  let h = pstep(seed, p, m);
-  h = pstep(
-    h,
-    ps.ownerKind[p]! | (ps.linearType[p]! << 8) | (ps.claims[p]! << 16) | (ps.doubleFrees[p]! << 24),
-    m,
-  );
-  h = pstep(h, ps.ownerId[p]!, m);
-  h = pstep(h, ps.writer[p]!, m);
+/** Page p's tuple hashed in both lanes by pagePair (module state: no tuple per page). */
+let pha = 0;
+let phb = 0;
+
+/**
+ * The hash of page p's tuple in each lane (seed and multiplier pick the lane), both lanes in one
+ * pass: every field is read once for the two.
+ */
+function pagePair(ps: PageState, p: number): void {
+  let a = pstep(SEED_A, p, MUL_A);
+  let b = pstep(SEED_B, p, MUL_B);
+  const k = ps.ownerKind[p]! | (ps.linearType[p]! << 8) | (ps.claims[p]! << 16) | (ps.doubleFrees[p]! << 24);
+  a = pstep(a, k, MUL_A);
+  b = pstep(b, k, MUL_B);
+  const id = ps.ownerId[p]!;
+  a = pstep(a, id, MUL_A);
+  b = pstep(b, id, MUL_B);
+  const w = ps.writer[p]!;
+  a = pstep(a, w, MUL_A);
+  b = pstep(b, w, MUL_B);
   const { live, stale } = ps;
-  h = pstep(h, live[0]![p]!, m);
-  h = pstep(h, live[1]![p]!, m);
-  h = pstep(h, live[2]![p]!, m);
-  h = pstep(h, live[3]![p]!, m);
-  h = pstep(h, stale[0]![p]!, m);
-  h = pstep(h, stale[1]![p]!, m);
-  h = pstep(h, stale[2]![p]!, m);
-  h = pstep(h, stale[3]![p]!, m);
-  return fmix(h);
+  for (let t = 0; t < 4; t++) {
+    const x = live[t]![p]!;
+    a = pstep(a, x, MUL_A);
+    b = pstep(b, x, MUL_B);
+  }
+  for (let t = 0; t < 4; t++) {
+    const x = stale[t]![p]!;
+    a = pstep(a, x, MUL_A);
+    b = pstep(b, x, MUL_B);
+  }
+  pha = fmix(a);
+  phb = fmix(b);
 }
 
 /** The page part of a fingerprint, from scratch: O(pages). */
@@ -118,8 +131,9 @@ export function pagesFp(ps: PageState): Fp {
   let a = 0;
   let b = 0;
   for (let p = 0; p < ps.nPages; p++) {
-    a = (a + pageHash(ps, p, SEED_A, MUL_A)) | 0;
-    b = (b + pageHash(ps, p, SEED_B, MUL_B)) | 0;
+    pagePair(ps, p);
+    a = (a + pha) | 0;
+    b = (b + phb) | 0;
   }
   return { a: a >>> 0, b: b >>> 0 };
 }
@@ -131,8 +145,12 @@ export function childPagesFp(parentFp: Fp, parent: PageState, child: PageState):
   const touched = child.touched();
   for (let i = 0; i < touched.length; i++) {
     const p = touched[i]!;
-    a = (a - pageHash(parent, p, SEED_A, MUL_A) + pageHash(child, p, SEED_A, MUL_A)) | 0;
-    b = (b - pageHash(parent, p, SEED_B, MUL_B) + pageHash(child, p, SEED_B, MUL_B)) | 0;
+    pagePair(parent, p);
+    a = (a - pha) | 0;
+    b = (b - phb) | 0;
+    pagePair(child, p);
+    a = (a + pha) | 0;
+    b = (b + phb) | 0;
   }
   return { a: a >>> 0, b: b >>> 0 };
 }
