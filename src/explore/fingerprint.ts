@@ -91,9 +91,11 @@ function pstep(h: number, k: number, m: number): number {
 const MUL_A = 0x9e3779b1 | 0;
 const MUL_B = 0x85ebca77 | 0;
 
-/** Page p's tuple hashed in both lanes by pagePair (module state: no tuple per page). */
-let pha = 0;
-let phb = 0;
+/**
+ * Page p's tuple hashed in both lanes by pagePair: a typed array, not two module variables (a
+ * 32-bit value stored in a variable outside the function may be boxed, an allocation per page).
+ */
+const PH = new Uint32Array(2);
 
 /**
  * The hash of page p's tuple in each lane (seed and multiplier pick the lane), both lanes in one
@@ -122,8 +124,8 @@ function pagePair(ps: PageState, p: number): void {
     a = pstep(a, x, MUL_A);
     b = pstep(b, x, MUL_B);
   }
-  pha = fmix(a);
-  phb = fmix(b);
+  PH[0] = fmix(a);
+  PH[1] = fmix(b);
 }
 
 /** The page part of a fingerprint, from scratch: O(pages). */
@@ -132,8 +134,8 @@ export function pagesFp(ps: PageState): Fp {
   let b = 0;
   for (let p = 0; p < ps.nPages; p++) {
     pagePair(ps, p);
-    a = (a + pha) | 0;
-    b = (b + phb) | 0;
+    a = (a + PH[0]!) | 0;
+    b = (b + PH[1]!) | 0;
   }
   return { a: a >>> 0, b: b >>> 0 };
 }
@@ -146,22 +148,21 @@ export function childPagesFp(parentFp: Fp, parent: PageState, child: PageState):
   for (let i = 0; i < touched.length; i++) {
     const p = touched[i]!;
     pagePair(parent, p);
-    a = (a - pha) | 0;
-    b = (b - phb) | 0;
+    a = (a - PH[0]!) | 0;
+    b = (b - PH[1]!) | 0;
     pagePair(child, p);
-    a = (a + pha) | 0;
-    b = (b + phb) | 0;
+    a = (a + PH[0]!) | 0;
+    b = (b + PH[1]!) | 0;
   }
   return { a: a >>> 0, b: b >>> 0 };
 }
 
 /** The running lanes of the hash of the small structures (module state: no tuple per step). */
-let la = 0;
-let lb = 0;
+const L = new Int32Array(2);
 
 function put(x: number): void {
-  la = pstep(la, x, MUL_A);
-  lb = pstep(lb, x, MUL_B);
+  L[0] = pstep(L[0]!, x, MUL_A);
+  L[1] = pstep(L[1]!, x, MUL_B);
 }
 
 /** `k` was cloned from `from` in the state `from` is in now. */
@@ -361,8 +362,8 @@ function partChanged(k: Kernel, i: number): boolean {
 /** Part i of `k` into the running lanes, from the seeds. */
 function putPart(k: Kernel, i: number): void {
   const { mm } = k;
-  la = SEED_A;
-  lb = SEED_B;
+  L[0] = SEED_A;
+  L[1] = SEED_B;
   switch (i) {
     case 0:
       putBuddy(mm.normal);
@@ -431,8 +432,8 @@ export class Fingerprinter {
         continue;
       }
       putPart(k, i);
-      parts[2 * i] = fmix(la);
-      parts[2 * i + 1] = fmix(lb);
+      parts[2 * i] = fmix(L[0]!);
+      parts[2 * i + 1] = fmix(L[1]!);
     }
     if (keep) this.kept.set(k, parts);
     let ha = pages.a;
@@ -441,15 +442,15 @@ export class Fingerprinter {
       ha = step(ha, parts[2 * i]!);
       hb = step(hb, parts[2 * i + 1]!);
     }
-    la = SEED_A;
-    lb = SEED_B;
+    L[0] = SEED_A;
+    L[1] = SEED_B;
     putIon(k, null);
-    let [ia, ib] = [la >>> 0, lb >>> 0];
+    let [ia, ib] = [L[0]! >>> 0, L[1]! >>> 0];
     for (const m of this.symmetries.length === 0 ? [] : distinctRenamings(k, this.symmetries)) {
-      la = SEED_A;
-      lb = SEED_B;
+      L[0] = SEED_A;
+      L[1] = SEED_B;
       putIon(k, m);
-      const [xa, xb] = [la >>> 0, lb >>> 0];
+      const [xa, xb] = [L[0]! >>> 0, L[1]! >>> 0];
       // the least over the group (a then b): the same for every renaming of the state
       if (xa < ia || (xa === ia && xb < ib)) [ia, ib] = [xa, xb];
     }
