@@ -9,11 +9,12 @@
  * double frees, live and stale mapping counts) seeded with the page index. A child's page part is
  * its parent's minus the old tuples of the pages the op touched plus their new ones
  * (`pages.touched()`: every page mutation goes through a method that records it). The small
- * structures are hashed whole, as numbers: buddy free lists, CMA bitmap, kmap_atomic slots, ION
- * objects, and the vmalloc allocator's canonical text (`snapshot()`; its free list is not
- * otherwise visible); a few hundred numbers on `tiny`. Each hashing step is a bijection of the
- * running lane for a given input, so two inputs that differ in one number never hash alike in a
- * lane.
+ * structures are hashed as numbers, each into its own pair of lanes (a part): buddy free lists,
+ * CMA bitmap, the vmalloc allocator (`digest()`: what `snapshot()` says, without the text) and
+ * kmap_atomic slots; a child whose structure did not change since it was cloned (its change
+ * flag) takes its parent's part. ION objects are hashed every time; a few hundred numbers on
+ * `tiny` in all. Each hashing step is a bijection of the running lane for a given input, so two
+ * inputs that differ in one number never hash alike in a lane.
  *
  * Symmetry: the model reads a client id only as a map key and in equality tests (src/model/ion;
  * no page field, vmalloc tag or invariant holds one), so renaming clients by a permutation s of
