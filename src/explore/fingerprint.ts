@@ -9,11 +9,12 @@
  * double frees, live and stale mapping counts) seeded with the page index. A child's page part is
  * its parent's minus the old tuples of the pages the op touched plus their new ones
  * (`pages.touched()`: every page mutation goes through a method that records it). The small
- * structures are hashed whole, as numbers: buddy free lists, CMA bitmap, kmap_atomic slots, ION
- * objects, and the vmalloc allocator's canonical text (`snapshot()`; its free list is not
- * otherwise visible); a few hundred numbers on `tiny`. Each hashing step is a bijection of the
- * running lane for a given input, so two inputs that differ in one number never hash alike in a
- * lane.
+ * structures are hashed as numbers, each into its own pair of lanes (a part): buddy free lists,
+ * CMA bitmap, the vmalloc allocator (`digest()`: what `snapshot()` says, without the text) and
+ * kmap_atomic slots; a child whose structure did not change since it was cloned (its change
+ * flag) takes its parent's part. ION objects are hashed every time; a few hundred numbers on
+ * `tiny` in all. Each hashing step is a bijection of the running lane for a given input, so two
+ * inputs that differ in one number never hash alike in a lane.
  *
  * Symmetry: the model reads a client id only as a map key and in equality tests (src/model/ion;
  * no page field, vmalloc tag or invariant holds one), so renaming clients by a permutation s of
@@ -91,26 +92,41 @@ function pstep(h: number, k: number, m: number): number {
 const MUL_A = 0x9e3779b1 | 0;
 const MUL_B = 0x85ebca77 | 0;
 
-/** The hash of page p's tuple in one lane (the multiplier and seed pick the lane). */
-function pageHash(ps: PageState, p: number, seed: number, m: number): number {
-  let h = pstep(seed, p, m);
-  h = pstep(
-    h,
-    ps.ownerKind[p]! | (ps.linearType[p]! << 8) | (ps.claims[p]! << 16) | (ps.doubleFrees[p]! << 24),
-    m,
-  );
-  h = pstep(h, ps.ownerId[p]!, m);
-  h = pstep(h, ps.writer[p]!, m);
+/**
+ * Page p's tuple hashed in both lanes by pagePair: a typed array, not two module variables (a
+ * 32-bit value stored in a variable outside the function may be boxed, an allocation per page).
+ */
+const PH = new Uint32Array(2);
+
+/**
+ * The hash of page p's tuple in each lane (seed and multiplier pick the lane), both lanes in one
+ * pass: every field is read once for the two.
+ */
+function pagePair(ps: PageState, p: number): void {
+  let a = pstep(SEED_A, p, MUL_A);
+  let b = pstep(SEED_B, p, MUL_B);
+  const k = ps.ownerKind[p]! | (ps.linearType[p]! << 8) | (ps.claims[p]! << 16) | (ps.doubleFrees[p]! << 24);
+  a = pstep(a, k, MUL_A);
+  b = pstep(b, k, MUL_B);
+  const id = ps.ownerId[p]!;
+  a = pstep(a, id, MUL_A);
+  b = pstep(b, id, MUL_B);
+  const w = ps.writer[p]!;
+  a = pstep(a, w, MUL_A);
+  b = pstep(b, w, MUL_B);
   const { live, stale } = ps;
-  h = pstep(h, live[0]![p]!, m);
-  h = pstep(h, live[1]![p]!, m);
-  h = pstep(h, live[2]![p]!, m);
-  h = pstep(h, live[3]![p]!, m);
-  h = pstep(h, stale[0]![p]!, m);
-  h = pstep(h, stale[1]![p]!, m);
-  h = pstep(h, stale[2]![p]!, m);
-  h = pstep(h, stale[3]![p]!, m);
-  return fmix(h);
+  for (let t = 0; t < 4; t++) {
+    const x = live[t]![p]!;
+    a = pstep(a, x, MUL_A);
+    b = pstep(b, x, MUL_B);
+  }
+  for (let t = 0; t < 4; t++) {
+    const x = stale[t]![p]!;
+    a = pstep(a, x, MUL_A);
+    b = pstep(b, x, MUL_B);
+  }
+  PH[0] = fmix(a);
+  PH[1] = fmix(b);
 }
 
 /** The page part of a fingerprint, from scratch: O(pages). */
@@ -118,8 +134,9 @@ export function pagesFp(ps: PageState): Fp {
   let a = 0;
   let b = 0;
   for (let p = 0; p < ps.nPages; p++) {
-    a = (a + pageHash(ps, p, SEED_A, MUL_A)) | 0;
-    b = (b + pageHash(ps, p, SEED_B, MUL_B)) | 0;
+    pagePair(ps, p);
+    a = (a + PH[0]!) | 0;
+    b = (b + PH[1]!) | 0;
   }
   return { a: a >>> 0, b: b >>> 0 };
 }
@@ -131,24 +148,28 @@ export function childPagesFp(parentFp: Fp, parent: PageState, child: PageState):
   const touched = child.touched();
   for (let i = 0; i < touched.length; i++) {
     const p = touched[i]!;
-    a = (a - pageHash(parent, p, SEED_A, MUL_A) + pageHash(child, p, SEED_A, MUL_A)) | 0;
-    b = (b - pageHash(parent, p, SEED_B, MUL_B) + pageHash(child, p, SEED_B, MUL_B)) | 0;
+    pagePair(parent, p);
+    a = (a - PH[0]!) | 0;
+    b = (b - PH[1]!) | 0;
+    pagePair(child, p);
+    a = (a + PH[0]!) | 0;
+    b = (b + PH[1]!) | 0;
   }
   return { a: a >>> 0, b: b >>> 0 };
 }
 
 /** The running lanes of the hash of the small structures (module state: no tuple per step). */
-let la = 0;
-let lb = 0;
+const L = new Int32Array(2);
 
 function put(x: number): void {
-  la = pstep(la, x, MUL_A);
-  lb = pstep(lb, x, MUL_B);
+  L[0] = pstep(L[0]!, x, MUL_A);
+  L[1] = pstep(L[1]!, x, MUL_B);
 }
 
-function putText(s: string): void {
-  for (let i = 0; i < s.length; i++) put(s.charCodeAt(i));
-  put(s.length);
+/** `k` was cloned from `from` in the state `from` is in now. */
+function isCloneOf(k: Kernel, from: Kernel): boolean {
+  const o = k.origin;
+  return o !== null && o.serial === from.serial && o.at === from.opsApplied;
 }
 
 /** A byte array, four bytes a step (through a 32-bit view when the bytes are aligned). */
@@ -314,47 +335,139 @@ function permutations(xs: readonly number[]): number[][] {
   return out;
 }
 
+/**
+ * The small structures outside ION, each hashed on its own into a pair of lanes (a part): buddy
+ * zones, CMA bitmap, vmalloc allocator, kmap_atomic slots. A part is a function of its structure
+ * only, so a child whose structure did not change since it was cloned has its parent's part.
+ */
+const PARTS = 5;
+
+/** Whether part i of `k` may have changed since `k` was cloned (the structure's change flag). */
+function partChanged(k: Kernel, i: number): boolean {
+  const { mm } = k;
+  switch (i) {
+    case 0:
+      return mm.normal.changed;
+    case 1:
+      return mm.highmem?.changed ?? false;
+    case 2:
+      return mm.cma?.changed ?? false;
+    case 3:
+      return mm.vmalloc.changed;
+    default:
+      // a slot's hash reads the mapping table too
+      return mm.smallChanged || mm.mmu.changed;
+  }
+}
+
+/** Part i of `k` into the running lanes, from the seeds. */
+function putPart(k: Kernel, i: number): void {
+  const { mm } = k;
+  L[0] = SEED_A;
+  L[1] = SEED_B;
+  switch (i) {
+    case 0:
+      putBuddy(mm.normal);
+      break;
+    case 1:
+      putBuddy(mm.highmem);
+      break;
+    case 2:
+      if (mm.cma) putBytes(mm.cma.bits as Uint8Array);
+      else put(-3);
+      break;
+    case 3:
+      mm.vmalloc.digest(put);
+      break;
+    default:
+      putFixmap(k);
+  }
+}
+
+/**
+ * The renamings in `group` that can change the ION part of `k`: only handles name clients, so a
+ * renaming that agrees with another one (or with the identity) on the clients of the handles gives
+ * the same hash and is skipped.
+ */
+function distinctRenamings(k: Kernel, group: readonly ClientMap[]): ClientMap[] {
+  const named: number[] = [];
+  for (const h of k.ion.handles) if (h && !named.includes(h.client)) named.push(h.client);
+  const out: ClientMap[] = [];
+  if (named.length === 0) return out;
+  for (const m of group) {
+    if (agreeOn(named, m, null)) continue;
+    let dup = false;
+    for (const n of out) if (agreeOn(named, m, n)) dup = true;
+    if (!dup) out.push(m);
+  }
+  return out;
+}
+
+/** Whether renamings m and n (null: the identity) map each client of `named` alike. */
+function agreeOn(named: readonly number[], m: ClientMap, n: ClientMap | null): boolean {
+  for (const c of named) if ((m.get(c) ?? c) !== (n ? (n.get(c) ?? c) : c)) return false;
+  return true;
+}
+
 /** Fingerprints of one search: the symmetry group is fixed by its alphabet. */
 export class Fingerprinter {
+  /** The parts of the states kept as parents (the root, rebuilt states), two lanes each. */
+  private readonly kept = new WeakMap<Kernel, Int32Array>();
+  /** Scratch for the parts of a child (not kept). */
+  private readonly scratch = new Int32Array(2 * PARTS);
+
   constructor(readonly symmetries: readonly ClientMap[]) {}
 
-  /** The whole fingerprint from the page part: the small structures hashed whole, ION canonically. */
-  finish(k: Kernel, pages: Fp): Fp {
-    const { mm } = k;
-    la = pages.a;
-    lb = pages.b;
-    putBuddy(mm.normal);
-    putBuddy(mm.highmem);
-    if (mm.cma) putBytes(mm.cma.bits as Uint8Array);
-    else put(-3);
-    putText(mm.vmalloc.snapshot());
-    putFixmap(k);
-    const [ha, hb] = [la, lb];
-    la = SEED_A;
-    lb = SEED_B;
+  /**
+   * The whole fingerprint from the page part: the small structures part by part, ION canonically.
+   * `from`: the kernel `k` is a clone of, as it was then (its parts kept): a part whose structure
+   * did not change since is taken from it. `keep`: keep k's parts for its own children.
+   */
+  finish(k: Kernel, pages: Fp, from: Kernel | null = null, keep = false): Fp {
+    const prev = from && isCloneOf(k, from) ? this.kept.get(from) : undefined;
+    const parts = keep ? new Int32Array(2 * PARTS) : this.scratch;
+    for (let i = 0; i < PARTS; i++) {
+      if (prev && !partChanged(k, i)) {
+        parts[2 * i] = prev[2 * i]!;
+        parts[2 * i + 1] = prev[2 * i + 1]!;
+        continue;
+      }
+      putPart(k, i);
+      parts[2 * i] = fmix(L[0]!);
+      parts[2 * i + 1] = fmix(L[1]!);
+    }
+    if (keep) this.kept.set(k, parts);
+    let ha = pages.a;
+    let hb = pages.b;
+    for (let i = 0; i < PARTS; i++) {
+      ha = step(ha, parts[2 * i]!);
+      hb = step(hb, parts[2 * i + 1]!);
+    }
+    L[0] = SEED_A;
+    L[1] = SEED_B;
     putIon(k, null);
-    let [ia, ib] = [la >>> 0, lb >>> 0];
-    for (const m of this.symmetries) {
-      la = SEED_A;
-      lb = SEED_B;
+    let [ia, ib] = [L[0]! >>> 0, L[1]! >>> 0];
+    for (const m of this.symmetries.length === 0 ? [] : distinctRenamings(k, this.symmetries)) {
+      L[0] = SEED_A;
+      L[1] = SEED_B;
       putIon(k, m);
-      const [xa, xb] = [la >>> 0, lb >>> 0];
+      const [xa, xb] = [L[0]! >>> 0, L[1]! >>> 0];
       // the least over the group (a then b): the same for every renaming of the state
       if (xa < ia || (xa === ia && xb < ib)) [ia, ib] = [xa, xb];
     }
     return { a: fmix(step(ha, ia)), b: fmix(step(hb, ib)) };
   }
 
-  /** A state's fingerprint from scratch (O(pages)); also its page part for its children. */
+  /** A state's fingerprint from scratch (O(pages)), its parts kept; also its page part for its children. */
   full(k: Kernel): { fp: Fp; pages: Fp } {
     const pages = pagesFp(k.mm.pages);
-    return { fp: this.finish(k, pages), pages };
+    return { fp: this.finish(k, pages, null, true), pages };
   }
 
-  /** A child's fingerprint from its parent's page part: O(touched) plus the small structures. */
+  /** A child's fingerprint from its parent's page part and parts: O(touched) plus what changed. */
   child(parent: Kernel, parentPages: Fp, child: Kernel): { fp: Fp; pages: Fp } {
     const pages = childPagesFp(parentPages, parent.mm.pages, child.mm.pages);
-    return { fp: this.finish(child, pages), pages };
+    return { fp: this.finish(child, pages, parent), pages };
   }
 
   /**
@@ -364,7 +477,7 @@ export class Fingerprinter {
   exactKey(k: Kernel): string {
     if (this.symmetries.length === 0) return k.hash();
     let best = k.hash();
-    for (const m of this.symmetries) {
+    for (const m of distinctRenamings(k, this.symmetries)) {
       const h = k.hash(m);
       if (h < best) best = h;
     }

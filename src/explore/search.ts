@@ -376,7 +376,7 @@ export class Search {
     const t = performance.now();
     const rootViolations = checkStep(root, this.s.invariants, 'full');
     this.here.timing.check += performance.now() - t;
-    const rootBroken = this.record(rootViolations, () => []);
+    const rootBroken = this.record(rootViolations, 0, -1);
     if (this.allFound()) this.stoppedBy = 'all-found';
     return rootBroken ? [] : [0];
   }
@@ -415,16 +415,15 @@ export class Search {
    */
   private take(node: number, o: Outcome): { node: number; broken: boolean } | null {
     this.explored++;
-    const op = () => [...this.pathOf(node), this.s.alphabet[o.li]!.op];
     if (o.exception !== null) {
-      this.addBug({ check: 'exception', ops: op(), message: o.exception });
+      this.addBug({ check: 'exception', ops: this.opsTo(node, o.li), message: o.exception });
       return null;
     }
     const dup = this.has(o);
     if (dup && !this.s.checkDuplicates && !o.creations) return null;
     if (o.violations === null)
       throw new ExploreError(`internal: an unchecked transition into a new state (letter ${o.li})`);
-    const broken = this.record(o.violations, op);
+    const broken = this.record(o.violations, node, o.li);
     if (dup) return null;
     this.add(o);
     this.parents.push(node);
@@ -465,6 +464,11 @@ export class Search {
     return this.pathLetters(node).map((li) => this.s.alphabet[li]!.op);
   }
 
+  /** The ops from the booted machine to `node`, then letter li's (none for li = -1). */
+  private opsTo(node: number, li: number): Op[] {
+    return li < 0 ? [] : [...this.pathOf(node), this.s.alphabet[li]!.op];
+  }
+
   /** The first (shortest) trace of each distinct model bug, a few at most. */
   private addBug(b: ModelBugFinding): void {
     if (this.modelBugs.length >= MODEL_BUGS_KEPT || this.modelBugs.some((x) => x.message === b.message))
@@ -472,20 +476,23 @@ export class Search {
     this.modelBugs.push(b);
   }
 
-  /** Records the violations of a state: a counterexample per pending invariant; true on a model bug. */
-  private record(violations: readonly Violation[], ops: () => Op[]): boolean {
+  /**
+   * Records the violations of a state (letter li tried on node; li = -1: the booted machine): a
+   * counterexample per pending invariant; true on a model bug. No closure per transition.
+   */
+  private record(violations: readonly Violation[], node: number, li: number): boolean {
     let modelBug = false;
     for (const v of violations) {
       if (v.invariant === 'type-ok') {
         modelBug = true;
-        this.addBug({ check: 'type-ok', ops: ops(), message: v.message });
+        this.addBug({ check: 'type-ok', ops: this.opsTo(node, li), message: v.message });
         continue;
       }
       const id = v.invariant;
       if (!this.pending.has(id)) continue;
       this.pending.delete(id);
       this.pendingList = [...this.pending];
-      const path = ops();
+      const path = this.opsTo(node, li);
       this.found[id] = {
         invariant: id,
         depth: path.length,

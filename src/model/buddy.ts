@@ -435,9 +435,11 @@ export class BuddyZone {
    * Deep copy. O(size), or, with `reuse` (an earlier clone of this zone, which has not changed
    * since), the storage of `reuse` with only the entries it wrote copied back: O(entries written).
    */
-  clone(reuse?: BuddyZone): BuddyZone {
+  clone(reuse?: BuddyZone, whole = false): BuddyZone {
     if (reuse) {
-      reuse.dirty.restore(reuse.perPage(), this.perPage());
+      // whole: reuse is a copy of another state of this zone, every entry is copied back
+      if (whole) reuse.dirty.restoreAll(reuse.perPage(), this.perPage());
+      else reuse.dirty.restore(reuse.perPage(), this.perPage());
       reuse.copySmall(this);
       return reuse;
     }
@@ -450,6 +452,14 @@ export class BuddyZone {
     c.prev.set(this.prev);
     c.copySmall(this);
     return c;
+  }
+
+  /**
+   * Whether the zone changed since this copy was made: every list or count change writes a
+   * per-page entry, and each of those marks its chunk. O(1).
+   */
+  get changed(): boolean {
+    return this.dirty.count > 0;
   }
 
   private perPage(): Restorable[] {

@@ -138,9 +138,11 @@ export class Cma {
    * A copy; with `reuse` (an earlier clone of this area, which has not changed since) the bitmap of
    * `reuse` with only the bits it wrote copied back (O(bits written)).
    */
-  clone(reuse?: Cma): Cma {
+  clone(reuse?: Cma, whole = false): Cma {
     if (reuse) {
-      reuse.dirty.restore([reuse.bitmap], [this.bitmap]);
+      // whole: reuse is a copy of another state of this area, every bit is copied back
+      if (whole) reuse.dirty.restoreAll([reuse.bitmap], [this.bitmap]);
+      else reuse.dirty.restore([reuse.bitmap], [this.bitmap]);
       reuse.used = this.used;
       return reuse;
     }
@@ -154,6 +156,11 @@ export class Cma {
       this.used,
     );
     return c;
+  }
+
+  /** Whether a bit was written since this copy was made (`used` moves only with the bits). O(1). */
+  get changed(): boolean {
+    return this.dirty.count > 0;
   }
 
   /** The bitmap itself, read-only, for hashing and full-scan checkers. */

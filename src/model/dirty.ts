@@ -80,6 +80,12 @@ export class DirtyChunks {
     this.clear();
   }
 
+  /** Copy all of each `src[j]` into `dst[j]` (a storage that was not restored from `src`), then forget the marks. */
+  restoreAll(dst: readonly Restorable[], src: readonly Restorable[]): void {
+    for (let j = 0; j < dst.length; j++) dst[j]!.set(src[j]!);
+    this.clear();
+  }
+
   clear(): void {
     for (let k = 0; k < this.len; k++) this.flag[this.list[k]!] = 0;
     this.len = 0;

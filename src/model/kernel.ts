@@ -54,6 +54,11 @@ export class Kernel {
   readonly origin: Origin | null;
   /** Set when a later clone took this kernel's storage over: it must not be used again. */
   private retired = false;
+
+  /** Whether a later clone took this kernel's storage over (its memos are of no further use). */
+  get isRetired(): boolean {
+    return this.retired;
+  }
   /**
    * The kernel this one was cloned from and its op count then, so checkers can start from the
    * source's memo instead of a full scan. Dropped at the second op after the clone, so clones do
@@ -69,12 +74,14 @@ export class Kernel {
     readonly design: Design,
     from?: Kernel,
     reuse?: Kernel,
+    whole = false,
   ) {
     this.origin = from ? { serial: from.serial, at: from.opsApplied } : null;
     if (from) {
-      this.mm = from.mm.clone(reuse?.mm);
+      this.mm = from.mm.clone(reuse?.mm, whole);
       this.dma = from.dma;
-      this.ion = from.ion.fork(from.ion.heaps.map((h) => h.clone()));
+      const spareHeaps = reuse?.ion.heaps;
+      this.ion = from.ion.fork(from.ion.heaps.map((h, i) => h.clone(spareHeaps?.[i], whole)));
       this.driverAreas = from.driverAreas.map((a) => ({ ...a }));
       this.atomicPool = from.atomicPool;
       this.boot = from.boot;
@@ -138,6 +145,19 @@ export class Kernel {
       reuse.retired = true;
     }
     return new Kernel(this.profile, this.design, this, reuse);
+  }
+
+  /**
+   * A copy of this machine in the storage of `spare`, any other machine of the same boot that is
+   * done with (a clone of another state): everything is copied, O(RAM) at memcpy speed, but none
+   * of the per-page arrays is allocated (a fresh clone's cost is mostly allocation and GC).
+   * `spare` is retired, as by clone(reuse).
+   */
+  cloneOver(spare: Kernel): Kernel {
+    if (spare.retired || spare === this || spare.profile !== this.profile || spare.design !== this.design)
+      throw new ModelBug('Kernel.cloneOver(spare): spare is not a live machine of the same boot');
+    spare.retired = true;
+    return new Kernel(this.profile, this.design, this, spare, true);
   }
 
   // DMA318-9 atomic_pool_init() (postcore_initcall, LAYOUT-6)

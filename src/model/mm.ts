@@ -81,6 +81,12 @@ export class CallTrace {
   }
 }
 
+/** `dst` made equal to `src` in place (no new Map per clone). */
+function copyMap<K, V>(dst: Map<K, V>, src: ReadonlyMap<K, V>): void {
+  dst.clear();
+  for (const [k, v] of src) dst.set(k, v);
+}
+
 export class Mm {
   readonly pages: PageState;
   readonly mmu: Mmu;
@@ -102,28 +108,28 @@ export class Mm {
   readonly fixmapSlots: Int32Array;
   /** Pages mapped by a lingering fixmap slot, with how many slots map each (O(1) lookups). */
   private readonly fixmapped: Map<number, number>;
-
   /**
-   * @param from the machine to copy
-   * @param reuse an earlier clone of `from`, which has not changed since (Kernel.clone checks it):
-   *   its per-page storage is taken over and restored in time proportional to what it changed
+   * Set by every change of the vm area table or the fixmap slots since this copy was made: a
+   * reusing clone copies them back only then, and the explorer reuses its parent's fixmap part.
    */
+  private smallWritten = false;
+
+  /** @param from the machine to copy */
   constructor(
     readonly profile: Profile,
     readonly layout: BootLayout,
     from?: Mm,
-    reuse?: Mm,
   ) {
     const basePfn = layout.ramBase / PAGE_SIZE;
     const nPages = (layout.ramEnd - layout.ramBase) / PAGE_SIZE;
     this.lowmemPages = (layout.lowmemLimit - layout.ramBase) / PAGE_SIZE;
     if (from) {
-      this.pages = from.pages.clone(reuse?.pages);
+      this.pages = from.pages.clone();
       this.mmu = from.mmu.clone(this.pages);
-      this.normal = from.normal.clone(reuse?.normal);
-      this.highmem = from.highmem?.clone(reuse?.highmem ?? undefined) ?? null;
-      this.cma = from.cma?.clone(reuse?.cma ?? undefined) ?? null;
-      this.vmalloc = from.vmalloc.clone(reuse?.vmalloc);
+      this.normal = from.normal.clone();
+      this.highmem = from.highmem?.clone() ?? null;
+      this.cma = from.cma?.clone() ?? null;
+      this.vmalloc = from.vmalloc.clone();
       this.vmAreas = new Map(from.vmAreas);
       this.vmTagPages = from.vmTagPages.slice();
       this.fixmapSlots = from.fixmapSlots.slice();
@@ -156,8 +162,35 @@ export class Mm {
     this.boot();
   }
 
-  clone(reuse?: Mm): Mm {
-    return new Mm(this.profile, this.layout, this, reuse);
+  /**
+   * A copy. With `reuse` (an earlier clone of this machine, which has not changed since) `reuse`
+   * itself, each part restored from this one in time proportional to what `reuse` changed: per-page
+   * arrays by dirty chunks, the mapping table, vmap allocator and small tables only if written.
+   * `whole`: `reuse` is a copy of another machine of the same boot: everything is copied, into
+   * its storage (O(RAM) at memcpy speed, none of the per-page arrays allocated).
+   */
+  clone(reuse?: Mm, whole = false): Mm {
+    if (!reuse) return new Mm(this.profile, this.layout, this);
+    this.pages.clone(reuse.pages, whole);
+    this.mmu.clone(reuse.pages, reuse.mmu, whole);
+    this.normal.clone(reuse.normal, whole);
+    if (this.highmem) this.highmem.clone(reuse.highmem!, whole);
+    if (this.cma) this.cma.clone(reuse.cma!, whole);
+    this.vmalloc.clone(reuse.vmalloc, whole);
+    if (reuse.smallWritten || whole) {
+      copyMap(reuse.vmAreas, this.vmAreas);
+      copyMap(reuse.fixmapped, this.fixmapped);
+      reuse.vmTagPages.set(this.vmTagPages);
+      reuse.fixmapSlots.set(this.fixmapSlots);
+      reuse.smallWritten = false;
+    }
+    reuse.trace = new CallTrace();
+    return reuse;
+  }
+
+  /** Whether the vm area table or a fixmap slot changed since this copy was made. */
+  get smallChanged(): boolean {
+    return this.smallWritten;
   }
 
   /** LAYOUT-6: zones, memblock reservations, map_lowmem, dma_contiguous_remap, CMA activation. */
@@ -371,6 +404,7 @@ export class Mm {
       this.printk(rulesOf(this.profile.kernel).vmapFailMessage((n + 1) * PAGE_SIZE));
       return 0;
     }
+    this.smallWritten = true;
     this.vmAreas.set(r.start, { pages: n + 1, tag });
     this.vmTagPages[tag] = this.vmTagPages[tag]! + n + 1;
     return r.start * PAGE_SIZE;
@@ -395,6 +429,7 @@ export class Mm {
     const start = vaddr / PAGE_SIZE;
     const area = this.vmAreas.get(start);
     if (!area) return false;
+    this.smallWritten = true;
     this.vmAreas.delete(start);
     this.vmTagPages[area.tag] = this.vmTagPages[area.tag]! - area.pages;
     const m = this.mmu.findVm(vaddr);
@@ -500,6 +535,7 @@ export class Mm {
 
   /** ARCH-8 set_fixmap_pte(): the slot's PTE to `page` (or none), that TLB entry flushed. */
   private setFixmapSlot(idx: number, page: number | null, owner: string): void {
+    this.smallWritten = true;
     const old = this.fixmapSlots[idx]!;
     if (old !== 0) {
       const m = this.mmu.mappings.get(old);

@@ -20,7 +20,8 @@ export interface Mapping {
   /** Who made it, in words: "buffer 3 kmap", "driver area 1", "atomic pool". */
   readonly owner: string;
   readonly bufferId: number;
-  state: 'live' | 'stale';
+  /** Going stale replaces the mapping in the table (copies of a table share mapping objects). */
+  readonly state: 'live' | 'stale';
   /** ARCH-6 armv8: every hand-over between aliases runs the maintenance sequence [A]. */
   readonly maintained: boolean;
 }
@@ -41,37 +42,62 @@ export interface MappingCreation {
 
 export class Mmu {
   private nextId = 1;
-  readonly mappings: Map<number, Mapping>;
+  private table: Map<number, Mapping>;
   /** vm / vm-ram mappings by virtual page number (live or stale), for purges and vunmap. */
-  private readonly byVPage: Map<number, Mapping>;
+  private byVPage: Map<number, Mapping>;
   /** The stale vm / vm-ram mappings (a purge of a large range visits these, not its pages). */
-  private readonly staleVm: Set<Mapping>;
+  private staleVm: Set<Mapping>;
   /** Creations during the current op (cleared with the touched pages). */
   creations: MappingCreation[] = [];
+  /**
+   * Set by every change of the table since this copy was made: a reusing clone keeps an unchanged
+   * table as it is, and the explorer reuses its parent's fingerprint part (issue 14).
+   */
+  private written = false;
 
   constructor(
-    private readonly pages: PageState,
+    private pages: PageState,
     readonly staleTlb: boolean,
     from?: Mmu,
   ) {
-    this.mappings = new Map();
+    this.table = new Map();
     this.byVPage = new Map();
     this.staleVm = new Set();
-    if (from) {
-      this.nextId = from.nextId;
-      for (const [id, m] of from.mappings) {
-        const copy = { ...m };
-        this.mappings.set(id, copy);
-        if (m.kind === 'vm' || m.kind === 'vm-ram') {
-          this.byVPage.set(m.vaddr >>> 12, copy);
-          if (m.state === 'stale') this.staleVm.add(copy);
-        }
-      }
-    }
+    if (from) this.copyFrom(from);
   }
 
-  clone(pages: PageState): Mmu {
-    return new Mmu(pages, this.staleTlb, this);
+  /** Every mapping by id (read only outside this file). */
+  get mappings(): Map<number, Mapping> {
+    return this.table;
+  }
+
+  /** Whether a mapping was made or removed (or went stale) since this table was copied. */
+  get changed(): boolean {
+    return this.written;
+  }
+
+  /** The tables of `from`: mappings are never changed in place, so both copies share them. */
+  private copyFrom(from: Mmu): void {
+    this.nextId = from.nextId;
+    this.table = new Map(from.table);
+    this.byVPage = new Map(from.byVPage);
+    this.staleVm = new Set(from.staleVm);
+  }
+
+  /**
+   * A copy over `pages`; with `reuse` (an earlier clone of this table, which has not changed
+   * since) `reuse` itself: kept as it is when the run since made no change, else refilled.
+   * `whole`: `reuse` is a copy of another state: always refilled.
+   */
+  clone(pages: PageState, reuse?: Mmu, whole = false): Mmu {
+    if (!reuse) return new Mmu(pages, this.staleTlb, this);
+    reuse.pages = pages;
+    reuse.clearCreations();
+    if (reuse.written || whole) {
+      reuse.copyFrom(this);
+      reuse.written = false;
+    }
+    return reuse;
   }
 
   private before(pages: Int32Array): Uint8Array {
@@ -96,6 +122,7 @@ export class Mmu {
     maintained = false,
   ): Mapping {
     this.creations.push({ kind, type, owner, pages, before: this.before(pages), maintained });
+    this.written = true;
     const m: Mapping = {
       id: this.nextId++ as MappingId,
       kind,
@@ -108,7 +135,7 @@ export class Mmu {
       maintained,
     };
     for (let i = 0; i < pages.length; i++) this.pages.addLive(pages[i]!, type, 1);
-    this.mappings.set(m.id, m);
+    this.table.set(m.id, m);
     if (kind === 'vm' || kind === 'vm-ram') this.byVPage.set(vaddr >>> 12, m);
     return m;
   }
@@ -118,12 +145,19 @@ export class Mmu {
    * vmalloc range is purged (ARCH-4), so with staleTlb the mapping stays, stale. O(pages).
    */
   unmap(m: Mapping, lazy: boolean): void {
-    if (m.state !== 'live' || !this.mappings.has(m.id))
+    // a caller's object stays live when the mapping goes stale: the table's object says so
+    if (m.state !== 'live' || this.table.get(m.id)?.state !== 'live')
       throw new ModelBug(`unmap of a mapping that is not live`);
+    this.written = true;
     for (let i = 0; i < m.pages.length; i++) this.pages.addLive(m.pages[i]!, m.type, -1);
     if (lazy && this.staleTlb) {
-      m.state = 'stale';
-      if (m.kind === 'vm' || m.kind === 'vm-ram') this.staleVm.add(m);
+      // a copy of the table may share m: the stale mapping is a new object in this table only
+      const stale: Mapping = { ...m, state: 'stale' };
+      this.table.set(m.id, stale);
+      if (m.kind === 'vm' || m.kind === 'vm-ram') {
+        if (this.byVPage.get(m.vaddr >>> 12) === m) this.byVPage.set(m.vaddr >>> 12, stale);
+        this.staleVm.add(stale);
+      }
       for (let i = 0; i < m.pages.length; i++) this.pages.addStale(m.pages[i]!, m.type, 1);
     } else this.forget(m);
   }
@@ -151,7 +185,8 @@ export class Mmu {
   }
 
   private forget(m: Mapping): void {
-    this.mappings.delete(m.id);
+    this.written = true;
+    this.table.delete(m.id);
     this.staleVm.delete(m);
     if ((m.kind === 'vm' || m.kind === 'vm-ram') && this.byVPage.get(m.vaddr >>> 12) === m)
       this.byVPage.delete(m.vaddr >>> 12);

@@ -76,37 +76,13 @@ export class PageState {
   /** Pages written since this state was cloned (or booted): what a reusing clone copies back. */
   private readonly dirty: DirtyChunks;
 
-  /**
-   * @param from the state to copy
-   * @param reuse an earlier clone of `from`, which has not changed since: its arrays are taken over
-   *   and only the pages it wrote are copied back from `from` (O(pages written), not O(RAM))
-   */
+  /** @param from the state to copy */
   constructor(
     readonly basePfn: number,
     readonly nPages: number,
     from?: PageState,
-    reuse?: PageState,
   ) {
     const n = nPages;
-    if (from && reuse) {
-      reuse.clearTouched();
-      reuse.dirty.restore(reuse.arrays(), from.arrays());
-      this.zone = reuse.zone;
-      this.ownerKind = reuse.ownerKind;
-      this.ownerId = reuse.ownerId;
-      this.claims = reuse.claims;
-      this.writer = reuse.writer;
-      this.linearType = reuse.linearType;
-      this.live = reuse.live;
-      this.stale = reuse.stale;
-      this.doubleFrees = reuse.doubleFrees;
-      this.typeChanges = reuse.typeChanges;
-      this.touchedFlag = reuse.touchedFlag;
-      this.touchedList = reuse.touchedList;
-      this.dirty = reuse.dirty;
-      this.arraysMemo = reuse.arraysMemo;
-      return;
-    }
     this.zone = from ? from.zone.slice() : new Uint8Array(n);
     this.ownerKind = from ? from.ownerKind.slice() : new Uint8Array(n);
     this.ownerId = from ? from.ownerId.slice() : new Int32Array(n);
@@ -141,8 +117,18 @@ export class PageState {
   }
   private arraysMemo: Restorable[] | null = null;
 
-  clone(reuse?: PageState): PageState {
-    return new PageState(this.basePfn, this.nPages, this, reuse);
+  /**
+   * A copy; with `reuse` (an earlier clone of this state, which has not changed since) `reuse`
+   * itself, with only the pages it wrote copied back from this one (O(pages written), not O(RAM)).
+   * `whole`: `reuse` is any state of this size (a copy of another state): every page is copied
+   * back, at memcpy speed and without allocating.
+   */
+  clone(reuse?: PageState, whole = false): PageState {
+    if (!reuse) return new PageState(this.basePfn, this.nPages, this);
+    reuse.clearTouched();
+    if (whole) reuse.dirty.restoreAll(reuse.arrays(), this.arrays());
+    else reuse.dirty.restore(reuse.arrays(), this.arrays());
+    return reuse;
   }
 
   // --- touched-page tracking -------------------------------------------------------------

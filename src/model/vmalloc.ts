@@ -34,6 +34,8 @@ export function vmapBlockPagesOf(nrCpus: number): number {
 export type AreaState = 'live' | 'lazy';
 /** area: alloc_vmap_area() caller; ram: vm_map_ram() > VMAP_MAX_ALLOC; block: a vm_map_ram block. */
 export type AreaKind = 'area' | 'ram' | 'block';
+/** The kinds in a fixed order (digest). */
+const AREA_KINDS: readonly AreaKind[] = ['area', 'ram', 'block'];
 
 /** A vmap_area: [start, start + pages) in page numbers. Immutable; replaced on a state change. */
 export interface VmapArea {
@@ -169,9 +171,11 @@ class FreeRunTree {
    * O(W) copy, or, with `reuse` (an earlier clone of this tree, which has not changed since), the
    * storage of `reuse` with only the nodes it wrote copied back: O(nodes written).
    */
-  clone(reuse?: FreeRunTree): FreeRunTree {
+  clone(reuse?: FreeRunTree, whole = false): FreeRunTree {
     if (reuse) {
-      reuse.dirty.restore(reuse.arrays(), this.arrays());
+      // whole: reuse is a copy of another state of this tree, every node is copied back
+      if (whole) reuse.dirty.restoreAll(reuse.arrays(), this.arrays());
+      else reuse.dirty.restore(reuse.arrays(), this.arrays());
       return reuse;
     }
     return new FreeRunTree(
@@ -310,6 +314,11 @@ export class VmapAllocator {
   private blockMap: Map<number, Block>;
   /** vmap_block_queue.free: starts of blocks with free space, head first (new blocks go to the head). */
   private freeList: number[];
+  /**
+   * Set by every mutating call since this copy was made (refused ones too): a reusing clone keeps
+   * an unchanged allocator as it is, and the explorer reuses its parent's fingerprint part.
+   */
+  private written = false;
 
   /**
    * @param startPage first page of the window (VMALLOC_START >> 12)
@@ -406,6 +415,7 @@ export class VmapAllocator {
    * pages + alignPages − 1); plus O(L log L + B) when it purges (L lazy areas, B blocks).
    */
   allocVmapArea(pages: number, alignPages: number, tag: number): AllocResult {
+    this.written = true;
     // VMALLOC-3 alloc_vmap_area(): first fit from VMALLOC_START at aligned addresses
     return this.allocArea(pages, alignPages, tag, 'area');
   }
@@ -415,6 +425,7 @@ export class VmapAllocator {
    * (false) unless [start, start + pages) lies in the window and is free. O(log W).
    */
   reserveAt(start: number, pages: number, tag: number): boolean {
+    this.written = true;
     checkPages(pages);
     const x = start - this.startPage;
     if (x < 0 || x + pages > this.windowPages) return false;
@@ -432,6 +443,7 @@ export class VmapAllocator {
    * Complexity: O(1), or O(L log L + L log W) when it purges.
    */
   freeVmapAreaLazy(start: number): FreeResult {
+    this.written = true;
     // VMALLOC-5 free_unmap_vmap_area(): PTEs go now, the range stays until a purge
     const area = this.areaMap.get(start);
     if (area === undefined) return { ok: false, reason: 'no-area' };
@@ -447,6 +459,7 @@ export class VmapAllocator {
    * Complexity: O(B + L log L + L log W).
    */
   purge(): PurgedArea[] {
+    this.written = true;
     // VMALLOC-5 purge_vmap_area_lazy(): sync purge, fragmented blocks first
     return this.purgeSync();
   }
@@ -459,6 +472,7 @@ export class VmapAllocator {
    * Complexity: O(B) list walk + as allocVmapArea when a block or area is allocated.
    */
   vmMapRam(pages: number, tag: number): AllocResult {
+    this.written = true;
     // VMALLOC-7 vm_map_ram(): per-CPU block for ≤ VMAP_MAX_ALLOC pages, else own area
     checkPages(pages);
     if (pages > VMAP_MAX_ALLOC) return this.allocArea(pages, 1, tag, 'ram');
@@ -473,6 +487,7 @@ export class VmapAllocator {
    * Complexity: O(1), or O(L log L + L log W) when it purges.
    */
   vmUnmapRam(start: number, pages: number): FreeResult {
+    this.written = true;
     // VMALLOC-7 vm_unmap_ram(): vb_free() for ≤ VMAP_MAX_ALLOC pages, else free_unmap_vmap_area_addr()
     checkPages(pages);
     if (pages > VMAP_MAX_ALLOC) {
@@ -496,6 +511,7 @@ export class VmapAllocator {
    * Complexity: O(B + chunks + L log L + L log W).
    */
   vmUnmapAliases(): PurgedArea[] {
+    this.written = true;
     // VMALLOC-5 vm_unmap_aliases(): flush dirty block ranges and purge all lazy areas
     const dirty: { block: number; entry: PurgedArea }[] = [];
     for (const bs of this.freeList) {
@@ -531,12 +547,66 @@ export class VmapAllocator {
     return lines.join('\n');
   }
 
+  /** Whether a mutating call was made since this allocator was copied (or booted). */
+  get changed(): boolean {
+    return this.written;
+  }
+
+  /**
+   * The information of snapshot(), as numbers in the same order, handed to `put` one by one: the
+   * explorer's fingerprint without building the text. O(n log n + chunks).
+   */
+  digest(put: (x: number) => void): void {
+    put(this.startPage);
+    put(this.endPage);
+    put(this.lazyMaxPages);
+    put(this.blockPages);
+    put(this.live);
+    put(this.lazy);
+    put(this.largestFreeRun());
+    const areas = [...this.areaMap.values()].sort(byStart);
+    for (const a of areas) {
+      put(a.start);
+      put(a.pages);
+      put((a.state === 'live' ? 0 : 1) | (AREA_KINDS.indexOf(a.kind) << 1));
+      put(a.tag);
+    }
+    put(-1 - areas.length);
+    const onList = this.freeList;
+    const blocks = [...this.blockMap.values()].sort(byStart);
+    for (const b of blocks) {
+      put(b.start);
+      put(b.free);
+      put(b.dirty);
+      put(onList.includes(b.start) ? 1 : 0);
+      const offs = [...b.chunks.keys()].sort((x, y) => x - y);
+      for (const off of offs) {
+        const c = b.chunks.get(off)!;
+        put(b.start + off);
+        put(c.order);
+        put(c.tag);
+        put(c.dirty ? 1 : 0);
+      }
+      put(-1 - offs.length);
+    }
+    put(-1 - blocks.length);
+    for (const bs of onList) put(bs);
+    put(-1 - onList.length);
+  }
+
   /**
    * Deep copy. O(W + n + chunks) (the tree's typed arrays are copied; areas are immutable and
-   * shared); with `reuse` (an earlier clone of this allocator, which has not changed since) the
-   * tree is restored in the storage of `reuse`: O(nodes written + n + chunks).
+   * shared). With `reuse` (an earlier clone of this allocator, which has not changed since)
+   * `reuse` itself: its tree restored (O(nodes written)), its maps kept when it made no call
+   * since, else copied (O(n + chunks)). `whole`: `reuse` is a copy of another state of this
+   * window: everything is copied (O(W + n + chunks), no allocation for the tree).
    */
-  clone(reuse?: VmapAllocator): VmapAllocator {
+  clone(reuse?: VmapAllocator, whole = false): VmapAllocator {
+    if (reuse) {
+      this.tree.clone(reuse.tree, whole);
+      if (reuse.written || whole) reuse.copySmall(this);
+      return reuse;
+    }
     const c = Object.create(VmapAllocator.prototype) as VmapAllocator;
     Object.assign(c, {
       startPage: this.startPage,
@@ -544,25 +614,26 @@ export class VmapAllocator {
       lazyMaxPages: this.lazyMaxPages,
       blockPages: this.blockPages,
       windowPages: this.windowPages,
-      tree: this.tree.clone(reuse?.tree),
-      areaMap: new Map(this.areaMap),
-      lazySet: new Set(this.lazySet),
-      live: this.live,
-      lazy: this.lazy,
-      blockMap: new Map(
-        [...this.blockMap].map(([s, b]) => [
-          s,
-          {
-            start: b.start,
-            free: b.free,
-            dirty: b.dirty,
-            chunks: new Map([...b.chunks].map(([o, ch]) => [o, { ...ch }])),
-          },
-        ]),
-      ),
-      freeList: [...this.freeList],
+      tree: this.tree.clone(),
     });
+    c.copySmall(this);
     return c;
+  }
+
+  /** Everything but the window and the tree, from `from`; the copy starts unchanged. */
+  private copySmall(from: VmapAllocator): void {
+    this.areaMap = new Map(from.areaMap);
+    this.lazySet = new Set(from.lazySet);
+    this.live = from.live;
+    this.lazy = from.lazy;
+    this.blockMap = new Map();
+    for (const [s, b] of from.blockMap) {
+      const chunks = new Map<number, Chunk>();
+      for (const [o, ch] of b.chunks) chunks.set(o, { order: ch.order, tag: ch.tag, dirty: ch.dirty });
+      this.blockMap.set(s, { start: b.start, free: b.free, dirty: b.dirty, chunks });
+    }
+    this.freeList = [...from.freeList];
+    this.written = false;
   }
 
   // ---- internals ----

@@ -24,6 +24,7 @@ export class BadSet {
    * (used when the memo is missing or stale); `update` re-evaluates the keys the op touched.
    */
   current(k: Kernel, rebuild: () => Iterable<number>, update: (bad: Set<number>) => void): Set<number> {
+    // a memo made from the source's is kept only in lastM until another kernel is asked about
     const m = this.lastK === k ? this.lastM : (this.memos.get(k) ?? this.fromSource(k));
     if (m && m.at === k.opsApplied) return this.remember(k, m).bad;
     if (m && m.at === k.opsApplied - 1) {
@@ -37,6 +38,10 @@ export class BadSet {
   }
 
   private remember(k: Kernel, m: Memo): Memo {
+    const prev = this.lastK;
+    // the kernel asked about before is kept in the map unless its storage was taken over (the
+    // explorer's previous child): one map entry per state kept, not one per transition
+    if (prev !== null && prev !== k && !prev.isRetired) this.memos.set(prev, this.lastM!);
     this.lastK = k;
     this.lastM = m;
     return m;
@@ -47,11 +52,9 @@ export class BadSet {
     const src = k.clonedFrom;
     const parent = src?.kernel;
     if (!src || !parent || parent.opsApplied !== src.at) return undefined;
-    const pm = this.memos.get(parent);
+    const pm = this.lastK === parent ? this.lastM : this.memos.get(parent);
     if (!pm || pm.at !== src.at) return undefined;
-    const m = { at: pm.at, bad: new Set(pm.bad) };
-    this.memos.set(k, m);
-    return m;
+    return { at: pm.at, bad: new Set(pm.bad) };
   }
 }
 

@@ -94,7 +94,12 @@ export interface IonHeap {
   /** Pages the heap can give back (pools), and giving them back. */
   shrinkCount(): number;
   shrink(ctx: HeapCtx): number;
-  clone(): IonHeap;
+  /**
+   * A copy for Kernel.clone. A heap with large state may take over `reuse` (this heap's
+   * counterpart in the kernel whose storage the clone takes over: a clone of this heap in its
+   * current state, or with `whole` a copy of another state of it) instead of allocating.
+   */
+  clone(reuse?: IonHeap, whole?: boolean): IonHeap;
 }
 
 /**
@@ -111,7 +116,7 @@ export abstract class GenericIonHeap implements IonHeap {
   abstract alignPages(pageCount: number, alignBytes: number, ctx: HeapCtx): number;
   abstract allocate(ctx: HeapCtx, buf: IonBuffer, len: number, align: number): number;
   abstract free(ctx: HeapCtx, buf: IonBuffer, shrinkerFree: boolean): void;
-  abstract clone(): IonHeap;
+  abstract clone(reuse?: IonHeap, whole?: boolean): IonHeap;
 
   mapDma(_ctx: HeapCtx, buf: IonBuffer): Int32Array | null {
     return buf.pages;

@@ -54,6 +54,12 @@ export interface IonCoreOptions {
 /** What an ION ioctl returns: a value (id) or a negative errno. */
 export type IonRet = number;
 
+/** The buffers of one fork's source and their copies, by buffer id. */
+interface BufferMemo {
+  readonly from: IonBuffer[];
+  readonly copy: IonBuffer[];
+}
+
 export class IonDevice {
   /** ION-1 heaps in descending id order. */
   readonly heaps: IonHeap[];
@@ -86,7 +92,8 @@ export class IonDevice {
     readonly opts: IonCoreOptions,
     from?: IonDevice,
   ) {
-    this.heaps = [...heaps].sort((a, b) => b.id - a.id);
+    // a fork's heaps are copies of `from`'s, already in its order
+    this.heaps = from ? heaps : [...heaps].sort((a, b) => b.id - a.id);
     this.buffers = new Map();
     this.clients = new Map();
     this.handles = [];
@@ -97,48 +104,59 @@ export class IonDevice {
     if (from) this.copyFrom(from);
   }
 
-  /** Deep copy for Kernel.clone(): objects are re-linked to the copied buffers. */
+  /**
+   * Deep copy for Kernel.clone(): objects are re-linked to the copied buffers. Each object is
+   * copied once, found by its id (ids are indices: buffer ids are handed out in order, handles
+   * are handles[ordinal], dma-bufs dmabufs[fd]) instead of through a Map per fork; no closures
+   * (a closure per fork is an allocation, and a name definition under tsx).
+   */
   private copyFrom(from: IonDevice): void {
     this.nextBufferId = from.nextBufferId;
     this.freeListSize = from.freeListSize;
     this.kmappedWindowPages = from.kmappedWindowPages;
     this.opIndex = from.opIndex;
-    const heapByName = new Map(this.heaps.map((h) => [h.name, h]));
-    const bufs = new Map<IonBuffer, IonBuffer>();
-    const copyBuf = (b: IonBuffer) => {
-      let c = bufs.get(b);
-      if (!c) {
-        c = { ...b, heap: heapByName.get(b.heap.name) ?? b.heap };
-        bufs.set(b, c);
-      }
-      return c;
-    };
-    for (const [id, b] of from.buffers) this.buffers.set(id, copyBuf(b));
-    for (const b of from.freeList) this.freeList.push(copyBuf(b));
-    const handles = new Map<IonHandle, IonHandle>();
-    for (const h of from.handles) {
-      if (!h) {
-        this.handles.push(null);
-        continue;
-      }
-      const c = { ...h, buffer: copyBuf(h.buffer) };
-      handles.set(h, c);
-      this.handles.push(c);
-    }
+    const memo: BufferMemo = { from: [], copy: [] };
+    for (const [id, b] of from.buffers) this.buffers.set(id, this.copyBuffer(from, b, memo));
+    for (const b of from.freeList) this.freeList.push(this.copyBuffer(from, b, memo));
+    for (const h of from.handles)
+      this.handles.push(h ? { ...h, buffer: this.copyBuffer(from, h.buffer, memo) } : null);
     for (const [id, cl] of from.clients) {
       const c: IonClient = { id, byBuffer: new Map(), byIonId: new Map(), nextIonId: cl.nextIonId };
-      for (const [k, h] of cl.byBuffer) c.byBuffer.set(k, handles.get(h)!);
-      for (const [k, h] of cl.byIonId) c.byIonId.set(k, handles.get(h)!);
+      for (const [k, h] of cl.byBuffer) c.byBuffer.set(k, this.handleCopy(from, h));
+      for (const [k, h] of cl.byIonId) c.byIonId.set(k, this.handleCopy(from, h));
       this.clients.set(id, c);
     }
-    const dbufs = new Map<DmaBuf, DmaBuf>();
-    for (const d of from.dmabufs) {
-      const c = { ...d, buffer: copyBuf(d.buffer) };
-      dbufs.set(d, c);
-      this.dmabufs.push(c);
-    }
-    for (const v of from.vmas) this.vmas.push({ ...v, dmabuf: dbufs.get(v.dmabuf)! });
-    for (const a of from.attachments) this.attachments.push({ ...a, dmabuf: dbufs.get(a.dmabuf)! });
+    for (const d of from.dmabufs) this.dmabufs.push({ ...d, buffer: this.copyBuffer(from, d.buffer, memo) });
+    for (const v of from.vmas) this.vmas.push({ ...v, dmabuf: this.dmabufCopy(from, v.dmabuf) });
+    for (const a of from.attachments)
+      this.attachments.push({ ...a, dmabuf: this.dmabufCopy(from, a.dmabuf) });
+  }
+
+  /** The copy of `from`'s buffer b in this device, made on first use. */
+  private copyBuffer(from: IonDevice, b: IonBuffer, memo: BufferMemo): IonBuffer {
+    if (memo.from[b.id] === b) return memo.copy[b.id]!;
+    const i = from.heaps.indexOf(b.heap);
+    let heap = i >= 0 ? this.heaps[i]! : b.heap;
+    if (i < 0)
+      for (const h of this.heaps)
+        if (h.name === b.heap.name) {
+          heap = h;
+          break;
+        }
+    const c = { ...b, heap };
+    memo.from[b.id] = b;
+    memo.copy[b.id] = c;
+    return c;
+  }
+
+  /** The copy of `from`'s handle h (copied already, at its ordinal). */
+  private handleCopy(from: IonDevice, h: IonHandle): IonHandle {
+    return (from.handles[h.ordinal] === h ? this.handles[h.ordinal] : undefined) as IonHandle;
+  }
+
+  /** The copy of `from`'s dma-buf d (copied already, at its fd). */
+  private dmabufCopy(from: IonDevice, d: DmaBuf): DmaBuf {
+    return (from.dmabufs[d.fd] === d ? this.dmabufs[d.fd] : undefined) as DmaBuf;
   }
 
   /** The same device on copied heaps (Kernel.clone): a core of another kind overrides this. */

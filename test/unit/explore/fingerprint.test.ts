@@ -72,6 +72,21 @@ describe('fingerprints cover what Kernel.hash() covers', () => {
     );
   });
 
+  it("a child takes its parent's kept parts only while the parent is as it was at the clone", () => {
+    const f = new Fingerprinter([]);
+    const parent = run([{ op: 'alloc', client: 1, heap: 'cma', len: 16 * KiB }]);
+    f.full(parent);
+    const child = parent.clone();
+    // an op that fails and changes nothing: every part of the child is its parent's
+    expect(child.apply({ op: 'free', client: 1, handle: 5 }).ok).toBe(false);
+    const pages = pagesFp(child.mm.pages);
+    expect(f.finish(child, pages, parent)).toEqual(f.full(child).fp);
+    // the parent moves on (CMA bitmap, buddy, vmalloc, fixmap slot) and keeps its new parts
+    parent.apply({ op: 'alloc', client: 1, heap: 'cma', len: 64 * KiB });
+    f.full(parent);
+    expect(f.finish(child, pages, parent)).toEqual(f.full(child).fp);
+  });
+
   it('fingerprints tell apart states that Kernel.hash() tells apart, and only those (random pairs)', () => {
     fc.assert(
       fc.property(
@@ -106,6 +121,31 @@ describe('symmetry reduction: client renamings that fix the alphabet', () => {
     expect(clientSymmetries(lopsided)).toEqual([]);
     expect(clientSymmetries(buildAlphabet(3, { clients: [1] }))).toEqual([]);
     expect(clientSymmetries(buildAlphabet(2, { clients: [1, 2, 3] }))).toHaveLength(5);
+  });
+
+  it('three clients: every renamed trace reaches a state of the same fingerprint and full key', () => {
+    const group = clientSymmetries(buildAlphabet(2, { clients: [1, 2, 3] }));
+    const three = new Fingerprinter(group);
+    fc.assert(
+      fc.property(fc.array(opArb('tiny'), { minLength: 1, maxLength: 8 }), (ops) => {
+        let x: Kernel;
+        try {
+          x = run(ops);
+        } catch {
+          return;
+        }
+        const [fp, key] = [three.full(x).fp, three.exactKey(x)];
+        // the least over the whole group is the same from every state of the orbit
+        for (const m of group) {
+          const y = run(
+            ops.map((op) => ('client' in op ? { ...op, client: m.get(op.client) ?? op.client } : op)),
+          );
+          expect(three.full(y).fp).toEqual(fp);
+          expect(three.exactKey(y)).toBe(key);
+        }
+      }),
+      { numRuns: 60, seed: 1416 },
+    );
   });
 
   it('two states that differ only by swapping clients get the same fingerprint (and full key)', () => {

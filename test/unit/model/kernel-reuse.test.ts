@@ -1,18 +1,22 @@
 /**
  * Kernel.clone(reuse): a clone that takes over an earlier clone's storage and copies back only what
  * that clone changed (issue 14) must be the same machine as a fresh clone: the same per-page
- * arrays, the same allocator state, and the same results for every later op.
+ * arrays, the same allocator state, mapping table and small tables, and the same results for
+ * every later op; and nothing done to it afterwards may reach the kernel it was cloned from.
+ * Kernel.cloneOver(spare) likewise, over the storage of a clone of another state.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ALL_DESIGNS, BUILTIN_DESIGNS, builtinDesign } from '../../../src/model/designs/index.ts';
+import { CarveoutHeap } from '../../../src/model/ion/heaps/carveout.ts';
 import { Kernel } from '../../../src/model/kernel.ts';
 import type { Op } from '../../../src/model/ops.ts';
 import { resolveProfile } from '../../../src/model/profile.ts';
 import { ModelBug } from '../../../src/model/types.ts';
+import { mappingsOf, smallTablesOf } from '../../helpers/machine.ts';
 import { opsArb } from '../../helpers/random-ops.ts';
 
-/** Every per-page array, the buddy zones' lists and the vmalloc window, side by side. */
+/** Every per-page array, the buddy zones' lists, the vmalloc window and the small tables, side by side. */
 function machineOf(k: Kernel): unknown {
   const p = k.mm.pages;
   return {
@@ -32,6 +36,12 @@ function machineOf(k: Kernel): unknown {
     highmem: k.mm.highmem?.stateKey(),
     vmalloc: k.mm.vmalloc.snapshot(),
     largest: k.mm.vmalloc.largestFreeRun(),
+    cma: k.mm.cma ? [Buffer.from(k.mm.cma.bits).toString('base64'), k.mm.cma.usedPages] : null,
+    genpools: k.ion.heaps.map((h) =>
+      h instanceof CarveoutHeap ? Buffer.from(h.poolBits ?? []).toString('base64') : h.name,
+    ),
+    mappings: mappingsOf(k),
+    small: smallTablesOf(k),
     hash: k.hash(),
   };
 }
@@ -61,15 +71,60 @@ describe('Kernel.clone(reuse) restores exactly what the previous run changed', (
             applyAll(prev, first);
             const reused = template.clone(prev);
             const fresh = template.clone();
+            const before = machineOf(template);
             expect(machineOf(reused)).toEqual(machineOf(fresh));
             expect(applyAll(reused, then)).toEqual(applyAll(fresh, then));
             expect(machineOf(reused)).toEqual(machineOf(fresh));
+            // nothing the reusing clone did reached the kernel it was cloned from
+            expect(machineOf(template)).toEqual(before);
             last = reused;
           }),
           { seed: 1, numRuns: c.runs },
         );
         for (const z of [template.mm.normal, template.mm.highmem]) z?.checkInvariants();
       });
+});
+
+describe('Kernel.cloneOver(spare) copies all of a state over a clone of another one', () => {
+  for (const design of ALL_DESIGNS)
+    it(`tiny ${design.id}: the copy equals a fresh clone, op for op, and leaves both sources alone`, () => {
+      const boot = Kernel.boot(resolveProfile('tiny'), design);
+      fc.assert(
+        fc.property(opsArb('tiny', 0, 30), opsArb('tiny', 1, 30), opsArb('tiny', 1, 30), (a, b, then) => {
+          // two states of one boot; the spare is a child of the first, the copy is of the second
+          const x = boot.clone();
+          applyAll(x, a);
+          const y = boot.clone();
+          applyAll(y, b);
+          const spare = x.clone();
+          applyAll(spare, then);
+          const [xBefore, yBefore] = [machineOf(x), machineOf(y)];
+          const over = y.cloneOver(spare);
+          const fresh = y.clone();
+          expect(machineOf(over)).toEqual(machineOf(fresh));
+          expect(applyAll(over, then)).toEqual(applyAll(fresh, then));
+          expect(machineOf(over)).toEqual(machineOf(fresh));
+          expect(machineOf(x)).toEqual(xBefore);
+          expect(machineOf(y)).toEqual(yBefore);
+          // a reusing clone of the copy's source restores from there as usual
+          const next = y.clone(over);
+          expect(machineOf(next)).toEqual(yBefore);
+        }),
+        { seed: 2, numRuns: 25 },
+      );
+    });
+
+  it('refuses a spare of another boot, the kernel itself, or a retired one', () => {
+    const cma = builtinDesign('cma-direct')!;
+    const k = Kernel.boot(resolveProfile('tiny'), cma);
+    const other = Kernel.boot(resolveProfile('tiny'), builtinDesign('legacy-3.18')!);
+    expect(() => k.cloneOver(other.clone())).toThrow(ModelBug);
+    expect(() => k.cloneOver(k)).toThrow(ModelBug);
+    const c = k.clone();
+    k.cloneOver(c);
+    expect(() => k.cloneOver(c)).toThrow(ModelBug);
+    expect(() => c.apply({ op: 'purge' })).toThrow(/storage a later clone took over/);
+  });
 });
 
 describe('Kernel.clone(reuse) refuses what it cannot restore', () => {

@@ -85,6 +85,28 @@ describe('BadSet', () => {
     expect(child).not.toBe(parent);
   });
 
+  it("the explorer's pattern: siblings that take each other's storage over all start from the parent's memo", () => {
+    const { k } = kernel();
+    const { calls, current } = counted([4]);
+    current(k);
+    let spare: Kernel | null = null;
+    const children: Set<number>[] = [];
+    for (let i = 0; i < 4; i++) {
+      // each child retires the one before (Kernel.clone(reuse)); the parent is asked about only first
+      const c: Kernel = spare ? k.clone(spare) : k.clone();
+      c.apply({ op: 'purge' });
+      children.push(current(c));
+      spare = c;
+    }
+    expect(calls).toEqual({ rebuild: 1, update: 4 });
+    expect(children.map((s) => [...s].sort((x, y) => x - y))).toEqual(Array(4).fill([4, 100]));
+    // a kernel asked about again after another one keeps its memo (the last child is not retired)
+    const other = kernel().k;
+    current(other);
+    current(spare!);
+    expect(calls).toEqual({ rebuild: 2, update: 4 });
+  });
+
   it('a clone rebuilds when its source moved on or has no memo at the clone point', () => {
     const { k, step } = kernel();
     const { calls, current } = counted([4]);

@@ -15,6 +15,7 @@ import {
   GenericIonHeap,
   type HeapCtx,
   type IonBuffer,
+  type IonHeap,
   ionHeapBufferZero,
   ionHeapPagesZero,
   type PageRange,
@@ -39,7 +40,17 @@ export class CarveoutHeap extends GenericIonHeap {
     this.pool = pool !== undefined ? pool : range ? new Cma('carveout', range.start, range.pageCount) : null;
   }
 
-  clone(): CarveoutHeap {
+  /** The genpool's bitmap, read-only (tests compare clones by it). */
+  get poolBits(): Readonly<Uint8Array> | null {
+    return this.pool?.bits ?? null;
+  }
+
+  /** With `reuse`, its genpool bitmap restored from this one (Cma.clone(reuse, whole)). */
+  clone(reuse?: IonHeap, whole = false): CarveoutHeap {
+    if (reuse instanceof CarveoutHeap && reuse !== this && this.pool && reuse.pool) {
+      this.pool.clone(reuse.pool, whole);
+      return reuse;
+    }
     return new CarveoutHeap(this.id, this.linear, this.range, this.pool?.clone() ?? null);
   }
 
