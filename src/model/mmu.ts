@@ -5,7 +5,7 @@
  * per-page counters of pages.ts, so "which types map page p" is O(1) and "which mappings cover
  * page p" is answerable (by a scan, used only when a violation is reported).
  */
-import { NO_LINEAR, type PageState } from './pages.ts';
+import { CLASS_MASK, NO_LINEAR, type PageState, STALE_SHIFT } from './pages.ts';
 import { type MappingId, type MemType, ModelBug } from './types.ts';
 
 export type MappingKind = 'linear' | 'vm' | 'vm-ram' | 'user' | 'kmap-atomic';
@@ -75,12 +75,12 @@ export class Mmu {
   }
 
   private before(pages: Int32Array): Uint8Array {
-    const ps = this.pages;
+    const classes = this.pages.classes;
     const out = new Uint8Array(pages.length);
     for (let i = 0; i < pages.length; i++) {
-      const p = pages[i]!;
-      const live = ps.typeMask(p, false);
-      out[i] = live | ((ps.staleMask(p) & ~live) << 4);
+      const c = classes[pages[i]!]!;
+      const live = c & CLASS_MASK;
+      out[i] = live | (((c >> STALE_SHIFT) & ~live & CLASS_MASK) << 4);
     }
     return out;
   }
