@@ -17,6 +17,7 @@
  * Rests on: ARCH-1..7, DMA318-4..6, DMA41-2, HEAP-CMA-4, ION-14, ION-15, B17, B18.
  */
 import type { Kernel } from '../model/kernel.ts';
+import { CLASS_MASK, STALE_SHIFT } from '../model/pages.ts';
 import type { RuleSet } from '../model/profile.ts';
 import { MemType } from '../model/types.ts';
 import { mappingsOf, pageName, pfnOf, typesOfMask } from './describe.ts';
@@ -26,6 +27,8 @@ import { BadPages } from './tracker.ts';
 const WB = 1 << MemType.WB;
 const NC = 1 << MemType.NC;
 const HARD = (1 << MemType.DEV) | (1 << MemType.SO);
+// a local copy for the page loop (reading the import there measured slower, page-facts.ts)
+const CLASSES = CLASS_MASK;
 
 /** Does a set of classes conflict under a rule set? `ncMaintained` only matters for armv8. */
 export function conflicts(mask: number, rules: RuleSet, ncMaintained = () => false): boolean {
@@ -61,16 +64,16 @@ function maskBad(k: Kernel, p: number, mask: number): boolean {
 }
 
 function verdicts(k: Kernel, pages: Int32Array, out: Uint8Array): number {
-  const ps = k.mm.pages;
-  const [, l1, l2, l3] = ps.live as Int32Array[];
-  const [, s1, s2, s3] = ps.stale as Int32Array[];
+  const classes = k.mm.pages.classes;
+  // stale classes count when the profile keeps stale TLB entries (ARCH-4): fold them in or not
+  const staleShift = k.profile.staleTlb ? STALE_SHIFT : 0;
   let n = 0;
   for (let i = 0; i < pages.length; i++) {
     const p = pages[i]!;
-    let b = 0;
-    // mapped WB only (or not at all), the common case: one class, no conflict, no mask to build
-    if ((l1![p]! | l2![p]! | l3![p]! | s1![p]! | s2![p]! | s3![p]!) !== 0 && maskBad(k, p, pageMask(k, p)))
-      b = 1;
+    const c = classes[p]!;
+    const mask = (c | (c >> staleShift)) & CLASSES;
+    // one class or none (the common case): no conflict, nothing more to read
+    const b = (mask & (mask - 1)) !== 0 && maskBad(k, p, mask) ? 1 : 0;
     out[i] = b;
     n += b;
   }

@@ -81,6 +81,13 @@ describe('factsOf', () => {
     const two = new Uint8Array(2);
     factsOf(k, Int32Array.of(q, q + 1), two);
     expect([...two]).toEqual([Fact.FREE_MAPPED | Fact.DOUBLE_FREED, Fact.MULTI_CLAIMED]);
+    // a free lowmem page mapped WB twice: its linear PTE and a vmap of the same class
+    const low = k.mm.pages.ownerKind.findIndex((kind, p) => kind === Owner.FREE && p < k.mm.lowmemPages);
+    factsOf(k, Int32Array.of(low), out);
+    expect(out[0]).toBe(0);
+    k.mm.vmap(Int32Array.of(low), MemType.WB, 'hand vmap', -1, 0);
+    check(k, Int32Array.of(low));
+    expect(factsOf(k, Int32Array.of(low), out)).toBe(Fact.FREE_MAPPED);
   });
 
   // against the definitions, on every page each op touched and on all of RAM at the end
