@@ -23,6 +23,16 @@ export interface Mapping {
   state: 'live' | 'stale';
   /** ARCH-6 armv8: every hand-over between aliases runs the maintenance sequence [A]. */
   readonly maintained: boolean;
+  /** The smallest and the largest page mapped (mapsPage rejects other pages without a scan). */
+  readonly lo: number;
+  readonly hi: number;
+  /** The pages are exactly lo, lo+1, ..., hi (most mappings): mapsPage needs no scan at all. */
+  readonly run: boolean;
+}
+
+/** Does mapping m map page p? O(1) for a contiguous run, else a scan of its pages. */
+export function mapsPage(m: Mapping, p: number): boolean {
+  return p >= m.lo && p <= m.hi && (m.run || m.pages.includes(p));
 }
 
 /**
@@ -96,6 +106,17 @@ export class Mmu {
     maintained = false,
   ): Mapping {
     this.creations.push({ kind, type, owner, pages, before: this.before(pages), maintained });
+    // no page: an empty span (lo > hi) that mapsPage rejects every page by
+    let lo = pages.length > 0 ? pages[0]! : 0;
+    let hi = pages.length > 0 ? lo : -1;
+    let run = true;
+    for (let i = 0; i < pages.length; i++) {
+      const p = pages[i]!;
+      this.pages.addLive(p, type, 1);
+      if (p < lo) lo = p;
+      if (p > hi) hi = p;
+      if (p !== pages[0]! + i) run = false;
+    }
     const m: Mapping = {
       id: this.nextId++ as MappingId,
       kind,
@@ -106,8 +127,10 @@ export class Mmu {
       bufferId,
       state: 'live',
       maintained,
+      lo,
+      hi,
+      run,
     };
-    for (let i = 0; i < pages.length; i++) this.pages.addLive(pages[i]!, type, 1);
     this.mappings.set(m.id, m);
     if (kind === 'vm' || kind === 'vm-ram') this.byVPage.set(vaddr >>> 12, m);
     return m;

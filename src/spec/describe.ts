@@ -1,6 +1,6 @@
 /** Turning model state into the words and numbers of a violation report. */
 import type { Kernel } from '../model/kernel.ts';
-import type { Mapping } from '../model/mmu.ts';
+import { type Mapping, mapsPage } from '../model/mmu.ts';
 import { NO_LINEAR } from '../model/pages.ts';
 import { asVAddr, hex, type MemType, memTypeName, type Pfn } from '../model/types.ts';
 import type { MappingInfo } from './invariant.ts';
@@ -63,7 +63,7 @@ function coveringPage(k: Kernel, p: number): Covering {
       const at = i++;
       if (m.pages.length > SHORT !== (pass === 1)) continue;
       const slot = (m.state === 'live' ? 0 : 4) + m.type;
-      if (owed[slot]! <= 0 || !m.pages.includes(p)) continue;
+      if (owed[slot]! <= 0 || !mapsPage(m, p)) continue;
       found.push(m);
       order.push(at);
       owed[slot]!--;

@@ -17,6 +17,7 @@
  * Rests on: ARCH-1..7, DMA318-4..6, DMA41-2, HEAP-CMA-4, ION-14, ION-15, B17, B18.
  */
 import type { Kernel } from '../model/kernel.ts';
+import { mapsPage } from '../model/mmu.ts';
 import { CLASS_MASK, STALE_SHIFT } from '../model/pages.ts';
 import type { RuleSet } from '../model/profile.ts';
 import { MemType } from '../model/types.ts';
@@ -51,7 +52,7 @@ function pageMask(k: Kernel, p: number): number {
 
 function ncAllMaintained(k: Kernel, p: number): boolean {
   for (const m of k.mm.mmu.mappings.values()) {
-    if (m.type === MemType.NC && m.pages.includes(p) && !m.maintained) return false;
+    if (m.type === MemType.NC && mapsPage(m, p) && !m.maintained) return false;
   }
   return true;
 }
