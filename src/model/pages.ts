@@ -174,8 +174,15 @@ export class PageState {
 
   /** Pages touched since the last `clearTouched` (the current op). */
   touched(): Int32Array {
-    return this.touchedList.subarray(0, this.touchedLen);
+    // one view per list and length: checkers ask several times per op, a view is an allocation
+    const v = this.touchedView;
+    if (v.length === this.touchedLen && this.touchedViewOf === this.touchedList) return v;
+    this.touchedViewOf = this.touchedList;
+    this.touchedView = this.touchedList.subarray(0, this.touchedLen);
+    return this.touchedView;
   }
+  private touchedView: Int32Array = new Int32Array(0);
+  private touchedViewOf: Int32Array | null = null;
 
   clearTouched(): void {
     for (let i = 0; i < this.touchedLen; i++) this.touchedFlag[this.touchedList[i]!] = 0;

@@ -148,7 +148,9 @@ function verdicts(k: Kernel, pages: Int32Array, out: Uint8Array): number {
  * it, even when the heap wrote nothing (its pages still owned by the gone buffer), not only at
  * quiescence. O(pages of those buffers), which the op's free touched in the kernel too.
  */
-const destroyedPages = (k: Kernel): readonly Int32Array[] => k.ion.destroyedThisOp.map((b) => b.pages);
+const destroyedPages = (k: Kernel): readonly Int32Array[] =>
+  k.ion.destroyedThisOp.length === 0 ? NO_PAGES : k.ion.destroyedThisOp.map((b) => b.pages);
+const NO_PAGES: readonly Int32Array[] = [];
 
 /** The facts under which a page may be wrong. */
 const SUSPECT = Fact.DOUBLE_FREED | Fact.BUFFER | Fact.FREE_MAPPED;

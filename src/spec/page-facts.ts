@@ -87,6 +87,8 @@ export interface TouchedFacts {
   readonly any: number;
 }
 
+const NO_FACTS: TouchedFacts = { pages: new Int32Array(0), facts: new Uint8Array(0), any: 0 };
+
 /** The facts of the last kernel's touched pages: one kernel and op kept, its buffer reused. */
 let memo: { k: Kernel; at: number; len: number; tf: TouchedFacts } | null = null;
 let buf = new Uint8Array(1024);
@@ -94,6 +96,8 @@ let buf = new Uint8Array(1024);
 /** The facts of the pages the op just applied touched (computed at the first call after the op). */
 export function touchedFacts(k: Kernel): TouchedFacts {
   const pages = k.mm.pages.touched();
+  // most ops touch no page (a share, a failed alloc): nothing to compute or keep
+  if (pages.length === 0) return NO_FACTS;
   if (memo && memo.k === k && memo.at === k.opsApplied && memo.len === pages.length) return memo.tf;
   if (buf.length < pages.length) buf = new Uint8Array(Math.max(pages.length, buf.length * 2));
   const facts = buf.subarray(0, pages.length);

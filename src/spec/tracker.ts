@@ -8,7 +8,8 @@
 import type { Kernel } from '../model/kernel.ts';
 import { touchedFacts } from './page-facts.ts';
 
-interface Memo {
+/** A kernel's bad set and the op count it is up to date with. */
+export interface Memo {
   at: number;
   bad: Set<number>;
 }
@@ -20,26 +21,25 @@ export class BadSet {
   private lastM: Memo | undefined;
 
   /**
-   * Bring the set up to date after the op just applied: `rebuild` lists every bad key from scratch
-   * (used when the memo is missing or stale); `update` re-evaluates the keys the op touched.
+   * k's memo when it is up to date or one op behind: then the caller re-evaluates the keys the op
+   * touched in `bad` and sets `at` to k.opsApplied. Null when the memo is missing or stale: the
+   * caller lists every bad key from scratch (`reset`). (No closures: checkers run after every op.)
    */
-  current(k: Kernel, rebuild: () => Iterable<number>, update: (bad: Set<number>) => void): Set<number> {
+  memo(k: Kernel): Memo | null {
     const m = this.lastK === k ? this.lastM : (this.memos.get(k) ?? this.fromSource(k));
-    if (m && m.at === k.opsApplied) return this.remember(k, m).bad;
-    if (m && m.at === k.opsApplied - 1) {
-      update(m.bad);
-      m.at = k.opsApplied;
-      return this.remember(k, m).bad;
-    }
-    const fresh = { at: k.opsApplied, bad: new Set(rebuild()) };
-    this.memos.set(k, fresh);
-    return this.remember(k, fresh).bad;
-  }
-
-  private remember(k: Kernel, m: Memo): Memo {
+    if (!m || (m.at !== k.opsApplied && m.at !== k.opsApplied - 1)) return null;
     this.lastK = k;
     this.lastM = m;
     return m;
+  }
+
+  /** Start k's set afresh from every bad key (a full evaluation). */
+  reset(k: Kernel, keys: Iterable<number>): Set<number> {
+    const fresh = { at: k.opsApplied, bad: new Set(keys) };
+    this.memos.set(k, fresh);
+    this.lastK = k;
+    this.lastM = fresh;
+    return fresh.bad;
   }
 
   /** A clone starts from its source's memo when the source has not moved since the clone. */
@@ -71,14 +71,15 @@ export class ReportCache<V> {
   private lastK: Kernel | null = null;
   private last: { key: number; value: V } | undefined;
 
-  get(k: Kernel, key: number, stale: boolean, build: () => V): V {
+  /** The report of `key`, by `build(k, key)` when none is kept (a plain function: no closure per op). */
+  get(k: Kernel, key: number, stale: boolean, build: (k: Kernel, key: number) => V): V {
     const m = this.lastK === k ? this.last : this.memos.get(k);
     if (m && m.key === key && !stale) {
       this.lastK = k;
       this.last = m;
       return m.value;
     }
-    const fresh = { key, value: build() };
+    const fresh = { key, value: build(k, key) };
     this.memos.set(k, fresh);
     this.lastK = k;
     this.last = fresh;
@@ -132,28 +133,38 @@ export class BadPages<V> {
   incremental(k: Kernel): V | null {
     const c = this.check;
     const extra = c.extra ? c.extra(k) : NO_PAGES;
-    const set = this.bad.current(
-      k,
-      () => scanPages(k, c),
-      (s) => {
-        if (c.mayTurnBad) {
-          if (s.size > 0) judge(k, c, touchedOf(k, s), s);
-          const more = c.mayTurnBad(k);
-          for (let i = 0; i < more.length; i++) judge(k, c, more[i]!, s);
-        } else if (c.fromFacts) {
-          const tf = touchedFacts(k);
-          if ((tf.any & (c.suspect ?? 0xff)) !== 0 || s.size > 0) {
-            const out = verdictsFor(tf.pages.length);
-            mark(tf.pages, out, c.fromFacts(k, tf.pages, tf.facts, out), s);
-          }
-        } else judge(k, c, k.mm.pages.touched(), s);
-        for (let i = 0; i < extra.length; i++) judge(k, c, extra[i]!, s);
-      },
-    );
+    const m = this.bad.memo(k);
+    let set: Set<number>;
+    if (m === null) set = this.bad.reset(k, scanPages(k, c));
+    else {
+      set = m.bad;
+      if (m.at !== k.opsApplied) {
+        this.update(k, set, extra);
+        m.at = k.opsApplied;
+      }
+    }
     if (set.size === 0) return null;
     const p = minOf(set);
-    const stale = k.mm.pages.isTouched(p) || extra.some((pages) => pages.includes(p));
-    return this.reports.get(k, p, stale, () => c.report(k, p));
+    let stale = k.mm.pages.isTouched(p);
+    for (let i = 0; i < extra.length && !stale; i++) stale = extra[i]!.includes(p);
+    return this.reports.get(k, p, stale, c.report);
+  }
+
+  /** Re-judge what the op may have changed into the bad set `s`. */
+  private update(k: Kernel, s: Set<number>, extra: readonly Int32Array[]): void {
+    const c = this.check;
+    if (c.mayTurnBad) {
+      if (s.size > 0) judge(k, c, touchedOf(k, s), s);
+      const more = c.mayTurnBad(k);
+      for (let i = 0; i < more.length; i++) judge(k, c, more[i]!, s);
+    } else if (c.fromFacts) {
+      const tf = touchedFacts(k);
+      if ((tf.any & (c.suspect ?? 0xff)) !== 0 || s.size > 0) {
+        const out = verdictsFor(tf.pages.length);
+        mark(tf.pages, out, c.fromFacts(k, tf.pages, tf.facts, out), s);
+      }
+    } else judge(k, c, k.mm.pages.touched(), s);
+    for (let i = 0; i < extra.length; i++) judge(k, c, extra[i]!, s);
   }
 
   /** The full scan's verdict: the smallest bad page's report. */

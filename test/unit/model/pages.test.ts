@@ -197,6 +197,20 @@ describe('touched pages (incremental checking)', () => {
     expect(ps.touched().length).toBe(3000);
     expect(ps.touched()[2999]).toBe(2999);
   });
+
+  it('touched() is the current list however it was asked before: one view per list and length', () => {
+    const ps = fresh(3000);
+    ps.setWriter(5, 1);
+    const one = ps.touched();
+    expect(ps.touched()).toBe(one);
+    // the list grows (a new buffer) and is cleared with nobody asking; then as many pages as before
+    ps.claim(100, 2000, Owner.KERNEL, 0);
+    ps.clearTouched();
+    ps.setWriter(7, 1);
+    expect([...ps.touched()]).toEqual([7]);
+    ps.setWriter(8, 1);
+    expect([...ps.touched()]).toEqual([7, 8]);
+  });
 });
 
 describe('clone', () => {

@@ -132,5 +132,9 @@ describe('touchedFacts', () => {
     const b = touchedFacts(k);
     expect(b).not.toBe(a);
     expect([...b.pages]).toEqual([...k.mm.pages.touched()]);
+    // an op that touched no page: no page, no fact
+    k.apply({ op: 'share', client: 9, handle: 0 });
+    expect(k.mm.pages.touched().length).toBe(0);
+    expect(touchedFacts(k)).toMatchObject({ any: 0, pages: new Int32Array(0), facts: new Uint8Array(0) });
   });
 });

@@ -14,22 +14,26 @@ function kernel(): { k: Kernel; step: () => void } {
   return { k, step };
 }
 
-/** A BadSet with counted rebuilds and updates; rebuild lists `keys`, update adds `next`. */
+/**
+ * A BadSet used the way the checkers use it (memo, else reset), with counted rebuilds and updates;
+ * a rebuild lists `keys`, an update adds `next`.
+ */
 function counted(keys: number[], next = 100) {
   const calls = { rebuild: 0, update: 0 };
   const bad = new BadSet();
-  const current = (k: Kernel) =>
-    bad.current(
-      k,
-      () => {
-        calls.rebuild++;
-        return keys;
-      },
-      (s) => {
-        calls.update++;
-        s.add(next);
-      },
-    );
+  const current = (k: Kernel) => {
+    const m = bad.memo(k);
+    if (!m) {
+      calls.rebuild++;
+      return bad.reset(k, keys);
+    }
+    if (m.at !== k.opsApplied) {
+      calls.update++;
+      m.bad.add(next);
+      m.at = k.opsApplied;
+    }
+    return m.bad;
+  };
   return { bad, calls, current };
 }
 
