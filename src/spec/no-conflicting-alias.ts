@@ -96,10 +96,13 @@ function mayTurnBad(k: Kernel): readonly Int32Array[] {
   const creations = k.mm.mmu.creations;
   if (creations.length === 0) return NO_PAGES;
   const stale = k.profile.staleTlb;
-  const out: number[] = [];
+  let n = 0;
   for (const c of creations) {
+    const pages = c.pages;
+    if (mayBuf.length < n + pages.length) mayBuf = grown(mayBuf, n + pages.length);
     if (stale && c.kind === 'linear') {
-      for (let i = 0; i < c.pages.length; i++) out.push(c.pages[i]!);
+      mayBuf.set(pages, n);
+      n += pages.length;
       continue;
     }
     const self = 1 << c.type;
@@ -107,11 +110,19 @@ function mayTurnBad(k: Kernel): readonly Int32Array[] {
     for (let i = 0; i < before.length; i++) {
       const b = before[i]!;
       const m = (b & 0xf) | (stale ? b >> 4 : 0) | self;
-      if ((m & (m - 1)) !== 0) out.push(c.pages[i]!);
+      if ((m & (m - 1)) !== 0) mayBuf[n++] = pages[i]!;
     }
   }
-  return out.length === 0 ? NO_PAGES : [Int32Array.from(out)];
+  return n === 0 ? NO_PAGES : [mayBuf.subarray(0, n)];
 }
+
+/** mayTurnBad's page list, reused (BadPages judges it before the next op). */
+let mayBuf = new Int32Array(1024);
+const grown = (a: Int32Array, n: number) => {
+  const b = new Int32Array(Math.max(n, a.length * 2));
+  b.set(a);
+  return b;
+};
 
 const NO_PAGES: readonly Int32Array[] = [];
 

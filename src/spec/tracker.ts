@@ -164,7 +164,8 @@ export class BadPages<V> {
         mark(tf.pages, out, c.fromFacts(k, tf.pages, tf.facts, out), s);
       }
     } else judge(k, c, k.mm.pages.touched(), s);
-    for (let i = 0; i < extra.length; i++) judge(k, c, extra[i]!, s);
+    // the touched pages among the extra ones were just judged, from the same state
+    for (let i = 0; i < extra.length; i++) judge(k, c, untouched(k, extra[i]!), s);
   }
 
   /** The full scan's verdict: the smallest bad page's report. */
@@ -191,6 +192,17 @@ function touchedOf(k: Kernel, bad: Set<number>): Int32Array {
   let n = 0;
   for (const p of bad) if (ps.isTouched(p)) touchedBuf[n++] = p;
   return touchedBuf.subarray(0, n);
+}
+
+/** The pages of a list the op did not touch (a view of a reused buffer, valid until the next call). */
+let untouchedBuf = new Int32Array(1024);
+function untouched(k: Kernel, pages: Int32Array): Int32Array {
+  const ps = k.mm.pages;
+  if (untouchedBuf.length < pages.length)
+    untouchedBuf = new Int32Array(Math.max(pages.length, untouchedBuf.length * 2));
+  let n = 0;
+  for (let i = 0; i < pages.length; i++) if (!ps.isTouched(pages[i]!)) untouchedBuf[n++] = pages[i]!;
+  return untouchedBuf.subarray(0, n);
 }
 
 /** Re-judge `pages` into the bad set: add the bad ones, delete the good ones. */
