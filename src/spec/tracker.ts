@@ -12,7 +12,17 @@ import { touchedFacts } from './page-facts.ts';
 export interface Memo {
   at: number;
   bad: Set<number>;
+  /**
+   * BadPages: the smallest and largest bad page when `bounded` (kept as pages are added, dropped
+   * when one of them is deleted, found again by a walk of the set only then).
+   */
+  lo: number;
+  hi: number;
+  bounded: boolean;
 }
+
+/** A memo of `bad` as of op `at`, its bounds not known yet. */
+const memoOf = (at: number, bad: Set<number>): Memo => ({ at, bad, lo: 0, hi: -1, bounded: false });
 
 export class BadSet {
   private readonly memos = new WeakMap<Kernel, Memo>();
@@ -35,7 +45,7 @@ export class BadSet {
 
   /** Start k's set afresh from every bad key (a full evaluation). */
   reset(k: Kernel, keys: Iterable<number>): Set<number> {
-    const fresh = { at: k.opsApplied, bad: new Set(keys) };
+    const fresh = memoOf(k.opsApplied, new Set(keys));
     this.memos.set(k, fresh);
     this.lastK = k;
     this.lastM = fresh;
@@ -49,7 +59,7 @@ export class BadSet {
     if (!src || !parent || parent.opsApplied !== src.at) return undefined;
     const pm = this.memos.get(parent);
     if (!pm || pm.at !== src.at) return undefined;
-    const m = { at: pm.at, bad: new Set(pm.bad) };
+    const m = memoOf(pm.at, new Set(pm.bad));
     this.memos.set(k, m);
     return m;
   }
@@ -133,39 +143,37 @@ export class BadPages<V> {
   incremental(k: Kernel): V | null {
     const c = this.check;
     const extra = c.extra ? c.extra(k) : NO_PAGES;
-    const m = this.bad.memo(k);
-    let set: Set<number>;
-    if (m === null) set = this.bad.reset(k, scanPages(k, c));
-    else {
-      set = m.bad;
-      if (m.at !== k.opsApplied) {
-        this.update(k, set, extra);
-        m.at = k.opsApplied;
-      }
+    let m = this.bad.memo(k);
+    if (m === null) {
+      this.bad.reset(k, scanPages(k, c));
+      m = this.bad.memo(k)!;
+    } else if (m.at !== k.opsApplied) {
+      this.update(k, m, extra);
+      m.at = k.opsApplied;
     }
-    if (set.size === 0) return null;
-    const p = minOf(set);
+    if (m.bad.size === 0) return null;
+    const p = boundsOf(m).lo;
     let stale = k.mm.pages.isTouched(p);
     for (let i = 0; i < extra.length && !stale; i++) stale = extra[i]!.includes(p);
     return this.reports.get(k, p, stale, c.report);
   }
 
-  /** Re-judge what the op may have changed into the bad set `s`. */
-  private update(k: Kernel, s: Set<number>, extra: readonly Int32Array[]): void {
+  /** Re-judge what the op may have changed into the bad set of `m`. */
+  private update(k: Kernel, m: Memo, extra: readonly Int32Array[]): void {
     const c = this.check;
     if (c.mayTurnBad) {
-      if (s.size > 0) judge(k, c, touchedOf(k, s), s);
+      if (m.bad.size > 0) judge(k, c, touchedOf(k, m), m);
       const more = c.mayTurnBad(k);
-      for (let i = 0; i < more.length; i++) judge(k, c, more[i]!, s);
+      for (let i = 0; i < more.length; i++) judge(k, c, more[i]!, m);
     } else if (c.fromFacts) {
       const tf = touchedFacts(k);
-      if ((tf.any & (c.suspect ?? 0xff)) !== 0 || s.size > 0) {
+      if ((tf.any & (c.suspect ?? 0xff)) !== 0 || m.bad.size > 0) {
         const out = verdictsFor(tf.pages.length);
-        mark(tf.pages, out, c.fromFacts(k, tf.pages, tf.facts, out), s);
+        mark(tf.pages, out, c.fromFacts(k, tf.pages, tf.facts, out), m);
       }
-    } else judge(k, c, k.mm.pages.touched(), s);
+    } else judge(k, c, k.mm.pages.touched(), m);
     // the touched pages among the extra ones were just judged, from the same state
-    for (let i = 0; i < extra.length; i++) judge(k, c, untouched(k, extra[i]!), s);
+    for (let i = 0; i < extra.length; i++) judge(k, c, untouched(k, extra[i]!), m);
   }
 
   /** The full scan's verdict: the smallest bad page's report. */
@@ -184,13 +192,25 @@ function verdictsFor(n: number): Uint8Array {
   return verdictBuf;
 }
 
-/** The members of a bad set the op touched (a view of a reused buffer, valid until the next call). */
+/**
+ * The members of a bad set the op touched, by a walk of the shorter of the two lists (a view of a
+ * reused buffer, valid until the next call).
+ */
 let touchedBuf = new Int32Array(64);
-function touchedOf(k: Kernel, bad: Set<number>): Int32Array {
+function touchedOf(k: Kernel, m: Memo): Int32Array {
   const ps = k.mm.pages;
-  if (touchedBuf.length < bad.size) touchedBuf = new Int32Array(Math.max(bad.size, touchedBuf.length * 2));
+  const touched = ps.touched();
+  const bad = m.bad;
+  const most = Math.min(bad.size, touched.length);
+  if (touchedBuf.length < most) touchedBuf = new Int32Array(Math.max(most, touchedBuf.length * 2));
   let n = 0;
-  for (const p of bad) if (ps.isTouched(p)) touchedBuf[n++] = p;
+  if (touched.length < bad.size) {
+    const { lo, hi } = boundsOf(m);
+    for (let i = 0; i < touched.length; i++) {
+      const p = touched[i]!;
+      if (p >= lo && p <= hi && bad.has(p)) touchedBuf[n++] = p;
+    }
+  } else for (const p of bad) if (ps.isTouched(p)) touchedBuf[n++] = p;
   return touchedBuf.subarray(0, n);
 }
 
@@ -206,32 +226,49 @@ function untouched(k: Kernel, pages: Int32Array): Int32Array {
 }
 
 /** Re-judge `pages` into the bad set: add the bad ones, delete the good ones. */
-function judge<V>(k: Kernel, c: PageCheck<V>, pages: Int32Array, bad: Set<number>): void {
+function judge<V>(k: Kernel, c: PageCheck<V>, pages: Int32Array, m: Memo): void {
   if (pages.length === 0) return;
   const out = verdictsFor(pages.length);
-  mark(pages, out, c.verdicts(k, pages, out), bad);
+  mark(pages, out, c.verdicts(k, pages, out), m);
 }
 
-/** Apply verdicts (out[i] for pages[i], n of them bad) to the bad set. */
-function mark(pages: Int32Array, out: Uint8Array, n: number, bad: Set<number>): void {
-  // nothing bad before or now (the common case): nothing to do
-  if (n === 0 && bad.size === 0) return;
-  if (bad.size === 0) {
-    for (let i = 0; i < pages.length; i++) if (out[i] === 1) bad.add(pages[i]!);
-    return;
-  }
-  // a good page can only be deleted if it lies within the bad set's span (bad sets are few pages)
+/** The memo with its bounds known (a walk of the bad set when they were dropped). */
+function boundsOf(m: Memo): Memo {
+  if (m.bounded) return m;
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
-  for (const q of bad) {
+  for (const q of m.bad) {
     if (q < lo) lo = q;
     if (q > hi) hi = q;
   }
+  m.lo = lo;
+  m.hi = hi;
+  m.bounded = true;
+  return m;
+}
+
+/** Apply verdicts (out[i] for pages[i], n of them bad) to the bad set of `m`, keeping its bounds. */
+function mark(pages: Int32Array, out: Uint8Array, n: number, m: Memo): void {
+  const bad = m.bad;
+  // nothing bad before or now (the common case): nothing to do
+  if (n === 0 && bad.size === 0) return;
+  // a good page can only be deleted if it lies within the bad set's span (bad sets are few pages)
+  const { lo: lo0, hi: hi0 } = boundsOf(m);
+  let lo = lo0;
+  let hi = hi0;
+  let dropped = false;
   for (let i = 0; i < pages.length; i++) {
     const p = pages[i]!;
-    if (out[i] === 1) bad.add(p);
-    else if (p >= lo && p <= hi) bad.delete(p);
+    if (out[i] === 1) {
+      bad.add(p);
+      if (p < lo) lo = p;
+      if (p > hi) hi = p;
+    } else if (p >= lo0 && p <= hi0 && bad.delete(p) && (p === lo0 || p === hi0)) dropped = true;
   }
+  m.lo = lo;
+  m.hi = hi;
+  // a bound deleted: found again when next needed
+  if (dropped) m.bounded = false;
 }
 
 /** Every bad page, in order (a full scan, judged in chunks by the same `verdicts`). */
