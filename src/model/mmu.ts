@@ -5,7 +5,7 @@
  * per-page counters of pages.ts, so "which types map page p" is O(1) and "which mappings cover
  * page p" is answerable (by a scan, used only when a violation is reported).
  */
-import { NO_LINEAR, type PageState } from './pages.ts';
+import { CLASS_MASK, NO_LINEAR, type PageState, STALE_SHIFT } from './pages.ts';
 import { type MappingId, type MemType, ModelBug } from './types.ts';
 
 export type MappingKind = 'linear' | 'vm' | 'vm-ram' | 'user' | 'kmap-atomic';
@@ -24,6 +24,16 @@ export interface Mapping {
   readonly state: 'live' | 'stale';
   /** ARCH-6 armv8: every hand-over between aliases runs the maintenance sequence [A]. */
   readonly maintained: boolean;
+  /** The smallest and the largest page mapped (mapsPage rejects other pages without a scan). */
+  readonly lo: number;
+  readonly hi: number;
+  /** The pages are exactly lo, lo+1, ..., hi (most mappings): mapsPage needs no scan at all. */
+  readonly run: boolean;
+}
+
+/** Does mapping m map page p? O(1) for a contiguous run, else a scan of its pages. */
+export function mapsPage(m: Mapping, p: number): boolean {
+  return p >= m.lo && p <= m.hi && (m.run || m.pages.includes(p));
 }
 
 /**
@@ -101,12 +111,12 @@ export class Mmu {
   }
 
   private before(pages: Int32Array): Uint8Array {
-    const ps = this.pages;
+    const classes = this.pages.classes;
     const out = new Uint8Array(pages.length);
     for (let i = 0; i < pages.length; i++) {
-      const p = pages[i]!;
-      const live = ps.typeMask(p, false);
-      out[i] = live | ((ps.staleMask(p) & ~live) << 4);
+      const c = classes[pages[i]!]!;
+      const live = c & CLASS_MASK;
+      out[i] = live | (((c >> STALE_SHIFT) & ~live & CLASS_MASK) << 4);
     }
     return out;
   }
@@ -123,6 +133,17 @@ export class Mmu {
   ): Mapping {
     this.creations.push({ kind, type, owner, pages, before: this.before(pages), maintained });
     this.written = true;
+    // no page: an empty span (lo > hi) that mapsPage rejects every page by
+    let lo = pages.length > 0 ? pages[0]! : 0;
+    let hi = pages.length > 0 ? lo : -1;
+    let run = true;
+    for (let i = 0; i < pages.length; i++) {
+      const p = pages[i]!;
+      this.pages.addLive(p, type, 1);
+      if (p < lo) lo = p;
+      if (p > hi) hi = p;
+      if (p !== pages[0]! + i) run = false;
+    }
     const m: Mapping = {
       id: this.nextId++ as MappingId,
       kind,
@@ -133,8 +154,10 @@ export class Mmu {
       bufferId,
       state: 'live',
       maintained,
+      lo,
+      hi,
+      run,
     };
-    for (let i = 0; i < pages.length; i++) this.pages.addLive(pages[i]!, type, 1);
     this.table.set(m.id, m);
     if (kind === 'vm' || kind === 'vm-ram') this.byVPage.set(vaddr >>> 12, m);
     return m;

@@ -65,6 +65,12 @@ export class PageState {
   readonly live: readonly Int32Array[];
   /** Lazily unmapped, unpurged mappings per MemType (ARCH-4 stale TLB entries). */
   readonly stale: readonly Int32Array[];
+  /**
+   * The classes mapping each page, kept with the counters (addLive/addStale): bit t = a live
+   * mapping of MemType t, bit 4+t = a stale one, bit 8+t = more than one live one. The checks read
+   * this one array instead of eight counters per page.
+   */
+  readonly classes: Uint16Array;
   /** Times a free page was freed again (B15): freed-completely reads it. */
   readonly doubleFrees: Uint8Array;
   /** Times the linear-map PTE type of the page changed (for the `sometimes` goal). */
@@ -91,6 +97,7 @@ export class PageState {
     this.linearType = from ? from.linearType.slice() : new Uint8Array(n).fill(NO_LINEAR);
     this.live = from ? from.live.map((a) => a.slice()) : [0, 1, 2, 3].map(() => new Int32Array(n));
     this.stale = from ? from.stale.map((a) => a.slice()) : [0, 1, 2, 3].map(() => new Int32Array(n));
+    this.classes = from ? from.classes.slice() : new Uint16Array(n);
     this.doubleFrees = from ? from.doubleFrees.slice() : new Uint8Array(n);
     this.typeChanges = from ? from.typeChanges.slice() : new Uint16Array(n);
     this.touchedFlag = new Uint8Array(n);
@@ -110,6 +117,7 @@ export class PageState {
       this.linearType,
       ...this.live,
       ...this.stale,
+      this.classes,
       this.doubleFrees,
       this.typeChanges,
     ];
@@ -151,8 +159,15 @@ export class PageState {
 
   /** Pages touched since the last `clearTouched` (the current op). */
   touched(): Int32Array {
-    return this.touchedList.subarray(0, this.touchedLen);
+    // one view per list and length: checkers ask several times per op, a view is an allocation
+    const v = this.touchedView;
+    if (v.length === this.touchedLen && this.touchedViewOf === this.touchedList) return v;
+    this.touchedViewOf = this.touchedList;
+    this.touchedView = this.touchedList.subarray(0, this.touchedLen);
+    return this.touchedView;
   }
+  private touchedView: Int32Array = new Int32Array(0);
+  private touchedViewOf: Int32Array | null = null;
 
   clearTouched(): void {
     for (let i = 0; i < this.touchedLen; i++) this.touchedFlag[this.touchedList[i]!] = 0;
@@ -204,15 +219,22 @@ export class PageState {
 
   addLive(p: number, t: MemType, d: number): void {
     const a = this.live[t]!;
-    a[p] = a[p]! + d;
-    if (a[p]! < 0) throw new ModelBug(`live mapping count of page ${p} went negative`);
+    const v = a[p]! + d;
+    a[p] = v;
+    if (v < 0) throw new ModelBug(`live mapping count of page ${p} went negative`);
+    const bit = 1 << t;
+    const c = this.classes[p]! & ~(bit | (bit << MULTI_SHIFT));
+    this.classes[p] = c | (v > 0 ? bit : 0) | (v > 1 ? bit << MULTI_SHIFT : 0);
     this.touch(p);
   }
 
   addStale(p: number, t: MemType, d: number): void {
     const a = this.stale[t]!;
-    a[p] = a[p]! + d;
-    if (a[p]! < 0) throw new ModelBug(`stale mapping count of page ${p} went negative`);
+    const v = a[p]! + d;
+    a[p] = v;
+    if (v < 0) throw new ModelBug(`stale mapping count of page ${p} went negative`);
+    const bit = 1 << (t + STALE_SHIFT);
+    this.classes[p] = v > 0 ? this.classes[p]! | bit : this.classes[p]! & ~bit;
     this.touch(p);
   }
 
@@ -232,20 +254,22 @@ export class PageState {
 
   /** Bit mask of MemTypes with a live (or, with staleTlb, stale) mapping of page p. */
   typeMask(p: number, withStale: boolean): number {
-    const l = this.live;
-    const m =
-      (l[0]![p]! > 0 ? 1 : 0) | (l[1]![p]! > 0 ? 2 : 0) | (l[2]![p]! > 0 ? 4 : 0) | (l[3]![p]! > 0 ? 8 : 0);
-    return withStale ? m | this.staleMask(p) : m;
+    const c = this.classes[p]!;
+    return (withStale ? c | (c >> STALE_SHIFT) : c) & CLASS_MASK;
   }
 
   /** Bit mask of MemTypes with a stale (lazily unmapped, unpurged) mapping of page p. */
   staleMask(p: number): number {
-    const s = this.stale;
-    return (
-      (s[0]![p]! > 0 ? 1 : 0) | (s[1]![p]! > 0 ? 2 : 0) | (s[2]![p]! > 0 ? 4 : 0) | (s[3]![p]! > 0 ? 8 : 0)
-    );
+    return (this.classes[p]! >> STALE_SHIFT) & CLASS_MASK;
   }
 }
+
+/** PageState.classes: the four MemType bits of one kind (live, stale, more than one live). */
+export const CLASS_MASK = 0xf;
+/** PageState.classes: where the stale bits start. */
+export const STALE_SHIFT = 4;
+/** PageState.classes: where the "more than one live mapping" bits start. */
+export const MULTI_SHIFT = 8;
 
 /** Owners that hold a page for a user (a buffer, a driver, a pool in use). */
 export function isLiveOwner(k: Owner | number): boolean {

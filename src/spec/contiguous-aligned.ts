@@ -51,6 +51,12 @@ function violation(b: IonBuffer, why: string, k: Kernel): Violation {
   };
 }
 
+/** Every bad buffer's id (the full evaluation of a rebuild). */
+const badBuffers = (k: Kernel) =>
+  held(k)
+    .filter((b) => bufferProblem(k, b))
+    .map((b) => b.id);
+
 const bad = new BadSet();
 const reports = new ReportCache<Violation>();
 
@@ -71,17 +77,15 @@ export const contiguousAligned: Invariant = {
     'B16',
   ],
   incremental(k) {
-    const set = bad.current(
-      k,
-      () =>
-        held(k)
-          .filter((b) => bufferProblem(k, b))
-          .map((b) => b.id),
-      (s) => {
-        for (const b of k.ion.createdThisOp) if (bufferProblem(k, b)) s.add(b.id);
-        for (const b of k.ion.destroyedThisOp) s.delete(b.id);
-      },
-    );
+    const m = bad.memo(k);
+    const set = m ? m.bad : bad.reset(k, badBuffers(k));
+    if (m && m.at !== k.opsApplied) {
+      const made = k.ion.createdThisOp;
+      for (let i = 0; i < made.length; i++) if (bufferProblem(k, made[i]!)) set.add(made[i]!.id);
+      const gone = k.ion.destroyedThisOp;
+      if (set.size > 0) for (let i = 0; i < gone.length; i++) set.delete(gone[i]!.id);
+      m.at = k.opsApplied;
+    }
     if (set.size === 0) return null;
     const id = minOf(set);
     // a buffer's pages, size and heap never change: its report is built once

@@ -19,7 +19,7 @@ import { ionIndex } from './ion-index.ts';
 import { Fact } from './page-facts.ts';
 import { BadPages, BadSet, minOf, ReportCache } from './tracker.ts';
 
-// local copies for the page loops (imports loaded as CommonJS are read through getters)
+// a local copy for the page loop: reading the import there measured slower (page-facts.ts)
 const F_MULTI_CLAIMED = Fact.MULTI_CLAIMED;
 
 function foreignPage(k: Kernel, pages: Int32Array, bufferId: number): number {
@@ -71,6 +71,10 @@ const claims = new BadPages({
   },
   report: claimViolation,
 });
+/** Every bad attachment's index, and every bad VMA's id (the full evaluation of a rebuild). */
+const badAttachments = (k: Kernel) =>
+  k.ion.attachments.flatMap((a, i) => (attachmentBad(k, a) >= 0 ? [i] : []));
+const badVmas = (k: Kernel) => k.ion.vmas.flatMap((v, i) => (vmaBad(k, v) >= 0 ? [i] : []));
 const attachBad = new BadSet();
 const vmasBad = new BadSet();
 const attachReports = new ReportCache<Violation>();
@@ -120,45 +124,44 @@ export const exclusiveOwnership: Invariant = {
     // destroyed, which needs the attachment or VMA gone first: check them when made, drop when gone;
     // and when a reference bug destroys a buffer under them (the zoo), check them at that op
     const gone = k.ion.destroyedThisOp;
-    const atts = attachBad.current(
-      k,
-      () => k.ion.attachments.flatMap((a, i) => (attachmentBad(k, a) >= 0 ? [i] : [])),
-      (s) => {
-        const made = k.ion.attachedThisOp;
-        if (made.length === 0 && gone.length === 0 && s.size === 0) return;
+    const am = attachBad.memo(k);
+    const atts = am ? am.bad : attachBad.reset(k, badAttachments(k));
+    if (am && am.at !== k.opsApplied) {
+      const made = k.ion.attachedThisOp;
+      if (made.length > 0 || gone.length > 0 || atts.size > 0) {
         const idx = ionIndex(k);
-        for (const a of made) if (attachmentBad(k, a) >= 0) s.add(idx.indexOf(a));
+        for (const a of made) if (attachmentBad(k, a) >= 0) atts.add(idx.indexOf(a));
         for (const b of gone)
           for (const d of idx.dmabufsOf(b))
-            for (const a of idx.attachmentsOf(d)) if (attachmentBad(k, a) >= 0) s.add(idx.indexOf(a));
-        for (const i of s) if (!k.ion.attachments[i]!.live) s.delete(i);
-      },
-    );
+            for (const a of idx.attachmentsOf(d)) if (attachmentBad(k, a) >= 0) atts.add(idx.indexOf(a));
+        for (const i of atts) if (!k.ion.attachments[i]!.live) atts.delete(i);
+      }
+      am.at = k.opsApplied;
+    }
     if (atts.size > 0) {
       const i = minOf(atts);
       const p = attachmentBad(k, k.ion.attachments[i]!);
       const stale = p < 0 || p >= k.mm.pages.nPages || k.mm.pages.isTouched(p);
-      return attachReports.get(k, i, stale, () => attachViolation(k, i));
+      return attachReports.get(k, i, stale, attachViolation);
     }
-    const vmas = vmasBad.current(
-      k,
-      () => k.ion.vmas.flatMap((v, i) => (vmaBad(k, v) >= 0 ? [i] : [])),
-      (s) => {
-        for (const v of k.ion.mappedThisOp) if (vmaBad(k, v) >= 0) s.add(v.id);
-        if (gone.length > 0) {
-          const idx = ionIndex(k);
-          for (const b of gone)
-            for (const d of idx.dmabufsOf(b))
-              for (const v of idx.vmasOf(d)) if (vmaBad(k, v) >= 0) s.add(v.id);
-        }
-        for (const i of s) if (!k.ion.vmas[i]!.live) s.delete(i);
-      },
-    );
+    const vm = vmasBad.memo(k);
+    const vmas = vm ? vm.bad : vmasBad.reset(k, badVmas(k));
+    if (vm && vm.at !== k.opsApplied) {
+      for (const v of k.ion.mappedThisOp) if (vmaBad(k, v) >= 0) vmas.add(v.id);
+      if (gone.length > 0) {
+        const idx = ionIndex(k);
+        for (const b of gone)
+          for (const d of idx.dmabufsOf(b))
+            for (const v of idx.vmasOf(d)) if (vmaBad(k, v) >= 0) vmas.add(v.id);
+      }
+      if (vmas.size > 0) for (const i of vmas) if (!k.ion.vmas[i]!.live) vmas.delete(i);
+      vm.at = k.opsApplied;
+    }
     if (vmas.size > 0) {
       const i = minOf(vmas);
       const p = vmaBad(k, k.ion.vmas[i]!);
       const stale = p < 0 || p >= k.mm.pages.nPages || k.mm.pages.isTouched(p);
-      return vmaReports.get(k, i, stale, () => vmaViolation(k, i));
+      return vmaReports.get(k, i, stale, vmaViolation);
     }
     return null;
   },

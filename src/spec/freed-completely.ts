@@ -23,7 +23,7 @@ import type { Invariant, Violation } from './invariant.ts';
 import { Fact } from './page-facts.ts';
 import { BadPages } from './tracker.ts';
 
-// local copies for the page loops (imports loaded as CommonJS are read through getters)
+// local copies for the page loops: reading the imports there measured slower (page-facts.ts)
 const F_DOUBLE_FREED = Fact.DOUBLE_FREED;
 const F_BUFFER = Fact.BUFFER;
 
@@ -95,7 +95,7 @@ function liveOf(k: Kernel): (id: number) => boolean {
   return liveMemo.isLive;
 }
 
-// local copies for the page loops (imports loaded as CommonJS are read through getters)
+// local copies for the page loops, as above
 const BUFFER = Owner.BUFFER;
 const FREE = Owner.FREE;
 const CMA_FREE = Owner.CMA_FREE;
@@ -148,7 +148,9 @@ function verdicts(k: Kernel, pages: Int32Array, out: Uint8Array): number {
  * it, even when the heap wrote nothing (its pages still owned by the gone buffer), not only at
  * quiescence. O(pages of those buffers), which the op's free touched in the kernel too.
  */
-const destroyedPages = (k: Kernel): readonly Int32Array[] => k.ion.destroyedThisOp.map((b) => b.pages);
+const destroyedPages = (k: Kernel): readonly Int32Array[] =>
+  k.ion.destroyedThisOp.length === 0 ? NO_PAGES : k.ion.destroyedThisOp.map((b) => b.pages);
+const NO_PAGES: readonly Int32Array[] = [];
 
 /** The facts under which a page may be wrong. */
 const SUSPECT = Fact.DOUBLE_FREED | Fact.BUFFER | Fact.FREE_MAPPED;

@@ -17,6 +17,8 @@
  * Rests on: ARCH-1..7, DMA318-4..6, DMA41-2, HEAP-CMA-4, ION-14, ION-15, B17, B18.
  */
 import type { Kernel } from '../model/kernel.ts';
+import { mapsPage } from '../model/mmu.ts';
+import { CLASS_MASK, STALE_SHIFT } from '../model/pages.ts';
 import type { RuleSet } from '../model/profile.ts';
 import { MemType } from '../model/types.ts';
 import { mappingsOf, pageName, pfnOf, typesOfMask } from './describe.ts';
@@ -26,6 +28,8 @@ import { BadPages } from './tracker.ts';
 const WB = 1 << MemType.WB;
 const NC = 1 << MemType.NC;
 const HARD = (1 << MemType.DEV) | (1 << MemType.SO);
+// a local copy for the page loop (reading the import there measured slower, page-facts.ts)
+const CLASSES = CLASS_MASK;
 
 /** Does a set of classes conflict under a rule set? `ncMaintained` only matters for armv8. */
 export function conflicts(mask: number, rules: RuleSet, ncMaintained = () => false): boolean {
@@ -48,7 +52,7 @@ function pageMask(k: Kernel, p: number): number {
 
 function ncAllMaintained(k: Kernel, p: number): boolean {
   for (const m of k.mm.mmu.mappings.values()) {
-    if (m.type === MemType.NC && m.pages.includes(p) && !m.maintained) return false;
+    if (m.type === MemType.NC && mapsPage(m, p) && !m.maintained) return false;
   }
   return true;
 }
@@ -61,16 +65,16 @@ function maskBad(k: Kernel, p: number, mask: number): boolean {
 }
 
 function verdicts(k: Kernel, pages: Int32Array, out: Uint8Array): number {
-  const ps = k.mm.pages;
-  const [, l1, l2, l3] = ps.live as Int32Array[];
-  const [, s1, s2, s3] = ps.stale as Int32Array[];
+  const classes = k.mm.pages.classes;
+  // stale classes count when the profile keeps stale TLB entries (ARCH-4): fold them in or not
+  const staleShift = k.profile.staleTlb ? STALE_SHIFT : 0;
   let n = 0;
   for (let i = 0; i < pages.length; i++) {
     const p = pages[i]!;
-    let b = 0;
-    // mapped WB only (or not at all), the common case: one class, no conflict, no mask to build
-    if ((l1![p]! | l2![p]! | l3![p]! | s1![p]! | s2![p]! | s3![p]!) !== 0 && maskBad(k, p, pageMask(k, p)))
-      b = 1;
+    const c = classes[p]!;
+    const mask = (c | (c >> staleShift)) & CLASSES;
+    // one class or none (the common case): no conflict, nothing more to read
+    const b = (mask & (mask - 1)) !== 0 && maskBad(k, p, mask) ? 1 : 0;
     out[i] = b;
     n += b;
   }
@@ -92,10 +96,13 @@ function mayTurnBad(k: Kernel): readonly Int32Array[] {
   const creations = k.mm.mmu.creations;
   if (creations.length === 0) return NO_PAGES;
   const stale = k.profile.staleTlb;
-  const out: number[] = [];
+  let n = 0;
   for (const c of creations) {
+    const pages = c.pages;
+    if (mayBuf.length < n + pages.length) mayBuf = grown(mayBuf, n + pages.length);
     if (stale && c.kind === 'linear') {
-      for (let i = 0; i < c.pages.length; i++) out.push(c.pages[i]!);
+      mayBuf.set(pages, n);
+      n += pages.length;
       continue;
     }
     const self = 1 << c.type;
@@ -103,11 +110,19 @@ function mayTurnBad(k: Kernel): readonly Int32Array[] {
     for (let i = 0; i < before.length; i++) {
       const b = before[i]!;
       const m = (b & 0xf) | (stale ? b >> 4 : 0) | self;
-      if ((m & (m - 1)) !== 0) out.push(c.pages[i]!);
+      if ((m & (m - 1)) !== 0) mayBuf[n++] = pages[i]!;
     }
   }
-  return out.length === 0 ? NO_PAGES : [Int32Array.from(out)];
+  return n === 0 ? NO_PAGES : [mayBuf.subarray(0, n)];
 }
+
+/** mayTurnBad's page list, reused (BadPages judges it before the next op). */
+let mayBuf = new Int32Array(1024);
+const grown = (a: Int32Array, n: number) => {
+  const b = new Int32Array(Math.max(n, a.length * 2));
+  b.set(a);
+  return b;
+};
 
 const NO_PAGES: readonly Int32Array[] = [];
 

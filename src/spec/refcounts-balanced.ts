@@ -87,6 +87,12 @@ function violation(_k: Kernel, b: IonBuffer, why: string): Violation {
   };
 }
 
+/** Every bad buffer's id (the full evaluation of a rebuild). */
+function badBuffers(k: Kernel): number[] {
+  const objs = ionIndex(k);
+  return [...allBuffers(k).values()].filter((b) => bufferProblem(k, b, objs)).map((b) => b.id);
+}
+
 const bad = new BadSet();
 const reports = new ReportCache<Violation>();
 
@@ -100,25 +106,22 @@ export const refcountsBalanced: Invariant = {
   // buffer touched: re-judge the touched buffers, through the index of their objects
   incremental(k) {
     const touched = k.ion.touchedBuffers;
-    const set = bad.current(
-      k,
-      () => {
-        const objs = ionIndex(k);
-        return [...allBuffers(k).values()].filter((b) => bufferProblem(k, b, objs)).map((b) => b.id);
-      },
-      (s) => {
-        if (touched.size === 0) return;
+    const m = bad.memo(k);
+    const set = m ? m.bad : bad.reset(k, badBuffers(k));
+    if (m && m.at !== k.opsApplied) {
+      if (touched.size > 0) {
         const objs = ionIndex(k);
         for (const b of touched) {
-          if (bufferProblem(k, b, objs)) s.add(b.id);
-          else if (s.size > 0) s.delete(b.id);
+          if (bufferProblem(k, b, objs)) set.add(b.id);
+          else if (set.size > 0) set.delete(b.id);
         }
-      },
-    );
+      }
+      m.at = k.opsApplied;
+    }
     if (set.size === 0) return null;
     const id = minOf(set);
     let b: IonBuffer | undefined;
-    for (const t of touched) if (t.id === id) b = t;
+    if (touched.size > 0) for (const t of touched) if (t.id === id) b = t;
     return reports.get(k, id, b !== undefined, () => {
       const buf = b ?? allBuffers(k).get(id)!;
       return violation(k, buf, bufferProblem(k, buf, ionIndex(k)) ?? 'inconsistent');

@@ -8,10 +8,21 @@
 import type { Kernel } from '../model/kernel.ts';
 import { touchedFacts } from './page-facts.ts';
 
-interface Memo {
+/** A kernel's bad set and the op count it is up to date with. */
+export interface Memo {
   at: number;
   bad: Set<number>;
+  /**
+   * BadPages: the smallest and largest bad page when `bounded` (kept as pages are added, dropped
+   * when one of them is deleted, found again by a walk of the set only then).
+   */
+  lo: number;
+  hi: number;
+  bounded: boolean;
 }
+
+/** A memo of `bad` as of op `at`, its bounds not known yet. */
+const memoOf = (at: number, bad: Set<number>): Memo => ({ at, bad, lo: 0, hi: -1, bounded: false });
 
 export class BadSet {
   private readonly memos = new WeakMap<Kernel, Memo>();
@@ -20,19 +31,20 @@ export class BadSet {
   private lastM: Memo | undefined;
 
   /**
-   * Bring the set up to date after the op just applied: `rebuild` lists every bad key from scratch
-   * (used when the memo is missing or stale); `update` re-evaluates the keys the op touched.
+   * k's memo when it is up to date or one op behind: then the caller re-evaluates the keys the op
+   * touched in `bad` and sets `at` to k.opsApplied. Null when the memo is missing or stale: the
+   * caller lists every bad key from scratch (`reset`). (No closures: checkers run after every op.)
    */
-  current(k: Kernel, rebuild: () => Iterable<number>, update: (bad: Set<number>) => void): Set<number> {
+  memo(k: Kernel): Memo | null {
     // a memo made from the source's is kept only in lastM until another kernel is asked about
     const m = this.lastK === k ? this.lastM : (this.memos.get(k) ?? this.fromSource(k));
-    if (m && m.at === k.opsApplied) return this.remember(k, m).bad;
-    if (m && m.at === k.opsApplied - 1) {
-      update(m.bad);
-      m.at = k.opsApplied;
-      return this.remember(k, m).bad;
-    }
-    const fresh = { at: k.opsApplied, bad: new Set(rebuild()) };
+    if (!m || (m.at !== k.opsApplied && m.at !== k.opsApplied - 1)) return null;
+    return this.remember(k, m);
+  }
+
+  /** Start k's set afresh from every bad key (a full evaluation). */
+  reset(k: Kernel, keys: Iterable<number>): Set<number> {
+    const fresh = memoOf(k.opsApplied, new Set(keys));
     this.memos.set(k, fresh);
     return this.remember(k, fresh).bad;
   }
@@ -54,7 +66,7 @@ export class BadSet {
     if (!src || !parent || parent.opsApplied !== src.at) return undefined;
     const pm = this.lastK === parent ? this.lastM : this.memos.get(parent);
     if (!pm || pm.at !== src.at) return undefined;
-    return { at: pm.at, bad: new Set(pm.bad) };
+    return memoOf(pm.at, new Set(pm.bad));
   }
 }
 
@@ -74,14 +86,15 @@ export class ReportCache<V> {
   private lastK: Kernel | null = null;
   private last: { key: number; value: V } | undefined;
 
-  get(k: Kernel, key: number, stale: boolean, build: () => V): V {
+  /** The report of `key`, by `build(k, key)` when none is kept (a plain function: no closure per op). */
+  get(k: Kernel, key: number, stale: boolean, build: (k: Kernel, key: number) => V): V {
     const m = this.lastK === k ? this.last : this.memos.get(k);
     if (m && m.key === key && !stale) {
       this.lastK = k;
       this.last = m;
       return m.value;
     }
-    const fresh = { key, value: build() };
+    const fresh = { key, value: build(k, key) };
     this.memos.set(k, fresh);
     this.lastK = k;
     this.last = fresh;
@@ -135,28 +148,37 @@ export class BadPages<V> {
   incremental(k: Kernel): V | null {
     const c = this.check;
     const extra = c.extra ? c.extra(k) : NO_PAGES;
-    const set = this.bad.current(
-      k,
-      () => scanPages(k, c),
-      (s) => {
-        if (c.mayTurnBad) {
-          if (s.size > 0) judge(k, c, touchedOf(k, s), s);
-          const more = c.mayTurnBad(k);
-          for (let i = 0; i < more.length; i++) judge(k, c, more[i]!, s);
-        } else if (c.fromFacts) {
-          const tf = touchedFacts(k);
-          if ((tf.any & (c.suspect ?? 0xff)) !== 0 || s.size > 0) {
-            const out = verdictsFor(tf.pages.length);
-            mark(tf.pages, out, c.fromFacts(k, tf.pages, tf.facts, out), s);
-          }
-        } else judge(k, c, k.mm.pages.touched(), s);
-        for (let i = 0; i < extra.length; i++) judge(k, c, extra[i]!, s);
-      },
-    );
-    if (set.size === 0) return null;
-    const p = minOf(set);
-    const stale = k.mm.pages.isTouched(p) || extra.some((pages) => pages.includes(p));
-    return this.reports.get(k, p, stale, () => c.report(k, p));
+    let m = this.bad.memo(k);
+    if (m === null) {
+      this.bad.reset(k, scanPages(k, c));
+      m = this.bad.memo(k)!;
+    } else if (m.at !== k.opsApplied) {
+      this.update(k, m, extra);
+      m.at = k.opsApplied;
+    }
+    if (m.bad.size === 0) return null;
+    const p = boundsOf(m).lo;
+    let stale = k.mm.pages.isTouched(p);
+    for (let i = 0; i < extra.length && !stale; i++) stale = extra[i]!.includes(p);
+    return this.reports.get(k, p, stale, c.report);
+  }
+
+  /** Re-judge what the op may have changed into the bad set of `m`. */
+  private update(k: Kernel, m: Memo, extra: readonly Int32Array[]): void {
+    const c = this.check;
+    if (c.mayTurnBad) {
+      if (m.bad.size > 0) judge(k, c, touchedOf(k, m), m);
+      const more = c.mayTurnBad(k);
+      for (let i = 0; i < more.length; i++) judge(k, c, more[i]!, m);
+    } else if (c.fromFacts) {
+      const tf = touchedFacts(k);
+      if ((tf.any & (c.suspect ?? 0xff)) !== 0 || m.bad.size > 0) {
+        const out = verdictsFor(tf.pages.length);
+        mark(tf.pages, out, c.fromFacts(k, tf.pages, tf.facts, out), m);
+      }
+    } else judge(k, c, k.mm.pages.touched(), m);
+    // the touched pages among the extra ones were just judged, from the same state
+    for (let i = 0; i < extra.length; i++) judge(k, c, untouched(k, extra[i]!), m);
   }
 
   /** The full scan's verdict: the smallest bad page's report. */
@@ -175,43 +197,83 @@ function verdictsFor(n: number): Uint8Array {
   return verdictBuf;
 }
 
-/** The members of a bad set the op touched (a view of a reused buffer, valid until the next call). */
+/**
+ * The members of a bad set the op touched, by a walk of the shorter of the two lists (a view of a
+ * reused buffer, valid until the next call).
+ */
 let touchedBuf = new Int32Array(64);
-function touchedOf(k: Kernel, bad: Set<number>): Int32Array {
+function touchedOf(k: Kernel, m: Memo): Int32Array {
   const ps = k.mm.pages;
-  if (touchedBuf.length < bad.size) touchedBuf = new Int32Array(Math.max(bad.size, touchedBuf.length * 2));
+  const touched = ps.touched();
+  const bad = m.bad;
+  const most = Math.min(bad.size, touched.length);
+  if (touchedBuf.length < most) touchedBuf = new Int32Array(Math.max(most, touchedBuf.length * 2));
   let n = 0;
-  for (const p of bad) if (ps.isTouched(p)) touchedBuf[n++] = p;
+  if (touched.length < bad.size) {
+    const { lo, hi } = boundsOf(m);
+    for (let i = 0; i < touched.length; i++) {
+      const p = touched[i]!;
+      if (p >= lo && p <= hi && bad.has(p)) touchedBuf[n++] = p;
+    }
+  } else for (const p of bad) if (ps.isTouched(p)) touchedBuf[n++] = p;
   return touchedBuf.subarray(0, n);
 }
 
-/** Re-judge `pages` into the bad set: add the bad ones, delete the good ones. */
-function judge<V>(k: Kernel, c: PageCheck<V>, pages: Int32Array, bad: Set<number>): void {
-  if (pages.length === 0) return;
-  const out = verdictsFor(pages.length);
-  mark(pages, out, c.verdicts(k, pages, out), bad);
+/** The pages of a list the op did not touch (a view of a reused buffer, valid until the next call). */
+let untouchedBuf = new Int32Array(1024);
+function untouched(k: Kernel, pages: Int32Array): Int32Array {
+  const ps = k.mm.pages;
+  if (untouchedBuf.length < pages.length)
+    untouchedBuf = new Int32Array(Math.max(pages.length, untouchedBuf.length * 2));
+  let n = 0;
+  for (let i = 0; i < pages.length; i++) if (!ps.isTouched(pages[i]!)) untouchedBuf[n++] = pages[i]!;
+  return untouchedBuf.subarray(0, n);
 }
 
-/** Apply verdicts (out[i] for pages[i], n of them bad) to the bad set. */
-function mark(pages: Int32Array, out: Uint8Array, n: number, bad: Set<number>): void {
-  // nothing bad before or now (the common case): nothing to do
-  if (n === 0 && bad.size === 0) return;
-  if (bad.size === 0) {
-    for (let i = 0; i < pages.length; i++) if (out[i] === 1) bad.add(pages[i]!);
-    return;
-  }
-  // a good page can only be deleted if it lies within the bad set's span (bad sets are few pages)
+/** Re-judge `pages` into the bad set: add the bad ones, delete the good ones. */
+function judge<V>(k: Kernel, c: PageCheck<V>, pages: Int32Array, m: Memo): void {
+  if (pages.length === 0) return;
+  const out = verdictsFor(pages.length);
+  mark(pages, out, c.verdicts(k, pages, out), m);
+}
+
+/** The memo with its bounds known (a walk of the bad set when they were dropped). */
+function boundsOf(m: Memo): Memo {
+  if (m.bounded) return m;
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
-  for (const q of bad) {
+  for (const q of m.bad) {
     if (q < lo) lo = q;
     if (q > hi) hi = q;
   }
+  m.lo = lo;
+  m.hi = hi;
+  m.bounded = true;
+  return m;
+}
+
+/** Apply verdicts (out[i] for pages[i], n of them bad) to the bad set of `m`, keeping its bounds. */
+function mark(pages: Int32Array, out: Uint8Array, n: number, m: Memo): void {
+  const bad = m.bad;
+  // nothing bad before or now (the common case): nothing to do
+  if (n === 0 && bad.size === 0) return;
+  // a good page can only be deleted if it lies within the bad set's span (bad sets are few pages)
+  const { lo: lo0, hi: hi0 } = boundsOf(m);
+  let lo = lo0;
+  let hi = hi0;
+  let dropped = false;
   for (let i = 0; i < pages.length; i++) {
     const p = pages[i]!;
-    if (out[i] === 1) bad.add(p);
-    else if (p >= lo && p <= hi) bad.delete(p);
+    if (out[i] === 1) {
+      bad.add(p);
+      if (p < lo) lo = p;
+      if (p > hi) hi = p;
+    } else if (p >= lo0 && p <= hi0 && bad.delete(p) && (p === lo0 || p === hi0)) dropped = true;
   }
+  m.lo = lo;
+  m.hi = hi;
+  // a bound deleted: found again when next needed
+  if (dropped) m.bounded = false;
 }
 
 /** Every bad page, in order (a full scan, judged in chunks by the same `verdicts`). */

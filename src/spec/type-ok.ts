@@ -3,13 +3,15 @@
  * invariants; a failure is a bug in the model or a design, never a kernel finding.
  *
  * Per page: counters non-negative, the linear type a valid class (or none) and only on lowmem,
- * and the per-type live and stale counters equal the mappings that cover the page (the full check
- * recomputes them from the mapping objects; the incremental one checks the touched pages' counts
- * against their linear type and signs, and that every mapping made during the op lies in RAM).
+ * the per-type live and stale counters equal the mappings that cover the page, and the page's
+ * classes (PageState.classes) equal what its counters say (the full check recomputes the counters
+ * from the mapping objects and the classes from the counters; the incremental one checks the
+ * touched pages' classes against their linear type, and that every mapping made during the op
+ * lies in RAM; negative counts throw in the model itself).
  * Ids: handle ordinals equal their index; VMA ids equal their index.
  */
 import type { Kernel } from '../model/kernel.ts';
-import { NO_LINEAR } from '../model/pages.ts';
+import { MULTI_SHIFT, NO_LINEAR, STALE_SHIFT } from '../model/pages.ts';
 import type { Invariant, Violation } from './invariant.ts';
 import { Fact, touchedFacts } from './page-facts.ts';
 
@@ -94,6 +96,19 @@ export const typeOk: Invariant = {
             `page ${p}: type ${t} counters ${ps.live[t]![p]}/${ps.stale[t]![p]}, mappings say ${live[t]![p]}/${stale[t]![p]}`,
           );
       }
+    // the classes byte the incremental checks read summarises the counters just checked
+    const classes = ps.classes;
+    for (let p = 0; p < n; p++) {
+      let want = 0;
+      for (let t = 0; t < 4; t++) {
+        const l = ps.live[t]![p]!;
+        if (l > 0) want |= 1 << t;
+        if (l > 1) want |= 1 << (t + MULTI_SHIFT);
+        if (ps.stale[t]![p]! > 0) want |= 1 << (t + STALE_SHIFT);
+      }
+      if (classes[p] !== want)
+        return bug(`page ${p}: classes 0x${classes[p]!.toString(16)}, counters say 0x${want.toString(16)}`);
+    }
     for (const c of k.mm.mmu.creations)
       for (const p of c.pages) if (p < 0 || p >= n) return bug(`${c.owner} maps page ${p} outside RAM`);
     const hs = k.ion.handles;

@@ -15,7 +15,7 @@ import type { Invariant, Violation } from './invariant.ts';
 import { Fact } from './page-facts.ts';
 import { BadPages } from './tracker.ts';
 
-// local copies for the page loops (imports loaded as CommonJS are read through getters)
+// local copies for the page loops: reading the imports there measured slower (page-facts.ts)
 const F_FOREIGN_DATA = Fact.FOREIGN_DATA;
 const BUFFER = Owner.BUFFER;
 const ZERO = CLEAN;

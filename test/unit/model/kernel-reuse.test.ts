@@ -29,6 +29,7 @@ function machineOf(k: Kernel): unknown {
       p.linearType,
       ...p.live,
       ...p.stale,
+      p.classes,
       p.doubleFrees,
       p.typeChanges,
     ].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64')),

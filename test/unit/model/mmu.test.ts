@@ -5,8 +5,9 @@
  * recorded with what already mapped its pages (ARCH-3: checks see mappings made and removed
  * within one op).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Mmu } from '../../../src/model/mmu.ts';
+import { Mmu, mapsPage } from '../../../src/model/mmu.ts';
 import { NO_LINEAR, PageState } from '../../../src/model/pages.ts';
 import { MemType, ModelBug } from '../../../src/model/types.ts';
 
@@ -20,6 +21,27 @@ function setup(staleTlb = true) {
   mmu.clearCreations();
   return { pages, mmu };
 }
+
+describe('mapsPage', () => {
+  it('says whether a mapping maps a page, as a scan of its pages would, for any page list', () => {
+    // runs (the bounds decide), discontiguous and repeated pages (a scan decides), one page, none
+    const lists = fc.oneof(
+      fc.tuple(fc.nat(40), fc.nat(12)).map(([lo, n]) => Array.from({ length: n }, (_, i) => lo + i)),
+      fc.array(fc.nat(48), { maxLength: 12 }),
+    );
+    fc.assert(
+      fc.property(lists, (list) => {
+        const { mmu } = setup();
+        const pages = Int32Array.from(list);
+        const m = mmu.map('vm', MemType.NC, pages, 0xf0000000, 'vmap', -1);
+        for (let p = -1; p < 64; p++)
+          expect(mapsPage(m, p), `page ${p} of [${list}]`).toBe(pages.includes(p));
+        expect(m.run).toBe(list.every((p, i) => p === list[0]! + i));
+      }),
+      { seed: 2, numRuns: 300 },
+    );
+  });
+});
 
 describe('map / unmap', () => {
   it('a vm mapping counts once per page for its type and is found by its start address', () => {

@@ -3,15 +3,18 @@
  * double frees), the writer tag (zeroed-on-alloc), the linear-map type and live / stale mapping
  * counters per memory type (ARCH-1, ARCH-4), and the touched-page list incremental checkers read.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   CLEAN,
   isFreeKind,
   isLiveOwner,
+  MULTI_SHIFT,
   NO_LINEAR,
   OWNER_NAMES,
   Owner,
   PageState,
+  STALE_SHIFT,
   WB_BIT,
 } from '../../../src/model/pages.ts';
 import { MemType, ModelBug } from '../../../src/model/types.ts';
@@ -119,6 +122,59 @@ describe('mapping counters', () => {
   });
 });
 
+describe('classes (the per-page summary of the counters)', () => {
+  /** The classes of page p, read from its eight counters. */
+  const fromCounters = (ps: PageState, p: number) => {
+    let c = 0;
+    for (let t = 0; t < 4; t++) {
+      if (ps.live[t]![p]! > 0) c |= 1 << t;
+      if (ps.live[t]![p]! > 1) c |= 1 << (t + MULTI_SHIFT);
+      if (ps.stale[t]![p]! > 0) c |= 1 << (t + STALE_SHIFT);
+    }
+    return c;
+  };
+
+  it('equal the counters after any sequence of mapping changes, linear PTE rewrites and clones', () => {
+    // one step: [page, type, what]: 0 map, 1 unmap a live one, 2 make a live one stale, 3 drop a
+    // stale one, 4 rewrite the linear PTE; two pages, so counts climb past 1 and come back
+    const step = fc.tuple(fc.nat(1), fc.nat(3), fc.nat(4));
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 20, maxLength: 80 }), (steps) => {
+        let ps = fresh(2);
+        for (const [p, t, what] of steps) {
+          const type = t as MemType;
+          if (what === 0) ps.addLive(p, type, 1);
+          else if (what === 1 && ps.live[t]![p]! > (ps.linearType[p] === t ? 1 : 0)) ps.addLive(p, type, -1);
+          else if (what === 2 && ps.live[t]![p]! > (ps.linearType[p] === t ? 1 : 0)) {
+            ps.addLive(p, type, -1);
+            ps.addStale(p, type, 1);
+          } else if (what === 3 && ps.stale[t]![p]! > 0) ps.addStale(p, type, -1);
+          else if (what === 4) ps.setLinearType(p, t === 3 ? NO_LINEAR : type);
+          if (what === 4 && p === 0) ps = ps.clone();
+          for (let q = 0; q < 2; q++) expect(ps.classes[q], `page ${q}`).toBe(fromCounters(ps, q));
+        }
+      }),
+      { seed: 5, numRuns: 300 },
+    );
+  });
+
+  it('typeMask and staleMask read them', () => {
+    const ps = fresh();
+    ps.setLinearType(1, MemType.WB);
+    ps.addLive(1, MemType.NC, 1);
+    ps.addStale(1, MemType.DEV, 1);
+    expect(ps.classes[1]).toBe(0b0100_0011);
+    ps.addLive(1, MemType.NC, 1);
+    expect(ps.classes[1]).toBe((1 << (MemType.NC + MULTI_SHIFT)) | 0b0100_0011);
+    expect(ps.typeMask(1, false)).toBe(0b0011);
+    expect(ps.typeMask(1, true)).toBe(0b0111);
+    expect(ps.staleMask(1)).toBe(0b0100);
+    ps.addLive(1, MemType.NC, -2);
+    ps.addStale(1, MemType.DEV, -1);
+    expect(ps.classes[1]).toBe(1 << MemType.WB);
+  });
+});
+
 describe('touched pages (incremental checking)', () => {
   it('every mutation records the page once, in order, until cleared', () => {
     const ps = fresh();
@@ -140,6 +196,20 @@ describe('touched pages (incremental checking)', () => {
     ps.claim(0, 3000, Owner.KERNEL, 0);
     expect(ps.touched().length).toBe(3000);
     expect(ps.touched()[2999]).toBe(2999);
+  });
+
+  it('touched() is the current list however it was asked before: one view per list and length', () => {
+    const ps = fresh(3000);
+    ps.setWriter(5, 1);
+    const one = ps.touched();
+    expect(ps.touched()).toBe(one);
+    // the list grows (a new buffer) and is cleared with nobody asking; then as many pages as before
+    ps.claim(100, 2000, Owner.KERNEL, 0);
+    ps.clearTouched();
+    ps.setWriter(7, 1);
+    expect([...ps.touched()]).toEqual([7]);
+    ps.setWriter(8, 1);
+    expect([...ps.touched()]).toEqual([7, 8]);
   });
 });
 

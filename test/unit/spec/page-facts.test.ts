@@ -81,6 +81,13 @@ describe('factsOf', () => {
     const two = new Uint8Array(2);
     factsOf(k, Int32Array.of(q, q + 1), two);
     expect([...two]).toEqual([Fact.FREE_MAPPED | Fact.DOUBLE_FREED, Fact.MULTI_CLAIMED]);
+    // a free lowmem page mapped WB twice: its linear PTE and a vmap of the same class
+    const low = k.mm.pages.ownerKind.findIndex((kind, p) => kind === Owner.FREE && p < k.mm.lowmemPages);
+    factsOf(k, Int32Array.of(low), out);
+    expect(out[0]).toBe(0);
+    k.mm.vmap(Int32Array.of(low), MemType.WB, 'hand vmap', -1, 0);
+    check(k, Int32Array.of(low));
+    expect(factsOf(k, Int32Array.of(low), out)).toBe(Fact.FREE_MAPPED);
   });
 
   // against the definitions, on every page each op touched and on all of RAM at the end
@@ -125,5 +132,58 @@ describe('touchedFacts', () => {
     const b = touchedFacts(k);
     expect(b).not.toBe(a);
     expect([...b.pages]).toEqual([...k.mm.pages.touched()]);
+    // an op that touched no page: no page, no fact
+    k.apply({ op: 'share', client: 9, handle: 0 });
+    expect(k.mm.pages.touched().length).toBe(0);
+    expect(touchedFacts(k)).toMatchObject({ any: 0, pages: new Int32Array(0), facts: new Uint8Array(0) });
   });
+});
+
+describe('factsOf on four pages at once', () => {
+  /** How the aligned group of four is held before one of its pages is changed. */
+  const groups: [string, (k: Kernel, base: number) => void][] = [
+    ['free lowmem', () => {}],
+    ['free highmem', () => {}],
+    ['a zeroed buffer', (k, base) => k.mm.pages.claim(base, 4, Owner.BUFFER, 3)],
+    ['an ION pool', (k, base) => k.mm.pages.release(base, 4, Owner.ION_POOL)],
+  ];
+  /** One way page q of the group differs from the others. */
+  const changes: [string, (k: Kernel, q: number) => void][] = [
+    ['nothing', () => {}],
+    ['freed twice', (k, q) => k.mm.pages.noteDoubleFree(q)],
+    ['claimed twice', (k, q) => k.mm.pages.claim(q, 1, k.mm.pages.ownerKind[q] as Owner, 7)],
+    ['another owner', (k, q) => k.mm.pages.claim(q, 1, Owner.DRIVER, 1)],
+    ['handed to a buffer', (k, q) => k.mm.pages.claim(q, 1, Owner.BUFFER, 5)],
+    ['released', (k, q) => k.mm.pages.release(q, 1, Owner.CMA_FREE)],
+    ['mapped NC', (k, q) => void k.mm.vmap(Int32Array.of(q), MemType.NC, 'hand vmap', -1, 0)],
+    ['mapped WB again', (k, q) => void k.mm.vmap(Int32Array.of(q), MemType.WB, 'hand vmap', -1, 0)],
+    ['written by its owner', (k, q) => k.mm.pages.setWriter(q, k.mm.pages.ownerId[q]! + 1)],
+    ['written by another', (k, q) => k.mm.pages.setWriter(q, 9)],
+    [
+      'its linear PTE not counted',
+      (k, q) => {
+        if (k.mm.pages.linearType[q] === NO_LINEAR) return;
+        k.mm.pages.live[MemType.WB]![q] = 0;
+        k.mm.pages.classes[q] = k.mm.pages.classes[q]! & ~(1 << MemType.WB);
+      },
+    ],
+  ];
+  for (const [group, hold] of groups)
+    it(`${group}: each page's facts as if judged alone, whichever page differs and how`, () => {
+      for (const [change, make] of changes)
+        for (let at = 0; at < 4; at++) {
+          const k = boot('tiny', 'cma-direct');
+          const ps = k.mm.pages;
+          const high = group === 'free highmem';
+          // the first aligned group of four buddy pages on the side of lowmem asked for
+          let base = high ? (k.mm.lowmemPages + 3) & ~3 : 0;
+          while (![0, 1, 2, 3].every((j) => ps.ownerKind[base + j] === Owner.FREE)) base += 4;
+          hold(k, base);
+          make(k, base + at);
+          const four = Int32Array.of(base, base + 1, base + 2, base + 3);
+          const out = new Uint8Array(4);
+          factsOf(k, four, out);
+          expect([...out], `${group}, page ${at} ${change}`).toEqual([...four].map((p) => expected(k, p)));
+        }
+    });
 });

@@ -1,4 +1,5 @@
 /** The incremental memo: bad sets rebuilt or updated per op, clones, cached reports, touched pages. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Kernel } from '../../../src/model/kernel.ts';
 import { BadPages, BadSet, minOf, ReportCache, scanPages } from '../../../src/spec/tracker.ts';
@@ -14,22 +15,26 @@ function kernel(): { k: Kernel; step: () => void } {
   return { k, step };
 }
 
-/** A BadSet with counted rebuilds and updates; rebuild lists `keys`, update adds `next`. */
+/**
+ * A BadSet used the way the checkers use it (memo, else reset), with counted rebuilds and updates;
+ * a rebuild lists `keys`, an update adds `next`.
+ */
 function counted(keys: number[], next = 100) {
   const calls = { rebuild: 0, update: 0 };
   const bad = new BadSet();
-  const current = (k: Kernel) =>
-    bad.current(
-      k,
-      () => {
-        calls.rebuild++;
-        return keys;
-      },
-      (s) => {
-        calls.update++;
-        s.add(next);
-      },
-    );
+  const current = (k: Kernel) => {
+    const m = bad.memo(k);
+    if (!m) {
+      calls.rebuild++;
+      return bad.reset(k, keys);
+    }
+    if (m.at !== k.opsApplied) {
+      calls.update++;
+      m.bad.add(next);
+      m.at = k.opsApplied;
+    }
+    return m.bad;
+  };
   return { bad, calls, current };
 }
 
@@ -194,6 +199,40 @@ describe('BadPages and scanPages', () => {
     ];
     expect(got).toEqual(want);
     expect(seen).toEqual([4096, 4096, 808]);
+  });
+
+  it('keeps the smallest bad page as pages turn bad and good at both ends of the set (plain and mayTurnBad forms)', () => {
+    // a step: pages (spread over RAM) that turn bad or good, each touched, as the op would
+    const steps = fc.array(fc.array(fc.tuple(fc.nat(63), fc.boolean()), { maxLength: 12 }), {
+      minLength: 1,
+      maxLength: 30,
+    });
+    fc.assert(
+      fc.property(steps, fc.boolean(), (ops, viaMayTurnBad) => {
+        const { k, step } = kernel();
+        const truth = new Set<number>();
+        let turned: number[] = [];
+        const pages = new BadPages({
+          ...judged((p) => truth.has(p)),
+          report: (_k, p) => ({ p }),
+          ...(viaMayTurnBad ? { mayTurnBad: () => [Int32Array.from(turned)] } : {}),
+        });
+        expect(pages.incremental(k)).toBeNull();
+        for (const changes of ops) {
+          step();
+          turned = [];
+          for (const [i, isBad] of changes) {
+            const p = i * 37;
+            if (isBad && !truth.has(p)) turned.push(p);
+            if (isBad) truth.add(p);
+            else truth.delete(p);
+            k.mm.pages.touch(p);
+          }
+          expect(pages.incremental(k)?.p ?? null).toBe(truth.size > 0 ? Math.min(...truth) : null);
+        }
+      }),
+      { seed: 4, numRuns: 300 },
+    );
   });
 
   it('the incremental form sees a page only once an op touches it; the full scan sees it at once', () => {

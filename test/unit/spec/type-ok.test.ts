@@ -3,7 +3,7 @@
  * kernel whose structures are corrupted by hand; and it holds on kernels the model built.
  */
 import { describe, expect, it } from 'vitest';
-import { NO_LINEAR } from '../../../src/model/pages.ts';
+import { MULTI_SHIFT, NO_LINEAR } from '../../../src/model/pages.ts';
 import { MemType } from '../../../src/model/types.ts';
 import { typeOk } from '../../../src/spec/type-ok.ts';
 import { boot, uncachedCma } from '../../helpers/kernel.ts';
@@ -53,9 +53,16 @@ describe('type-ok reports each corruption', () => {
   it('a linear PTE its counter does not count', () => {
     const k = kernel();
     k.mm.pages.live[MemType.WB]![lowPage] = 0;
+    k.mm.pages.classes[lowPage] = 0;
     k.mm.pages.touch(lowPage);
     expect(typeOk.incremental(k)?.message).toMatch(/linear PTE type not counted/);
     expect(typeOk.full(k)?.message).toMatch(/counters 0\/0, mappings say 1\/0/);
+  });
+
+  it('classes that disagree with the counters (a second WB mapping only the classes record)', () => {
+    const k = kernel();
+    k.mm.pages.classes[lowPage] = (1 << MemType.WB) | (1 << (MemType.WB + MULTI_SHIFT));
+    expect(typeOk.full(k)?.message).toBe(`page ${lowPage}: classes 0x101, counters say 0x1`);
   });
 
   it('a negative mapping count', () => {
