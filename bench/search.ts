@@ -119,9 +119,22 @@ export async function runSearchBench(log: (s: string) => void, runs = 100): Prom
       reuses.push(reuse);
     }
   }
-  const trivial = trivialCommandsPerSec();
-  const checked = await checkedOpsPerSec(runs);
-  const checked4g = await checkedOpsPerSec(runs, SEARCH_PROFILE_4G);
+  // alternately (trivial, 1g, 4g), the best of 3 each: one run of each swung the 4g/1g ratio from 0.9 to 1.5 on a
+  // shared machine (a major GC or a neighbour's burst lands in one of them)
+  let trivial = { rate: 0, cpuRate: 0 };
+  let checked = { rate: 0, cpuRate: 0, ops: 0 };
+  let checked4g = { rate: 0, cpuRate: 0, ops: 0 };
+  const best = (a: typeof checked, b: typeof checked) => ({
+    rate: Math.max(a.rate, b.rate),
+    cpuRate: Math.max(a.cpuRate, b.cpuRate),
+    ops: b.ops,
+  });
+  for (let i = 0; i < 3; i++) {
+    const t = trivialCommandsPerSec();
+    trivial = { rate: Math.max(trivial.rate, t.rate), cpuRate: Math.max(trivial.cpuRate, t.cpuRate) };
+    checked = best(checked, await checkedOpsPerSec(runs));
+    checked4g = best(checked4g, await checkedOpsPerSec(runs, SEARCH_PROFILE_4G));
+  }
   const figures: SearchFigures = {
     checkedOpsPerSec: Math.round(checked.rate),
     checkedOpsPerSec4g: Math.round(checked4g.rate),
