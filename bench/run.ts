@@ -27,7 +27,7 @@ async function main(jsonFile: string | undefined, only: ReadonlySet<number>): Pr
     figures.allocators = runAllocatorBench(log);
   }
   if (only.has(2)) {
-    log('\n2. Checking cost on a random workload, arm32-1g (CPU time, fastest of 5 runs)\n');
+    log('\n2. Checking cost on a random workload, arm32-1g (each op the fastest of 5 runs)\n');
     figures.workload = runWorkloadBench(log);
   }
   if (only.has(3)) {

@@ -20,7 +20,7 @@ import {
   TYPE_OK,
 } from '../src/spec/index.ts';
 import { opArb } from '../test/helpers/random-ops.ts';
-import { cpuMs, fmtNs, fmtRate, fmtRatio, now, table } from './harness.ts';
+import { fmtNs, fmtRate, fmtRatio, now, table } from './harness.ts';
 
 export const WORKLOAD_PROFILE = 'arm32-1g';
 export const WORKLOAD_SEED = 20150;
@@ -30,24 +30,14 @@ export interface WorkloadOptions {
   readonly ops: number;
   /** Ops of the stream's prefix run with full checks (op 0 excluded from the comparison). */
   readonly fullOps: number;
-  /** Runs per mode, unchecked and incremental alternating; the fastest is reported. */
+  /** Runs per mode, unchecked and incremental alternating; each op's fastest time counts. */
   readonly reps: number;
 }
 
 export const DEFAULT_WORKLOAD: WorkloadOptions = { ops: 3000, fullOps: 40, reps: 5 };
 
-/** CPU time in ns (harness cpuMs): a run leaves out the time other processes had the CPU. */
-const cpuNs = (): number => cpuMs() * 1e6;
-
 export function workloadOps(n: number, seed = WORKLOAD_SEED): Op[] {
   return fc.sample(opArb('large'), { seed, numRuns: n });
-}
-
-interface RunTiming {
-  /** ns for ops 1..n-1 (op 0 excluded: its check builds the incremental memos by a full scan). */
-  readonly total: number;
-  /** ns for ops 1..prefix-1. */
-  readonly prefix: number;
 }
 
 /**
@@ -84,27 +74,31 @@ function checkBreakdown(
   ]);
 }
 
-/** Boot (untimed), then time the stream; `mode` null = no checks. */
+/**
+ * Boot (untimed), then run the stream; `mode` null = no checks. Each op's time (apply, plus
+ * checkStep in `mode`) goes into `best` where it is smaller: a run's figure is then the sum over
+ * ops of each op's fastest time over the runs, so an op preempted or charged a GC pause in one run
+ * does not count (whole-run CPU times moved by +-40% between runs of 3,000 ops).
+ */
 function timeRun(
   design: (typeof BUILTIN_DESIGNS)[number],
   ops: readonly Op[],
   mode: CheckMode | null,
-  prefix: number,
+  best: Float64Array,
   ids: readonly InvariantId[] = INVARIANT_IDS,
-) {
+): void {
   const k = Kernel.boot(resolveProfile(WORKLOAD_PROFILE), design);
-  let t1 = 0;
-  let tp = 0;
   for (let i = 0; i < ops.length; i++) {
-    if (i === 1) t1 = cpuNs();
-    if (i === prefix) tp = cpuNs();
+    const t = now();
     k.apply(ops[i]!);
     if (mode !== null) checkStep(k, ids, mode);
+    best[i] = Math.min(best[i]!, Number(now() - t));
   }
-  const end = cpuNs();
-  if (ops.length <= prefix) tp = end;
-  return { total: end - t1, prefix: tp - t1 } satisfies RunTiming;
 }
+
+/** ns per op over ops 1..n-1 of the fastest times (op 0 excluded: its check builds the memos by a full scan). */
+const perOpFrom1 = (best: Float64Array, n: number): number =>
+  best.subarray(1, n).reduce((x, y) => x + y, 0) / (n - 1);
 
 export interface WorkloadRow {
   readonly design: string;
@@ -132,26 +126,25 @@ export function runWorkloadBench(
   for (const design of BUILTIN_DESIGNS) {
     // warm-up: one short run of each mode
     const warm = ops.slice(0, 200);
-    timeRun(design, warm, null, 1);
-    timeRun(design, warm, 'incremental', 1);
-    timeRun(design, ops.slice(0, 3), 'full', 1);
-    const un: number[] = [];
-    const inc: number[] = [];
-    const incP: number[] = [];
+    const scratch = () => new Float64Array(ops.length).fill(Number.POSITIVE_INFINITY);
+    timeRun(design, warm, null, scratch());
+    timeRun(design, warm, 'incremental', scratch());
+    timeRun(design, ops.slice(0, 3), 'full', scratch());
+    const un = scratch();
+    const inc = scratch();
     for (let r = 0; r < o.reps; r++) {
-      un.push(timeRun(design, ops, null, o.fullOps).total / (ops.length - 1));
-      const t = timeRun(design, ops, 'incremental', o.fullOps);
-      inc.push(t.total / (ops.length - 1));
-      incP.push(t.prefix / (o.fullOps - 1));
+      timeRun(design, ops, null, un);
+      timeRun(design, ops, 'incremental', inc);
     }
-    const full = timeRun(design, ops.slice(0, o.fullOps), 'full', o.fullOps).total / (o.fullOps - 1);
+    const fullBest = scratch();
+    timeRun(design, ops.slice(0, o.fullOps), 'full', fullBest);
     const perCheck = checkBreakdown(design, ops, Math.min(3, o.reps));
     rows.push({
       design: design.id,
-      unchecked: Math.min(...un),
-      incremental: Math.min(...inc),
-      incrementalPrefix: Math.min(...incP),
-      full,
+      unchecked: perOpFrom1(un, ops.length),
+      incremental: perOpFrom1(inc, ops.length),
+      incrementalPrefix: perOpFrom1(inc, o.fullOps),
+      full: perOpFrom1(fullBest, o.fullOps),
       perCheck,
     });
   }
