@@ -124,30 +124,29 @@ export async function runSearchBench(log: (s: string) => void, runs = 100): Prom
   }
   // alternately, the best of 3 each: one run of each moved the ratio by 2x on a shared machine,
   // and a cold first run of the trivial model flattered it
-  let trivial = { rate: 0, cpuRate: 0 };
-  let checked = { rate: 0, cpuRate: 0, ops: 0 };
-  const best = (a: typeof checked, b: typeof checked) => ({
+  const none = { rate: 0, cpuRate: 0, ops: 0 };
+  const best = <T extends { rate: number; cpuRate: number }>(a: T, b: T): T => ({
+    ...b,
     rate: Math.max(a.rate, b.rate),
     cpuRate: Math.max(a.cpuRate, b.cpuRate),
-    ops: b.ops,
   });
+  let trivial = { rate: 0, cpuRate: 0 };
+  let checked = none;
   for (let i = 0; i < 3; i++) {
-    const t = trivialCommandsPerSec();
-    trivial = { rate: Math.max(trivial.rate, t.rate), cpuRate: Math.max(trivial.cpuRate, t.cpuRate) };
+    trivial = best(trivial, trivialCommandsPerSec());
     checked = best(checked, await checkedOpsPerSec(runs));
   }
   // per-op cost against RAM over RAM_RUNS runs, alternately, best of 2: each check boots its
   // template and checks it in full once (O(RAM), 4x on arm32-4g), which 100 runs do not amortise
-  let ram1g = { rate: 0, cpuRate: 0, ops: 0 };
-  let ram4g = { rate: 0, cpuRate: 0, ops: 0 };
+  let ram1g = none;
+  let ram4g = none;
   for (let i = 0; i < 2; i++) {
     ram1g = best(ram1g, await checkedOpsPerSec(RAM_RUNS));
     ram4g = best(ram4g, await checkedOpsPerSec(RAM_RUNS, SEARCH_PROFILE_4G));
   }
-  const checked4g = ram4g;
   const figures: SearchFigures = {
     checkedOpsPerSec: Math.round(checked.rate),
-    checkedOpsPerSec4g: Math.round(checked4g.rate),
+    checkedOpsPerSec4g: Math.round(ram4g.rate),
     cost4gOver1g: ram1g.cpuRate / ram4g.cpuRate,
     trivialCommandsPerSec: Math.round(trivial.rate),
     ratio: checked.rate / trivial.rate,

@@ -40,6 +40,13 @@ export function workloadOps(n: number, seed = WORKLOAD_SEED): Op[] {
   return fc.sample(opArb('large'), { seed, numRuns: n });
 }
 
+/** Each op's fastest time so far, in ns (none yet). */
+const noTimes = (n: number): Float64Array => new Float64Array(n).fill(Number.POSITIVE_INFINITY);
+
+/** ns per op over ops 1..n-1 of the fastest times (op 0 excluded: its check builds the memos by a full scan). */
+const perOpFrom1 = (best: Float64Array, n: number): number =>
+  best.subarray(1, n).reduce((x, y) => x + y, 0) / (n - 1);
+
 /**
  * Incremental runs with every checker timed on its own, in checkStep's order (type-ok, then each
  * invariant): ns per op (ops 1..n-1) for the op itself ('apply') and for each checker, each op's
@@ -51,7 +58,7 @@ function checkBreakdown(
   reps: number,
 ): Record<string, number> {
   const checks = [TYPE_OK, ...INVARIANTS];
-  const best = Array.from({ length: checks.length + 1 }, () => new Float64Array(ops.length).fill(Infinity));
+  const best = Array.from({ length: checks.length + 1 }, () => noTimes(ops.length));
   for (let r = 0; r < reps; r++) {
     const k = Kernel.boot(resolveProfile(WORKLOAD_PROFILE), design);
     for (let i = 0; i < ops.length; i++) {
@@ -67,10 +74,9 @@ function checkBreakdown(
       }
     }
   }
-  const perOp = (a: Float64Array) => a.subarray(1).reduce((x, y) => x + y, 0) / (ops.length - 1);
   return Object.fromEntries([
-    ['apply', perOp(best[0]!)],
-    ...checks.map((c, j) => [c.id, perOp(best[j + 1]!)]),
+    ['apply', perOpFrom1(best[0]!, ops.length)],
+    ...checks.map((c, j) => [c.id, perOpFrom1(best[j + 1]!, ops.length)]),
   ]);
 }
 
@@ -95,10 +101,6 @@ function timeRun(
     best[i] = Math.min(best[i]!, Number(now() - t));
   }
 }
-
-/** ns per op over ops 1..n-1 of the fastest times (op 0 excluded: its check builds the memos by a full scan). */
-const perOpFrom1 = (best: Float64Array, n: number): number =>
-  best.subarray(1, n).reduce((x, y) => x + y, 0) / (n - 1);
 
 export interface WorkloadRow {
   readonly design: string;
@@ -126,17 +128,16 @@ export function runWorkloadBench(
   for (const design of BUILTIN_DESIGNS) {
     // warm-up: one short run of each mode
     const warm = ops.slice(0, 200);
-    const scratch = () => new Float64Array(ops.length).fill(Number.POSITIVE_INFINITY);
-    timeRun(design, warm, null, scratch());
-    timeRun(design, warm, 'incremental', scratch());
-    timeRun(design, ops.slice(0, 3), 'full', scratch());
-    const un = scratch();
-    const inc = scratch();
+    timeRun(design, warm, null, noTimes(ops.length));
+    timeRun(design, warm, 'incremental', noTimes(ops.length));
+    timeRun(design, ops.slice(0, 3), 'full', noTimes(ops.length));
+    const un = noTimes(ops.length);
+    const inc = noTimes(ops.length);
     for (let r = 0; r < o.reps; r++) {
       timeRun(design, ops, null, un);
       timeRun(design, ops, 'incremental', inc);
     }
-    const fullBest = scratch();
+    const fullBest = noTimes(ops.length);
     timeRun(design, ops.slice(0, o.fullOps), 'full', fullBest);
     const perCheck = checkBreakdown(design, ops, Math.min(3, o.reps));
     rows.push({
