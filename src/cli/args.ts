@@ -10,6 +10,13 @@ import { UsageError } from '../errors.ts';
 /** The longest --time-limit any subcommand accepts, in seconds (a week). */
 export const TIME_LIMIT_S_MAX = 7 * 24 * 3600;
 
+/**
+ * The most --workers any subcommand accepts (check and explore alike). Each worker is a
+ * node process holding its own booted machine, so workers beyond the cores only add memory and
+ * start-up; 64 leaves room for large CI machines and stops a typo (--workers 1000) at once.
+ */
+export const WORKERS_MAX = 64;
+
 /** A message on one line: commander's `error: ` prefix dropped, the non-blank lines joined. */
 export const oneLine = (s: string): string =>
   s

@@ -30,13 +30,12 @@ import { runInChild } from '../properties/worker-entry.ts';
 import { type ExploreReport, renderText, toJson } from '../report/explore.ts';
 import { INVARIANT_IDS, type InvariantId, isInvariantId } from '../spec/index.ts';
 import { MODEL_VERSION, TOOL_VERSION } from '../version.ts';
-import { collect, flagErrorsWith, intArg, oneLine, secondsArg, TIME_LIMIT_S_MAX } from './args.ts';
+import { collect, flagErrorsWith, intArg, oneLine, secondsArg, TIME_LIMIT_S_MAX, WORKERS_MAX } from './args.ts';
 import { processIo } from './io.ts';
 
 export const DEFAULT_EXPLORE_PROFILE = 'tiny';
 export const DEFAULT_EXPLORE_DEPTH = 3;
 export const MAX_STATES_MAX = 50_000_000;
-export const WORKERS_MAX = 64;
 const TIME_LIMIT_INVALID = `time-limit must be a number of seconds in (0, ${TIME_LIMIT_S_MAX}]`;
 
 export interface ExploreCliOptions {

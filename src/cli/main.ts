@@ -14,7 +14,7 @@ import { IonckError, UsageError } from '../errors.ts';
 import { DEFAULT_PROFILE_ID, withStaleTlb } from '../model/profile.ts';
 import { CHECK_DEFAULTS } from '../properties/check.ts';
 import { MODEL_VERSION, TOOL_VERSION } from '../version.ts';
-import { collect, FlagError, intArg, oneLine, secondsArg, TIME_LIMIT_S_MAX } from './args.ts';
+import { collect, FlagError, intArg, oneLine, secondsArg, TIME_LIMIT_S_MAX, WORKERS_MAX } from './args.ts';
 import { checkCommand } from './check.ts';
 import { compareCliOptions, compareOptions, runCompareCli } from './compare.ts';
 import { exploreCliOptions, exploreOptions, runExploreCli } from './explore.ts';
@@ -29,9 +29,8 @@ import { zooCommand } from './zoo.ts';
 /** Bounds on numeric flags (a limit on everything, unit last). */
 export const RUNS_MAX = 10_000_000;
 export const MAX_OPS_MAX = 100_000;
-export const WORKERS_MAX = 256;
 export const SHARDS_MAX = 10_000;
-export { TIME_LIMIT_S_MAX };
+export { TIME_LIMIT_S_MAX, WORKERS_MAX };
 export const SEED_MAX = 2 ** 31 - 1;
 
 const shardArg = (v: string): { index: number; count: number } => {

@@ -80,6 +80,7 @@ describe('ionck explore', () => {
     [['--bogus'], /unknown option '--bogus'/],
     [['--workers', '0'], /workers/],
     [['--workers', 'two'], /workers/],
+    [['--workers', '65'], /workers must be an integer in 1\.\.64/],
     [['extra'], /too many arguments|excess|unexpected/i],
   ])('bad input %j exits 2 with one line', async (argv, re) => {
     const c = io();
