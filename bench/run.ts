@@ -3,12 +3,13 @@
  * explorer throughput, the search end to end against fast-check's trivial model, and one design's
  * check over one and two worker processes. Prints tables and ratios (bench/README.md says how to
  * read them); no figure is asserted. `--json FILE` also writes the figures as JSON; `--only 2,5`
- * runs just those sections. Takes about two minutes.
+ * runs just those sections; `--workers-runs N` sets section 5's runs (2,000). Takes about two
+ * minutes.
  */
 import { accessSync, constants, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { runAllocatorBench } from './allocators.ts';
-import { parseArgs } from './args.ts';
+import { type BenchArgs, parseArgs } from './args.ts';
 import { EXPLORER_DEPTH, runExplorerBench } from './explorer.ts';
 import { msSince, now } from './harness.ts';
 import { runSearchBench } from './search.ts';
@@ -17,7 +18,7 @@ import { runWorkloadBench } from './workload.ts';
 
 const log = (s: string) => void process.stdout.write(`${s}\n`);
 
-async function main(jsonFile: string | undefined, only: ReadonlySet<number>): Promise<void> {
+async function main({ jsonFile, only, workersRuns }: BenchArgs): Promise<void> {
   const t0 = now();
   log(`ionck bench (node ${process.version}, ${process.platform}/${process.arch})`);
   const figures: Record<string, unknown> = {};
@@ -40,7 +41,7 @@ async function main(jsonFile: string | undefined, only: ReadonlySet<number>): Pr
   }
   if (only.has(5)) {
     log('\n5. Workers on one design: ionck check --workers 1 against --workers 2\n');
-    figures.workers = runWorkersBench(log);
+    figures.workers = runWorkersBench(log, workersRuns);
   }
 
   log(`\ntotal ${(msSince(t0) / 1000).toFixed(1)} s`);
@@ -65,4 +66,4 @@ try {
   process.stderr.write(`bench: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}\n`);
   process.exit(2);
 }
-await main(args.jsonFile, args.only);
+await main(args);

@@ -9,6 +9,8 @@ describe('bench arguments', () => {
     const a = parseArgs(['--only', '2, 5', '--json', 'out.json']);
     expect([...a.only]).toEqual([2, 5]);
     expect(a.jsonFile).toBe('out.json');
+    expect(a.workersRuns).toBe(2000);
+    expect(parseArgs(['--workers-runs', '8000']).workersRuns).toBe(8000);
   });
   it('refuses unknown flags, missing values and sections that do not exist', () => {
     expect(() => parseArgs(['--frob'])).toThrow('unknown argument --frob');
@@ -16,5 +18,8 @@ describe('bench arguments', () => {
     expect(() => parseArgs(['--only', '--json', 'x'])).toThrow('--only needs a value');
     expect(() => parseArgs(['--only', '6'])).toThrow('section numbers 1 to 5');
     expect(() => parseArgs(['--only', '2,x'])).toThrow('section numbers 1 to 5');
+    for (const bad of ['0', '-5', '1.5', '2e3', 'many', '1000001'])
+      expect(() => parseArgs(['--workers-runs', bad])).toThrow('--workers-runs takes a whole number');
+    expect(() => parseArgs(['--workers-runs'])).toThrow('--workers-runs needs a value');
   });
 });
