@@ -502,6 +502,25 @@ export class Mm {
     this.dropPurged(r.purged);
   }
 
+  /**
+   * vm_map_ram(), memset(0), vm_unmap_ram() of one batch (ion_heap_clear_pages, ION-15): the
+   * same calls, trace and result as vmMapRam, zeroPages and vmUnmapRam, with the mapping made and
+   * lazily unmapped in one pass (Mmu.mapUnmappedLazily). False if vm_map_ram fails.
+   */
+  vmMapRamZeroed(pages: Int32Array, type: MemType, owner: string, bufferId = -1): boolean {
+    this.enter('vmMapRam');
+    const r = this.vmalloc.vmMapRam(pages.length, 0);
+    this.dropPurged(r.purged);
+    if (!r.ok) return false;
+    this.mmu.mapUnmappedLazily(type, pages, r.start * PAGE_SIZE, owner, bufferId);
+    this.zeroPages(pages);
+    this.enter('vmUnmapRam');
+    const u = this.vmalloc.vmUnmapRam(r.start, pages.length);
+    if (!u.ok) throw new ModelBug(`vm_unmap_ram(${r.start * PAGE_SIZE}): ${u.reason}`);
+    this.dropPurged(u.purged);
+    return true;
+  }
+
   /** VMALLOC-5 purge_vmap_area_lazy(): flush the TLB of every lazy range and release it. */
   purgeVmapAreaLazy(): void {
     this.enter('purgeVmapAreaLazy');

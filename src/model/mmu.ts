@@ -36,6 +36,22 @@ export function mapsPage(m: Mapping, p: number): boolean {
   return p >= m.lo && p <= m.hi && (m.run || m.pages.includes(p));
 }
 
+/** A mapping's lowest and highest page, and whether its pages are exactly lo..hi in order. */
+function spanOf(pages: Int32Array): { lo: number; hi: number; run: boolean } {
+  // no page: an empty span (lo > hi) that mapsPage rejects every page by
+  if (pages.length === 0) return { lo: 0, hi: -1, run: true };
+  let lo = pages[0]!;
+  let hi = lo;
+  let run = true;
+  for (let i = 1; i < pages.length; i++) {
+    const p = pages[i]!;
+    if (p < lo) lo = p;
+    if (p > hi) hi = p;
+    if (p !== pages[0]! + i) run = false;
+  }
+  return { lo, hi, run };
+}
+
 /**
  * A mapping (or a linear-map PTE change) as it was created, with the types that already mapped
  * each of its pages at that moment: checks see mappings made and removed within one op (ARCH-3).
@@ -133,17 +149,8 @@ export class Mmu {
   ): Mapping {
     this.creations.push({ kind, type, owner, pages, before: this.before(pages), maintained });
     this.written = true;
-    // no page: an empty span (lo > hi) that mapsPage rejects every page by
-    let lo = pages.length > 0 ? pages[0]! : 0;
-    let hi = pages.length > 0 ? lo : -1;
-    let run = true;
-    for (let i = 0; i < pages.length; i++) {
-      const p = pages[i]!;
-      this.pages.addLive(p, type, 1);
-      if (p < lo) lo = p;
-      if (p > hi) hi = p;
-      if (p !== pages[0]! + i) run = false;
-    }
+    for (let i = 0; i < pages.length; i++) this.pages.addLive(pages[i]!, type, 1);
+    const { lo, hi, run } = spanOf(pages);
     const m: Mapping = {
       id: this.nextId++ as MappingId,
       kind,
@@ -183,6 +190,42 @@ export class Mmu {
       }
       for (let i = 0; i < m.pages.length; i++) this.pages.addStale(m.pages[i]!, m.type, 1);
     } else this.forget(m);
+  }
+
+  /**
+   * A vm_map_ram() mapping made and at once lazily unmapped (the zeroing of ion_heap_clear_pages,
+   * ION-15): what map() then unmap(m, true) leave, in one pass over the pages. The live count
+   * goes up and down again, so only the creation record, the stale count and the stale mapping
+   * remain; the id is taken as map() takes it, so later ids do not move. O(pages).
+   */
+  mapUnmappedLazily(type: MemType, pages: Int32Array, vaddr: number, owner: string, bufferId: number): void {
+    this.creations.push({ kind: 'vm-ram', type, owner, pages, before: this.before(pages), maintained: false });
+    this.written = true;
+    const id = this.nextId++ as MappingId;
+    // ARCH-4 without a stale TLB the unmap forgets the mapping: nothing is left but the record
+    if (!this.staleTlb) {
+      for (let i = 0; i < pages.length; i++) this.pages.touch(pages[i]!);
+      return;
+    }
+    for (let i = 0; i < pages.length; i++) this.pages.addStale(pages[i]!, type, 1);
+    const { lo, hi, run } = spanOf(pages);
+    const m: Mapping = {
+      id,
+      kind: 'vm-ram',
+      type,
+      pages,
+      vaddr,
+      owner,
+      bufferId,
+      state: 'stale',
+      maintained: false,
+      lo,
+      hi,
+      run,
+    };
+    this.table.set(id, m);
+    this.byVPage.set(vaddr >>> 12, m);
+    this.staleVm.add(m);
   }
 
   /** The TLB flush of a purge: stale mappings in [vpage, vpage + n) are gone. */

@@ -200,13 +200,10 @@ export function ionHeapBufferZero(ctx: HeapCtx, buf: IonBuffer, pages: Int32Arra
 export function ionHeapPagesZero(ctx: HeapCtx, pages: Int32Array, prot: MemType, who: string, bufferId = -1) {
   const { mm } = ctx;
   mm.enter('ionHeapPagesZero');
+  const owner = `${who} zeroing (vm_map_ram)`;
   for (let i = 0; i < pages.length; i += 32) {
     // a view, not a copy: a mapping's page list is never written (a stale batch keeps it alive)
-    const batch = pages.subarray(i, i + 32);
-    const m = mm.vmMapRam(batch, prot, `${who} zeroing (vm_map_ram)`, bufferId);
-    if (!m) return false;
-    mm.zeroPages(batch);
-    mm.vmUnmapRam(m);
+    if (!mm.vmMapRamZeroed(pages.subarray(i, i + 32), prot, owner, bufferId)) return false;
   }
   return true;
 }
