@@ -54,12 +54,6 @@ export interface IonCoreOptions {
 /** What an ION ioctl returns: a value (id) or a negative errno. */
 export type IonRet = number;
 
-/** The buffers of one fork's source and their copies, by buffer id. */
-interface BufferMemo {
-  readonly from: IonBuffer[];
-  readonly copy: IonBuffer[];
-}
-
 export class IonDevice {
   /** ION-1 heaps in descending id order. */
   readonly heaps: IonHeap[];
@@ -86,6 +80,12 @@ export class IonDevice {
   /** Buffers whose references changed during the current op (refcounts-balanced). */
   touchedBuffers: Set<IonBuffer> = new Set();
   opIndex = 0;
+  /**
+   * Set by every change of the objects (clients, handles, buffers, dma-bufs, VMAs, attachments,
+   * the free list) since this copy was made: a reusing clone keeps an unchanged device as it is,
+   * and the explorer reuses its parent's fingerprint part (issue 14).
+   */
+  protected written = false;
 
   constructor(
     heaps: IonHeap[],
@@ -105,36 +105,58 @@ export class IonDevice {
   }
 
   /**
-   * Deep copy for Kernel.clone(): objects are re-linked to the copied buffers. Each object is
-   * copied once, found by its id (ids are indices: buffer ids are handed out in order, handles
-   * are handles[ordinal], dma-bufs dmabufs[fd]) instead of through a Map per fork; no closures
-   * (a closure per fork is an allocation, and a name definition under tsx).
+   * Deep copy for Kernel.clone(), in place: objects are re-linked to the copied buffers, and each
+   * container and object this device already has (a device taken over from a retired kernel) is
+   * refilled instead of allocated. Each object is copied once, found by its id (ids are indices:
+   * buffer ids are handed out in order, handles are handles[ordinal], dma-bufs dmabufs[fd]); no
+   * closures (a closure per fork is an allocation, and a name definition under tsx).
    */
   private copyFrom(from: IonDevice): void {
     this.nextBufferId = from.nextBufferId;
     this.freeListSize = from.freeListSize;
     this.kmappedWindowPages = from.kmappedWindowPages;
     this.opIndex = from.opIndex;
-    const memo: BufferMemo = { from: [], copy: [] };
-    for (const [id, b] of from.buffers) this.buffers.set(id, this.copyBuffer(from, b, memo));
-    for (const b of from.freeList) this.freeList.push(this.copyBuffer(from, b, memo));
-    for (const h of from.handles)
-      this.handles.push(h ? { ...h, buffer: this.copyBuffer(from, h.buffer, memo) } : null);
+    this.stashObjects();
+    this.buffers.clear();
+    for (const [id, b] of from.buffers) this.buffers.set(id, this.copyBuffer(from, b));
+    this.freeList.length = 0;
+    for (const b of from.freeList) this.freeList.push(this.copyBuffer(from, b));
+    copyList(this, from, this.handles, from.handles, relinkToBuffer);
+    this.copyClients(from);
+    copyList(this, from, this.dmabufs, from.dmabufs, relinkToBuffer);
+    copyList(this, from, this.vmas, from.vmas, relinkToDmaBuf);
+    copyList(this, from, this.attachments, from.attachments, relinkToDmaBuf);
+  }
+
+  /** This device's buffers and clients by id, for copyFrom to refill (none on a fresh device). */
+  private stashObjects(): void {
+    SPARE.buffers.length = 0;
+    SPARE.clients.length = 0;
+    SPARE.from.length = 0;
+    for (const b of this.buffers.values()) SPARE.buffers[b.id] = b;
+    for (const b of this.freeList) SPARE.buffers[b.id] = b;
+    for (const h of this.handles) if (h) SPARE.buffers[h.buffer.id] = h.buffer;
+    for (const d of this.dmabufs) SPARE.buffers[d.buffer.id] = d.buffer;
+    for (const c of this.clients.values()) SPARE.clients[c.id] = c;
+  }
+
+  /** `from`'s clients, in its order, each map refilled with this device's handles. */
+  private copyClients(from: IonDevice): void {
+    this.clients.clear();
     for (const [id, cl] of from.clients) {
-      const c: IonClient = { id, byBuffer: new Map(), byIonId: new Map(), nextIonId: cl.nextIonId };
+      const c = SPARE.clients[id] ?? { id, byBuffer: new Map(), byIonId: new Map(), nextIonId: 0 };
+      c.nextIonId = cl.nextIonId;
+      c.byBuffer.clear();
+      c.byIonId.clear();
       for (const [k, h] of cl.byBuffer) c.byBuffer.set(k, this.handleCopy(from, h));
       for (const [k, h] of cl.byIonId) c.byIonId.set(k, this.handleCopy(from, h));
       this.clients.set(id, c);
     }
-    for (const d of from.dmabufs) this.dmabufs.push({ ...d, buffer: this.copyBuffer(from, d.buffer, memo) });
-    for (const v of from.vmas) this.vmas.push({ ...v, dmabuf: this.dmabufCopy(from, v.dmabuf) });
-    for (const a of from.attachments)
-      this.attachments.push({ ...a, dmabuf: this.dmabufCopy(from, a.dmabuf) });
   }
 
-  /** The copy of `from`'s buffer b in this device, made on first use. */
-  private copyBuffer(from: IonDevice, b: IonBuffer, memo: BufferMemo): IonBuffer {
-    if (memo.from[b.id] === b) return memo.copy[b.id]!;
+  /** The copy of `from`'s buffer b in this device, made on first use (over a spare of its id). */
+  copyBuffer(from: IonDevice, b: IonBuffer): IonBuffer {
+    if (SPARE.from[b.id] === b) return SPARE.copy[b.id]!;
     const i = from.heaps.indexOf(b.heap);
     let heap = i >= 0 ? this.heaps[i]! : b.heap;
     if (i < 0)
@@ -143,9 +165,11 @@ export class IonDevice {
           heap = h;
           break;
         }
-    const c = { ...b, heap };
-    memo.from[b.id] = b;
-    memo.copy[b.id] = c;
+    const old = SPARE.buffers[b.id];
+    const c: Mutable<IonBuffer> = old ? Object.assign(old, b) : { ...b };
+    c.heap = heap;
+    SPARE.from[b.id] = b;
+    SPARE.copy[b.id] = c;
     return c;
   }
 
@@ -155,12 +179,33 @@ export class IonDevice {
   }
 
   /** The copy of `from`'s dma-buf d (copied already, at its fd). */
-  private dmabufCopy(from: IonDevice, d: DmaBuf): DmaBuf {
+  dmabufCopy(from: IonDevice, d: DmaBuf): DmaBuf {
     return (from.dmabufs[d.fd] === d ? this.dmabufs[d.fd] : undefined) as DmaBuf;
   }
 
-  /** The same device on copied heaps (Kernel.clone): a core of another kind overrides this. */
-  fork(heaps: IonHeap[]): IonDevice {
+  /** Whether an object changed since this device was copied. */
+  get changed(): boolean {
+    return this.written;
+  }
+
+  /**
+   * The same device on copied heaps (Kernel.clone). With `reuse` (an earlier fork of this device,
+   * in this state when forked, on the same heap objects) `reuse` itself: kept as it is when its
+   * run changed no object, else refilled in place. `whole`: `reuse` is a device of another state
+   * of the same boot: always refilled.
+   */
+  fork(heaps: IonHeap[], reuse?: IonDevice, whole = false): IonDevice {
+    if (!reuse || reuse.constructor !== this.constructor || !sameHeaps(reuse.heaps, heaps))
+      return this.copy(heaps);
+    reuse.opIndex = this.opIndex;
+    reuse.clearOpSets();
+    if (reuse.written || whole) reuse.copyFrom(this);
+    reuse.written = false;
+    return reuse;
+  }
+
+  /** A deep copy on `heaps`: a core of another kind overrides this. */
+  protected copy(heaps: IonHeap[]): IonDevice {
     return new IonDevice(heaps, this.opts, this);
   }
 
@@ -171,6 +216,11 @@ export class IonDevice {
 
   beginOp(opIndex: number): void {
     this.opIndex = opIndex;
+    this.clearOpSets();
+  }
+
+  /** The per-op sets empty, as a fresh copy has them (new arrays: a checker may keep the old). */
+  private clearOpSets(): void {
     if (this.destroyedThisOp.length) this.destroyedThisOp = [];
     if (this.createdThisOp.length) this.createdThisOp = [];
     if (this.attachedThisOp.length) this.attachedThisOp = [];
@@ -188,6 +238,7 @@ export class IonDevice {
     if (!c) {
       c = { id, byBuffer: new Map(), byIonId: new Map(), nextIonId: 1 };
       this.clients.set(id, c);
+      this.written = true;
     }
     return c;
   }
@@ -223,6 +274,7 @@ export class IonDevice {
       ret = checkAllocation(mm, heap, buf, len, heap.allocate(ctx, buf, len, align));
     }
     if (ret !== 0) return ret;
+    this.written = true;
     this.nextBufferId++;
     // ION-4 map_dma gives the sg table (NULL -> -EINVAL)
     mm.enter('ionHeapMapDma');
@@ -256,6 +308,7 @@ export class IonDevice {
   protected ionBufferPut(ctx: HeapCtx, buf: IonBuffer): void {
     ctx.mm.enter('ionBufferPut');
     this.touchedBuffers.add(buf);
+    this.written = true;
     buf.ref--;
     if (buf.ref < 0) {
       // zoo mutants that drop a reference they never took put a freed buffer again: the kernel's
@@ -302,6 +355,7 @@ export class IonDevice {
         i++;
         continue;
       }
+      this.written = true;
       this.freeList.splice(i, 1);
       this.freeListSize -= b.size;
       drained += b.size;
@@ -322,6 +376,7 @@ export class IonDevice {
 
   /** ION-2 a client's new handle (or ION412-1 fd slot) on `buf`: one buffer reference. */
   protected newHandle(client: IonClient, buf: IonBuffer): IonHandle {
+    this.written = true;
     const h: IonHandle = {
       ordinal: this.handles.length,
       ionId: client.nextIonId++ as HandleId,
@@ -342,6 +397,7 @@ export class IonDevice {
   /** ION-5 ion_handle_put() -> ion_handle_destroy(): drain kmaps, unlink, put the buffer. */
   protected ionHandlePut(ctx: HeapCtx, h: IonHandle): void {
     ctx.mm.enter('ionHandlePut');
+    this.written = true;
     h.ref--;
     this.touchedBuffers.add(h.buffer);
     if (h.ref > 0) return;
@@ -389,6 +445,7 @@ export class IonDevice {
       const stale = this.handles[ordinal];
       // B3: the lookup ran before the other FREE's put, so this one passes it too
       if (race && this.opts.freeDropsLock && stale && stale.client === clientId) {
+        this.written = true;
         stale.ref--; // B3: the racing FREE's put lands on a destroyed handle
         this.touchedBuffers.add(stale.buffer);
         return 0;
@@ -408,9 +465,13 @@ export class IonDevice {
     return this.newDmaBuf(h.buffer);
   }
 
-  /** ION-11 a new dma-buf file on `buf` with one file reference and an open fd (the buffer ref is the caller's). */
+  /**
+   * ION-11 a new dma-buf file on `buf` with one file reference and an open fd (the buffer ref is
+   * the caller's, taken just before: the change flag set here covers it).
+   */
   protected newDmaBuf(buf: IonBuffer): number {
     this.touchedBuffers.add(buf);
+    this.written = true;
     const d: DmaBuf = { fd: this.dmabufs.length, buffer: buf, fileRef: 1, fdOpen: true, released: false };
     this.dmabufs.push(d);
     return d.fd;
@@ -431,6 +492,7 @@ export class IonDevice {
     if (existing) {
       const bits = this.opts.handleKrefBits;
       // B4: kref_get with no overflow check; the narrowed kref wraps
+      this.written = true;
       existing.ref = bits ? (existing.ref + 1) % 2 ** bits : existing.ref + 1;
       this.touchedBuffers.add(d.buffer);
       return existing.ordinal;
@@ -440,6 +502,7 @@ export class IonDevice {
 
   /** fput(): the last file reference releases the dma-buf, which puts the buffer (ION-11). */
   protected dmaBufPut(ctx: HeapCtx, d: DmaBuf): void {
+    this.written = true;
     d.fileRef--;
     this.touchedBuffers.add(d.buffer);
     if (d.fileRef > 0) return;
@@ -453,6 +516,7 @@ export class IonDevice {
     ctx.mm.enter('dmaBufClose');
     const d = this.liveFd(fd);
     if (!d) return -Errno.EBADF;
+    this.written = true;
     d.fdOpen = false;
     this.dmaBufPut(ctx, d);
     if (this.opts.closeDoublePut && !d.released) this.dmaBufPut(ctx, d);
@@ -464,12 +528,14 @@ export class IonDevice {
     ctx.mm.enter('ionBufferKmapGet');
     this.touchedBuffers.add(buf);
     if (buf.kmapCnt > 0) {
+      this.written = true;
       buf.kmapCnt++;
       return 0;
     }
     const r = buf.heap.mapKernel(ctx, buf);
     if (r === null) return -Errno.EINVAL;
     if (!r.ok) return -r.errno;
+    this.written = true;
     buf.vaddr = r.value.vaddr;
     buf.kmapMapping = r.value.mapping;
     buf.kmapCnt = 1;
@@ -478,6 +544,7 @@ export class IonDevice {
   }
 
   private kunmapBuffer(ctx: HeapCtx, buf: IonBuffer): void {
+    this.written = true;
     buf.heap.unmapKernel(ctx, buf);
     buf.kmapCnt = 0;
     buf.vaddr = 0;
@@ -488,6 +555,7 @@ export class IonDevice {
   /** ION-8 ion_buffer_kmap_put(): unmap_kernel at 1 -> 0. */
   private ionBufferKmapPut(ctx: HeapCtx, buf: IonBuffer): void {
     ctx.mm.enter('ionBufferKmapPut');
+    this.written = true;
     buf.kmapCnt--;
     if (buf.kmapCnt === 0) {
       buf.kmapCnt = 1;
@@ -503,6 +571,7 @@ export class IonDevice {
       ctx.mm.printk('WARNING: ion_handle_kmap_put: double unmap');
       return;
     }
+    this.written = true;
     h.kmapCnt--;
     if (h.kmapCnt === 0) this.ionBufferKmapPut(ctx, h.buffer);
   }
@@ -515,6 +584,7 @@ export class IonDevice {
     if (!h.buffer.heap.mapKernel) return -Errno.ENODEV;
     this.touchedBuffers.add(h.buffer);
     if (h.kmapCnt > 0) {
+      this.written = true;
       h.kmapCnt++;
       return h.buffer.vaddr;
     }
@@ -557,6 +627,7 @@ export class IonDevice {
       `user VMA of buffer ${buf.id}`,
       buf.id,
     );
+    this.written = true;
     const v: Vma = { id: this.vmas.length, dmabuf: d, mapping, pgoff, pageCount: n, live: true };
     this.vmas.push(v);
     this.mappedThisOp.push(v);
@@ -570,6 +641,7 @@ export class IonDevice {
     ctx.mm.enter('munmap');
     const v = this.vmas[id];
     if (!v?.live) return -Errno.EINVAL;
+    this.written = true;
     v.live = false;
     if (v.mapping) ctx.mm.mmu.unmap(v.mapping, false); // user PTEs: TLB flushed by zap
     if (!this.opts.munmapWithoutPut) this.dmaBufPut(ctx, v.dmabuf);
@@ -593,6 +665,7 @@ export class IonDevice {
     const d = this.liveFd(fd);
     if (!d) return -Errno.EBADF;
     ctx.mm.enter('ionMapDmaBuf');
+    this.written = true;
     const a: Attachment = { dmabuf: d, device, sg: d.buffer.sgTable ?? d.buffer.pages, live: true };
     this.attachments.push(a);
     this.attachedThisOp.push(a);
@@ -606,6 +679,7 @@ export class IonDevice {
     ctx.mm.enter('dmaBufUnmapAttachment');
     const a = this.attachments.find((x) => x.live && x.dmabuf.fd === fd && x.device === device);
     if (!a) return -Errno.EINVAL;
+    this.written = true;
     a.live = false;
     if (!this.opts.detachWithoutPut) this.dmaBufPut(ctx, a.dmabuf);
     this.touchedBuffers.add(a.dmabuf.buffer);
@@ -617,6 +691,7 @@ export class IonDevice {
     ctx.mm.enter('ionClientDestroy');
     const c = this.clients.get(clientId);
     if (!c) return -Errno.EINVAL;
+    this.written = true;
     for (const h of [...c.byIonId.values()]) {
       h.ref = 1;
       this.ionHandlePut(ctx, h);
@@ -643,6 +718,54 @@ export class IonDevice {
       this.buffers.size === 0 && this.freeList.length === 0 && this.heaps.every((h) => h.shrinkCount() === 0)
     );
   }
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** copyFrom's scratch (module state: one copy runs at a time, and a fork allocates none of it). */
+const SPARE = {
+  /** The target device's own buffer objects and clients by id, refilled instead of allocated. */
+  buffers: [] as (IonBuffer | undefined)[],
+  clients: [] as (IonClient | undefined)[],
+  /** The source's buffers by id and their copies (one copy per buffer). */
+  from: [] as (IonBuffer | undefined)[],
+  copy: [] as IonBuffer[],
+};
+
+/** `to` made a copy of `from` object by object, over `to`'s own objects where it has them. */
+function copyList<T extends object>(
+  dev: IonDevice,
+  src: IonDevice,
+  to: (T | null)[],
+  from: readonly (T | null)[],
+  relink: (dev: IonDevice, src: IonDevice, c: Mutable<T>) => void,
+): void {
+  for (let i = 0; i < from.length; i++) {
+    const x = from[i]!;
+    const old = to[i];
+    if (x === null) to[i] = null;
+    else {
+      const c: Mutable<T> = old ? Object.assign(old, x) : { ...x };
+      relink(dev, src, c);
+      to[i] = c;
+    }
+  }
+  to.length = from.length;
+}
+
+// each copied object points at this device's copy of what the source's points at
+const relinkToBuffer = (dev: IonDevice, src: IonDevice, c: Mutable<IonHandle | DmaBuf>) => {
+  c.buffer = dev.copyBuffer(src, c.buffer);
+};
+const relinkToDmaBuf = (dev: IonDevice, src: IonDevice, c: Mutable<Vma | Attachment>) => {
+  c.dmabuf = dev.dmabufCopy(src, c.dmabuf);
+};
+
+/** Whether two heap lists hold the same heap objects (a reused device's buffers point at them). */
+function sameHeaps(a: readonly IonHeap[], b: readonly IonHeap[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export type { DmaLayer, Mm };
