@@ -117,8 +117,10 @@ export class IonDevice {
     this.kmappedWindowPages = from.kmappedWindowPages;
     this.opIndex = from.opIndex;
     this.stashObjects();
+    SPARE.dev = this;
+    SPARE.src = from;
     this.buffers.clear();
-    for (const [id, b] of from.buffers) this.buffers.set(id, this.copyBuffer(from, b));
+    from.buffers.forEach(setBufferCopy);
     this.freeList.length = 0;
     for (const b of from.freeList) this.freeList.push(this.copyBuffer(from, b));
     copyList(this, from, this.handles, from.handles, relinkToBuffer);
@@ -126,6 +128,7 @@ export class IonDevice {
     copyList(this, from, this.dmabufs, from.dmabufs, relinkToBuffer);
     copyList(this, from, this.vmas, from.vmas, relinkToDmaBuf);
     copyList(this, from, this.attachments, from.attachments, relinkToDmaBuf);
+    SPARE.dev = SPARE.src = null;
   }
 
   /** This device's buffers and clients by id, for copyFrom to refill (none on a fresh device). */
@@ -133,25 +136,17 @@ export class IonDevice {
     SPARE.buffers.length = 0;
     SPARE.clients.length = 0;
     SPARE.from.length = 0;
-    for (const b of this.buffers.values()) SPARE.buffers[b.id] = b;
-    for (const b of this.freeList) SPARE.buffers[b.id] = b;
-    for (const h of this.handles) if (h) SPARE.buffers[h.buffer.id] = h.buffer;
-    for (const d of this.dmabufs) SPARE.buffers[d.buffer.id] = d.buffer;
-    for (const c of this.clients.values()) SPARE.clients[c.id] = c;
+    this.buffers.forEach(stashBuffer);
+    for (const b of this.freeList) stashBuffer(b);
+    for (const h of this.handles) if (h) stashBuffer(h.buffer);
+    for (const d of this.dmabufs) stashBuffer(d.buffer);
+    this.clients.forEach(stashClient);
   }
 
   /** `from`'s clients, in its order, each map refilled with this device's handles. */
   private copyClients(from: IonDevice): void {
     this.clients.clear();
-    for (const [id, cl] of from.clients) {
-      const c = SPARE.clients[id] ?? { id, byBuffer: new Map(), byIonId: new Map(), nextIonId: 0 };
-      c.nextIonId = cl.nextIonId;
-      c.byBuffer.clear();
-      c.byIonId.clear();
-      for (const [k, h] of cl.byBuffer) c.byBuffer.set(k, this.handleCopy(from, h));
-      for (const [k, h] of cl.byIonId) c.byIonId.set(k, this.handleCopy(from, h));
-      this.clients.set(id, c);
-    }
+    from.clients.forEach(setClientCopy);
   }
 
   /** The copy of `from`'s buffer b in this device, made on first use (over a spare of its id). */
@@ -174,7 +169,7 @@ export class IonDevice {
   }
 
   /** The copy of `from`'s handle h (copied already, at its ordinal). */
-  private handleCopy(from: IonDevice, h: IonHandle): IonHandle {
+  handleCopy(from: IonDevice, h: IonHandle): IonHandle {
     return (from.handles[h.ordinal] === h ? this.handles[h.ordinal] : undefined) as IonHandle;
   }
 
@@ -724,6 +719,10 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** copyFrom's scratch (module state: one copy runs at a time, and a fork allocates none of it). */
 const SPARE = {
+  /** The device being filled and its source; the handle map being filled. */
+  dev: null as IonDevice | null,
+  src: null as IonDevice | null,
+  map: null as Map<number, IonHandle> | null,
   /** The target device's own buffer objects and clients by id, refilled instead of allocated. */
   buffers: [] as (IonBuffer | undefined)[],
   clients: [] as (IonClient | undefined)[],
@@ -731,6 +730,32 @@ const SPARE = {
   from: [] as (IonBuffer | undefined)[],
   copy: [] as IonBuffer[],
 };
+
+// Map.forEach callbacks of copyFrom (module functions: no iterator or closure per copy)
+function stashBuffer(b: IonBuffer): void {
+  SPARE.buffers[b.id] = b;
+}
+function stashClient(c: IonClient): void {
+  SPARE.clients[c.id] = c;
+}
+function setBufferCopy(b: IonBuffer, id: number): void {
+  SPARE.dev!.buffers.set(id, SPARE.dev!.copyBuffer(SPARE.src!, b));
+}
+function setClientCopy(cl: IonClient, id: number): void {
+  const c = SPARE.clients[id] ?? { id, byBuffer: new Map(), byIonId: new Map(), nextIonId: 0 };
+  c.nextIonId = cl.nextIonId;
+  refillHandles(c.byBuffer, cl.byBuffer);
+  refillHandles(c.byIonId, cl.byIonId);
+  SPARE.dev!.clients.set(id, c);
+}
+function refillHandles(to: Map<number, IonHandle>, from: Map<number, IonHandle>): void {
+  to.clear();
+  SPARE.map = to;
+  from.forEach(setHandleCopy);
+}
+function setHandleCopy(h: IonHandle, k: number): void {
+  SPARE.map!.set(k, SPARE.dev!.handleCopy(SPARE.src!, h));
+}
 
 /** `to` made a copy of `from` object by object, over `to`'s own objects where it has them. */
 function copyList<T extends object>(
