@@ -46,7 +46,7 @@ function copyAreas(from: readonly DriverArea[], into?: DriverArea[]): DriverArea
     const old = into[i];
     into[i] = old ? Object.assign(old, from[i]!) : { ...from[i]! };
   }
-  into.length = from.length;
+  if (into.length !== from.length) into.length = from.length;
   return into;
 }
 

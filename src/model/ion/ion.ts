@@ -121,7 +121,7 @@ export class IonDevice {
     SPARE.src = from;
     this.buffers.clear();
     from.buffers.forEach(setBufferCopy);
-    this.freeList.length = 0;
+    if (this.freeList.length) this.freeList.length = 0;
     for (const b of from.freeList) this.freeList.push(this.copyBuffer(from, b));
     copyList(this, from, this.handles, from.handles, relinkToBuffer);
     this.copyClients(from);
@@ -133,9 +133,8 @@ export class IonDevice {
 
   /** This device's buffers and clients by id, for copyFrom to refill (none on a fresh device). */
   private stashObjects(): void {
-    SPARE.buffers.length = 0;
-    SPARE.clients.length = 0;
-    SPARE.from.length = 0;
+    // a new stamp forgets the previous copy's entries (clearing the arrays would shrink them)
+    SPARE.stamp++;
     this.buffers.forEach(stashBuffer);
     for (const b of this.freeList) stashBuffer(b);
     for (const h of this.handles) if (h) stashBuffer(h.buffer);
@@ -151,7 +150,7 @@ export class IonDevice {
 
   /** The copy of `from`'s buffer b in this device, made on first use (over a spare of its id). */
   copyBuffer(from: IonDevice, b: IonBuffer): IonBuffer {
-    if (SPARE.from[b.id] === b) return SPARE.copy[b.id]!;
+    if (SPARE.fromStamp[b.id] === SPARE.stamp && SPARE.from[b.id] === b) return SPARE.copy[b.id]!;
     const i = from.heaps.indexOf(b.heap);
     let heap = i >= 0 ? this.heaps[i]! : b.heap;
     if (i < 0)
@@ -160,9 +159,10 @@ export class IonDevice {
           heap = h;
           break;
         }
-    const old = SPARE.buffers[b.id];
+    const old = SPARE.bufferStamp[b.id] === SPARE.stamp ? SPARE.buffers[b.id] : undefined;
     const c: Mutable<IonBuffer> = old ? Object.assign(old, b) : { ...b };
     c.heap = heap;
+    SPARE.fromStamp[b.id] = SPARE.stamp;
     SPARE.from[b.id] = b;
     SPARE.copy[b.id] = c;
     return c;
@@ -723,26 +723,34 @@ const SPARE = {
   dev: null as IonDevice | null,
   src: null as IonDevice | null,
   map: null as Map<number, IonHandle> | null,
+  /** The current copy's number: an entry below is this copy's only if its stamp is this. */
+  stamp: 0,
   /** The target device's own buffer objects and clients by id, refilled instead of allocated. */
   buffers: [] as (IonBuffer | undefined)[],
+  bufferStamp: [] as number[],
   clients: [] as (IonClient | undefined)[],
+  clientStamp: [] as number[],
   /** The source's buffers by id and their copies (one copy per buffer). */
   from: [] as (IonBuffer | undefined)[],
+  fromStamp: [] as number[],
   copy: [] as IonBuffer[],
 };
 
 // Map.forEach callbacks of copyFrom (module functions: no iterator or closure per copy)
 function stashBuffer(b: IonBuffer): void {
   SPARE.buffers[b.id] = b;
+  SPARE.bufferStamp[b.id] = SPARE.stamp;
 }
 function stashClient(c: IonClient): void {
   SPARE.clients[c.id] = c;
+  SPARE.clientStamp[c.id] = SPARE.stamp;
 }
 function setBufferCopy(b: IonBuffer, id: number): void {
   SPARE.dev!.buffers.set(id, SPARE.dev!.copyBuffer(SPARE.src!, b));
 }
 function setClientCopy(cl: IonClient, id: number): void {
-  const c = SPARE.clients[id] ?? { id, byBuffer: new Map(), byIonId: new Map(), nextIonId: 0 };
+  const spare = SPARE.clientStamp[id] === SPARE.stamp ? SPARE.clients[id] : undefined;
+  const c = spare ?? { id, byBuffer: new Map(), byIonId: new Map(), nextIonId: 0 };
   c.nextIonId = cl.nextIonId;
   refillHandles(c.byBuffer, cl.byBuffer);
   refillHandles(c.byIonId, cl.byIonId);
@@ -775,7 +783,7 @@ function copyList<T extends object>(
       to[i] = c;
     }
   }
-  to.length = from.length;
+  if (to.length !== from.length) to.length = from.length;
 }
 
 // each copied object points at this device's copy of what the source's points at

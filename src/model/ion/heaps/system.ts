@@ -48,7 +48,7 @@ export function restorePools(to: readonly PoolLists[], from: readonly PoolLists[
 }
 
 function copyInto(to: number[], from: readonly number[]): void {
-  to.length = from.length;
+  if (to.length !== from.length) to.length = from.length;
   for (let i = 0; i < from.length; i++) to[i] = from[i]!;
 }
 
