@@ -220,20 +220,33 @@ export class Expander {
     }
     const t2 = performance.now();
     timing.apply += t2 - t1;
-    let key: StateKey;
-    if (this.s.exact) key = { a: 0, b: 0, pa: 0, pb: 0, key: this.fpr.exactKey(child) };
+    const creations = child.mm.mmu.creations.length > 0;
+    // the outcome is the child's key too: one object per transition
+    const o: { -readonly [K in keyof Outcome]: Outcome[K] } = {
+      li,
+      exception: null,
+      a: 0,
+      b: 0,
+      pa: 0,
+      pb: 0,
+      key: '',
+      creations,
+      violations: null,
+    };
+    if (this.s.exact) o.key = this.fpr.exactKey(child);
     else {
       const { fp, pages } = this.fpr.child(parent.kernel, parent.pages!, child);
-      key = { a: fp.a, b: fp.b, pa: pages.a, pb: pages.b, key: '' };
+      o.a = fp.a;
+      o.b = fp.b;
+      o.pa = pages.a;
+      o.pb = pages.b;
     }
     const t3 = performance.now();
     timing.hash += t3 - t2;
-    const creations = child.mm.mmu.creations.length > 0;
-    if (!this.s.checkDuplicates && !creations && known(key))
-      return { li, exception: null, ...key, creations, violations: null };
+    if (!this.s.checkDuplicates && !creations && known(o)) return o;
     // with nothing pending this still runs type-ok (a model bug is worth knowing about)
-    const violations = checkStep(child, pending, 'incremental');
+    o.violations = checkStep(child, pending, 'incremental');
     timing.check += performance.now() - t3;
-    return { li, exception: null, ...key, creations, violations };
+    return o;
   }
 }

@@ -12,8 +12,10 @@
  * structures are hashed as numbers, each into its own pair of lanes (a part): buddy free lists,
  * CMA bitmap, the vmalloc allocator (`digest()`: what `snapshot()` says, without the text) and
  * kmap_atomic slots; a child whose structure did not change since it was cloned (its change
- * flag) takes its parent's part. ION objects are hashed every time; a few hundred numbers on
- * `tiny` in all. Each hashing step is a bijection of the running lane for a given input, so two
+ * flag) takes its parent's part. The ION part (canonical under the renamings) is taken from the
+ * parent's too when the device reports no change (`IonDevice.changed`) and the driver areas and
+ * the heaps' pool counts it also covers are as the parent has them; a few hundred numbers on
+ * `tiny` in all otherwise. Each hashing step is a bijection of the running lane for a given input, so two
  * inputs that differ in one number never hash alike in a lane.
  *
  * Symmetry: the model reads a client id only as a map key and in equality tests (src/model/ion;
@@ -360,6 +362,22 @@ function partChanged(k: Kernel, i: number): boolean {
   }
 }
 
+/** Where the ION part's two lanes sit in a kept parts array, after the small structures'. */
+const ION_PART = 2 * PARTS;
+
+/** Whether the ION part of `k` may differ from that of `from`, which `k` is a clone of. */
+function ionPartChanged(k: Kernel, from: Kernel): boolean {
+  if (k.ion.changed) return true;
+  const a = k.driverAreas;
+  const b = from.driverAreas;
+  if (a.length !== b.length) return true;
+  for (let i = 0; i < a.length; i++) if (a[i]!.live !== b[i]!.live) return true;
+  const { heaps } = k.ion;
+  for (let i = 0; i < heaps.length; i++)
+    if (heaps[i]!.shrinkCount() !== from.ion.heaps[i]!.shrinkCount()) return true;
+  return false;
+}
+
 /** Part i of `k` into the running lanes, from the seeds. */
 function putPart(k: Kernel, i: number): void {
   const { mm } = k;
@@ -414,7 +432,7 @@ export class Fingerprinter {
   /** The parts of the states kept as parents (the root, rebuilt states), two lanes each. */
   private readonly kept = new WeakMap<Kernel, Int32Array>();
   /** Scratch for the parts of a child (not kept). */
-  private readonly scratch = new Int32Array(2 * PARTS);
+  private readonly scratch = new Int32Array(2 * PARTS + 2);
 
   constructor(readonly symmetries: readonly ClientMap[]) {}
 
@@ -425,7 +443,7 @@ export class Fingerprinter {
    */
   finish(k: Kernel, pages: Fp, from: Kernel | null = null, keep = false): Fp {
     const prev = from && isCloneOf(k, from) ? this.kept.get(from) : undefined;
-    const parts = keep ? new Int32Array(2 * PARTS) : this.scratch;
+    const parts = keep ? new Int32Array(2 * PARTS + 2) : this.scratch;
     for (let i = 0; i < PARTS; i++) {
       if (prev && !partChanged(k, i)) {
         parts[2 * i] = prev[2 * i]!;
@@ -436,6 +454,10 @@ export class Fingerprinter {
       parts[2 * i] = fmix(L[0]!);
       parts[2 * i + 1] = fmix(L[1]!);
     }
+    if (prev && !ionPartChanged(k, from!)) {
+      parts[ION_PART] = prev[ION_PART]!;
+      parts[ION_PART + 1] = prev[ION_PART + 1]!;
+    } else this.ionPart(k, parts);
     if (keep) this.kept.set(k, parts);
     let ha = pages.a;
     let hb = pages.b;
@@ -443,6 +465,13 @@ export class Fingerprinter {
       ha = step(ha, parts[2 * i]!);
       hb = step(hb, parts[2 * i + 1]!);
     }
+    const ia = parts[ION_PART]! >>> 0;
+    const ib = parts[ION_PART + 1]! >>> 0;
+    return { a: fmix(step(ha, ia)), b: fmix(step(hb, ib)) };
+  }
+
+  /** The ION part of `k` into parts[ION_PART..]: the least over the group of the renamed hashes. */
+  private ionPart(k: Kernel, parts: Int32Array): void {
     L[0] = SEED_A;
     L[1] = SEED_B;
     putIon(k, null);
@@ -455,7 +484,8 @@ export class Fingerprinter {
       // the least over the group (a then b): the same for every renaming of the state
       if (xa < ia || (xa === ia && xb < ib)) [ia, ib] = [xa, xb];
     }
-    return { a: fmix(step(ha, ia)), b: fmix(step(hb, ib)) };
+    parts[ION_PART] = ia;
+    parts[ION_PART + 1] = ib;
   }
 
   /** A state's fingerprint from scratch (O(pages)), its parts kept; also its page part for its children. */

@@ -39,6 +39,17 @@ export interface OpResult {
 /** The largest number of pages one driver-vmap may ask for (a bound for generated workloads). */
 export const DRIVER_VMAP_PAGES_MAX = 65536;
 
+/** `from`'s driver areas, over the objects of `into` when given (a reusing clone allocates none). */
+function copyAreas(from: readonly DriverArea[], into?: DriverArea[]): DriverArea[] {
+  if (!into) return from.map((a) => ({ ...a }));
+  for (let i = 0; i < from.length; i++) {
+    const old = into[i];
+    into[i] = old ? Object.assign(old, from[i]!) : { ...from[i]! };
+  }
+  if (into.length !== from.length) into.length = from.length;
+  return into;
+}
+
 export class Kernel {
   readonly mm: Mm;
   readonly dma: DmaLayer;
@@ -81,8 +92,9 @@ export class Kernel {
       this.mm = from.mm.clone(reuse?.mm, whole);
       this.dma = from.dma;
       const spareHeaps = reuse?.ion.heaps;
-      this.ion = from.ion.fork(from.ion.heaps.map((h, i) => h.clone(spareHeaps?.[i], whole)));
-      this.driverAreas = from.driverAreas.map((a) => ({ ...a }));
+      const heaps = from.ion.heaps.map((h, i) => h.clone(spareHeaps?.[i], whole));
+      this.ion = from.ion.fork(heaps, reuse?.ion, whole);
+      this.driverAreas = copyAreas(from.driverAreas, reuse?.driverAreas);
       this.atomicPool = from.atomicPool;
       this.boot = from.boot;
       this.opsApplied = from.opsApplied;

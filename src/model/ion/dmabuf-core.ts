@@ -37,7 +37,7 @@ export class DmaBufCore extends IonDevice {
     return this.opts.core === 'dma-heap';
   }
 
-  override fork(heaps: IonHeap[]): IonDevice {
+  protected override copy(heaps: IonHeap[]): IonDevice {
     return new DmaBufCore(heaps, this.opts, this);
   }
 
@@ -89,6 +89,7 @@ export class DmaBufCore extends IonDevice {
   // dma-buf's reference goes (dma_buf_release -> _ion_buffer_destroy on the last)
   protected override ionHandlePut(ctx: HeapCtx, h: IonHandle): void {
     ctx.mm.enter('fput');
+    this.written = true;
     h.ref--;
     this.touchedBuffers.add(h.buffer);
     if (h.ref > 0) return;
@@ -107,7 +108,7 @@ export class DmaBufCore extends IonDevice {
     ctx.mm.enter('dupFd');
     const h = this.lookup(clientId, ordinal);
     if (!h) return -Errno.EBADF;
-    h.buffer.ref++;
+    h.buffer.ref++; // newDmaBuf sets the change flag
     return this.newDmaBuf(h.buffer);
   }
 
@@ -124,6 +125,7 @@ export class DmaBufCore extends IonDevice {
     if (buf.kmapCnt !== 0) {
       ctx.mm.enter('ionBufferKmapGet');
       this.touchedBuffers.add(buf);
+      this.written = true;
       buf.kmapCnt++;
       return 0;
     }
@@ -145,6 +147,7 @@ export class DmaBufCore extends IonDevice {
     const h = this.lookup(clientId, ordinal);
     if (!h) return -Errno.EBADF;
     this.touchedBuffers.add(h.buffer);
+    this.written = true;
     if (h.kmapCnt > 0) {
       h.kmapCnt++;
       return h.buffer.vaddr;
@@ -186,6 +189,7 @@ export class DmaBufCore extends IonDevice {
     const sg = (d.buffer.sgTable ?? d.buffer.pages).slice();
     // arm_dma_map_sg(), no IOMMU: every entry's DMA address = its physical address; cannot fail
     mm.enter('dmaMapSg');
+    this.written = true;
     const a: Attachment = { dmabuf: d, device, sg, live: true };
     this.attachments.push(a);
     this.attachedThisOp.push(a);
@@ -200,6 +204,7 @@ export class DmaBufCore extends IonDevice {
     const a = this.attachments.find((x) => x.live && x.dmabuf.fd === fd && x.device === device);
     if (!a) return -Errno.EINVAL;
     ctx.mm.enter('dmaBufDetach');
+    this.written = true;
     a.live = false;
     this.dmaBufPut(ctx, a.dmabuf);
     return 0;
@@ -225,6 +230,7 @@ export class DmaBufCore extends IonDevice {
     ctx.mm.enter('exitFiles');
     const c = this.clients.get(clientId);
     if (!c) return -Errno.EINVAL;
+    this.written = true;
     for (const h of [...c.byIonId.values()]) this.ionHandlePut(ctx, h);
     this.clients.delete(clientId);
     return 0;

@@ -54,12 +54,6 @@ export interface IonCoreOptions {
 /** What an ION ioctl returns: a value (id) or a negative errno. */
 export type IonRet = number;
 
-/** The buffers of one fork's source and their copies, by buffer id. */
-interface BufferMemo {
-  readonly from: IonBuffer[];
-  readonly copy: IonBuffer[];
-}
-
 export class IonDevice {
   /** ION-1 heaps in descending id order. */
   readonly heaps: IonHeap[];
@@ -86,6 +80,12 @@ export class IonDevice {
   /** Buffers whose references changed during the current op (refcounts-balanced). */
   touchedBuffers: Set<IonBuffer> = new Set();
   opIndex = 0;
+  /**
+   * Set by every change of the objects (clients, handles, buffers, dma-bufs, VMAs, attachments,
+   * the free list) since this copy was made: a reusing clone keeps an unchanged device as it is,
+   * and the explorer reuses its parent's fingerprint part (issue 14).
+   */
+  protected written = false;
 
   constructor(
     heaps: IonHeap[],
@@ -105,36 +105,52 @@ export class IonDevice {
   }
 
   /**
-   * Deep copy for Kernel.clone(): objects are re-linked to the copied buffers. Each object is
-   * copied once, found by its id (ids are indices: buffer ids are handed out in order, handles
-   * are handles[ordinal], dma-bufs dmabufs[fd]) instead of through a Map per fork; no closures
-   * (a closure per fork is an allocation, and a name definition under tsx).
+   * Deep copy for Kernel.clone(), in place: objects are re-linked to the copied buffers, and each
+   * container and object this device already has (a device taken over from a retired kernel) is
+   * refilled instead of allocated. Each object is copied once, found by its id (ids are indices:
+   * buffer ids are handed out in order, handles are handles[ordinal], dma-bufs dmabufs[fd]); no
+   * closures (a closure per fork is an allocation, and a name definition under tsx).
    */
   private copyFrom(from: IonDevice): void {
     this.nextBufferId = from.nextBufferId;
     this.freeListSize = from.freeListSize;
     this.kmappedWindowPages = from.kmappedWindowPages;
     this.opIndex = from.opIndex;
-    const memo: BufferMemo = { from: [], copy: [] };
-    for (const [id, b] of from.buffers) this.buffers.set(id, this.copyBuffer(from, b, memo));
-    for (const b of from.freeList) this.freeList.push(this.copyBuffer(from, b, memo));
-    for (const h of from.handles)
-      this.handles.push(h ? { ...h, buffer: this.copyBuffer(from, h.buffer, memo) } : null);
-    for (const [id, cl] of from.clients) {
-      const c: IonClient = { id, byBuffer: new Map(), byIonId: new Map(), nextIonId: cl.nextIonId };
-      for (const [k, h] of cl.byBuffer) c.byBuffer.set(k, this.handleCopy(from, h));
-      for (const [k, h] of cl.byIonId) c.byIonId.set(k, this.handleCopy(from, h));
-      this.clients.set(id, c);
-    }
-    for (const d of from.dmabufs) this.dmabufs.push({ ...d, buffer: this.copyBuffer(from, d.buffer, memo) });
-    for (const v of from.vmas) this.vmas.push({ ...v, dmabuf: this.dmabufCopy(from, v.dmabuf) });
-    for (const a of from.attachments)
-      this.attachments.push({ ...a, dmabuf: this.dmabufCopy(from, a.dmabuf) });
+    this.stashObjects();
+    SPARE.dev = this;
+    SPARE.src = from;
+    this.buffers.clear();
+    from.buffers.forEach(setBufferCopy);
+    if (this.freeList.length) this.freeList.length = 0;
+    for (const b of from.freeList) this.freeList.push(this.copyBuffer(from, b));
+    copyList(this, from, this.handles, from.handles, relinkToBuffer);
+    this.copyClients(from);
+    copyList(this, from, this.dmabufs, from.dmabufs, relinkToBuffer);
+    copyList(this, from, this.vmas, from.vmas, relinkToDmaBuf);
+    copyList(this, from, this.attachments, from.attachments, relinkToDmaBuf);
+    SPARE.dev = SPARE.src = null;
   }
 
-  /** The copy of `from`'s buffer b in this device, made on first use. */
-  private copyBuffer(from: IonDevice, b: IonBuffer, memo: BufferMemo): IonBuffer {
-    if (memo.from[b.id] === b) return memo.copy[b.id]!;
+  /** This device's buffers and clients by id, for copyFrom to refill (none on a fresh device). */
+  private stashObjects(): void {
+    // a new stamp forgets the previous copy's entries (clearing the arrays would shrink them)
+    SPARE.stamp++;
+    this.buffers.forEach(stashBuffer);
+    for (const b of this.freeList) stashBuffer(b);
+    for (const h of this.handles) if (h) stashBuffer(h.buffer);
+    for (const d of this.dmabufs) stashBuffer(d.buffer);
+    this.clients.forEach(stashClient);
+  }
+
+  /** `from`'s clients, in its order, each map refilled with this device's handles. */
+  private copyClients(from: IonDevice): void {
+    this.clients.clear();
+    from.clients.forEach(setClientCopy);
+  }
+
+  /** The copy of `from`'s buffer b in this device, made on first use (over a spare of its id). */
+  copyBuffer(from: IonDevice, b: IonBuffer): IonBuffer {
+    if (SPARE.fromStamp[b.id] === SPARE.stamp && SPARE.from[b.id] === b) return SPARE.copy[b.id]!;
     const i = from.heaps.indexOf(b.heap);
     let heap = i >= 0 ? this.heaps[i]! : b.heap;
     if (i < 0)
@@ -143,24 +159,48 @@ export class IonDevice {
           heap = h;
           break;
         }
-    const c = { ...b, heap };
-    memo.from[b.id] = b;
-    memo.copy[b.id] = c;
+    const old = SPARE.bufferStamp[b.id] === SPARE.stamp ? SPARE.buffers[b.id] : undefined;
+    const c: Mutable<IonBuffer> = old ? Object.assign(old, b) : { ...b };
+    c.heap = heap;
+    SPARE.fromStamp[b.id] = SPARE.stamp;
+    SPARE.from[b.id] = b;
+    SPARE.copy[b.id] = c;
     return c;
   }
 
   /** The copy of `from`'s handle h (copied already, at its ordinal). */
-  private handleCopy(from: IonDevice, h: IonHandle): IonHandle {
+  handleCopy(from: IonDevice, h: IonHandle): IonHandle {
     return (from.handles[h.ordinal] === h ? this.handles[h.ordinal] : undefined) as IonHandle;
   }
 
   /** The copy of `from`'s dma-buf d (copied already, at its fd). */
-  private dmabufCopy(from: IonDevice, d: DmaBuf): DmaBuf {
+  dmabufCopy(from: IonDevice, d: DmaBuf): DmaBuf {
     return (from.dmabufs[d.fd] === d ? this.dmabufs[d.fd] : undefined) as DmaBuf;
   }
 
-  /** The same device on copied heaps (Kernel.clone): a core of another kind overrides this. */
-  fork(heaps: IonHeap[]): IonDevice {
+  /** Whether an object changed since this device was copied. */
+  get changed(): boolean {
+    return this.written;
+  }
+
+  /**
+   * The same device on copied heaps (Kernel.clone). With `reuse` (an earlier fork of this device,
+   * in this state when forked, on the same heap objects) `reuse` itself: kept as it is when its
+   * run changed no object, else refilled in place. `whole`: `reuse` is a device of another state
+   * of the same boot: always refilled.
+   */
+  fork(heaps: IonHeap[], reuse?: IonDevice, whole = false): IonDevice {
+    if (!reuse || reuse.constructor !== this.constructor || !sameHeaps(reuse.heaps, heaps))
+      return this.copy(heaps);
+    reuse.opIndex = this.opIndex;
+    reuse.clearOpSets();
+    if (reuse.written || whole) reuse.copyFrom(this);
+    reuse.written = false;
+    return reuse;
+  }
+
+  /** A deep copy on `heaps`: a core of another kind overrides this. */
+  protected copy(heaps: IonHeap[]): IonDevice {
     return new IonDevice(heaps, this.opts, this);
   }
 
@@ -171,6 +211,11 @@ export class IonDevice {
 
   beginOp(opIndex: number): void {
     this.opIndex = opIndex;
+    this.clearOpSets();
+  }
+
+  /** The per-op sets empty, as a fresh copy has them (new arrays: a checker may keep the old). */
+  private clearOpSets(): void {
     if (this.destroyedThisOp.length) this.destroyedThisOp = [];
     if (this.createdThisOp.length) this.createdThisOp = [];
     if (this.attachedThisOp.length) this.attachedThisOp = [];
@@ -188,6 +233,7 @@ export class IonDevice {
     if (!c) {
       c = { id, byBuffer: new Map(), byIonId: new Map(), nextIonId: 1 };
       this.clients.set(id, c);
+      this.written = true;
     }
     return c;
   }
@@ -223,6 +269,7 @@ export class IonDevice {
       ret = checkAllocation(mm, heap, buf, len, heap.allocate(ctx, buf, len, align));
     }
     if (ret !== 0) return ret;
+    this.written = true;
     this.nextBufferId++;
     // ION-4 map_dma gives the sg table (NULL -> -EINVAL)
     mm.enter('ionHeapMapDma');
@@ -256,6 +303,7 @@ export class IonDevice {
   protected ionBufferPut(ctx: HeapCtx, buf: IonBuffer): void {
     ctx.mm.enter('ionBufferPut');
     this.touchedBuffers.add(buf);
+    this.written = true;
     buf.ref--;
     if (buf.ref < 0) {
       // zoo mutants that drop a reference they never took put a freed buffer again: the kernel's
@@ -302,6 +350,7 @@ export class IonDevice {
         i++;
         continue;
       }
+      this.written = true;
       this.freeList.splice(i, 1);
       this.freeListSize -= b.size;
       drained += b.size;
@@ -322,6 +371,7 @@ export class IonDevice {
 
   /** ION-2 a client's new handle (or ION412-1 fd slot) on `buf`: one buffer reference. */
   protected newHandle(client: IonClient, buf: IonBuffer): IonHandle {
+    this.written = true;
     const h: IonHandle = {
       ordinal: this.handles.length,
       ionId: client.nextIonId++ as HandleId,
@@ -342,6 +392,7 @@ export class IonDevice {
   /** ION-5 ion_handle_put() -> ion_handle_destroy(): drain kmaps, unlink, put the buffer. */
   protected ionHandlePut(ctx: HeapCtx, h: IonHandle): void {
     ctx.mm.enter('ionHandlePut');
+    this.written = true;
     h.ref--;
     this.touchedBuffers.add(h.buffer);
     if (h.ref > 0) return;
@@ -389,6 +440,7 @@ export class IonDevice {
       const stale = this.handles[ordinal];
       // B3: the lookup ran before the other FREE's put, so this one passes it too
       if (race && this.opts.freeDropsLock && stale && stale.client === clientId) {
+        this.written = true;
         stale.ref--; // B3: the racing FREE's put lands on a destroyed handle
         this.touchedBuffers.add(stale.buffer);
         return 0;
@@ -408,9 +460,13 @@ export class IonDevice {
     return this.newDmaBuf(h.buffer);
   }
 
-  /** ION-11 a new dma-buf file on `buf` with one file reference and an open fd (the buffer ref is the caller's). */
+  /**
+   * ION-11 a new dma-buf file on `buf` with one file reference and an open fd (the buffer ref is
+   * the caller's, taken just before: the change flag set here covers it).
+   */
   protected newDmaBuf(buf: IonBuffer): number {
     this.touchedBuffers.add(buf);
+    this.written = true;
     const d: DmaBuf = { fd: this.dmabufs.length, buffer: buf, fileRef: 1, fdOpen: true, released: false };
     this.dmabufs.push(d);
     return d.fd;
@@ -431,6 +487,7 @@ export class IonDevice {
     if (existing) {
       const bits = this.opts.handleKrefBits;
       // B4: kref_get with no overflow check; the narrowed kref wraps
+      this.written = true;
       existing.ref = bits ? (existing.ref + 1) % 2 ** bits : existing.ref + 1;
       this.touchedBuffers.add(d.buffer);
       return existing.ordinal;
@@ -440,6 +497,7 @@ export class IonDevice {
 
   /** fput(): the last file reference releases the dma-buf, which puts the buffer (ION-11). */
   protected dmaBufPut(ctx: HeapCtx, d: DmaBuf): void {
+    this.written = true;
     d.fileRef--;
     this.touchedBuffers.add(d.buffer);
     if (d.fileRef > 0) return;
@@ -453,6 +511,7 @@ export class IonDevice {
     ctx.mm.enter('dmaBufClose');
     const d = this.liveFd(fd);
     if (!d) return -Errno.EBADF;
+    this.written = true;
     d.fdOpen = false;
     this.dmaBufPut(ctx, d);
     if (this.opts.closeDoublePut && !d.released) this.dmaBufPut(ctx, d);
@@ -464,12 +523,14 @@ export class IonDevice {
     ctx.mm.enter('ionBufferKmapGet');
     this.touchedBuffers.add(buf);
     if (buf.kmapCnt > 0) {
+      this.written = true;
       buf.kmapCnt++;
       return 0;
     }
     const r = buf.heap.mapKernel(ctx, buf);
     if (r === null) return -Errno.EINVAL;
     if (!r.ok) return -r.errno;
+    this.written = true;
     buf.vaddr = r.value.vaddr;
     buf.kmapMapping = r.value.mapping;
     buf.kmapCnt = 1;
@@ -478,6 +539,7 @@ export class IonDevice {
   }
 
   private kunmapBuffer(ctx: HeapCtx, buf: IonBuffer): void {
+    this.written = true;
     buf.heap.unmapKernel(ctx, buf);
     buf.kmapCnt = 0;
     buf.vaddr = 0;
@@ -488,6 +550,7 @@ export class IonDevice {
   /** ION-8 ion_buffer_kmap_put(): unmap_kernel at 1 -> 0. */
   private ionBufferKmapPut(ctx: HeapCtx, buf: IonBuffer): void {
     ctx.mm.enter('ionBufferKmapPut');
+    this.written = true;
     buf.kmapCnt--;
     if (buf.kmapCnt === 0) {
       buf.kmapCnt = 1;
@@ -503,6 +566,7 @@ export class IonDevice {
       ctx.mm.printk('WARNING: ion_handle_kmap_put: double unmap');
       return;
     }
+    this.written = true;
     h.kmapCnt--;
     if (h.kmapCnt === 0) this.ionBufferKmapPut(ctx, h.buffer);
   }
@@ -515,6 +579,7 @@ export class IonDevice {
     if (!h.buffer.heap.mapKernel) return -Errno.ENODEV;
     this.touchedBuffers.add(h.buffer);
     if (h.kmapCnt > 0) {
+      this.written = true;
       h.kmapCnt++;
       return h.buffer.vaddr;
     }
@@ -557,6 +622,7 @@ export class IonDevice {
       `user VMA of buffer ${buf.id}`,
       buf.id,
     );
+    this.written = true;
     const v: Vma = { id: this.vmas.length, dmabuf: d, mapping, pgoff, pageCount: n, live: true };
     this.vmas.push(v);
     this.mappedThisOp.push(v);
@@ -570,6 +636,7 @@ export class IonDevice {
     ctx.mm.enter('munmap');
     const v = this.vmas[id];
     if (!v?.live) return -Errno.EINVAL;
+    this.written = true;
     v.live = false;
     if (v.mapping) ctx.mm.mmu.unmap(v.mapping, false); // user PTEs: TLB flushed by zap
     if (!this.opts.munmapWithoutPut) this.dmaBufPut(ctx, v.dmabuf);
@@ -593,6 +660,7 @@ export class IonDevice {
     const d = this.liveFd(fd);
     if (!d) return -Errno.EBADF;
     ctx.mm.enter('ionMapDmaBuf');
+    this.written = true;
     const a: Attachment = { dmabuf: d, device, sg: d.buffer.sgTable ?? d.buffer.pages, live: true };
     this.attachments.push(a);
     this.attachedThisOp.push(a);
@@ -606,6 +674,7 @@ export class IonDevice {
     ctx.mm.enter('dmaBufUnmapAttachment');
     const a = this.attachments.find((x) => x.live && x.dmabuf.fd === fd && x.device === device);
     if (!a) return -Errno.EINVAL;
+    this.written = true;
     a.live = false;
     if (!this.opts.detachWithoutPut) this.dmaBufPut(ctx, a.dmabuf);
     this.touchedBuffers.add(a.dmabuf.buffer);
@@ -617,6 +686,7 @@ export class IonDevice {
     ctx.mm.enter('ionClientDestroy');
     const c = this.clients.get(clientId);
     if (!c) return -Errno.EINVAL;
+    this.written = true;
     for (const h of [...c.byIonId.values()]) {
       h.ref = 1;
       this.ionHandlePut(ctx, h);
@@ -643,6 +713,92 @@ export class IonDevice {
       this.buffers.size === 0 && this.freeList.length === 0 && this.heaps.every((h) => h.shrinkCount() === 0)
     );
   }
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** copyFrom's scratch (module state: one copy runs at a time, and a fork allocates none of it). */
+const SPARE = {
+  /** The device being filled and its source; the handle map being filled. */
+  dev: null as IonDevice | null,
+  src: null as IonDevice | null,
+  map: null as Map<number, IonHandle> | null,
+  /** The current copy's number: an entry below is this copy's only if its stamp is this. */
+  stamp: 0,
+  /** The target device's own buffer objects and clients by id, refilled instead of allocated. */
+  buffers: [] as (IonBuffer | undefined)[],
+  bufferStamp: [] as number[],
+  clients: [] as (IonClient | undefined)[],
+  clientStamp: [] as number[],
+  /** The source's buffers by id and their copies (one copy per buffer). */
+  from: [] as (IonBuffer | undefined)[],
+  fromStamp: [] as number[],
+  copy: [] as IonBuffer[],
+};
+
+// Map.forEach callbacks of copyFrom (module functions: no iterator or closure per copy)
+function stashBuffer(b: IonBuffer): void {
+  SPARE.buffers[b.id] = b;
+  SPARE.bufferStamp[b.id] = SPARE.stamp;
+}
+function stashClient(c: IonClient): void {
+  SPARE.clients[c.id] = c;
+  SPARE.clientStamp[c.id] = SPARE.stamp;
+}
+function setBufferCopy(b: IonBuffer, id: number): void {
+  SPARE.dev!.buffers.set(id, SPARE.dev!.copyBuffer(SPARE.src!, b));
+}
+function setClientCopy(cl: IonClient, id: number): void {
+  const spare = SPARE.clientStamp[id] === SPARE.stamp ? SPARE.clients[id] : undefined;
+  const c = spare ?? { id, byBuffer: new Map(), byIonId: new Map(), nextIonId: 0 };
+  c.nextIonId = cl.nextIonId;
+  refillHandles(c.byBuffer, cl.byBuffer);
+  refillHandles(c.byIonId, cl.byIonId);
+  SPARE.dev!.clients.set(id, c);
+}
+function refillHandles(to: Map<number, IonHandle>, from: Map<number, IonHandle>): void {
+  to.clear();
+  SPARE.map = to;
+  from.forEach(setHandleCopy);
+}
+function setHandleCopy(h: IonHandle, k: number): void {
+  SPARE.map!.set(k, SPARE.dev!.handleCopy(SPARE.src!, h));
+}
+
+/** `to` made a copy of `from` object by object, over `to`'s own objects where it has them. */
+function copyList<T extends object>(
+  dev: IonDevice,
+  src: IonDevice,
+  to: (T | null)[],
+  from: readonly (T | null)[],
+  relink: (dev: IonDevice, src: IonDevice, c: Mutable<T>) => void,
+): void {
+  for (let i = 0; i < from.length; i++) {
+    const x = from[i]!;
+    const old = to[i];
+    if (x === null) to[i] = null;
+    else {
+      const c: Mutable<T> = old ? Object.assign(old, x) : { ...x };
+      relink(dev, src, c);
+      to[i] = c;
+    }
+  }
+  if (to.length !== from.length) to.length = from.length;
+}
+
+// each copied object points at this device's copy of what the source's points at
+const relinkToBuffer = (dev: IonDevice, src: IonDevice, c: Mutable<IonHandle | DmaBuf>) => {
+  c.buffer = dev.copyBuffer(src, c.buffer);
+};
+const relinkToDmaBuf = (dev: IonDevice, src: IonDevice, c: Mutable<Vma | Attachment>) => {
+  c.dmabuf = dev.dmabufCopy(src, c.dmabuf);
+};
+
+/** Whether two heap lists hold the same heap objects (a reused device's buffers point at them). */
+function sameHeaps(a: readonly IonHeap[], b: readonly IonHeap[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export type { DmaLayer, Mm };

@@ -87,6 +87,24 @@ describe('fingerprints cover what Kernel.hash() covers', () => {
     expect(f.finish(child, pages, parent)).toEqual(f.full(child).fp);
   });
 
+  it("a child takes its parent's ION part only while the driver areas and heap pools are the parent's too", () => {
+    // a failed system-heap alloc drains the deferred free list into the pool (ION-6 retry)
+    const sys = { op: 'alloc', client: 1, heap: 'system', len: 16 * KiB } as const;
+    const huge = { ...sys, len: 64 * 1024 * KiB };
+    const parent = run([sys, { op: 'free', client: 1, handle: 0 }, huge], 'legacy-3.18');
+    expect(parent.ion.heaps.some((h) => h.shrinkCount() > 0)).toBe(true);
+    for (const op of [{ op: 'shrink' }, { op: 'driver-vmap', pages: 8 }] as const) {
+      const f = new Fingerprinter(clientSymmetries(buildAlphabet(3)));
+      f.full(parent);
+      const child = parent.clone();
+      expect(child.apply(op).ok).toBe(true);
+      // the device's objects are as the parent's: only the pools or the areas tell the states apart
+      expect(child.ion.changed).toBe(false);
+      const pages = pagesFp(child.mm.pages);
+      expect(f.finish(child, pages, parent)).toEqual(f.full(child).fp);
+    }
+  });
+
   it('fingerprints tell apart states that Kernel.hash() tells apart, and only those (random pairs)', () => {
     fc.assert(
       fc.property(

@@ -13,7 +13,7 @@ import { Kernel } from '../../../src/model/kernel.ts';
 import type { Op } from '../../../src/model/ops.ts';
 import { resolveProfile } from '../../../src/model/profile.ts';
 import { ModelBug } from '../../../src/model/types.ts';
-import { mappingsOf, smallTablesOf } from '../../helpers/machine.ts';
+import { ionObjectsOf, mappingsOf, smallTablesOf } from '../../helpers/machine.ts';
 import { opsArb } from '../../helpers/random-ops.ts';
 
 /** Every per-page array, the buddy zones' lists, the vmalloc window and the small tables, side by side. */
@@ -43,6 +43,7 @@ function machineOf(k: Kernel): unknown {
     ),
     mappings: mappingsOf(k),
     small: smallTablesOf(k),
+    ion: ionObjectsOf(k),
     hash: k.hash(),
   };
 }

@@ -12,9 +12,9 @@
 import { pageRange } from '../../mm.ts';
 import { Owner } from '../../pages.ts';
 import { Errno, MemType, PAGE_SIZE } from '../../types.ts';
-import { GenericIonHeap, type HeapCtx, type IonBuffer, ionHeapBufferZero } from '../heap.ts';
+import { GenericIonHeap, type HeapCtx, type IonBuffer, type IonHeap, ionHeapBufferZero } from '../heap.ts';
 import type { LinearPolicy } from './linear-policy.ts';
-import { SYSTEM_ORDERS } from './system.ts';
+import { restorePools, SYSTEM_ORDERS } from './system.ts';
 
 interface Chunk {
   page: number;
@@ -40,7 +40,13 @@ export class System412Heap extends GenericIonHeap {
     super();
   }
 
-  clone(): System412Heap {
+  /** With `reuse` (this heap's counterpart in the kernel a clone takes over) `reuse`, its pools restored. */
+  clone(reuse?: IonHeap): System412Heap {
+    if (reuse instanceof System412Heap && reuse !== this) {
+      restorePools(reuse.uncachedPools, this.uncachedPools);
+      restorePools(reuse.cachedPools, this.cachedPools);
+      return reuse;
+    }
     return new System412Heap(
       this.id,
       this.linear,

@@ -7,7 +7,7 @@
 import { pageRange } from '../../mm.ts';
 import { Owner } from '../../pages.ts';
 import { Errno, getOrder, MemType, PAGE_SIZE } from '../../types.ts';
-import { GenericIonHeap, type HeapCtx, type IonBuffer, ionHeapBufferZero } from '../heap.ts';
+import { GenericIonHeap, type HeapCtx, type IonBuffer, type IonHeap, ionHeapBufferZero } from '../heap.ts';
 import type { LinearPolicy } from './linear-policy.ts';
 
 /** HEAP-SYS-1 orders[] = {8, 4, 0}. */
@@ -33,6 +33,25 @@ class PagePool {
   }
 }
 
+/** A pool's item lists, as both system heaps keep them. */
+export interface PoolLists {
+  readonly high: number[];
+  readonly low: number[];
+}
+
+/** `to`'s pools made equal to `from`'s in place: a reusing clone allocates no arrays. */
+export function restorePools(to: readonly PoolLists[], from: readonly PoolLists[]): void {
+  for (let i = 0; i < from.length; i++) {
+    copyInto(to[i]!.high, from[i]!.high);
+    copyInto(to[i]!.low, from[i]!.low);
+  }
+}
+
+function copyInto(to: number[], from: readonly number[]): void {
+  if (to.length !== from.length) to.length = from.length;
+  for (let i = 0; i < from.length; i++) to[i] = from[i]!;
+}
+
 export class SystemHeap extends GenericIonHeap {
   readonly name = 'system' as const;
   readonly deferFree = true;
@@ -48,7 +67,12 @@ export class SystemHeap extends GenericIonHeap {
     this.pools = pools ?? SYSTEM_ORDERS.map((o) => new PagePool(o));
   }
 
-  clone(): SystemHeap {
+  /** With `reuse` (this heap's counterpart in the kernel a clone takes over) `reuse`, its pools restored. */
+  clone(reuse?: IonHeap): SystemHeap {
+    if (reuse instanceof SystemHeap && reuse !== this) {
+      restorePools(reuse.pools, this.pools);
+      return reuse;
+    }
     return new SystemHeap(
       this.id,
       this.linear,
