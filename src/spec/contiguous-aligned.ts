@@ -15,7 +15,7 @@ import type { IonBuffer } from '../model/ion/heap.ts';
 import type { Kernel } from '../model/kernel.ts';
 import { PAGE_SIZE } from '../model/types.ts';
 import { pageName, pfnOf } from './describe.ts';
-import type { Invariant, Violation } from './invariant.ts';
+import { type Invariant, type Violation, verdictStands } from './invariant.ts';
 import { BadSet, minOf, ReportCache } from './tracker.ts';
 
 function bufferProblem(k: Kernel, b: IonBuffer): string | null {
@@ -94,6 +94,8 @@ export const contiguousAligned: Invariant = {
       return violation(b, bufferProblem(k, b)!, k);
     });
   },
+  // buffers are judged when made and dropped when destroyed
+  afterQuietOp: verdictStands,
   full(k) {
     for (const b of held(k)) {
       const why = bufferProblem(k, b);

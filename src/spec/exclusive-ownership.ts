@@ -165,6 +165,9 @@ export const exclusiveOwnership: Invariant = {
     }
     return null;
   },
+  // claims change only on touched pages, and attachments and VMAs are judged when made or when
+  // their buffer is destroyed: none bad stays none; a bad one is looked at again (it may be gone)
+  afterQuietOp: (k, before) => (before === null ? null : exclusiveOwnership.incremental(k)),
   full(k) {
     const claimed = claims.full(k);
     if (claimed) return claimed;

@@ -203,4 +203,6 @@ export const freedCompletely: Invariant = {
   rests: ['CMA-5', 'DMA318-8', 'ION-4', 'ION-5', 'ION-6', 'B6', 'B10', 'B15'],
   incremental: (k) => pages.incremental(k) ?? quiescenceProblem(k),
   full: (k) => pages.full(k) ?? quiescenceProblem(k),
+  // no page bad stays so; the allocators' figures are read again
+  afterQuietOp: (k, before) => (before === null ? quiescenceProblem(k) : freedCompletely.incremental(k)),
 };

@@ -175,4 +175,6 @@ export const noConflictingAlias: Invariant = {
   rests: ['ARCH-1', 'ARCH-3', 'ARCH-4', 'ARCH-5', 'ARCH-6', 'ARCH-7', 'DMA41-2', 'B17', 'B18'],
   incremental: (k) => pages.incremental(k) ?? creationConflict(k),
   full: (k) => pages.full(k) ?? creationConflict(k),
+  // classes change only on touched pages; a creation's conflict shows at its own op only
+  afterQuietOp: (k) => pages.incremental(k),
 };

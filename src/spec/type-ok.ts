@@ -71,6 +71,8 @@ export const typeOk: Invariant = {
     }
     return null;
   },
+  // the incremental form reads only the touched pages and the mappings made
+  afterQuietOp: () => null,
   full(k) {
     const ps = k.mm.pages;
     const n = ps.nPages;
