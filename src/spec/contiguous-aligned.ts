@@ -96,6 +96,7 @@ export const contiguousAligned: Invariant = {
   },
   // buffers are judged when made and dropped when destroyed
   afterQuietOp: verdictStands,
+  readsFigures: false,
   full(k) {
     for (const b of held(k)) {
       const why = bufferProblem(k, b);

@@ -52,6 +52,7 @@ export type CheckMode = 'incremental' | 'full';
  */
 export function checkStep(k: Kernel, ids: readonly InvariantId[], mode: CheckMode): Violation[] {
   const chosen = chosenOf(ids);
+  const figures = chosenFor.figures;
   if (mode === 'full') return fullStep(k, chosen);
   const quiet = last.k === k && last.at === k.opsApplied - 1 && last.chosen === chosen && quietOp(k);
   last.k = null;
@@ -62,7 +63,11 @@ export function checkStep(k: Kernel, ids: readonly InvariantId[], mode: CheckMod
   const verdicts = last.verdicts;
   for (let i = 0; i < chosen.length; i++) {
     const inv = chosen[i]!;
-    const v = quiet ? inv.afterQuietOp(k, verdicts[i] ?? null) : inv.incremental(k);
+    const before = verdicts[i] ?? null;
+    let v: Violation | null;
+    if (!quiet) v = inv.incremental(k);
+    // a clean verdict stands unless it rests on global figures (read from a list: no call per check)
+    else v = before === null && figures[i] === 0 ? null : inv.afterQuietOp(k, before);
     verdicts[i] = v;
     if (v) out.push(v);
   }
@@ -96,15 +101,28 @@ const last: { k: Kernel | null; at: number; chosen: readonly Invariant[]; verdic
   verdicts: [],
 };
 
-/** The registry's invariants among `ids`, in registry order: the list of the last ids asked about kept. */
-let chosenFor: { ids: readonly InvariantId[]; chosen: readonly Invariant[] } = { ids: [], chosen: [] };
+/**
+ * The registry's invariants among `ids`, in registry order, and 1 for each that reads global
+ * figures: the lists of the last ids asked about kept.
+ */
+let chosenFor: { ids: readonly InvariantId[]; chosen: readonly Invariant[]; figures: Uint8Array } = {
+  ids: [],
+  chosen: [],
+  figures: new Uint8Array(0),
+};
 function chosenOf(ids: readonly InvariantId[]): readonly Invariant[] {
   const was = chosenFor.ids;
   // compared by value: a caller may pass a new array with the same ids each step
   let same = was.length === ids.length;
   for (let i = 0; same && i < ids.length; i++) same = was[i] === ids[i];
-  if (!same)
-    chosenFor = { ids: [...ids], chosen: INVARIANTS.filter((inv) => ids.includes(inv.id as InvariantId)) };
+  if (!same) {
+    const chosen = INVARIANTS.filter((inv) => ids.includes(inv.id as InvariantId));
+    chosenFor = {
+      ids: [...ids],
+      chosen,
+      figures: Uint8Array.from(chosen, (inv) => (inv.readsFigures ? 1 : 0)),
+    };
+  }
   return chosenFor.chosen;
 }
 

@@ -51,8 +51,12 @@ export interface Invariant {
    * the check's bad sets brought up to date (skipQuietOp), from its verdict before the op: that
    * verdict for a check that judges only the op's effects; a check that reports something of the
    * op itself (a mapping made) or reads global figures (window pages, allocator counts) looks again.
+   * Not asked when the verdict before was null and the check does not read global figures: a
+   * clean verdict stands (checkStep).
    */
   afterQuietOp(k: Kernel, before: Violation | null): Violation | null;
+  /** Does the verdict also rest on global figures that no op effect lists? */
+  readonly readsFigures: boolean;
 }
 
 /** afterQuietOp of a check that judges only the op's effects: its verdict stands. */

@@ -177,4 +177,5 @@ export const noConflictingAlias: Invariant = {
   full: (k) => pages.full(k) ?? creationConflict(k),
   // classes change only on touched pages; a creation's conflict shows at its own op only
   afterQuietOp: (k) => pages.incremental(k),
+  readsFigures: false,
 };

@@ -129,6 +129,7 @@ export const refcountsBalanced: Invariant = {
   },
   // counts change only on touched buffers
   afterQuietOp: verdictStands,
+  readsFigures: false,
   full(k) {
     const bufs = [...allBuffers(k).values()].sort((x, y) => x.id - y.id);
     const objs = scanned(k);

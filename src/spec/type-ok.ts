@@ -73,6 +73,7 @@ export const typeOk: Invariant = {
   },
   // the incremental form reads only the touched pages and the mappings made
   afterQuietOp: () => null,
+  readsFigures: false,
   full(k) {
     const ps = k.mm.pages;
     const n = ps.nPages;

@@ -63,6 +63,7 @@ export const vmallocBounded: Invariant = {
   afterQuietOp(k) {
     return vmallocBounded.incremental(k);
   },
+  readsFigures: true,
   full(k) {
     let held = 0;
     for (const [, a] of k.mm.liveVmAreas()) if (a.tag === VM_TAG.ION_MAP) held += a.pages;

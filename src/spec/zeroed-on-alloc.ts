@@ -72,4 +72,5 @@ export const zeroedOnAlloc: Invariant = {
   full: (k) => pages.full(k),
   // writer tags and owners change only on touched pages
   afterQuietOp: verdictStands,
+  readsFigures: false,
 };
