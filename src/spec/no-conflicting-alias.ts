@@ -17,7 +17,7 @@
  * Rests on: ARCH-1..7, DMA318-4..6, DMA41-2, HEAP-CMA-4, ION-14, ION-15, B17, B18.
  */
 import type { Kernel } from '../model/kernel.ts';
-import { mapsPage } from '../model/mmu.ts';
+import { type MappingCreation, mapsPage } from '../model/mmu.ts';
 import { CLASS_MASK, STALE_SHIFT } from '../model/pages.ts';
 import type { RuleSet } from '../model/profile.ts';
 import { MemType } from '../model/types.ts';
@@ -119,37 +119,57 @@ function walkCreations(k: Kernel): typeof walk {
   const w = walk;
   if (w.k === k && w.at === k.opsApplied && w.made === creations.length) return w;
   const stale = k.profile.staleTlb;
-  let nMay = 0;
-  let nMixed = 0;
+  w.nMay = 0;
+  w.nMixed = 0;
   for (let ci = 0; ci < creations.length; ci++) {
     const { pages, before, type, kind } = creations[ci]!;
-    if (w.may.length < nMay + pages.length) w.may = grown(w.may, nMay + pages.length);
-    if (w.mixedPage.length < nMixed + pages.length) {
-      w.mixedCreation = grown(w.mixedCreation, nMixed + pages.length);
-      w.mixedPage = grown(w.mixedPage, nMixed + pages.length);
+    if (w.may.length < w.nMay + pages.length) w.may = grown(w.may, w.nMay + pages.length);
+    if (w.mixedPage.length < w.nMixed + pages.length) {
+      w.mixedCreation = grown(w.mixedCreation, w.nMixed + pages.length);
+      w.mixedPage = grown(w.mixedPage, w.nMixed + pages.length);
     }
     // another class live before, or stale when stale entries count: the page now has two classes
     const notSelf = 0xf & ~(1 << type);
     const other = stale ? notSelf | (notSelf << 4) : notSelf;
     const all = stale && kind === 'linear';
     if (all) {
-      w.may.set(pages, nMay);
-      nMay += pages.length;
+      w.may.set(pages, w.nMay);
+      w.nMay += pages.length;
     }
-    for (let i = 0; i < before.length; i++) {
-      if ((before[i]! & other) === 0) continue;
-      if (!all) w.may[nMay++] = pages[i]!;
-      w.mixedCreation[nMixed] = ci;
-      w.mixedPage[nMixed++] = i;
-    }
+    // four pages' bytes at a time where the creation is long (most pages had one class or none)
+    const words = before.length >= 64 && (before.byteOffset & 3) === 0 ? wordsOf(before) : NO_WORDS;
+    const other4 = other * 0x01010101;
+    for (let g = 0; g < words.length; g++)
+      if ((words[g]! & other4) !== 0) noteMixed(w, creations[ci]!, ci, g << 2, (g << 2) + 4, other, all);
+    noteMixed(w, creations[ci]!, ci, words.length << 2, before.length, other, all);
   }
   w.k = k;
   w.at = k.opsApplied;
   w.made = creations.length;
-  w.nMay = nMay;
-  w.nMixed = nMixed;
   return w;
 }
+
+/** Note the pages from..to-1 of creation c (index ci) that met a class in `other`. */
+function noteMixed(
+  w: typeof walk,
+  c: MappingCreation,
+  ci: number,
+  from: number,
+  to: number,
+  other: number,
+  all: boolean,
+): void {
+  const { before, pages } = c;
+  for (let i = from; i < to; i++) {
+    if ((before[i]! & other) === 0) continue;
+    if (!all) w.may[w.nMay++] = pages[i]!;
+    w.mixedCreation[w.nMixed] = ci;
+    w.mixedPage[w.nMixed++] = i;
+  }
+}
+
+const NO_WORDS = new Uint32Array(0);
+const wordsOf = (bytes: Uint8Array) => new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
 
 const grown = (a: Int32Array, n: number) => {
   const b = new Int32Array(Math.max(n, a.length * 2));
