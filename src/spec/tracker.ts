@@ -229,6 +229,7 @@ export class BadPages<V> {
 }
 
 const NO_PAGES: readonly Int32Array[] = [];
+const NO_PAGE = new Int32Array(0);
 
 /** Verdict bytes for one judging of a page list (grown on demand; judging never re-enters). */
 let verdictBuf = new Uint8Array(4096);
@@ -256,7 +257,7 @@ function touchedOf(k: Kernel, m: Memo): Int32Array {
       if (p >= lo && p <= hi && bad.has(p)) touchedBuf[n++] = p;
     }
   } else for (const p of bad) if (ps.isTouched(p)) touchedBuf[n++] = p;
-  return touchedBuf.subarray(0, n);
+  return n === 0 ? NO_PAGE : touchedBuf.subarray(0, n);
 }
 
 /** The pages of a list the op did not touch (a view of a reused buffer, valid until the next call). */
@@ -267,7 +268,8 @@ function untouched(k: Kernel, pages: Int32Array): Int32Array {
     untouchedBuf = new Int32Array(Math.max(pages.length, untouchedBuf.length * 2));
   let n = 0;
   for (let i = 0; i < pages.length; i++) if (!ps.isTouched(pages[i]!)) untouchedBuf[n++] = pages[i]!;
-  return untouchedBuf.subarray(0, n);
+  // none (a destroyed buffer's pages are freed, so touched): no view made
+  return n === 0 ? NO_PAGE : untouchedBuf.subarray(0, n);
 }
 
 /** Re-judge `pages` into the bad set: add the bad ones, delete the good ones. */
