@@ -55,8 +55,9 @@ export class BadSet {
 
   /** After a quiet op (quietOp): k's memo, one op behind, is up to date as it is. */
   skip(k: Kernel): void {
-    const m = this.memo(k);
-    if (m !== null) m.at = k.opsApplied;
+    // the kernel asked about last (a run's): its memo at hand, no lookup
+    const m = this.lastK === k ? (this.lastM ?? null) : this.memo(k);
+    if (m !== null && m.at === k.opsApplied - 1) m.at = k.opsApplied;
   }
 
   /** Start k's set afresh from every bad key (a full evaluation). */
