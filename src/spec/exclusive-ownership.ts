@@ -165,6 +165,10 @@ export const exclusiveOwnership: Invariant = {
     }
     return null;
   },
+  // claims change only on touched pages, and attachments and VMAs are judged when made or when
+  // their buffer is destroyed: none bad stays none; a bad one is looked at again (it may be gone)
+  afterQuietOp: (k) => exclusiveOwnership.incremental(k),
+  readsFigures: false,
   full(k) {
     const claimed = claims.full(k);
     if (claimed) return claimed;

@@ -27,18 +27,20 @@ import { BadPages } from './tracker.ts';
 const F_DOUBLE_FREED = Fact.DOUBLE_FREED;
 const F_BUFFER = Fact.BUFFER;
 
-function liveBufferIds(k: Kernel): (id: number) => boolean {
-  if (k.ion.freeList.length === 0) return (id) => k.ion.buffers.has(id);
-  const queued = new Set<number>(k.ion.freeList.map((b) => b.id));
-  return (id) => k.ion.buffers.has(id) || queued.has(id);
+/** Is buffer `id` still held: in the device, or queued for its deferred free (a short list)? */
+function isLive(k: Kernel, id: number): boolean {
+  if (k.ion.buffers.has(id)) return true;
+  const queued = k.ion.freeList;
+  for (let i = 0; i < queued.length; i++) if (queued[i]!.id === id) return true;
+  return false;
 }
 
 /** Why page p is wrong, or null. */
-function pageProblem(k: Kernel, p: number, isLive: (id: number) => boolean): string | null {
+function pageProblem(k: Kernel, p: number): string | null {
   const ps = k.mm.pages;
   if (ps.doubleFrees[p]! > 0) return `was freed ${ps.doubleFrees[p]! + 1} times`;
   const kind = ps.ownerKind[p]!;
-  if (kind === Owner.BUFFER && !isLive(ps.ownerId[p]!))
+  if (kind === Owner.BUFFER && !isLive(k, ps.ownerId[p]!))
     return `is still owned by buffer ${ps.ownerId[p]}, which is gone (leak)`;
   if (isFreeKind(kind) && kind !== Owner.ION_POOL) {
     const lt = ps.linearType[p]!;
@@ -84,17 +86,6 @@ function pageViolation(k: Kernel, p: number, why: string): Violation {
   };
 }
 
-/**
- * liveBufferIds for the kernel's current state, built once per op. A one-entry cache holding the
- * last kernel strongly (one kernel kept, not one per clone: WeakRefs live to the end of the job).
- */
-let liveMemo: { k: Kernel; at: number; isLive: (id: number) => boolean } | null = null;
-function liveOf(k: Kernel): (id: number) => boolean {
-  if (!liveMemo || liveMemo.at !== k.opsApplied || liveMemo.k !== k)
-    liveMemo = { k, at: k.opsApplied, isLive: liveBufferIds(k) };
-  return liveMemo.isLive;
-}
-
 // local copies for the page loops, as above
 const BUFFER = Owner.BUFFER;
 const FREE = Owner.FREE;
@@ -113,7 +104,6 @@ function verdicts(k: Kernel, pages: Int32Array, out: Uint8Array): number {
   const ps = k.mm.pages;
   const { doubleFrees, ownerKind, ownerId, linearType } = ps;
   const [l0, l1, l2, l3] = ps.live as Int32Array[];
-  let isLive: ((id: number) => boolean) | null = null;
   let lastId = -1;
   let lastGone = 0;
   let n = 0;
@@ -125,9 +115,8 @@ function verdicts(k: Kernel, pages: Int32Array, out: Uint8Array): number {
     else if (kind === BUFFER) {
       const id = ownerId[p]!;
       if (id !== lastId) {
-        isLive ??= liveOf(k);
         lastId = id;
-        lastGone = isLive(id) ? 0 : 1;
+        lastGone = isLive(k, id) ? 0 : 1;
       }
       b = lastGone;
     } else if (kind === FREE || kind === CMA_FREE || kind === CARVEOUT_FREE) {
@@ -135,7 +124,7 @@ function verdicts(k: Kernel, pages: Int32Array, out: Uint8Array): number {
       const wb = l0![p]!;
       const clean =
         ((lt === WB && wb === 1) || (lt === NONE && wb === 0)) && (l1![p]! | l2![p]! | l3![p]!) === 0;
-      if (!clean && pageProblem(k, p, liveOf(k)) !== null) b = 1;
+      if (!clean && pageProblem(k, p) !== null) b = 1;
     }
     out[i] = b;
     n += b;
@@ -161,7 +150,6 @@ const SUSPECT = Fact.DOUBLE_FREED | Fact.BUFFER | Fact.FREE_MAPPED;
  */
 function fromFacts(k: Kernel, list: Int32Array, facts: Uint8Array, out: Uint8Array): number {
   const ownerId = k.mm.pages.ownerId;
-  let isLive: ((id: number) => boolean) | null = null;
   let lastId = -1;
   let lastGone = 0;
   let n = 0;
@@ -174,12 +162,11 @@ function fromFacts(k: Kernel, list: Int32Array, facts: Uint8Array, out: Uint8Arr
       else if ((f & F_BUFFER) !== 0) {
         const id = ownerId[p]!;
         if (id !== lastId) {
-          isLive ??= liveOf(k);
           lastId = id;
-          lastGone = isLive(id) ? 0 : 1;
+          lastGone = isLive(k, id) ? 0 : 1;
         }
         b = lastGone;
-      } else if (pageProblem(k, p, liveOf(k)) !== null) b = 1;
+      } else if (pageProblem(k, p) !== null) b = 1;
     }
     out[i] = b;
     n += b;
@@ -191,7 +178,7 @@ const pages = new BadPages({
   verdicts,
   fromFacts,
   suspect: SUSPECT,
-  report: (k, p) => pageViolation(k, p, pageProblem(k, p, liveOf(k))!),
+  report: (k, p) => pageViolation(k, p, pageProblem(k, p)!),
   extra: destroyedPages,
 });
 
@@ -203,4 +190,7 @@ export const freedCompletely: Invariant = {
   rests: ['CMA-5', 'DMA318-8', 'ION-4', 'ION-5', 'ION-6', 'B6', 'B10', 'B15'],
   incremental: (k) => pages.incremental(k) ?? quiescenceProblem(k),
   full: (k) => pages.full(k) ?? quiescenceProblem(k),
+  // no page bad stays so; the allocators' figures are read again
+  afterQuietOp: (k, before) => (before === null ? quiescenceProblem(k) : freedCompletely.incremental(k)),
+  readsFigures: true,
 };

@@ -16,6 +16,7 @@ import {
 } from './invariant.ts';
 import { noConflictingAlias } from './no-conflicting-alias.ts';
 import { refcountsBalanced } from './refcounts-balanced.ts';
+import { quietOp, skipQuietOp } from './tracker.ts';
 import { typeOk } from './type-ok.ts';
 import { vmallocBounded } from './vmalloc-bounded.ts';
 import { zeroedOnAlloc } from './zeroed-on-alloc.ts';
@@ -50,15 +51,79 @@ export type CheckMode = 'incremental' | 'full';
  * (at most one per check id).
  */
 export function checkStep(k: Kernel, ids: readonly InvariantId[], mode: CheckMode): Violation[] {
-  const out: Violation[] = [];
-  const t = mode === 'full' ? typeOk.full(k) : typeOk.incremental(k);
+  const chosen = chosenOf(ids);
+  const figures = chosenFor.figures;
+  if (mode === 'full') return fullStep(k, chosen);
+  const quiet = last.k === k && last.at === k.opsApplied - 1 && last.chosen === chosen && quietOp(k);
+  last.k = null;
+  const t = quiet ? null : typeOk.incremental(k);
   if (t) return [t];
-  for (const inv of INVARIANTS) {
-    if (!ids.includes(inv.id as InvariantId)) continue;
-    const v = mode === 'full' ? inv.full(k) : inv.incremental(k);
+  if (quiet) skipQuietOp(k);
+  const out: Violation[] = [];
+  const verdicts = last.verdicts;
+  for (let i = 0; i < chosen.length; i++) {
+    const inv = chosen[i]!;
+    const before = verdicts[i] ?? null;
+    let v: Violation | null;
+    if (!quiet) v = inv.incremental(k);
+    // a clean verdict stands unless it rests on global figures (read from a list: no call per check)
+    else v = before === null && figures[i] === 0 ? null : inv.afterQuietOp(k, before);
+    verdicts[i] = v;
+    if (v) out.push(v);
+  }
+  last.k = k;
+  last.at = k.opsApplied;
+  last.chosen = chosen;
+  return out;
+}
+
+function fullStep(k: Kernel, chosen: readonly Invariant[]): Violation[] {
+  const t = typeOk.full(k);
+  if (t) return [t];
+  const out: Violation[] = [];
+  for (let i = 0; i < chosen.length; i++) {
+    const v = chosen[i]!.full(k);
     if (v) out.push(v);
   }
   return out;
+}
+
+/**
+ * The last incremental step that ran every chosen check (type-ok passed): its kernel, op count,
+ * chosen invariants and their verdicts. The next op, when quiet, is checked from these: the bad
+ * sets are brought up to date without judging (skipQuietOp), and each invariant gives its verdict
+ * from the one before (afterQuietOp).
+ */
+const last: { k: Kernel | null; at: number; chosen: readonly Invariant[]; verdicts: (Violation | null)[] } = {
+  k: null,
+  at: -1,
+  chosen: [],
+  verdicts: [],
+};
+
+/**
+ * The registry's invariants among `ids`, in registry order, and 1 for each that reads global
+ * figures: the lists of the last ids asked about kept.
+ */
+let chosenFor: { ids: readonly InvariantId[]; chosen: readonly Invariant[]; figures: Uint8Array } = {
+  ids: [],
+  chosen: [],
+  figures: new Uint8Array(0),
+};
+function chosenOf(ids: readonly InvariantId[]): readonly Invariant[] {
+  const was = chosenFor.ids;
+  // compared by value: a caller may pass a new array with the same ids each step
+  let same = was.length === ids.length;
+  for (let i = 0; same && i < ids.length; i++) same = was[i] === ids[i];
+  if (!same) {
+    const chosen = INVARIANTS.filter((inv) => ids.includes(inv.id as InvariantId));
+    chosenFor = {
+      ids: [...ids],
+      chosen,
+      figures: Uint8Array.from(chosen, (inv) => (inv.readsFigures ? 1 : 0)),
+    };
+  }
+  return chosenFor.chosen;
 }
 
 export type { CheckId };

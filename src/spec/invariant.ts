@@ -46,7 +46,21 @@ export interface Invariant {
   readonly rests: readonly string[];
   incremental(k: Kernel): Violation | null;
   full(k: Kernel): Violation | null;
+  /**
+   * The incremental verdict after an op that changed nothing the checks read (tracker.ts quietOp),
+   * the check's bad sets brought up to date (skipQuietOp), from its verdict before the op: that
+   * verdict for a check that judges only the op's effects; a check that reports something of the
+   * op itself (a mapping made) or reads global figures (window pages, allocator counts) looks again.
+   * Not asked when the verdict before was null and the check does not read global figures: a
+   * clean verdict stands (checkStep).
+   */
+  afterQuietOp(k: Kernel, before: Violation | null): Violation | null;
+  /** Does the verdict also rest on global figures that no op effect lists? */
+  readonly readsFigures: boolean;
 }
+
+/** afterQuietOp of a check that judges only the op's effects: its verdict stands. */
+export const verdictStands = (_k: Kernel, before: Violation | null): Violation | null => before;
 
 /** A `sometimes` property: a state the search must reach for its verdicts to mean anything. */
 export interface Goal {

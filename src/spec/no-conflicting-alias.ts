@@ -17,7 +17,7 @@
  * Rests on: ARCH-1..7, DMA318-4..6, DMA41-2, HEAP-CMA-4, ION-14, ION-15, B17, B18.
  */
 import type { Kernel } from '../model/kernel.ts';
-import { mapsPage } from '../model/mmu.ts';
+import { type MappingCreation, mapsPage } from '../model/mmu.ts';
 import { CLASS_MASK, STALE_SHIFT } from '../model/pages.ts';
 import type { RuleSet } from '../model/profile.ts';
 import { MemType } from '../model/types.ts';
@@ -93,31 +93,84 @@ function verdicts(k: Kernel, pages: Int32Array, out: Uint8Array): number {
  * counted, every page of a linear rewrite is judged.
  */
 function mayTurnBad(k: Kernel): readonly Int32Array[] {
-  const creations = k.mm.mmu.creations;
-  if (creations.length === 0) return NO_PAGES;
-  const stale = k.profile.staleTlb;
-  let n = 0;
-  for (const c of creations) {
-    const pages = c.pages;
-    if (mayBuf.length < n + pages.length) mayBuf = grown(mayBuf, n + pages.length);
-    if (stale && c.kind === 'linear') {
-      mayBuf.set(pages, n);
-      n += pages.length;
-      continue;
-    }
-    const self = 1 << c.type;
-    const before = c.before;
-    for (let i = 0; i < before.length; i++) {
-      const b = before[i]!;
-      const m = (b & 0xf) | (stale ? b >> 4 : 0) | self;
-      if ((m & (m - 1)) !== 0) mayBuf[n++] = pages[i]!;
-    }
-  }
-  return n === 0 ? NO_PAGES : [mayBuf.subarray(0, n)];
+  const w = walkCreations(k);
+  return w.nMay === 0 ? NO_PAGES : [w.may.subarray(0, w.nMay)];
 }
 
-/** mayTurnBad's page list, reused (BadPages judges it before the next op). */
-let mayBuf = new Int32Array(1024);
+/**
+ * One walk of the op's creations for mayTurnBad and creationConflict: the pages the op may have
+ * turned bad, and (creation index, page index) of each page a creation met mapped by another
+ * class, in order: the only places a creation can conflict. Kept for the kernel's op; the lists
+ * are reused (BadPages judges them before the next op).
+ */
+const walk = {
+  k: null as Kernel | null,
+  at: -1,
+  made: -1,
+  may: new Int32Array(1024),
+  nMay: 0,
+  mixedCreation: new Int32Array(256),
+  mixedPage: new Int32Array(256),
+  nMixed: 0,
+};
+
+function walkCreations(k: Kernel): typeof walk {
+  const creations = k.mm.mmu.creations;
+  const w = walk;
+  if (w.k === k && w.at === k.opsApplied && w.made === creations.length) return w;
+  const stale = k.profile.staleTlb;
+  w.nMay = 0;
+  w.nMixed = 0;
+  for (let ci = 0; ci < creations.length; ci++) {
+    const { pages, before, type, kind } = creations[ci]!;
+    if (w.may.length < w.nMay + pages.length) w.may = grown(w.may, w.nMay + pages.length);
+    if (w.mixedPage.length < w.nMixed + pages.length) {
+      w.mixedCreation = grown(w.mixedCreation, w.nMixed + pages.length);
+      w.mixedPage = grown(w.mixedPage, w.nMixed + pages.length);
+    }
+    // another class live before, or stale when stale entries count: the page now has two classes
+    const notSelf = 0xf & ~(1 << type);
+    const other = stale ? notSelf | (notSelf << 4) : notSelf;
+    const all = stale && kind === 'linear';
+    if (all) {
+      w.may.set(pages, w.nMay);
+      w.nMay += pages.length;
+    }
+    // four pages' bytes at a time where the creation is long (most pages had one class or none)
+    const words = before.length >= 64 && (before.byteOffset & 3) === 0 ? wordsOf(before) : NO_WORDS;
+    const other4 = other * 0x01010101;
+    for (let g = 0; g < words.length; g++)
+      if ((words[g]! & other4) !== 0) noteMixed(w, creations[ci]!, ci, g << 2, (g << 2) + 4, other, all);
+    noteMixed(w, creations[ci]!, ci, words.length << 2, before.length, other, all);
+  }
+  w.k = k;
+  w.at = k.opsApplied;
+  w.made = creations.length;
+  return w;
+}
+
+/** Note the pages from..to-1 of creation c (index ci) that met a class in `other`. */
+function noteMixed(
+  w: typeof walk,
+  c: MappingCreation,
+  ci: number,
+  from: number,
+  to: number,
+  other: number,
+  all: boolean,
+): void {
+  const { before, pages } = c;
+  for (let i = from; i < to; i++) {
+    if ((before[i]! & other) === 0) continue;
+    if (!all) w.may[w.nMay++] = pages[i]!;
+    w.mixedCreation[w.nMixed] = ci;
+    w.mixedPage[w.nMixed++] = i;
+  }
+}
+
+const NO_WORDS = new Uint32Array(0);
+const wordsOf = (bytes: Uint8Array) => new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+
 const grown = (a: Int32Array, n: number) => {
   const b = new Int32Array(Math.max(n, a.length * 2));
   b.set(a);
@@ -125,27 +178,28 @@ const grown = (a: Int32Array, n: number) => {
 };
 
 const NO_PAGES: readonly Int32Array[] = [];
+const yes = () => true;
+const no = () => false;
 
 /** A mapping made during the op that conflicted with what mapped its pages at that moment. */
 function creationConflict(k: Kernel): Violation | null {
   const rules = k.profile.ruleSet;
   const stale = k.profile.staleTlb;
-  for (const c of k.mm.mmu.creations) {
-    const self = 1 << c.type;
-    for (let i = 0; i < c.pages.length; i++) {
-      const b = c.before[i]!;
-      // nothing else mapped the page, or only its own class: no conflict
-      if (b === 0 || (b | (b >> 4)) === self) continue;
-      const mask = (b & 0xf) | (stale ? b >> 4 : 0) | self;
-      if (conflicts(mask, rules, () => c.maintained)) {
-        const p = c.pages[i]!;
-        return {
-          invariant: 'no-conflicting-alias',
-          message: `${pageName(k, p)}: ${c.owner} (${c.kind}, ${typesOfMask(1 << c.type)}) made while the page was mapped ${typesOfMask(mask & ~(1 << c.type)) || typesOfMask(b & 0xf)}${b >> 4 ? ' (stale TLB entries included)' : ''} [${rules}]`,
-          pfns: [pfnOf(k, p)],
-          mappings: mappingsOf(k, p),
-        };
-      }
+  const w = walkCreations(k);
+  const creations = k.mm.mmu.creations;
+  for (let j = 0; j < w.nMixed; j++) {
+    const c = creations[w.mixedCreation[j]!]!;
+    const i = w.mixedPage[j]!;
+    const b = c.before[i]!;
+    const mask = (b & 0xf) | (stale ? b >> 4 : 0) | (1 << c.type);
+    if (conflicts(mask, rules, c.maintained ? yes : no)) {
+      const p = c.pages[i]!;
+      return {
+        invariant: 'no-conflicting-alias',
+        message: `${pageName(k, p)}: ${c.owner} (${c.kind}, ${typesOfMask(1 << c.type)}) made while the page was mapped ${typesOfMask(mask & ~(1 << c.type)) || typesOfMask(b & 0xf)}${b >> 4 ? ' (stale TLB entries included)' : ''} [${rules}]`,
+        pfns: [pfnOf(k, p)],
+        mappings: mappingsOf(k, p),
+      };
     }
   }
   return null;
@@ -175,4 +229,7 @@ export const noConflictingAlias: Invariant = {
   rests: ['ARCH-1', 'ARCH-3', 'ARCH-4', 'ARCH-5', 'ARCH-6', 'ARCH-7', 'DMA41-2', 'B17', 'B18'],
   incremental: (k) => pages.incremental(k) ?? creationConflict(k),
   full: (k) => pages.full(k) ?? creationConflict(k),
+  // classes change only on touched pages; a creation's conflict shows at its own op only
+  afterQuietOp: (k) => pages.incremental(k),
+  readsFigures: false,
 };

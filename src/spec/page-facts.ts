@@ -51,21 +51,14 @@ export function factsOf(k: Kernel, pages: Int32Array, out: Uint8Array): number {
   while (i < n) {
     const p = pages[i]!;
     // four consecutive pages from a multiple of four (an op's pages come in runs): judged at once
-    if (
-      (p & 3) === 0 &&
-      i + 3 < n &&
-      pages[i + 1] === p + 1 &&
-      pages[i + 2] === p + 2 &&
-      pages[i + 3] === p + 3
-    ) {
+    if (i + 3 < n && isQuadAt(pages, i)) {
       const f = quadFacts(w, writer, p, low);
       if (f >= 0) {
-        out[i] = f;
-        out[i + 1] = f;
-        out[i + 2] = f;
-        out[i + 3] = f;
+        // the run goes on while the next four pages follow in the same state: one fill for all
+        const j = sameQuadsEnd(w, writer, pages, i, low);
+        out.fill(f, i, j);
         any |= f;
-        i += 4;
+        i = j;
         continue;
       }
     }
@@ -100,6 +93,40 @@ export function factsOf(k: Kernel, pages: Int32Array, out: Uint8Array): number {
     i++;
   }
   return any;
+}
+
+/** Are pages[i..i+3] four consecutive pages from a multiple of four? */
+function isQuadAt(pages: Int32Array, i: number): boolean {
+  const p = pages[i]!;
+  return (p & 3) === 0 && pages[i + 1] === p + 1 && pages[i + 2] === p + 2 && pages[i + 3] === p + 3;
+}
+
+/**
+ * The end of the run of quads from pages[i] (a quad quadFacts judged) whose words equal its own,
+ * so whose facts are its facts: a comparison per word instead of judging each quad.
+ */
+function sameQuadsEnd(w: Words, writer: Int32Array, pages: Int32Array, i: number, low: number): number {
+  const { linearType, ownerKind, classes, doubleFrees, claims } = w;
+  const n = pages.length;
+  const p0 = pages[i]!;
+  const lt = linearType[p0 >> 2]!;
+  const kinds = ownerKind[p0 >> 2]!;
+  const c01 = classes[p0 >> 1]!;
+  const c23 = classes[(p0 >> 1) + 1]!;
+  const buffer = kinds === BUFFER4;
+  // a WB linear PTE is good on lowmem only: the run stops at the boundary
+  const end = lt === WB4 ? low : Number.POSITIVE_INFINITY;
+  let j = i + 4;
+  while (j + 3 < n && isQuadAt(pages, j)) {
+    const p = pages[j]!;
+    const g = p >> 2;
+    const h = p >> 1;
+    if (linearType[g] !== lt || ownerKind[g] !== kinds || classes[h] !== c01 || classes[h + 1] !== c23) break;
+    if ((doubleFrees[g]! | (claims[g]! & 0xfefefefe)) !== 0 || p + 3 >= end) break;
+    if (buffer && (writer[p]! | writer[p + 1]! | writer[p + 2]! | writer[p + 3]!) !== 0) break;
+    j += 4;
+  }
+  return j;
 }
 
 /** Four copies of a byte value in one 32-bit word. */
@@ -182,7 +209,12 @@ export interface TouchedFacts {
 const NO_FACTS: TouchedFacts = { pages: new Int32Array(0), facts: new Uint8Array(0), any: 0 };
 
 /** The facts of the last kernel's touched pages: one kernel and op kept, its buffer reused. */
-let memo: { k: Kernel; at: number; len: number; tf: TouchedFacts } | null = null;
+const memo: { k: Kernel | null; at: number; len: number; tf: TouchedFacts } = {
+  k: null,
+  at: -1,
+  len: 0,
+  tf: NO_FACTS,
+};
 let buf = new Uint8Array(1024);
 
 /** The facts of the pages the op just applied touched (computed at the first call after the op). */
@@ -190,10 +222,14 @@ export function touchedFacts(k: Kernel): TouchedFacts {
   const pages = k.mm.pages.touched();
   // most ops touch no page (a share, a failed alloc): nothing to compute or keep
   if (pages.length === 0) return NO_FACTS;
-  if (memo && memo.k === k && memo.at === k.opsApplied && memo.len === pages.length) return memo.tf;
+  if (memo.k === k && memo.at === k.opsApplied && memo.len === pages.length) return memo.tf;
   if (buf.length < pages.length) buf = new Uint8Array(Math.max(pages.length, buf.length * 2));
   const facts = buf.subarray(0, pages.length);
   const any = factsOf(k, pages, facts);
-  memo = { k, at: k.opsApplied, len: pages.length, tf: { pages, facts, any } };
+  // kept in place: one object per op's facts, none for the memo
+  memo.k = k;
+  memo.at = k.opsApplied;
+  memo.len = pages.length;
+  memo.tf = { pages, facts, any };
   return memo.tf;
 }

@@ -16,7 +16,7 @@
 import type { IonBuffer } from '../model/ion/heap.ts';
 import type { Attachment, DmaBuf, IonHandle, Vma } from '../model/ion/objects.ts';
 import type { Kernel } from '../model/kernel.ts';
-import type { Invariant, Violation } from './invariant.ts';
+import { type Invariant, type Violation, verdictStands } from './invariant.ts';
 import { ionIndex } from './ion-index.ts';
 import { BadSet, minOf, ReportCache } from './tracker.ts';
 
@@ -127,6 +127,9 @@ export const refcountsBalanced: Invariant = {
       return violation(k, buf, bufferProblem(k, buf, ionIndex(k)) ?? 'inconsistent');
     });
   },
+  // counts change only on touched buffers
+  afterQuietOp: verdictStands,
+  readsFigures: false,
   full(k) {
     const bufs = [...allBuffers(k).values()].sort((x, y) => x.id - y.id);
     const objs = scanned(k);

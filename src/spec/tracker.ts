@@ -24,11 +24,22 @@ export interface Memo {
 /** A memo of `bad` as of op `at`, its bounds not known yet. */
 const memoOf = (at: number, bad: Set<number>): Memo => ({ at, bad, lo: 0, hi: -1, bounded: false });
 
+/** Every BadSet made, for skipQuietOp (a check's sets are made once, at module load). */
+const ALL_SETS: BadSet[] = [];
+
+/**
+ * A bad set whose keys are judged from the op's effects alone (the touched pages, the mappings
+ * made, ION's per-op lists: quietOp), so an op without effects leaves it as it is.
+ */
 export class BadSet {
   private readonly memos = new WeakMap<Kernel, Memo>();
   /** The last kernel asked about and its memo (a run asks about one kernel op after op). */
   private lastK: Kernel | null = null;
   private lastM: Memo | undefined;
+
+  constructor() {
+    ALL_SETS.push(this);
+  }
 
   /**
    * k's memo when it is up to date or one op behind: then the caller re-evaluates the keys the op
@@ -40,6 +51,13 @@ export class BadSet {
     const m = this.lastK === k ? this.lastM : (this.memos.get(k) ?? this.fromSource(k));
     if (!m || (m.at !== k.opsApplied && m.at !== k.opsApplied - 1)) return null;
     return this.remember(k, m);
+  }
+
+  /** After a quiet op (quietOp): k's memo, one op behind, is up to date as it is. */
+  skip(k: Kernel): void {
+    // the kernel asked about last (a run's): its memo at hand, no lookup
+    const m = this.lastK === k ? (this.lastM ?? null) : this.memo(k);
+    if (m !== null && m.at === k.opsApplied - 1) m.at = k.opsApplied;
   }
 
   /** Start k's set afresh from every bad key (a full evaluation). */
@@ -68,6 +86,29 @@ export class BadSet {
     if (!pm || pm.at !== src.at) return undefined;
     return memoOf(pm.at, new Set(pm.bad));
   }
+}
+
+/**
+ * Did the op just applied change nothing the incremental checks read: no page touched, no mapping
+ * made, no ION buffer made, destroyed or re-referenced, no attachment or VMA made? (Most ops fail
+ * with an errno or share a buffer: one test for all checks instead of one each.)
+ */
+export function quietOp(k: Kernel): boolean {
+  const ion = k.ion;
+  return (
+    k.mm.pages.touched().length === 0 &&
+    k.mm.mmu.creations.length === 0 &&
+    ion.touchedBuffers.size === 0 &&
+    ion.createdThisOp.length === 0 &&
+    ion.destroyedThisOp.length === 0 &&
+    ion.attachedThisOp.length === 0 &&
+    ion.mappedThisOp.length === 0
+  );
+}
+
+/** Bring every bad set of k up to date after a quiet op, without judging anything. */
+export function skipQuietOp(k: Kernel): void {
+  for (let i = 0; i < ALL_SETS.length; i++) ALL_SETS[i]!.skip(k);
 }
 
 /** Smallest element of a small set (violations are few): the one both checkers report. */
@@ -189,6 +230,7 @@ export class BadPages<V> {
 }
 
 const NO_PAGES: readonly Int32Array[] = [];
+const NO_PAGE = new Int32Array(0);
 
 /** Verdict bytes for one judging of a page list (grown on demand; judging never re-enters). */
 let verdictBuf = new Uint8Array(4096);
@@ -216,7 +258,7 @@ function touchedOf(k: Kernel, m: Memo): Int32Array {
       if (p >= lo && p <= hi && bad.has(p)) touchedBuf[n++] = p;
     }
   } else for (const p of bad) if (ps.isTouched(p)) touchedBuf[n++] = p;
-  return touchedBuf.subarray(0, n);
+  return n === 0 ? NO_PAGE : touchedBuf.subarray(0, n);
 }
 
 /** The pages of a list the op did not touch (a view of a reused buffer, valid until the next call). */
@@ -227,7 +269,8 @@ function untouched(k: Kernel, pages: Int32Array): Int32Array {
     untouchedBuf = new Int32Array(Math.max(pages.length, untouchedBuf.length * 2));
   let n = 0;
   for (let i = 0; i < pages.length; i++) if (!ps.isTouched(pages[i]!)) untouchedBuf[n++] = pages[i]!;
-  return untouchedBuf.subarray(0, n);
+  // none (a destroyed buffer's pages are freed, so touched): no view made
+  return n === 0 ? NO_PAGE : untouchedBuf.subarray(0, n);
 }
 
 /** Re-judge `pages` into the bad set: add the bad ones, delete the good ones. */

@@ -59,6 +59,11 @@ export const vmallocBounded: Invariant = {
   incremental(k) {
     return verdict(k, k.mm.vmTagPages[VM_TAG.ION_MAP]!, k.ion.kmappedWindowPages);
   },
+  // O(1) figures the op's effects do not list (the window's live and lazy pages): read again
+  afterQuietOp(k) {
+    return vmallocBounded.incremental(k);
+  },
+  readsFigures: true,
   full(k) {
     let held = 0;
     for (const [, a] of k.mm.liveVmAreas()) if (a.tag === VM_TAG.ION_MAP) held += a.pages;

@@ -97,6 +97,18 @@ describe('contiguous-aligned on hand-corrupted page lists (tiny, cma-direct-rema
     expect(v?.pfns).toEqual([0x80c10]);
   });
 
+  it('a page one off at any place of a CMA buffer: in a round of four or at the end', () => {
+    for (let at = 1; at < 16; at++) {
+      const { k, buf } = fourHeaps();
+      const p = buf(0).pages;
+      expect(p.length).toBe(16);
+      p[at] = p[at]! + 100;
+      expect(checkBoth(contiguousAligned, k)?.message, `at ${at}`).toMatch(
+        new RegExp(`^buffer 0 \\(cma, 65536 bytes\\) is not contiguous at page ${at} `),
+      );
+    }
+  });
+
   it('a CMA buffer one page off its alignment', () => {
     const { k, buf } = fourHeaps();
     shift(buf(0), 1);

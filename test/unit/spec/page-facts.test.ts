@@ -90,6 +90,70 @@ describe('factsOf', () => {
     expect(factsOf(k, Int32Array.of(low), out)).toBe(Fact.FREE_MAPPED);
   });
 
+  it('a long run of pages in one state with one page different anywhere in it: that page keeps its own facts', () => {
+    // a 64 KiB buffer (16 pages, a run of four quads) and the free lowmem pages after it
+    const k = bootWith('tiny', 'cma-direct', [uncachedCma(64 * KiB)]);
+    const ps = k.mm.pages;
+    const buf = [...k.ion.buffers.values()][0]!.pages;
+    const free = ps.ownerKind.findIndex(
+      (kind, p) => kind === Owner.FREE && p % 4 === 0 && p + 64 < k.mm.lowmemPages,
+    );
+    const runs = [buf, Int32Array.from({ length: 64 }, (_, i) => free + i)];
+    const changes: [string, (p: number) => void][] = [
+      ['writer', (p) => (ps.writer[p] = 77)],
+      ['claims', (p) => (ps.claims[p] = 2)],
+      ['double free', (p) => (ps.doubleFrees[p] = 1)],
+      ['owner', (p) => (ps.ownerKind[p] = Owner.DRIVER)],
+      // an NC mapping more: its counter and its class bit
+      [
+        'classes',
+        (p) => {
+          ps.live[MemType.NC]![p]!++;
+          ps.classes[p] = ps.classes[p]! | (1 << MemType.NC);
+        },
+      ],
+      ['linear type', (p) => (ps.linearType[p] = NO_LINEAR)],
+    ];
+    for (const run of runs)
+      for (const at of [0, 5, run.length - 1])
+        for (const [name, change] of changes) {
+          const p = run[at]!;
+          const saved = [
+            ps.writer[p]!,
+            ps.claims[p]!,
+            ps.doubleFrees[p]!,
+            ps.ownerKind[p]!,
+            ps.classes[p]!,
+            ps.linearType[p]!,
+          ];
+          const nc = ps.live[MemType.NC]![p]!;
+          change(p);
+          const out = new Uint8Array(run.length);
+          factsOf(k, run, out);
+          expect(out[at], `${name} at ${at}`).toBe(expected(k, p));
+          check(k, run);
+          ps.live[MemType.NC]![p] = nc;
+          [ps.writer[p], ps.claims[p], ps.doubleFrees[p], ps.ownerKind[p], ps.classes[p], ps.linearType[p]] =
+            saved as [number, number, number, number, number, number];
+        }
+  });
+
+  it('a run of free pages across the lowmem boundary: a WB linear PTE past it is broken', () => {
+    const k = boot('tiny', 'cma-direct');
+    const ps = k.mm.pages;
+    const low = k.mm.lowmemPages;
+    expect(low % 4).toBe(0);
+    // highmem pages mapped as if lowmem: a counted WB linear PTE (the model never does this)
+    for (let p = low; p < low + 8; p++) {
+      ps.linearType[p] = MemType.WB;
+      ps.live[MemType.WB]![p]!++;
+      ps.classes[p] = ps.classes[p]! | (1 << MemType.WB);
+    }
+    const run = Int32Array.from({ length: 16 }, (_, i) => low - 8 + i);
+    expect(run.every((p) => ps.ownerKind[p] === Owner.FREE)).toBe(true);
+    expect(check(k, run)).toBe(Fact.LINEAR_BROKEN);
+  });
+
   // against the definitions, on every page each op touched and on all of RAM at the end
   for (const design of BUILTIN_DESIGNS) {
     it(`${design.id}: every touched page of 10 random runs, and all of RAM at their ends (seed 3)`, () => {

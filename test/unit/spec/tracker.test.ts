@@ -2,7 +2,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Kernel } from '../../../src/model/kernel.ts';
-import { BadPages, BadSet, minOf, ReportCache, scanPages } from '../../../src/spec/tracker.ts';
+import {
+  BadPages,
+  BadSet,
+  minOf,
+  quietOp,
+  ReportCache,
+  scanPages,
+  skipQuietOp,
+} from '../../../src/spec/tracker.ts';
 import { boot } from '../../helpers/kernel.ts';
 
 /** A booted kernel and a step that changes no page (a purge with nothing lazy on cma-direct-remap). */
@@ -47,6 +55,22 @@ describe('minOf', () => {
 });
 
 describe('BadSet', () => {
+  it('skipQuietOp brings a memo one op behind up to date as it is, and leaves older ones to a rebuild', () => {
+    const { k, step } = kernel();
+    const { bad, calls, current } = counted([3, 1]);
+    current(k);
+    step();
+    expect(quietOp(k)).toBe(true);
+    skipQuietOp(k);
+    expect(bad.memo(k)?.at).toBe(k.opsApplied);
+    expect([...current(k)]).toEqual([3, 1]);
+    expect(calls).toEqual({ rebuild: 1, update: 0 });
+    step();
+    step();
+    skipQuietOp(k);
+    expect(bad.memo(k)).toBeNull();
+  });
+
   it('rebuilds on first use, reuses within a step, updates after one op, rebuilds after a skipped op', () => {
     const { k, step } = kernel();
     const { calls, current } = counted([3, 1]);

@@ -78,6 +78,37 @@ describe('type-ok reports each corruption', () => {
     expect(typeOk.full(k)?.message).toMatch(/type 1 counters 2\/0, mappings say 1\/0/);
   });
 
+  it('a page outside RAM anywhere in a mapping made during the op: first, last, in a round of four or after', () => {
+    const n = kernel().mm.pages.nPages;
+    for (const bad of [-1, n, n + 1000, -(2 ** 31)])
+      for (let at = 0; at < 11; at++) {
+        const k = kernel();
+        const pages = Int32Array.from({ length: 11 }, (_, i) => (i === at ? bad : n - 11 + i));
+        k.mm.mmu.creations.push({
+          kind: 'vm',
+          type: MemType.WB,
+          owner: 'corrupt',
+          pages,
+          before: new Uint8Array(11),
+          maintained: false,
+        });
+        expect(typeOk.incremental(k)?.message, `${bad} at ${at}`).toBe(
+          `corrupt maps page ${bad} outside RAM`,
+        );
+      }
+    // every page inside, the last one included
+    const k = kernel();
+    k.mm.mmu.creations.push({
+      kind: 'vm',
+      type: MemType.WB,
+      owner: 'fine',
+      pages: Int32Array.from({ length: 11 }, (_, i) => n - 11 + i),
+      before: new Uint8Array(11),
+      maintained: false,
+    });
+    expect(typeOk.incremental(k)).toBeNull();
+  });
+
   it('a mapping outside RAM, made during the op or standing', () => {
     const k = kernel();
     const n = k.mm.pages.nPages;
