@@ -30,7 +30,15 @@ import { runInChild } from '../properties/worker-entry.ts';
 import { type ExploreReport, renderText, toJson } from '../report/explore.ts';
 import { INVARIANT_IDS, type InvariantId, isInvariantId } from '../spec/index.ts';
 import { MODEL_VERSION, TOOL_VERSION } from '../version.ts';
-import { collect, flagErrorsWith, intArg, oneLine, secondsArg, TIME_LIMIT_S_MAX, WORKERS_MAX } from './args.ts';
+import {
+  collect,
+  flagErrorsWith,
+  intArg,
+  oneLine,
+  secondsArg,
+  TIME_LIMIT_S_MAX,
+  WORKERS_MAX,
+} from './args.ts';
 import { processIo } from './io.ts';
 
 export const DEFAULT_EXPLORE_PROFILE = 'tiny';

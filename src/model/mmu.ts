@@ -199,7 +199,14 @@ export class Mmu {
    * remain; the id is taken as map() takes it, so later ids do not move. O(pages).
    */
   mapUnmappedLazily(type: MemType, pages: Int32Array, vaddr: number, owner: string, bufferId: number): void {
-    this.creations.push({ kind: 'vm-ram', type, owner, pages, before: this.before(pages), maintained: false });
+    this.creations.push({
+      kind: 'vm-ram',
+      type,
+      owner,
+      pages,
+      before: this.before(pages),
+      maintained: false,
+    });
     this.written = true;
     const id = this.nextId++ as MappingId;
     // ARCH-4 without a stale TLB the unmap forgets the mapping: nothing is left but the record
