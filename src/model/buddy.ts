@@ -434,12 +434,11 @@ export class BuddyZone {
   /**
    * Deep copy. O(size), or, with `reuse` (an earlier clone of this zone, which has not changed
    * since), the storage of `reuse` with only the entries it wrote copied back: O(entries written).
+   * `whole`: `reuse` is a copy of another state of this zone, so every entry is copied back.
    */
   clone(reuse?: BuddyZone, whole = false): BuddyZone {
     if (reuse) {
-      // whole: reuse is a copy of another state of this zone, every entry is copied back
-      if (whole) reuse.dirty.restoreAll(reuse.perPage(), this.perPage());
-      else reuse.dirty.restore(reuse.perPage(), this.perPage());
+      reuse.dirty.restore(reuse.perPage(), this.perPage(), whole);
       reuse.copySmall(this);
       return reuse;
     }

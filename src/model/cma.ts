@@ -136,13 +136,12 @@ export class Cma {
 
   /**
    * A copy; with `reuse` (an earlier clone of this area, which has not changed since) the bitmap of
-   * `reuse` with only the bits it wrote copied back (O(bits written)).
+   * `reuse` with only the bits it wrote copied back (O(bits written)). `whole`: `reuse` is a copy of
+   * another state of this area, so every bit is copied back.
    */
   clone(reuse?: Cma, whole = false): Cma {
     if (reuse) {
-      // whole: reuse is a copy of another state of this area, every bit is copied back
-      if (whole) reuse.dirty.restoreAll([reuse.bitmap], [this.bitmap]);
-      else reuse.dirty.restore([reuse.bitmap], [this.bitmap]);
+      reuse.dirty.restore([reuse.bitmap], [this.bitmap], whole);
       reuse.used = this.used;
       return reuse;
     }

@@ -61,8 +61,16 @@ export class DirtyChunks {
     return this.len;
   }
 
-  /** Copy the written chunks of each `src[j]` into `dst[j]` (same lengths), then forget them. */
-  restore(dst: readonly Restorable[], src: readonly Restorable[]): void {
+  /**
+   * Copy the written chunks of each `src[j]` into `dst[j]` (same lengths), then forget them.
+   * `whole`: `dst` is a copy of another state (Kernel.cloneOver), so all of `src` is copied.
+   */
+  restore(dst: readonly Restorable[], src: readonly Restorable[], whole = false): void {
+    if (whole) {
+      for (let j = 0; j < dst.length; j++) dst[j]!.set(src[j]!);
+      this.clear();
+      return;
+    }
     const { shift, length } = this;
     const chunks = this.list.subarray(0, this.len).sort();
     // consecutive chunks coalesce into one run: a large op's pages copy at memcpy speed
@@ -77,12 +85,6 @@ export class DirtyChunks {
       else for (let j = 0; j < dst.length; j++) copyShort(dst[j]!, src[j]!, lo, hi);
       k = end;
     }
-    this.clear();
-  }
-
-  /** Copy all of each `src[j]` into `dst[j]` (a storage that was not restored from `src`), then forget the marks. */
-  restoreAll(dst: readonly Restorable[], src: readonly Restorable[]): void {
-    for (let j = 0; j < dst.length; j++) dst[j]!.set(src[j]!);
     this.clear();
   }
 

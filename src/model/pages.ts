@@ -134,8 +134,7 @@ export class PageState {
   clone(reuse?: PageState, whole = false): PageState {
     if (!reuse) return new PageState(this.basePfn, this.nPages, this);
     reuse.clearTouched();
-    if (whole) reuse.dirty.restoreAll(reuse.arrays(), this.arrays());
-    else reuse.dirty.restore(reuse.arrays(), this.arrays());
+    reuse.dirty.restore(reuse.arrays(), this.arrays(), whole);
     return reuse;
   }
 

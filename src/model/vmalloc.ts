@@ -169,13 +169,12 @@ class FreeRunTree {
 
   /**
    * O(W) copy, or, with `reuse` (an earlier clone of this tree, which has not changed since), the
-   * storage of `reuse` with only the nodes it wrote copied back: O(nodes written).
+   * storage of `reuse` with only the nodes it wrote copied back: O(nodes written). `whole`: `reuse` is
+   * a copy of another state of this tree, so every node is copied back.
    */
   clone(reuse?: FreeRunTree, whole = false): FreeRunTree {
     if (reuse) {
-      // whole: reuse is a copy of another state of this tree, every node is copied back
-      if (whole) reuse.dirty.restoreAll(reuse.arrays(), this.arrays());
-      else reuse.dirty.restore(reuse.arrays(), this.arrays());
+      reuse.dirty.restore(reuse.arrays(), this.arrays(), whole);
       return reuse;
     }
     return new FreeRunTree(
