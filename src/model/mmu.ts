@@ -36,12 +36,21 @@ export function mapsPage(m: Mapping, p: number): boolean {
   return p >= m.lo && p <= m.hi && (m.run || m.pages.includes(p));
 }
 
-/** A mapping's lowest and highest page, and whether its pages are exactly lo..hi in order. */
-function spanOf(pages: Int32Array): { lo: number; hi: number; run: boolean } {
+/** A mapping object of `pages`, with their span: lowest and highest page, and one ascending run or not. */
+function mappingOf(
+  id: MappingId,
+  kind: Exclude<MappingKind, 'linear'>,
+  type: MemType,
+  pages: Int32Array,
+  vaddr: number,
+  owner: string,
+  bufferId: number,
+  state: 'live' | 'stale',
+  maintained: boolean,
+): Mapping {
   // no page: an empty span (lo > hi) that mapsPage rejects every page by
-  if (pages.length === 0) return { lo: 0, hi: -1, run: true };
-  let lo = pages[0]!;
-  let hi = lo;
+  let lo = pages.length > 0 ? pages[0]! : 0;
+  let hi = pages.length > 0 ? lo : -1;
   let run = true;
   for (let i = 1; i < pages.length; i++) {
     const p = pages[i]!;
@@ -49,7 +58,7 @@ function spanOf(pages: Int32Array): { lo: number; hi: number; run: boolean } {
     if (p > hi) hi = p;
     if (p !== pages[0]! + i) run = false;
   }
-  return { lo, hi, run };
+  return { id, kind, type, pages, vaddr, owner, bufferId, state, maintained, lo, hi, run };
 }
 
 /**
@@ -147,24 +156,20 @@ export class Mmu {
     bufferId = -1,
     maintained = false,
   ): Mapping {
-    this.creations.push({ kind, type, owner, pages, before: this.before(pages), maintained });
+    this.record(kind, type, owner, pages, maintained);
     this.written = true;
     for (let i = 0; i < pages.length; i++) this.pages.addLive(pages[i]!, type, 1);
-    const { lo, hi, run } = spanOf(pages);
-    const m: Mapping = {
-      id: this.nextId++ as MappingId,
+    const m = mappingOf(
+      this.nextId++ as MappingId,
       kind,
       type,
       pages,
       vaddr,
       owner,
       bufferId,
-      state: 'live',
+      'live',
       maintained,
-      lo,
-      hi,
-      run,
-    };
+    );
     this.table.set(m.id, m);
     if (kind === 'vm' || kind === 'vm-ram') this.byVPage.set(vaddr >>> 12, m);
     return m;
@@ -199,14 +204,7 @@ export class Mmu {
    * remain; the id is taken as map() takes it, so later ids do not move. O(pages).
    */
   mapUnmappedLazily(type: MemType, pages: Int32Array, vaddr: number, owner: string, bufferId: number): void {
-    this.creations.push({
-      kind: 'vm-ram',
-      type,
-      owner,
-      pages,
-      before: this.before(pages),
-      maintained: false,
-    });
+    this.record('vm-ram', type, owner, pages, false);
     this.written = true;
     const id = this.nextId++ as MappingId;
     // ARCH-4 without a stale TLB the unmap forgets the mapping: nothing is left but the record
@@ -215,21 +213,7 @@ export class Mmu {
       return;
     }
     for (let i = 0; i < pages.length; i++) this.pages.addStale(pages[i]!, type, 1);
-    const { lo, hi, run } = spanOf(pages);
-    const m: Mapping = {
-      id,
-      kind: 'vm-ram',
-      type,
-      pages,
-      vaddr,
-      owner,
-      bufferId,
-      state: 'stale',
-      maintained: false,
-      lo,
-      hi,
-      run,
-    };
+    const m = mappingOf(id, 'vm-ram', type, pages, vaddr, owner, bufferId, 'stale', false);
     this.table.set(id, m);
     this.byVPage.set(vaddr >>> 12, m);
     this.staleVm.add(m);
@@ -272,7 +256,18 @@ export class Mmu {
 
   /** A mapping that lives only during the op that makes it (kmap_atomic, ARCH-3 [A]). */
   transient(kind: 'kmap-atomic' | 'vm-ram', type: MemType, pages: Int32Array, owner: string): void {
-    this.creations.push({ kind, type, owner, pages, before: this.before(pages), maintained: false });
+    this.record(kind, type, owner, pages, false);
+  }
+
+  /** ARCH-3: a mapping's creation, with the types that mapped each of its pages just before. */
+  private record(
+    kind: MappingKind,
+    type: MemType,
+    owner: string,
+    pages: Int32Array,
+    maintained: boolean,
+  ): void {
+    this.creations.push({ kind, type, owner, pages, before: this.before(pages), maintained });
   }
 
   /** Rewrite linear-map PTEs of [p, p+n) to `type` (or NO_LINEAR to unmap). O(n). */
