@@ -53,6 +53,16 @@ function outsideRam(pages: Int32Array, n: number): number | null {
   return null;
 }
 
+/** What a mapping made during the op maps outside RAM, in words, or null. */
+function madeOutsideRam(k: Kernel): string | null {
+  const creations = k.mm.mmu.creations;
+  for (let j = 0; j < creations.length; j++) {
+    const p = outsideRam(creations[j]!.pages, k.mm.pages.nPages);
+    if (p !== null) return `${creations[j]!.owner} maps page ${p} outside RAM`;
+  }
+  return null;
+}
+
 /** Reused count arrays for the full recount (one set per RAM size). */
 let cache: { n: number; live: Int32Array[]; stale: Int32Array[] } | null = null;
 function scratch(n: number) {
@@ -83,12 +93,8 @@ export const typeOk: Invariant = {
           const p = tf.pages[i]!;
           return bug(pageShape(k, p) ?? `page ${p}: bad linear type ${ps.linearType[p]}`);
         }
-    const creations = k.mm.mmu.creations;
-    for (let j = 0; j < creations.length; j++) {
-      const p = outsideRam(creations[j]!.pages, ps.nPages);
-      if (p !== null) return bug(`${creations[j]!.owner} maps page ${p} outside RAM`);
-    }
-    return null;
+    const outside = madeOutsideRam(k);
+    return outside === null ? null : bug(outside);
   },
   // the incremental form reads only the touched pages and the mappings made
   afterQuietOp: () => null,
@@ -131,8 +137,8 @@ export const typeOk: Invariant = {
       if (classes[p] !== want)
         return bug(`page ${p}: classes 0x${classes[p]!.toString(16)}, counters say 0x${want.toString(16)}`);
     }
-    for (const c of k.mm.mmu.creations)
-      for (const p of c.pages) if (p < 0 || p >= n) return bug(`${c.owner} maps page ${p} outside RAM`);
+    const outside = madeOutsideRam(k);
+    if (outside !== null) return bug(outside);
     const hs = k.ion.handles;
     for (let i = 0; i < hs.length; i++)
       if (hs[i] && hs[i]!.ordinal !== i) return bug(`handle ${i} has ordinal ${hs[i]!.ordinal}`);
