@@ -20,7 +20,7 @@ import { isFreeKind, NO_LINEAR, Owner } from '../model/pages.ts';
 import { MemType, memTypeName } from '../model/types.ts';
 import { mappingsOf, pageName, pfnOf } from './describe.ts';
 import type { Invariant, Violation } from './invariant.ts';
-import { Fact } from './page-facts.ts';
+import { Fact, isCleanFree } from './page-facts.ts';
 import { BadPages } from './tracker.ts';
 
 // local copies for the page loops: reading the imports there measured slower (page-facts.ts)
@@ -91,8 +91,6 @@ const BUFFER = Owner.BUFFER;
 const FREE = Owner.FREE;
 const CMA_FREE = Owner.CMA_FREE;
 const CARVEOUT_FREE = Owner.CARVEOUT_FREE;
-const WB = MemType.WB;
-const NONE = NO_LINEAR;
 
 /**
  * pageProblem(...) !== null for each page, with the common cases decided from the page's own
@@ -102,8 +100,7 @@ const NONE = NO_LINEAR;
  */
 function verdicts(k: Kernel, pages: Int32Array, out: Uint8Array): number {
   const ps = k.mm.pages;
-  const { doubleFrees, ownerKind, ownerId, linearType } = ps;
-  const [l0, l1, l2, l3] = ps.live as Int32Array[];
+  const { doubleFrees, ownerKind, ownerId, linearType, classes } = ps;
   let lastId = -1;
   let lastGone = 0;
   let n = 0;
@@ -120,11 +117,7 @@ function verdicts(k: Kernel, pages: Int32Array, out: Uint8Array): number {
       }
       b = lastGone;
     } else if (kind === FREE || kind === CMA_FREE || kind === CARVEOUT_FREE) {
-      const lt = linearType[p]!;
-      const wb = l0![p]!;
-      const clean =
-        ((lt === WB && wb === 1) || (lt === NONE && wb === 0)) && (l1![p]! | l2![p]! | l3![p]!) === 0;
-      if (!clean && pageProblem(k, p) !== null) b = 1;
+      if (!isCleanFree(linearType[p]!, classes[p]!) && pageProblem(k, p) !== null) b = 1;
     }
     out[i] = b;
     n += b;

@@ -82,9 +82,7 @@ export function factsOf(k: Kernel, pages: Int32Array, out: Uint8Array): number {
       case FREE:
       case CMA_FREE:
       case CARVEOUT_FREE:
-        // clean: one WB mapping, its linear PTE (lowmem), or no mapping at all (highmem)
-        if (!(lt === WB ? (c & LIVE_AND_MULTI) === WB_ONLY : lt === NONE && (c & CLASS_MASK) === 0))
-          f |= Fact.FREE_MAPPED;
+        if (!isCleanFree(lt, c)) f |= Fact.FREE_MAPPED;
         break;
     }
     if (lt !== NONE && (lt > 3 || p >= low || ((c >> lt) & 1) === 0)) f |= Fact.LINEAR_BROKEN;
@@ -93,6 +91,14 @@ export function factsOf(k: Kernel, pages: Int32Array, out: Uint8Array): number {
     i++;
   }
   return any;
+}
+
+/**
+ * Is a free page with linear PTE type `lt` and classes `c` (PageState.classes) mapped as a free
+ * page should be: by one WB mapping, its linear PTE (lowmem), or by nothing at all (highmem)?
+ */
+export function isCleanFree(lt: number, c: number): boolean {
+  return lt === WB ? (c & LIVE_AND_MULTI) === WB_ONLY : lt === NONE && (c & CLASS_MASK) === 0;
 }
 
 /** Are pages[i..i+3] four consecutive pages from a multiple of four? */
