@@ -51,8 +51,7 @@ export type CheckMode = 'incremental' | 'full';
  * (at most one per check id).
  */
 export function checkStep(k: Kernel, ids: readonly InvariantId[], mode: CheckMode): Violation[] {
-  const chosen = chosenOf(ids);
-  const figures = chosenFor.figures;
+  const { chosen, figures } = chosenOf(ids);
   if (mode === 'full') return fullStep(k, chosen);
   const quiet = last.k === k && last.at === k.opsApplied - 1 && last.chosen === chosen && quietOp(k);
   last.k = null;
@@ -105,12 +104,13 @@ const last: { k: Kernel | null; at: number; chosen: readonly Invariant[]; verdic
  * The registry's invariants among `ids`, in registry order, and 1 for each that reads global
  * figures: the lists of the last ids asked about kept.
  */
-let chosenFor: { ids: readonly InvariantId[]; chosen: readonly Invariant[]; figures: Uint8Array } = {
-  ids: [],
-  chosen: [],
-  figures: new Uint8Array(0),
-};
-function chosenOf(ids: readonly InvariantId[]): readonly Invariant[] {
+interface Chosen {
+  readonly ids: readonly InvariantId[];
+  readonly chosen: readonly Invariant[];
+  readonly figures: Uint8Array;
+}
+let chosenFor: Chosen = { ids: [], chosen: [], figures: new Uint8Array(0) };
+function chosenOf(ids: readonly InvariantId[]): Chosen {
   const was = chosenFor.ids;
   // compared by value: a caller may pass a new array with the same ids each step
   let same = was.length === ids.length;
@@ -123,7 +123,7 @@ function chosenOf(ids: readonly InvariantId[]): readonly Invariant[] {
       figures: Uint8Array.from(chosen, (inv) => (inv.readsFigures ? 1 : 0)),
     };
   }
-  return chosenFor.chosen;
+  return chosenFor;
 }
 
 export type { CheckId };
