@@ -131,8 +131,15 @@ async function checkedOpsPerSec(
   };
 }
 
-/** A profile's per-op CPU cost (us) and per-check fixed cost (ms): a long and a short check apart. */
-async function perOpCost(profile: string): Promise<{ perOpUs: number; fixedMs: number; rate: number }> {
+/** A profile's per-op CPU cost (us), per-check fixed cost (ms) and the long check's ops/s. */
+interface PerOpCost {
+  readonly perOpUs: number;
+  readonly fixedMs: number;
+  readonly rate: number;
+}
+
+/** A profile's PerOpCost: a long and a short check apart. */
+async function perOpCost(profile: string): Promise<PerOpCost> {
   const long = await checkedOpsPerSec(RAM_RUNS, profile);
   const short = await checkedOpsPerSec(SHORT_RUNS, profile);
   const cpu = (r: { ops: number; cpuRate: number }) => (r.ops / r.cpuRate) * 1000;
@@ -183,12 +190,9 @@ export async function runSearchBench(log: (s: string) => void, runs = 100): Prom
   }
   // per-op cost against RAM, alternately, the cheapest of 2: the same seed's runs on both
   // profiles, each check's fixed cost (O(RAM), paid once) taken off by a short check
-  const cheapest = (
-    a: Awaited<ReturnType<typeof perOpCost>> | null,
-    b: Awaited<ReturnType<typeof perOpCost>>,
-  ) => (a === null || b.perOpUs < a.perOpUs ? b : a);
-  let ram1g: Awaited<ReturnType<typeof perOpCost>> | null = null;
-  let ram4g: Awaited<ReturnType<typeof perOpCost>> | null = null;
+  const cheapest = (a: PerOpCost | null, b: PerOpCost) => (a === null || b.perOpUs < a.perOpUs ? b : a);
+  let ram1g: PerOpCost | null = null;
+  let ram4g: PerOpCost | null = null;
   for (let i = 0; i < 2; i++) {
     ram1g = cheapest(ram1g, await perOpCost(SEARCH_PROFILE));
     ram4g = cheapest(ram4g, await perOpCost(SEARCH_PROFILE_4G));
