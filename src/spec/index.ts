@@ -105,12 +105,15 @@ const last: { k: Kernel | null; at: number; chosen: readonly Invariant[]; verdic
  * figures: the lists of the last ids asked about kept.
  */
 interface Chosen {
+  /** The list last asked about (a run passes the same one every step: one comparison) and a copy. */
+  readonly asked: readonly InvariantId[];
   readonly ids: readonly InvariantId[];
   readonly chosen: readonly Invariant[];
   readonly figures: Uint8Array;
 }
-let chosenFor: Chosen = { ids: [], chosen: [], figures: new Uint8Array(0) };
+let chosenFor: Chosen = { asked: [], ids: [], chosen: [], figures: new Uint8Array(0) };
 function chosenOf(ids: readonly InvariantId[]): Chosen {
+  if (ids === chosenFor.asked) return chosenFor;
   const was = chosenFor.ids;
   // compared by value: a caller may pass a new array with the same ids each step
   let same = was.length === ids.length;
@@ -118,11 +121,12 @@ function chosenOf(ids: readonly InvariantId[]): Chosen {
   if (!same) {
     const chosen = INVARIANTS.filter((inv) => ids.includes(inv.id as InvariantId));
     chosenFor = {
+      asked: ids,
       ids: [...ids],
       chosen,
       figures: Uint8Array.from(chosen, (inv) => (inv.readsFigures ? 1 : 0)),
     };
-  }
+  } else chosenFor = { ...chosenFor, asked: ids };
   return chosenFor;
 }
 
