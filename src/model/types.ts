@@ -53,7 +53,8 @@ export const hex = (n: number): string => `0x${n.toString(16).toUpperCase().padS
 export const MemType = { WB: 0, NC: 1, DEV: 2, SO: 3 } as const;
 export type MemType = (typeof MemType)[keyof typeof MemType];
 export const MEM_TYPES: readonly MemType[] = [MemType.WB, MemType.NC, MemType.DEV, MemType.SO];
-export const memTypeName = (t: MemType): string => ['WB', 'NC', 'DEV', 'SO'][t] ?? '?';
+const MEM_TYPE_NAMES: readonly string[] = ['WB', 'NC', 'DEV', 'SO'];
+export const memTypeName = (t: MemType): string => MEM_TYPE_NAMES[t] ?? '?';
 
 /** Kernel errno values returned (negated) by model functions, exactly where the kernel returns them. */
 export const Errno = {

@@ -9,21 +9,30 @@ export function pfnOf(k: Kernel, p: number): Pfn {
   return k.mm.pages.pfnOf(p);
 }
 
+/** "pfn 0x" and the frame number in hex, upper case, padded to 5 digits (hex's 8, less "000"). */
 export function pageName(k: Kernel, p: number): string {
-  return `pfn ${hex(pfnOf(k, p)).replace('0x000', '0x')}`;
+  const digits = hex(pfnOf(k, p)).slice(2);
+  // built after every op that moves a persisting violation: no search-and-replace of the string
+  return `pfn 0x${digits.startsWith('000') ? digits.slice(3) : digits}`;
 }
 
 export function mappingsOf(k: Kernel, p: number): MappingInfo[] {
-  return coveringPage(k, p).map((m) => ({
-    kind: m.kind,
-    type: memTypeName(m.type),
-    owner: m.owner,
-    state: m.state,
-    vaddr: asVAddr(m.vaddr),
-  }));
+  const out: MappingInfo[] = [];
+  for (const m of coveringPage(k, p))
+    out.push({
+      kind: m.kind,
+      type: memTypeName(m.type),
+      owner: m.owner,
+      state: m.state,
+      vaddr: asVAddr(m.vaddr),
+    });
+  return out;
 }
 
 type Covering = ReturnType<Kernel['mm']['mmu']['covering']>;
+
+/** coveringPage's counts (filled in full by every call, which never re-enters). */
+const OWED = new Int32Array(8);
 
 /**
  * mmu.covering(p), the same entries in the same order, without scanning every mapping's pages:
@@ -38,7 +47,7 @@ function coveringPage(k: Kernel, p: number): Covering {
   if (!(p >= 0 && p < ps.nPages)) return mmu.covering(p);
   const lt = ps.linearType[p]!;
   // owed[t]: live mappings of type t besides the linear PTE; owed[4 + t]: stale ones
-  const owed = new Int32Array(8);
+  const owed = OWED;
   let left = 0;
   for (let t = 0; t < 4; t++) {
     owed[t] = ps.live[t]![p]! - (lt === t ? 1 : 0);

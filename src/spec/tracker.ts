@@ -131,15 +131,23 @@ export class ReportCache<V> {
   get(k: Kernel, key: number, stale: boolean, build: (k: Kernel, key: number) => V): V {
     const m = this.lastK === k ? this.last : this.memos.get(k);
     if (m && m.key === key && !stale) {
-      this.lastK = k;
-      this.last = m;
+      this.remember(k, m);
       return m.value;
     }
     const fresh = { key, value: build(k, key) };
-    this.memos.set(k, fresh);
-    this.lastK = k;
-    this.last = fresh;
+    this.remember(k, fresh);
     return fresh.value;
+  }
+
+  /**
+   * Keep k's report at hand; the kernel asked about before goes into the map (a run asks about one
+   * kernel op after op: no map write per report), unless its storage was taken over (BadSet).
+   */
+  private remember(k: Kernel, m: { key: number; value: V }): void {
+    const prev = this.lastK;
+    if (prev !== null && prev !== k && !prev.isRetired) this.memos.set(prev, this.last!);
+    this.lastK = k;
+    this.last = m;
   }
 }
 
