@@ -20,27 +20,19 @@ import { isFreeKind, NO_LINEAR, Owner } from '../model/pages.ts';
 import { MemType, memTypeName } from '../model/types.ts';
 import { mappingsOf, pageName, pfnOf } from './describe.ts';
 import type { Invariant, Violation } from './invariant.ts';
-import { Fact, isCleanFree } from './page-facts.ts';
+import { Fact, isCleanFree, isHeld } from './page-facts.ts';
 import { BadPages } from './tracker.ts';
 
 // local copies for the page loops: reading the imports there measured slower (page-facts.ts)
-const F_DOUBLE_FREED = Fact.DOUBLE_FREED;
-const F_BUFFER = Fact.BUFFER;
-
-/** Is buffer `id` still held: in the device, or queued for its deferred free (a short list)? */
-function isLive(k: Kernel, id: number): boolean {
-  if (k.ion.buffers.has(id)) return true;
-  const queued = k.ion.freeList;
-  for (let i = 0; i < queued.length; i++) if (queued[i]!.id === id) return true;
-  return false;
-}
+const F_BAD = Fact.DOUBLE_FREED | Fact.BUFFER_GONE;
+const F_FREE_MAPPED = Fact.FREE_MAPPED;
 
 /** Why page p is wrong, or null. */
 function pageProblem(k: Kernel, p: number): string | null {
   const ps = k.mm.pages;
   if (ps.doubleFrees[p]! > 0) return `was freed ${ps.doubleFrees[p]! + 1} times`;
   const kind = ps.ownerKind[p]!;
-  if (kind === Owner.BUFFER && !isLive(k, ps.ownerId[p]!))
+  if (kind === Owner.BUFFER && !isHeld(k, ps.ownerId[p]!))
     return `is still owned by buffer ${ps.ownerId[p]}, which is gone (leak)`;
   if (isFreeKind(kind) && kind !== Owner.ION_POOL) {
     const lt = ps.linearType[p]!;
@@ -113,7 +105,7 @@ function verdicts(k: Kernel, pages: Int32Array, out: Uint8Array): number {
       const id = ownerId[p]!;
       if (id !== lastId) {
         lastId = id;
-        lastGone = isLive(k, id) ? 0 : 1;
+        lastGone = isHeld(k, id) ? 0 : 1;
       }
       b = lastGone;
     } else if (kind === FREE || kind === CMA_FREE || kind === CARVEOUT_FREE) {
@@ -135,32 +127,17 @@ const destroyedPages = (k: Kernel): readonly Int32Array[] =>
 const NO_PAGES: readonly Int32Array[] = [];
 
 /** The facts under which a page may be wrong. */
-const SUSPECT = Fact.DOUBLE_FREED | Fact.BUFFER | Fact.FREE_MAPPED;
+const SUSPECT = Fact.DOUBLE_FREED | Fact.BUFFER_GONE | Fact.FREE_MAPPED;
 
 /**
- * verdicts from the pages' facts: a double free is a problem, a buffer's page is one when its
- * buffer is gone, a free page mapped beyond its WB linear PTE is judged by pageProblem.
+ * verdicts from the pages' facts: a double free is a problem, and so is a page of a buffer that
+ * is gone; a free page mapped beyond its WB linear PTE is judged by pageProblem.
  */
 function fromFacts(k: Kernel, list: Int32Array, facts: Uint8Array, out: Uint8Array): number {
-  const ownerId = k.mm.pages.ownerId;
-  let lastId = -1;
-  let lastGone = 0;
   let n = 0;
   for (let i = 0; i < list.length; i++) {
     const f = facts[i]!;
-    let b = 0;
-    if ((f & SUSPECT) !== 0) {
-      const p = list[i]!;
-      if ((f & F_DOUBLE_FREED) !== 0) b = 1;
-      else if ((f & F_BUFFER) !== 0) {
-        const id = ownerId[p]!;
-        if (id !== lastId) {
-          lastId = id;
-          lastGone = isLive(k, id) ? 0 : 1;
-        }
-        b = lastGone;
-      } else if (pageProblem(k, p) !== null) b = 1;
-    }
+    const b = (f & F_BAD) !== 0 || ((f & F_FREE_MAPPED) !== 0 && pageProblem(k, list[i]!) !== null) ? 1 : 0;
     out[i] = b;
     n += b;
   }

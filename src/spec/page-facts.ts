@@ -25,7 +25,17 @@ export const Fact = {
   FREE_MAPPED: 16,
   /** its linear PTE type is no class, or on highmem, or not counted among its live mappings */
   LINEAR_BROKEN: 32,
+  /** owned by an ION buffer no longer held: neither in the device nor queued for its deferred free */
+  BUFFER_GONE: 64,
 } as const;
+
+/** Is buffer `id` still held: in the device, or queued for its deferred free (a short list)? */
+export function isHeld(k: Kernel, id: number): boolean {
+  if (k.ion.buffers.has(id)) return true;
+  const queued = k.ion.freeList;
+  for (let i = 0; i < queued.length; i++) if (queued[i]!.id === id) return true;
+  return false;
+}
 
 // local copies for the page loop: under ESM, reading the imports there instead measured 5-20%
 // slower per page (Node 20; `Owner.X` the most: a property of an imported object)
@@ -37,6 +47,7 @@ const WB = MemType.WB;
 const NONE = NO_LINEAR;
 /** A page mapped by its WB linear PTE alone: the WB live bit, and no other class or second WB. */
 const WB_ONLY = 1 << WB;
+const BUFFER_GONE = Fact.BUFFER_GONE;
 const LIVE_AND_MULTI = CLASS_MASK | (CLASS_MASK << MULTI_SHIFT);
 
 /** out[i] = the facts of page pages[i]; returns the union of all of them. */
@@ -47,15 +58,25 @@ export function factsOf(k: Kernel, pages: Int32Array, out: Uint8Array): number {
   const low = k.mm.lowmemPages;
   const n = pages.length;
   let any = 0;
+  // whether the last buffer asked about is gone (BUFFER_GONE or 0): a buffer's pages come in runs
+  let lastId = -1;
+  let lastGone = 0;
   let i = 0;
   while (i < n) {
     const p = pages[i]!;
     // four consecutive pages from a multiple of four (an op's pages come in runs): judged at once
     if (i + 3 < n && isQuadAt(pages, i)) {
-      const f = quadFacts(w, writer, p, low);
+      let f = quadFacts(w, writer, ownerId, p, low);
       if (f >= 0) {
+        if (f === Fact.BUFFER) {
+          if (ownerId[p] !== lastId) {
+            lastId = ownerId[p]!;
+            lastGone = isHeld(k, lastId) ? 0 : BUFFER_GONE;
+          }
+          f |= lastGone;
+        }
         // the run goes on while the next four pages follow in the same state: one fill for all
-        const j = sameQuadsEnd(w, writer, pages, i, low);
+        const j = sameQuadsEnd(w, writer, ownerId, pages, i, low);
         out.fill(f, i, j);
         any |= f;
         i = j;
@@ -75,8 +96,14 @@ export function factsOf(k: Kernel, pages: Int32Array, out: Uint8Array): number {
     switch (kind) {
       case BUFFER: {
         f |= Fact.BUFFER;
+        const id = ownerId[p]!;
         const wr = writer[p]!;
-        if (wr !== 0 && wr !== ownerId[p]! + 1) f |= Fact.FOREIGN_DATA;
+        if (wr !== 0 && wr !== id + 1) f |= Fact.FOREIGN_DATA;
+        if (id !== lastId) {
+          lastId = id;
+          lastGone = isHeld(k, id) ? 0 : BUFFER_GONE;
+        }
+        f |= lastGone;
         break;
       }
       case FREE:
@@ -111,7 +138,14 @@ function isQuadAt(pages: Int32Array, i: number): boolean {
  * The end of the run of quads from pages[i] (a quad quadFacts judged) whose words equal its own,
  * so whose facts are its facts: a comparison per word instead of judging each quad.
  */
-function sameQuadsEnd(w: Words, writer: Int32Array, pages: Int32Array, i: number, low: number): number {
+function sameQuadsEnd(
+  w: Words,
+  writer: Int32Array,
+  ownerId: Int32Array,
+  pages: Int32Array,
+  i: number,
+  low: number,
+): number {
   const { linearType, ownerKind, classes, doubleFrees, claims } = w;
   const n = pages.length;
   const p0 = pages[i]!;
@@ -120,6 +154,8 @@ function sameQuadsEnd(w: Words, writer: Int32Array, pages: Int32Array, i: number
   const c01 = classes[p0 >> 1]!;
   const c23 = classes[(p0 >> 1) + 1]!;
   const buffer = kinds === BUFFER4;
+  // a buffer's pages: of the same buffer as the first quad's (BUFFER_GONE is the buffer's)
+  const id = ownerId[p0]!;
   // a WB linear PTE is good on lowmem only: the run stops at the boundary
   const end = lt === WB4 ? low : Number.POSITIVE_INFINITY;
   let j = i + 4;
@@ -129,10 +165,19 @@ function sameQuadsEnd(w: Words, writer: Int32Array, pages: Int32Array, i: number
     const h = p >> 1;
     if (linearType[g] !== lt || ownerKind[g] !== kinds || classes[h] !== c01 || classes[h + 1] !== c23) break;
     if ((doubleFrees[g]! | (claims[g]! & 0xfefefefe)) !== 0 || p + 3 >= end) break;
-    if (buffer && (writer[p]! | writer[p + 1]! | writer[p + 2]! | writer[p + 3]!) !== 0) break;
+    if (
+      buffer &&
+      ((writer[p]! | writer[p + 1]! | writer[p + 2]! | writer[p + 3]!) !== 0 || !sameOwner(ownerId, p, id))
+    )
+      break;
     j += 4;
   }
   return j;
+}
+
+/** Are pages p..p+3 all owned by id? */
+function sameOwner(ownerId: Int32Array, p: number, id: number): boolean {
+  return ownerId[p] === id && ownerId[p + 1] === id && ownerId[p + 2] === id && ownerId[p + 3] === id;
 }
 
 /** Four copies of a byte value in one 32-bit word. */
@@ -152,9 +197,10 @@ const LIVE2 = CLASS_MASK * 0x10001;
  * The facts of pages p..p+3 (p a multiple of four) when all four have the same ones, from one
  * 32-bit load per byte array (two for the classes), or -1 (then each is judged alone). Covers
  * the common runs: four pages of one owner kind, none freed twice or claimed twice, all mapped by
- * a counted WB linear PTE (lowmem) or none (highmem), a buffer's all zeroed, free ones clean.
+ * a counted WB linear PTE (lowmem) or none (highmem), a buffer's all of one buffer and zeroed
+ * (BUFFER_GONE is left to the caller), free ones clean.
  */
-function quadFacts(w: Words, writer: Int32Array, p: number, low: number): number {
+function quadFacts(w: Words, writer: Int32Array, ownerId: Int32Array, p: number, low: number): number {
   const g = p >> 2;
   const lt = w.linearType[g]!;
   if ((w.doubleFrees[g]! | (w.claims[g]! & 0xfefefefe)) !== 0) return -1;
@@ -166,7 +212,11 @@ function quadFacts(w: Words, writer: Int32Array, p: number, low: number): number
   const kinds = w.ownerKind[g]!;
   switch (kinds) {
     case BUFFER4:
-      return (writer[p]! | writer[p + 1]! | writer[p + 2]! | writer[p + 3]!) === 0 ? Fact.BUFFER : -1;
+      // one buffer's, all zeroed: the caller adds whether that buffer is gone
+      return (writer[p]! | writer[p + 1]! | writer[p + 2]! | writer[p + 3]!) === 0 &&
+        sameOwner(ownerId, p, ownerId[p]!)
+        ? Fact.BUFFER
+        : -1;
     case FREE4:
     case CMA_FREE4:
     case CARVEOUT_FREE4:

@@ -25,6 +25,8 @@ function expected(k: Kernel, p: number): number {
   if (kind === Owner.BUFFER) f |= Fact.BUFFER;
   if (kind === Owner.BUFFER && ps.writer[p] !== 0 && ps.writer[p] !== ps.ownerId[p]! + 1)
     f |= Fact.FOREIGN_DATA;
+  const held = [...k.ion.buffers.values(), ...k.ion.freeList].some((b) => b.id === ps.ownerId[p]);
+  if (kind === Owner.BUFFER && !held) f |= Fact.BUFFER_GONE;
   if (free && !onlyLinear) f |= Fact.FREE_MAPPED;
   if (lt !== NO_LINEAR && (lt > 3 || p >= k.mm.lowmemPages || ps.live[lt]![p]! === 0))
     f |= Fact.LINEAR_BROKEN;
@@ -90,6 +92,30 @@ describe('factsOf', () => {
     expect(factsOf(k, Int32Array.of(low), out)).toBe(Fact.FREE_MAPPED);
   });
 
+  it('flags every page of a buffer that is gone (neither in the device nor queued), in runs and alone', () => {
+    const k = bootWith('tiny', 'cma-direct', [uncachedCma(64 * KiB), uncachedCma(16 * KiB)]);
+    const [a, b] = [...k.ion.buffers.values()];
+    const run = Int32Array.from([...a!.pages, ...b!.pages]);
+    // both held: a buffer's page and nothing more
+    expect(check(k, run)).toBe(Fact.BUFFER);
+    // the second one dropped from the device by hand (what B10 leaves): its pages, and only its
+    k.ion.buffers.delete(b!.id);
+    expect(check(k, run)).toBe(Fact.BUFFER | Fact.BUFFER_GONE);
+    const out = new Uint8Array(run.length);
+    factsOf(k, run, out);
+    expect([...out]).toEqual(
+      [...a!.pages]
+        .map((): number => Fact.BUFFER)
+        .concat([...b!.pages].map(() => Fact.BUFFER | Fact.BUFFER_GONE)),
+    );
+    // queued for its deferred free: held again
+    k.ion.freeList.push(b!);
+    expect(check(k, run)).toBe(Fact.BUFFER);
+    // one page alone, off a quad
+    k.ion.freeList.pop();
+    expect(check(k, b!.pages.subarray(1, 2))).toBe(Fact.BUFFER | Fact.BUFFER_GONE);
+  });
+
   it('a long run of pages in one state with one page different anywhere in it: that page keeps its own facts', () => {
     // a 64 KiB buffer (16 pages, a run of four quads) and the free lowmem pages after it
     const k = bootWith('tiny', 'cma-direct', [uncachedCma(64 * KiB)]);
@@ -113,6 +139,8 @@ describe('factsOf', () => {
         },
       ],
       ['linear type', (p) => (ps.linearType[p] = NO_LINEAR)],
+      // another buffer's page, one that is gone: BUFFER_GONE for that page alone
+      ['owner id', (p) => (ps.ownerId[p] = 999)],
     ];
     for (const run of runs)
       for (const at of [0, 5, run.length - 1])
@@ -125,6 +153,7 @@ describe('factsOf', () => {
             ps.ownerKind[p]!,
             ps.classes[p]!,
             ps.linearType[p]!,
+            ps.ownerId[p]!,
           ];
           const nc = ps.live[MemType.NC]![p]!;
           change(p);
@@ -133,8 +162,15 @@ describe('factsOf', () => {
           expect(out[at], `${name} at ${at}`).toBe(expected(k, p));
           check(k, run);
           ps.live[MemType.NC]![p] = nc;
-          [ps.writer[p], ps.claims[p], ps.doubleFrees[p], ps.ownerKind[p], ps.classes[p], ps.linearType[p]] =
-            saved as [number, number, number, number, number, number];
+          [
+            ps.writer[p],
+            ps.claims[p],
+            ps.doubleFrees[p],
+            ps.ownerKind[p],
+            ps.classes[p],
+            ps.linearType[p],
+            ps.ownerId[p],
+          ] = saved as [number, number, number, number, number, number, number];
         }
   });
 
