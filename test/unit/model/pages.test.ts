@@ -213,6 +213,63 @@ describe('touched pages (incremental checking)', () => {
   });
 });
 
+describe('touchedRuns', () => {
+  /** The runs spelled out as the pages they cover, in order. */
+  const spelled = (ps: PageState) => {
+    const r = ps.touchedRuns();
+    const out: number[] = [];
+    for (let i = 0; i < r.count; i++) for (let j = 0; j < r.length[i]!; j++) out.push(r.start[i]! + j);
+    return out;
+  };
+
+  it('the touched list as runs of consecutive pages, in its order, a page once; cleared with it', () => {
+    const ps = fresh(3000);
+    ps.claim(10, 4, Owner.BUFFER, 0);
+    // 14 grows the run; 12 and 10 again are no new pages; 9 starts a run, and 15 another (it follows
+    // 9's run, not 14's, in the list)
+    ps.setWriter(14, 1);
+    ps.setWriter(12, 2);
+    ps.setWriter(9, 3);
+    ps.setWriter(15, 4);
+    ps.setWriter(10, 5);
+    expect([...ps.touched()]).toEqual([10, 11, 12, 13, 14, 9, 15]);
+    const r = ps.touchedRuns();
+    expect([...r.start.subarray(0, r.count)]).toEqual([10, 9, 15]);
+    expect([...r.length.subarray(0, r.count)]).toEqual([5, 1, 1]);
+    expect(spelled(ps)).toEqual([...ps.touched()]);
+    ps.clearTouched();
+    expect(ps.touchedRuns().count).toBe(0);
+    ps.setWriter(0, 1);
+    expect(spelled(ps)).toEqual([0]);
+  });
+
+  it('more runs than its first arrays hold, and a clone starts with none', () => {
+    const ps = fresh(3000);
+    // every other page: 1,000 runs of one page
+    for (let p = 0; p < 2000; p += 2) ps.setWriter(p, 1);
+    expect(ps.touchedRuns().count).toBe(1000);
+    expect(spelled(ps)).toEqual([...ps.touched()]);
+    expect(ps.clone().touchedRuns().count).toBe(0);
+    const reused = ps.clone();
+    reused.setWriter(1, 1);
+    expect(ps.clone(reused).touchedRuns().count).toBe(0);
+  });
+
+  it('random touches: the runs spell the touched list exactly (seed 5)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 99 }), { maxLength: 300 }), (ps_) => {
+        const ps = fresh(100);
+        for (const p of ps_) ps.setWriter(p, 1);
+        expect(spelled(ps)).toEqual([...ps.touched()]);
+        const r = ps.touchedRuns();
+        // maximal: no run starts where the one before ends
+        for (let i = 1; i < r.count; i++) expect(r.start[i]).not.toBe(r.start[i - 1]! + r.length[i - 1]!);
+      }),
+      { seed: 5, numRuns: 200 },
+    );
+  });
+});
+
 describe('clone', () => {
   it('copies every array: changes to the clone leave the original alone, and nothing is touched', () => {
     const ps = fresh();
