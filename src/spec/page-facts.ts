@@ -9,7 +9,14 @@
  * Checks run between ops: the facts of an op are computed once, at the first check after it.
  */
 import type { Kernel } from '../model/kernel.ts';
-import { CLASS_MASK, MULTI_SHIFT, NO_LINEAR, Owner, type PageState } from '../model/pages.ts';
+import {
+  CLASS_MASK,
+  MULTI_SHIFT,
+  NO_LINEAR,
+  Owner,
+  type PageState,
+  type TouchedRuns,
+} from '../model/pages.ts';
 import { MemType } from '../model/types.ts';
 
 export const Fact = {
@@ -50,74 +57,115 @@ const WB_ONLY = 1 << WB;
 const BUFFER_GONE = Fact.BUFFER_GONE;
 const LIVE_AND_MULTI = CLASS_MASK | (CLASS_MASK << MULTI_SHIFT);
 
-/** out[i] = the facts of page pages[i]; returns the union of all of them. */
-export function factsOf(k: Kernel, pages: Int32Array, out: Uint8Array): number {
+/**
+ * out[i] = the facts of page pages[i]; returns the union of all of them. With `runs` (the list as
+ * runs of consecutive pages, PageState.touchedRuns) a run's quads are compared word by word
+ * without reading the list: a third of the time on long runs.
+ */
+export function factsOf(k: Kernel, pages: Int32Array, out: Uint8Array, runs?: Readonly<TouchedRuns>): number {
   const ps = k.mm.pages;
-  const { doubleFrees, claims, ownerKind, ownerId, writer, linearType, classes } = ps;
   const w = wordsOf(ps);
   const low = k.mm.lowmemPages;
+  gone.id = -1;
+  if (runs !== undefined) return runFacts(k, ps, w, runs, out, low);
   const n = pages.length;
   let any = 0;
-  // whether the last buffer asked about is gone (BUFFER_GONE or 0): a buffer's pages come in runs
-  let lastId = -1;
-  let lastGone = 0;
   let i = 0;
   while (i < n) {
     const p = pages[i]!;
     // four consecutive pages from a multiple of four (an op's pages come in runs): judged at once
     if (i + 3 < n && isQuadAt(pages, i)) {
-      let f = quadFacts(w, writer, ownerId, p, low);
+      const f = quadFacts(k, w, ps, p, low);
       if (f >= 0) {
-        if (f === Fact.BUFFER) {
-          if (ownerId[p] !== lastId) {
-            lastId = ownerId[p]!;
-            lastGone = isHeld(k, lastId) ? 0 : BUFFER_GONE;
-          }
-          f |= lastGone;
-        }
         // the run goes on while the next four pages follow in the same state: one fill for all
-        const j = sameQuadsEnd(w, writer, ownerId, pages, i, low);
+        const j = sameQuadsEnd(w, ps.writer, ps.ownerId, pages, i, low);
         out.fill(f, i, j);
         any |= f;
         i = j;
         continue;
       }
     }
-    let f = 0;
-    // both rare: one test for the two
-    if ((doubleFrees[p]! | (claims[p]! >> 1)) !== 0) {
-      if (doubleFrees[p] !== 0) f |= Fact.DOUBLE_FREED;
-      if (claims[p]! > 1) f |= Fact.MULTI_CLAIMED;
-    }
-    const kind = ownerKind[p]!;
-    const lt = linearType[p]!;
-    // the classes mapping the page (PageState.classes), one load for the eight counters
-    const c = classes[p]!;
-    switch (kind) {
-      case BUFFER: {
-        f |= Fact.BUFFER;
-        const id = ownerId[p]!;
-        const wr = writer[p]!;
-        if (wr !== 0 && wr !== id + 1) f |= Fact.FOREIGN_DATA;
-        if (id !== lastId) {
-          lastId = id;
-          lastGone = isHeld(k, id) ? 0 : BUFFER_GONE;
-        }
-        f |= lastGone;
-        break;
-      }
-      case FREE:
-      case CMA_FREE:
-      case CARVEOUT_FREE:
-        if (!isCleanFree(lt, c)) f |= Fact.FREE_MAPPED;
-        break;
-    }
-    if (lt !== NONE && (lt > 3 || p >= low || ((c >> lt) & 1) === 0)) f |= Fact.LINEAR_BROKEN;
-    out[i] = f;
+    const f = pageFacts(k, ps, p, low);
+    out[i++] = f;
     any |= f;
-    i++;
   }
   return any;
+}
+
+/** factsOf over the runs of the list: each run's pages at the list positions after the run before. */
+function runFacts(
+  k: Kernel,
+  ps: PageState,
+  w: Words,
+  runs: Readonly<TouchedRuns>,
+  out: Uint8Array,
+  low: number,
+) {
+  let any = 0;
+  let i = 0;
+  for (let r = 0; r < runs.count; r++) {
+    let p = runs.start[r]!;
+    const end = p + runs.length[r]!;
+    while (p < end) {
+      if ((p & 3) === 0 && p + 3 < end) {
+        const f = quadFacts(k, w, ps, p, low);
+        if (f >= 0) {
+          const q = runQuadsEnd(w, ps.writer, ps.ownerId, p, end, low);
+          out.fill(f, i, i + q - p);
+          any |= f;
+          i += q - p;
+          p = q;
+          continue;
+        }
+      }
+      const f = pageFacts(k, ps, p, low);
+      out[i++] = f;
+      any |= f;
+      p++;
+    }
+  }
+  return any;
+}
+
+/** The last buffer asked about in one factsOf call and its BUFFER_GONE bit (a buffer's pages come in runs). */
+const gone = { id: -1, bit: 0 };
+function goneBit(k: Kernel, id: number): number {
+  if (id !== gone.id) {
+    gone.id = id;
+    gone.bit = isHeld(k, id) ? 0 : BUFFER_GONE;
+  }
+  return gone.bit;
+}
+
+/** The facts of page p, judged alone. */
+function pageFacts(k: Kernel, ps: PageState, p: number, low: number): number {
+  let f = 0;
+  // both rare: one test for the two
+  if ((ps.doubleFrees[p]! | (ps.claims[p]! >> 1)) !== 0) {
+    if (ps.doubleFrees[p] !== 0) f |= Fact.DOUBLE_FREED;
+    if (ps.claims[p]! > 1) f |= Fact.MULTI_CLAIMED;
+  }
+  const kind = ps.ownerKind[p]!;
+  const lt = ps.linearType[p]!;
+  // the classes mapping the page (PageState.classes), one load for the eight counters
+  const c = ps.classes[p]!;
+  switch (kind) {
+    case BUFFER: {
+      f |= Fact.BUFFER;
+      const id = ps.ownerId[p]!;
+      const wr = ps.writer[p]!;
+      if (wr !== 0 && wr !== id + 1) f |= Fact.FOREIGN_DATA;
+      f |= goneBit(k, id);
+      break;
+    }
+    case FREE:
+    case CMA_FREE:
+    case CARVEOUT_FREE:
+      if (!isCleanFree(lt, c)) f |= Fact.FREE_MAPPED;
+      break;
+  }
+  if (lt !== NONE && (lt > 3 || p >= low || ((c >> lt) & 1) === 0)) f |= Fact.LINEAR_BROKEN;
+  return f;
 }
 
 /**
@@ -175,6 +223,42 @@ function sameQuadsEnd(
   return j;
 }
 
+/**
+ * sameQuadsEnd for a run of consecutive pages ending before `end`: the first page past the quads
+ * from p0 whose words equal p0's quad's. No list to read: the words alone, four pages a step.
+ */
+function runQuadsEnd(
+  w: Words,
+  writer: Int32Array,
+  ownerId: Int32Array,
+  p0: number,
+  end: number,
+  low: number,
+) {
+  const { linearType, ownerKind, classes, doubleFrees, claims } = w;
+  const lt = linearType[p0 >> 2]!;
+  const kinds = ownerKind[p0 >> 2]!;
+  const c01 = classes[p0 >> 1]!;
+  const c23 = classes[(p0 >> 1) + 1]!;
+  const buffer = kinds === BUFFER4;
+  const id = ownerId[p0]!;
+  // a WB linear PTE is good on lowmem only: the run stops at the boundary
+  const stop = lt === WB4 && low < end ? low : end;
+  let p = p0 + 4;
+  for (; p + 3 < stop; p += 4) {
+    const g = p >> 2;
+    const h = p >> 1;
+    if (linearType[g] !== lt || ownerKind[g] !== kinds || classes[h] !== c01 || classes[h + 1] !== c23) break;
+    if ((doubleFrees[g]! | (claims[g]! & 0xfefefefe)) !== 0) break;
+    if (
+      buffer &&
+      ((writer[p]! | writer[p + 1]! | writer[p + 2]! | writer[p + 3]!) !== 0 || !sameOwner(ownerId, p, id))
+    )
+      break;
+  }
+  return p;
+}
+
 /** Are pages p..p+3 all owned by id? */
 function sameOwner(ownerId: Int32Array, p: number, id: number): boolean {
   return ownerId[p] === id && ownerId[p + 1] === id && ownerId[p + 2] === id && ownerId[p + 3] === id;
@@ -197,10 +281,10 @@ const LIVE2 = CLASS_MASK * 0x10001;
  * The facts of pages p..p+3 (p a multiple of four) when all four have the same ones, from one
  * 32-bit load per byte array (two for the classes), or -1 (then each is judged alone). Covers
  * the common runs: four pages of one owner kind, none freed twice or claimed twice, all mapped by
- * a counted WB linear PTE (lowmem) or none (highmem), a buffer's all of one buffer and zeroed
- * (BUFFER_GONE is left to the caller), free ones clean.
+ * a counted WB linear PTE (lowmem) or none (highmem), a buffer's all of one buffer and zeroed,
+ * free ones clean.
  */
-function quadFacts(w: Words, writer: Int32Array, ownerId: Int32Array, p: number, low: number): number {
+function quadFacts(k: Kernel, w: Words, ps: PageState, p: number, low: number): number {
   const g = p >> 2;
   const lt = w.linearType[g]!;
   if ((w.doubleFrees[g]! | (w.claims[g]! & 0xfefefefe)) !== 0) return -1;
@@ -211,12 +295,14 @@ function quadFacts(w: Words, writer: Int32Array, ownerId: Int32Array, p: number,
   } else if (lt !== NONE4) return -1;
   const kinds = w.ownerKind[g]!;
   switch (kinds) {
-    case BUFFER4:
-      // one buffer's, all zeroed: the caller adds whether that buffer is gone
-      return (writer[p]! | writer[p + 1]! | writer[p + 2]! | writer[p + 3]!) === 0 &&
-        sameOwner(ownerId, p, ownerId[p]!)
-        ? Fact.BUFFER
-        : -1;
+    case BUFFER4: {
+      // one buffer's, all zeroed: a buffer's page, and whether that buffer is gone
+      const { writer, ownerId } = ps;
+      const id = ownerId[p]!;
+      if ((writer[p]! | writer[p + 1]! | writer[p + 2]! | writer[p + 3]!) !== 0 || !sameOwner(ownerId, p, id))
+        return -1;
+      return Fact.BUFFER | goneBit(k, id);
+    }
     case FREE4:
     case CMA_FREE4:
     case CARVEOUT_FREE4:
@@ -281,7 +367,7 @@ export function touchedFacts(k: Kernel): TouchedFacts {
   if (memo.k === k && memo.at === k.opsApplied && memo.len === pages.length) return memo.tf;
   if (buf.length < pages.length) buf = new Uint8Array(Math.max(pages.length, buf.length * 2));
   const facts = buf.subarray(0, pages.length);
-  const any = factsOf(k, pages, facts);
+  const any = factsOf(k, pages, facts, k.mm.pages.touchedRuns());
   // kept in place: one object per op's facts, none for the memo
   memo.k = k;
   memo.at = k.opsApplied;
