@@ -68,8 +68,13 @@ function coveringPage(k: Kernel, p: number): Covering {
   return out;
 }
 
+/** The classes of the low four bits of a mask in ARCH-1 order, joined by + ("WB+NC"). */
 export function typesOfMask(mask: number): string {
+  return TYPES_OF_MASK[mask & 0xf]!;
+}
+/** typesOfMask of each four-bit mask, spelled once (reports name classes after every op that moves one). */
+const TYPES_OF_MASK: readonly string[] = Array.from({ length: 16 }, (_, mask) => {
   const out: string[] = [];
   for (let t = 0; t < 4; t++) if (mask & (1 << t)) out.push(memTypeName(t as 0 | 1 | 2 | 3));
   return out.join('+');
-}
+});
