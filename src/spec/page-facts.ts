@@ -58,38 +58,29 @@ const BUFFER_GONE = Fact.BUFFER_GONE;
 const LIVE_AND_MULTI = CLASS_MASK | (CLASS_MASK << MULTI_SHIFT);
 
 /**
- * out[i] = the facts of page pages[i]; returns the union of all of them. With `runs` (the list as
- * runs of consecutive pages, PageState.touchedRuns) a run's quads are compared word by word
- * without reading the list: a third of the time on long runs.
+ * out[i] = the facts of page pages[i]; returns the union of all of them. The list is read as
+ * runs of consecutive pages (`runs`: PageState.touchedRuns keeps them for the touched list; else
+ * found here), and a run's quads are compared word by word without reading the list again.
  */
 export function factsOf(k: Kernel, pages: Int32Array, out: Uint8Array, runs?: Readonly<TouchedRuns>): number {
   const ps = k.mm.pages;
-  const w = wordsOf(ps);
-  const low = k.mm.lowmemPages;
   gone.id = -1;
-  if (runs !== undefined) return runFacts(k, ps, w, runs, out, low);
-  const n = pages.length;
-  let any = 0;
-  let i = 0;
-  while (i < n) {
-    const p = pages[i]!;
-    // four consecutive pages from a multiple of four (an op's pages come in runs): judged at once
-    if (i + 3 < n && isQuadAt(pages, i)) {
-      const f = quadFacts(k, w, ps, p, low);
-      if (f >= 0) {
-        // the run goes on while the next four pages follow in the same state: one fill for all
-        const j = sameQuadsEnd(w, ps.writer, ps.ownerId, pages, i, low);
-        out.fill(f, i, j);
-        any |= f;
-        i = j;
-        continue;
-      }
+  return runFacts(k, ps, wordsOf(ps), runs ?? runsOf(pages), out, k.mm.lowmemPages);
+}
+
+/** A page list as runs of consecutive pages, in its order (what PageState.touchedRuns keeps of its list). */
+export function runsOf(pages: Int32Array): TouchedRuns {
+  const start = new Int32Array(pages.length);
+  const length = new Int32Array(pages.length);
+  let count = 0;
+  for (let i = 0; i < pages.length; i++) {
+    if (count > 0 && pages[i] === start[count - 1]! + length[count - 1]!) length[count - 1]!++;
+    else {
+      start[count] = pages[i]!;
+      length[count++] = 1;
     }
-    const f = pageFacts(k, ps, p, low);
-    out[i++] = f;
-    any |= f;
   }
-  return any;
+  return { start, length, count };
 }
 
 /** factsOf over the runs of the list: each run's pages at the list positions after the run before. */
@@ -176,56 +167,10 @@ export function isCleanFree(lt: number, c: number): boolean {
   return lt === WB ? (c & LIVE_AND_MULTI) === WB_ONLY : lt === NONE && (c & CLASS_MASK) === 0;
 }
 
-/** Are pages[i..i+3] four consecutive pages from a multiple of four? */
-function isQuadAt(pages: Int32Array, i: number): boolean {
-  const p = pages[i]!;
-  return (p & 3) === 0 && pages[i + 1] === p + 1 && pages[i + 2] === p + 2 && pages[i + 3] === p + 3;
-}
-
 /**
- * The end of the run of quads from pages[i] (a quad quadFacts judged) whose words equal its own,
- * so whose facts are its facts: a comparison per word instead of judging each quad.
- */
-function sameQuadsEnd(
-  w: Words,
-  writer: Int32Array,
-  ownerId: Int32Array,
-  pages: Int32Array,
-  i: number,
-  low: number,
-): number {
-  const { linearType, ownerKind, classes, doubleFrees, claims } = w;
-  const n = pages.length;
-  const p0 = pages[i]!;
-  const lt = linearType[p0 >> 2]!;
-  const kinds = ownerKind[p0 >> 2]!;
-  const c01 = classes[p0 >> 1]!;
-  const c23 = classes[(p0 >> 1) + 1]!;
-  const buffer = kinds === BUFFER4;
-  // a buffer's pages: of the same buffer as the first quad's (BUFFER_GONE is the buffer's)
-  const id = ownerId[p0]!;
-  // a WB linear PTE is good on lowmem only: the run stops at the boundary
-  const end = lt === WB4 ? low : Number.POSITIVE_INFINITY;
-  let j = i + 4;
-  while (j + 3 < n && isQuadAt(pages, j)) {
-    const p = pages[j]!;
-    const g = p >> 2;
-    const h = p >> 1;
-    if (linearType[g] !== lt || ownerKind[g] !== kinds || classes[h] !== c01 || classes[h + 1] !== c23) break;
-    if ((doubleFrees[g]! | (claims[g]! & 0xfefefefe)) !== 0 || p + 3 >= end) break;
-    if (
-      buffer &&
-      ((writer[p]! | writer[p + 1]! | writer[p + 2]! | writer[p + 3]!) !== 0 || !sameOwner(ownerId, p, id))
-    )
-      break;
-    j += 4;
-  }
-  return j;
-}
-
-/**
- * sameQuadsEnd for a run of consecutive pages ending before `end`: the first page past the quads
- * from p0 whose words equal p0's quad's. No list to read: the words alone, four pages a step.
+ * The first page past the run of quads from p0 (a quad quadFacts judged), within a run of
+ * consecutive pages ending before `end`, whose words equal p0's quad's, so whose facts are its
+ * facts: a comparison per word, four pages a step, instead of judging each quad.
  */
 function runQuadsEnd(
   w: Words,
