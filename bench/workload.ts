@@ -102,6 +102,39 @@ function timeRun(
   }
 }
 
+/**
+ * One unchecked and one incrementally checked run of the stream, side by side: two kernels
+ * booted alike (untimed) take the ops in blocks of `BLOCK`, the unchecked kernel a block, then
+ * the checked kernel the same block, so both meet the machine's load within a millisecond of each
+ * other (a busy machine's speed drifts between whole runs: the ratio moved by +-0.1 between runs
+ * made seconds apart). Each op's time goes into `un` and `inc` where it is smaller, as in timeRun.
+ */
+function timePair(
+  design: (typeof BUILTIN_DESIGNS)[number],
+  ops: readonly Op[],
+  un: Float64Array,
+  inc: Float64Array,
+): void {
+  const u = Kernel.boot(resolveProfile(WORKLOAD_PROFILE), design);
+  const c = Kernel.boot(resolveProfile(WORKLOAD_PROFILE), design);
+  for (let from = 0; from < ops.length; from += BLOCK) {
+    const to = Math.min(ops.length, from + BLOCK);
+    for (let i = from; i < to; i++) {
+      const t = now();
+      u.apply(ops[i]!);
+      un[i] = Math.min(un[i]!, Number(now() - t));
+    }
+    for (let i = from; i < to; i++) {
+      const t = now();
+      c.apply(ops[i]!);
+      checkStep(c, INVARIANT_IDS, 'incremental');
+      inc[i] = Math.min(inc[i]!, Number(now() - t));
+    }
+  }
+}
+/** Ops per block of timePair: long enough that a kernel's pages stay in cache across its block. */
+const BLOCK = 50;
+
 export interface WorkloadRow {
   readonly design: string;
   /** ns per op (ops 1..n-1). */
@@ -133,10 +166,7 @@ export function runWorkloadBench(
     timeRun(design, ops.slice(0, 3), 'full', noTimes(ops.length));
     const un = noTimes(ops.length);
     const inc = noTimes(ops.length);
-    for (let r = 0; r < o.reps; r++) {
-      timeRun(design, ops, null, un);
-      timeRun(design, ops, 'incremental', inc);
-    }
+    for (let r = 0; r < o.reps; r++) timePair(design, ops, un, inc);
     const fullBest = noTimes(ops.length);
     timeRun(design, ops.slice(0, o.fullOps), 'full', fullBest);
     const perCheck = checkBreakdown(design, ops, Math.min(3, o.reps));
