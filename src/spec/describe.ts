@@ -9,7 +9,7 @@ export function pfnOf(k: Kernel, p: number): Pfn {
   return k.mm.pages.pfnOf(p);
 }
 
-/** "pfn 0x" and the frame number in hex, upper case, padded to 5 digits (hex's 8, less "000"). */
+/** "pfn 0x" and the frame number in hex, upper case: hex's 8 digits less their first three when those are 0. */
 export function pageName(k: Kernel, p: number): string {
   const digits = hex(pfnOf(k, p)).slice(2);
   // built after every op that moves a persisting violation: no search-and-replace of the string
@@ -68,13 +68,14 @@ function coveringPage(k: Kernel, p: number): Covering {
   return out;
 }
 
-/** The classes of the low four bits of a mask in ARCH-1 order, joined by + ("WB+NC"). */
-export function typesOfMask(mask: number): string {
-  return TYPES_OF_MASK[mask & 0xf]!;
-}
 /** typesOfMask of each four-bit mask, spelled once (reports name classes after every op that moves one). */
 const TYPES_OF_MASK: readonly string[] = Array.from({ length: 16 }, (_, mask) => {
   const out: string[] = [];
   for (let t = 0; t < 4; t++) if (mask & (1 << t)) out.push(memTypeName(t as 0 | 1 | 2 | 3));
   return out.join('+');
 });
+
+/** The classes of the low four bits of a mask in ARCH-1 order, joined by + ("WB+NC"). */
+export function typesOfMask(mask: number): string {
+  return TYPES_OF_MASK[mask & 0xf]!;
+}

@@ -48,7 +48,8 @@ export type CheckMode = 'incremental' | 'full';
 
 /**
  * Check the state after one op: type-ok, then each chosen invariant. Returns every violation
- * (at most one per check id).
+ * (at most one per check id). `ids` is read as it is now and may be passed again unchanged (it is
+ * recognised by identity); a caller that wants other invariants passes another list.
  */
 export function checkStep(k: Kernel, ids: readonly InvariantId[], mode: CheckMode): Violation[] {
   const { chosen, figures } = chosenOf(ids);
@@ -113,7 +114,8 @@ interface Chosen {
 }
 let chosenFor: Chosen = { asked: [], ids: [], chosen: [], figures: new Uint8Array(0) };
 function chosenOf(ids: readonly InvariantId[]): Chosen {
-  if (ids === chosenFor.asked) return chosenFor;
+  // the same list again (a run's every step); its length too, in case it grew in place
+  if (ids === chosenFor.asked && ids.length === chosenFor.ids.length) return chosenFor;
   const was = chosenFor.ids;
   // compared by value: a caller may pass a new array with the same ids each step
   let same = was.length === ids.length;

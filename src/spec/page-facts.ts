@@ -65,7 +65,12 @@ const LIVE_AND_MULTI = CLASS_MASK | (CLASS_MASK << MULTI_SHIFT);
 export function factsOf(k: Kernel, pages: Int32Array, out: Uint8Array, runs?: Readonly<TouchedRuns>): number {
   const ps = k.mm.pages;
   gone.id = -1;
-  return runFacts(k, ps, wordsOf(ps), runs ?? runsOf(pages), out, k.mm.lowmemPages);
+  const r = runs ?? runsOf(pages);
+  const any = runFacts(k, ps, wordsOf(ps), r, out, k.mm.lowmemPages);
+  // runs given for another list would fill `out` wrongly without a word: their pages are counted
+  if (judged !== pages.length)
+    throw new Error(`page facts: runs of ${judged} pages for a list of ${pages.length}`);
+  return any;
 }
 
 /** A page list as runs of consecutive pages, in its order (what PageState.touchedRuns keeps of its list). */
@@ -115,8 +120,11 @@ function runFacts(
       p++;
     }
   }
+  judged = i;
   return any;
 }
+/** How many pages the last runFacts judged. */
+let judged = 0;
 
 /** The last buffer asked about in one factsOf call and its BUFFER_GONE bit (a buffer's pages come in runs). */
 const gone = { id: -1, bit: 0 };
@@ -195,18 +203,20 @@ function runQuadsEnd(
     const h = p >> 1;
     if (linearType[g] !== lt || ownerKind[g] !== kinds || classes[h] !== c01 || classes[h + 1] !== c23) break;
     if ((doubleFrees[g]! | (claims[g]! & 0xfefefefe)) !== 0) break;
-    if (
-      buffer &&
-      ((writer[p]! | writer[p + 1]! | writer[p + 2]! | writer[p + 3]!) !== 0 || !sameOwner(ownerId, p, id))
-    )
-      break;
+    if (buffer && !zeroedOf(writer, ownerId, p, id)) break;
   }
   return p;
 }
 
-/** Are pages p..p+3 all owned by id? */
-function sameOwner(ownerId: Int32Array, p: number, id: number): boolean {
-  return ownerId[p] === id && ownerId[p + 1] === id && ownerId[p + 2] === id && ownerId[p + 3] === id;
+/** Are pages p..p+3 all zeroed (no writer) and all owned by buffer id? */
+function zeroedOf(writer: Int32Array, ownerId: Int32Array, p: number, id: number): boolean {
+  return (
+    (writer[p]! | writer[p + 1]! | writer[p + 2]! | writer[p + 3]!) === 0 &&
+    ownerId[p] === id &&
+    ownerId[p + 1] === id &&
+    ownerId[p + 2] === id &&
+    ownerId[p + 3] === id
+  );
 }
 
 /** Four copies of a byte value in one 32-bit word. */
@@ -244,8 +254,7 @@ function quadFacts(k: Kernel, w: Words, ps: PageState, p: number, low: number): 
       // one buffer's, all zeroed: a buffer's page, and whether that buffer is gone
       const { writer, ownerId } = ps;
       const id = ownerId[p]!;
-      if ((writer[p]! | writer[p + 1]! | writer[p + 2]! | writer[p + 3]!) !== 0 || !sameOwner(ownerId, p, id))
-        return -1;
+      if (!zeroedOf(writer, ownerId, p, id)) return -1;
       return Fact.BUFFER | goneBit(k, id);
     }
     case FREE4:

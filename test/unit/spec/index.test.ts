@@ -159,6 +159,27 @@ describe('checkStep', () => {
     });
   }
 
+  it('the same list again, a list of the same ids, and a list grown in place: each read as it is now', () => {
+    const k = violating();
+    const ids: InvariantId[] = ['vmalloc-bounded'];
+    expect(checkStep(k, ids, 'incremental').map((v) => v.invariant)).toEqual(['vmalloc-bounded']);
+    k.apply({ op: 'share', client: 9, handle: 0 });
+    expect(checkStep(k, ids, 'incremental').map((v) => v.invariant)).toEqual(['vmalloc-bounded']);
+    k.apply({ op: 'share', client: 9, handle: 0 });
+    expect(checkStep(k, ['vmalloc-bounded'], 'incremental').map((v) => v.invariant)).toEqual([
+      'vmalloc-bounded',
+    ]);
+    k.apply({ op: 'share', client: 9, handle: 0 });
+    expect(checkStep(k, ids, 'incremental').map((v) => v.invariant)).toEqual(['vmalloc-bounded']);
+    // the caller's list grows in place (its type says it should not): the new id is read too
+    ids.push('no-conflicting-alias');
+    k.apply({ op: 'share', client: 9, handle: 0 });
+    expect(checkStep(k, ids, 'incremental').map((v) => v.invariant)).toEqual([
+      'no-conflicting-alias',
+      'vmalloc-bounded',
+    ]);
+  });
+
   it('holds everywhere on cma-direct-remap after the same ops', () => {
     const k = bootWith('tiny', 'cma-direct-remap', [
       uncachedCma(64 * KiB),

@@ -175,6 +175,32 @@ describe('factsOf', () => {
         }
   });
 
+  it('a run that ends 1-3 pages past a quad, then a run in another state: each page keeps its own facts', () => {
+    // free lowmem pages from a multiple of four, then a buffer's page: runs of 7 and 3 free pages
+    // (a quad and 3 more, or 3 alone) end before the quad is done, and the next page is the buffer's
+    const k = bootWith('tiny', 'cma-direct', [uncachedCma(64 * KiB)]);
+    const ps = k.mm.pages;
+    const bufPage = [...k.ion.buffers.values()][0]!.pages[0]!;
+    const free = ps.ownerKind.findIndex(
+      (kind, p) => kind === Owner.FREE && p % 4 === 0 && p + 8 < k.mm.lowmemPages && p + 8 < bufPage,
+    );
+    for (const n of [7, 3, 5, 6]) {
+      const list = Int32Array.from({ length: n + 1 }, (_, i) => (i < n ? free + i : bufPage));
+      expect(check(k, list), `${n} free pages then a buffer's`).toBe(Fact.BUFFER);
+      const out = new Uint8Array(n + 1);
+      factsOf(k, list, out);
+      expect(out[n]).toBe(Fact.BUFFER);
+    }
+  });
+
+  it('runs given for another list are refused, not read past', () => {
+    const k = boot('tiny', 'cma-direct');
+    const list = Int32Array.of(8, 9, 10);
+    expect(() => factsOf(k, list, new Uint8Array(3), runsOf(Int32Array.of(8, 9)))).toThrow(
+      'page facts: runs of 2 pages for a list of 3',
+    );
+  });
+
   it('a run of free pages across the lowmem boundary: a WB linear PTE past it is broken', () => {
     const k = boot('tiny', 'cma-direct');
     const ps = k.mm.pages;
@@ -203,12 +229,16 @@ describe('factsOf', () => {
             k.apply(op);
             const touched = k.mm.pages.touched();
             union |= check(k, touched);
-            // from the runs the model keeps of its list (what touchedFacts reads): the same facts
-            const byList = new Uint8Array(touched.length);
-            const byRuns = new Uint8Array(touched.length);
-            expect(factsOf(k, touched, byRuns, k.mm.pages.touchedRuns())).toBe(factsOf(k, touched, byList));
-            expect([...byRuns]).toEqual([...byList]);
-            expect(k.mm.pages.touchedRuns().count).toBe(runsOf(touched).count);
+            // the runs the model keeps of its list (what touchedFacts reads) are the list's runs
+            const kept = k.mm.pages.touchedRuns();
+            const found = runsOf(touched);
+            expect(kept.count).toBe(found.count);
+            expect([...kept.start.subarray(0, kept.count)]).toEqual([
+              ...found.start.subarray(0, found.count),
+            ]);
+            expect([...kept.length.subarray(0, kept.count)]).toEqual([
+              ...found.length.subarray(0, found.count),
+            ]);
           }
           union |= check(
             k,
