@@ -106,6 +106,14 @@ export class Mmu {
     return this.table;
   }
 
+  /**
+   * The id of the last mapping made. Ids are handed out in order and the table keeps mappings in
+   * that order (going stale keeps a mapping's place), so the newest are found by id.
+   */
+  get newestId(): number {
+    return this.nextId - 1;
+  }
+
   /** Whether a mapping was made or removed (or went stale) since this table was copied. */
   get changed(): boolean {
     return this.written;

@@ -58,15 +58,36 @@ function coveringPage(k: Kernel, p: number): Covering {
   if (lt !== NO_LINEAR)
     out.push({ kind: 'linear', type: lt as MemType, owner: 'linear map', state: 'live', vaddr: -1 });
   if (left <= 0) return out;
-  for (const m of mmu.mappings.values()) {
+  // the newest mappings first, by id (a report is rebuilt mostly because the op just mapped its
+  // page: legacy-3.18's lingering kmap_atomic slot and NC remap), then the older ones in order
+  const table = mmu.mappings;
+  const newest = mmu.newestId;
+  const recent: Covering = [];
+  for (let id = newest; id > newest - RECENT && id > 0 && left > 0; id--) {
+    const m = table.get(id);
+    if (m === undefined) continue;
     const slot = (m.state === 'live' ? 0 : 4) + m.type;
     if (owed[slot]! <= 0 || !mapsPage(m, p)) continue;
-    out.push({ kind: m.kind, type: m.type, owner: m.owner, state: m.state, vaddr: m.vaddr });
+    recent.push({ kind: m.kind, type: m.type, owner: m.owner, state: m.state, vaddr: m.vaddr });
     owed[slot]!--;
-    if (--left === 0) break;
+    left--;
   }
+  if (left > 0)
+    for (const m of table.values()) {
+      if (m.id > newest - RECENT) break;
+      const slot = (m.state === 'live' ? 0 : 4) + m.type;
+      if (owed[slot]! <= 0 || !mapsPage(m, p)) continue;
+      out.push({ kind: m.kind, type: m.type, owner: m.owner, state: m.state, vaddr: m.vaddr });
+      owed[slot]!--;
+      if (--left === 0) break;
+    }
+  // the table's order: the older ones, then the newest in the order they were made
+  for (let i = recent.length - 1; i >= 0; i--) out.push(recent[i]!);
   return out;
 }
+
+/** How many of the newest mapping ids coveringPage looks up before it walks the table. */
+const RECENT = 8;
 
 /** typesOfMask of each four-bit mask, spelled once (reports name classes after every op that moves one). */
 const TYPES_OF_MASK: readonly string[] = Array.from({ length: 16 }, (_, mask) => {

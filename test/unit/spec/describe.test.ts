@@ -121,6 +121,31 @@ describe('mappingsOf agrees with mmu.covering', () => {
     });
   }
 
+  it("the newest mappings and older ones, found apart, are listed in the table's order", () => {
+    const k = boot('tiny', 'cma-direct-remap');
+    const q = k.mm.lowmemPages + 16;
+    const vmap = (page: number, owner: string) =>
+      k.mm.vmap(Int32Array.of(page), MemType.NC, owner, -1, VM_TAG.DRIVER);
+    // q mapped first, then by mappings spread over the last ids handed out, between other pages'
+    const mine = ['oldest'];
+    vmap(q, 'oldest');
+    for (let i = 0; i < 12; i++) {
+      vmap(q + 1 + i, `other ${i}`);
+      if (i % 4 === 3) {
+        mine.push(`q after ${i}`);
+        vmap(q, `q after ${i}`);
+      }
+    }
+    const got = mappingsOf(k, q);
+    expect(got.map((m) => m.owner)).toEqual(mine);
+    expect(got).toEqual(covering(k, q));
+    // one of them gone stale (its place in the table kept): still in order
+    const stale = [...k.mm.mmu.mappings.values()].find((m) => m.owner === 'q after 3')!;
+    k.mm.mmu.unmap(stale, true);
+    expect(mappingsOf(k, q)).toEqual(covering(k, q));
+    expect(mappingsOf(k, q).map((m) => m.state)).toEqual(['live', 'stale', 'live', 'live']);
+  });
+
   it('a page outside RAM (an sg entry past the end) is answered as covering answers it', () => {
     const k = boot('tiny', 'cma-direct-remap');
     expect(mappingsOf(k, k.mm.pages.nPages + 3)).toEqual(covering(k, k.mm.pages.nPages + 3));
