@@ -66,11 +66,11 @@ export function factsOf(k: Kernel, pages: Int32Array, out: Uint8Array, runs?: Re
   const ps = k.mm.pages;
   gone.id = -1;
   const r = runs ?? runsOf(pages);
-  const any = runFacts(k, ps, wordsOf(ps), r, out, k.mm.lowmemPages);
   // runs given for another list would fill `out` wrongly without a word: their pages are counted
-  if (judged !== pages.length)
-    throw new Error(`page facts: runs of ${judged} pages for a list of ${pages.length}`);
-  return any;
+  let n = 0;
+  for (let i = 0; i < r.count; i++) n += r.length[i]!;
+  if (n !== pages.length) throw new Error(`page facts: runs of ${n} pages for a list of ${pages.length}`);
+  return runFacts(k, ps, wordsOf(ps), r, out, k.mm.lowmemPages);
 }
 
 /** A page list as runs of consecutive pages, in its order (what PageState.touchedRuns keeps of its list). */
@@ -120,11 +120,8 @@ function runFacts(
       p++;
     }
   }
-  judged = i;
   return any;
 }
-/** How many pages the last runFacts judged. */
-let judged = 0;
 
 /** The last buffer asked about in one factsOf call and its BUFFER_GONE bit (a buffer's pages come in runs). */
 const gone = { id: -1, bit: 0 };
