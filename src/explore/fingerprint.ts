@@ -364,6 +364,8 @@ function partChanged(k: Kernel, i: number): boolean {
 
 /** Where the ION part's two lanes sit in a kept parts array, after the small structures'. */
 const ION_PART = 2 * PARTS;
+/** Lanes in a parts array: two per small structure, and the ION part's two. */
+const PART_LANES = ION_PART + 2;
 
 /** Whether the ION part of `k` may differ from that of `from`, which `k` is a clone of. */
 function ionPartChanged(k: Kernel, from: Kernel): boolean {
@@ -432,7 +434,7 @@ export class Fingerprinter {
   /** The parts of the states kept as parents (the root, rebuilt states), two lanes each. */
   private readonly kept = new WeakMap<Kernel, Int32Array>();
   /** Scratch for the parts of a child (not kept). */
-  private readonly scratch = new Int32Array(2 * PARTS + 2);
+  private readonly scratch = new Int32Array(PART_LANES);
 
   constructor(readonly symmetries: readonly ClientMap[]) {}
 
@@ -443,7 +445,7 @@ export class Fingerprinter {
    */
   finish(k: Kernel, pages: Fp, from: Kernel | null = null, keep = false): Fp {
     const prev = from && isCloneOf(k, from) ? this.kept.get(from) : undefined;
-    const parts = keep ? new Int32Array(2 * PARTS + 2) : this.scratch;
+    const parts = keep ? new Int32Array(PART_LANES) : this.scratch;
     for (let i = 0; i < PARTS; i++) {
       if (prev && !partChanged(k, i)) {
         parts[2 * i] = prev[2 * i]!;

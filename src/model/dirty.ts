@@ -4,6 +4,7 @@
  * the storage of an earlier clone of the same, unchanged source then copies back only the chunks
  * written since, so restoring a 1 GiB machine costs what the last run touched, not its RAM.
  */
+import { grown } from './types.ts';
 
 /** The typed arrays a restore copies (one element type per array). */
 export type Restorable = Int8Array | Uint8Array | Uint16Array | Int32Array;
@@ -41,11 +42,7 @@ export class DirtyChunks {
     const c = i >>> this.shift;
     if (this.flag[c] === 1) return;
     this.flag[c] = 1;
-    if (this.len === this.list.length) {
-      const bigger = new Int32Array(Math.max(64, this.list.length * 2));
-      bigger.set(this.list);
-      this.list = bigger;
-    }
+    if (this.len === this.list.length) this.list = grown(this.list, 64);
     this.list[this.len++] = c;
   }
 

@@ -4,7 +4,7 @@
  * incremental checkers look only at the pages an op changed (O(touched), never O(RAM)).
  */
 import { DirtyChunks, type Restorable } from './dirty.ts';
-import { asPfn, MemType, ModelBug, type Pfn } from './types.ts';
+import { asPfn, grown, MemType, ModelBug, type Pfn } from './types.ts';
 
 /** Chunks of 64 pages: a restore copies runs of chunks at memcpy speed, with no per-page sort. */
 const DIRTY_SHIFT = 6;
@@ -56,13 +56,6 @@ export interface TouchedRuns {
   start: Int32Array;
   length: Int32Array;
   count: number;
-}
-
-/** A copy of `a` twice as long. */
-function grown(a: Int32Array): Int32Array {
-  const b = new Int32Array(a.length * 2);
-  b.set(a);
-  return b;
 }
 
 /** touched() of an op that touched no page (read only, like every touched list). */
@@ -163,11 +156,7 @@ export class PageState {
     if (this.touchedFlag[p] === 1) return;
     this.touchedFlag[p] = 1;
     this.dirty.mark(p);
-    if (this.touchedLen === this.touchedList.length) {
-      const bigger = new Int32Array(this.touchedList.length * 2);
-      bigger.set(this.touchedList);
-      this.touchedList = bigger;
-    }
+    if (this.touchedLen === this.touchedList.length) this.touchedList = grown(this.touchedList);
     this.touchedList[this.touchedLen++] = p;
     // the page after the last run's: the run grows (an op writes its pages in ascending runs)
     const r = this.runs;

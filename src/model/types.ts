@@ -44,6 +44,13 @@ export function getOrder(bytes: number): number {
 /** fls(x): 1-based index of the most significant set bit, 0 for 0. */
 export const fls = (x: number): number => (x === 0 ? 0 : 32 - Math.clz32(x));
 
+/** `a`'s contents in a new array twice as long, or `atLeast` long if that is more (a list that grew full). */
+export function grown(a: Int32Array, atLeast = 0): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(Math.max(atLeast, a.length * 2));
+  b.set(a);
+  return b;
+}
+
 export const hex = (n: number): string => `0x${n.toString(16).toUpperCase().padStart(8, '0')}`;
 
 /**

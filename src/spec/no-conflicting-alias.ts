@@ -20,7 +20,7 @@ import type { Kernel } from '../model/kernel.ts';
 import { type MappingCreation, mapsPage } from '../model/mmu.ts';
 import { CLASS_MASK, STALE_SHIFT } from '../model/pages.ts';
 import type { RuleSet } from '../model/profile.ts';
-import { MemType } from '../model/types.ts';
+import { grown, MemType } from '../model/types.ts';
 import { mappingsOf, pageName, pfnOf, typesOfMask } from './describe.ts';
 import type { Invariant, Violation } from './invariant.ts';
 import { BadPages } from './tracker.ts';
@@ -170,12 +170,6 @@ function noteMixed(
 
 const NO_WORDS = new Uint32Array(0);
 const wordsOf = (bytes: Uint8Array) => new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
-
-const grown = (a: Int32Array, n: number) => {
-  const b = new Int32Array(Math.max(n, a.length * 2));
-  b.set(a);
-  return b;
-};
 
 const NO_PAGES: readonly Int32Array[] = [];
 const yes = () => true;
