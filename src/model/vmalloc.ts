@@ -118,6 +118,10 @@ const alignUp = (v: number, a: number): number => v + ((a - (v % a)) % a);
 const orderOf = (pages: number): number => (pages <= 1 ? 0 : fls(pages - 1));
 const byStart = (a: { start: number }, b: { start: number }): number => a.start - b.start;
 
+/** purge_fragmented_blocks(): every handed-out chunk unmapped, and not the whole block dirty. */
+const isFragmented = (b: Block, blockPages: number): boolean =>
+  b.free + b.dirty === blockPages && b.dirty !== blockPages;
+
 const FREE = 1;
 const USED = 2;
 
@@ -216,6 +220,11 @@ class FreeRunTree {
     return p < 0 ? this.leaves : p;
   }
 
+  /** Rightmost used position < before, or -1. O(log W). */
+  lastUsedBefore(before: number): number {
+    return this.usedBefore(1, 0, this.leaves, before);
+  }
+
   private pull(i: number, len: number): void {
     const { pre, suf, max } = this;
     const l = 2 * i;
@@ -294,6 +303,17 @@ class FreeRunTree {
     const p = this.used(2 * i, lo, mid, from);
     return p >= 0 ? p : this.used(2 * i + 1, mid, hi, from);
   }
+
+  /** `used` mirrored: the rightmost used position in [lo, hi) before `before`, or -1. */
+  private usedBefore(i: number, lo: number, hi: number, before: number): number {
+    const len = hi - lo;
+    if (lo >= before || this.pre[i] === len) return -1;
+    if (hi <= before && this.max[i] === 0) return hi - 1;
+    this.push(i, len);
+    const mid = (lo + hi) >> 1;
+    const p = this.usedBefore(2 * i + 1, mid, hi, before);
+    return p >= 0 ? p : this.usedBefore(2 * i, lo, mid, before);
+  }
 }
 
 /**
@@ -368,6 +388,44 @@ export class VmapAllocator {
   /** Longest run of free pages (the largest request with alignment 1 that fits without a purge). O(1). */
   largestFreeRun(): number {
     return this.tree.largest();
+  }
+
+  /**
+   * The longest free run purge() would leave, without purging: every lazy area and every
+   * fragmented free-list block (as purgeSync() picks them) counted free, each joined with the free
+   * pages on either side and with the next such range where they meet. A driver sizes a vmap at
+   * the window's edge by it (commands.ts); copying the window to purge a copy cost O(W).
+   * Complexity: O((L + B) log W + (L + B) log(L + B)).
+   */
+  largestFreeRunAfterPurge(): number {
+    const freed: number[] = [];
+    for (const s of this.lazySet) freed.push(s - this.startPage, this.areaMap.get(s)!.pages);
+    for (const bs of this.freeList) {
+      const b = this.blockMap.get(bs)!;
+      if (isFragmented(b, this.blockPages)) freed.push(bs - this.startPage, this.blockPages);
+    }
+    const order = Array.from({ length: freed.length / 2 }, (_, i) => 2 * i).sort(
+      (x, y) => freed[x]! - freed[y]!,
+    );
+    let best = this.tree.largest();
+    for (let k = 0; k < order.length; ) {
+      const left = this.tree.lastUsedBefore(freed[order[k]!]!) + 1;
+      let end = freed[order[k]!]! + freed[order[k]! + 1]!;
+      k++;
+      // free pages after the range, then the next freed range when it starts right there
+      for (;;) {
+        const next = Math.min(this.tree.firstUsed(end), this.windowPages);
+        if (k < order.length && freed[order[k]!] === next) {
+          end = next + freed[order[k]! + 1]!;
+          k++;
+        } else {
+          end = next;
+          break;
+        }
+      }
+      best = Math.max(best, end - left);
+    }
+    return best;
   }
 
   /**
@@ -709,7 +767,7 @@ export class VmapAllocator {
     // VMALLOC-7 purge_fragmented_blocks_allcpus(): free-list blocks with no mapped chunk left go lazy
     for (const bs of [...this.freeList]) {
       const b = this.blockMap.get(bs)!;
-      if (b.free + b.dirty === this.blockPages && b.dirty !== this.blockPages) {
+      if (isFragmented(b, this.blockPages)) {
         this.freeList.splice(this.freeList.indexOf(bs), 1);
         this.blockMap.delete(bs);
         this.markLazy(this.areaMap.get(bs)!);

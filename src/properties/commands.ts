@@ -488,12 +488,7 @@ export class OpCommand implements fc.Command<OpModel, RunSession> {
     const a = this.action;
     if (a.kind !== 'driver-vmap' || a.edge === undefined || op.op !== 'driver-vmap') return op;
     const v = r.kernel.mm.vmalloc;
-    let free = v.largestFreeRun();
-    if (v.lazyPages > 0) {
-      const purged = v.clone();
-      purged.purge();
-      free = purged.largestFreeRun();
-    }
+    const free = v.lazyPages > 0 ? v.largestFreeRunAfterPurge() : v.largestFreeRun();
     // less the guard page and `edge` pages, within what an op may ask
     return { op: 'driver-vmap', pages: Math.max(1, Math.min(DRIVER_VMAP_PAGES_MAX, free - 1 - a.edge)) };
   }

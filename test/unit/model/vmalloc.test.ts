@@ -620,6 +620,10 @@ function runDifferential(
         break;
       }
     }
+    // what purge() would leave, read without purging: as a purged copy reads it, and m unchanged
+    const purged = m.clone();
+    purged.purge();
+    expect(m.largestFreeRunAfterPurge()).toBe(purged.largestFreeRun());
     expect(m.snapshot()).toBe(ref.snapshot());
     expect(m.hasDirtyBlocks()).toBe(ref.blocks.some((b) => b.dirty > 0));
     // VMALLOC-5: past the threshold a purge always follows.
