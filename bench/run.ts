@@ -41,7 +41,7 @@ async function main({ jsonFile, only, workersRuns }: BenchArgs): Promise<void> {
   }
   if (only.has(5)) {
     log('\n5. Workers on one design: ionck check --workers 1 against --workers 2\n');
-    figures.workers = runWorkersBench(log, workersRuns);
+    figures.workers = await runWorkersBench(log, workersRuns);
   }
 
   log(`\ntotal ${(msSince(t0) / 1000).toFixed(1)} s`);

@@ -6,9 +6,11 @@
  * elapsedMs and timing are dropped, and what each worker of the 2-worker run did.
  * 2,000 runs (about 15 s on one worker) because workers are for long jobs: each process starts in
  * about 0.8 s (node and tsx), and a job of a few seconds measures start-up, not scaling. The
- * check's own elapsed time (process start-up aside) is given beside the wall time.
+ * check's own elapsed time (process start-up aside) is given beside the wall time. Two copies of
+ * the 1-worker command run at once measure what two processes get from this machine at all: the
+ * ceiling any --workers 2 is held to here.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { WorkerStat } from '../src/properties/check-result.ts';
 import { fmtRate, fmtRatio, msSince, now, table } from './harness.ts';
@@ -27,6 +29,15 @@ export interface WorkersFigures {
   readonly ratio: number;
   /** Best of the check's own elapsedMs (from its start to its result, node start-up aside). */
   readonly elapsedMs: { readonly one: number; readonly two: number };
+  /** Best wall time of two copies of the --workers 1 command started together, until both end. */
+  readonly pairMs: number;
+  /**
+   * 2 x wallMs.one / pairMs: twice the work in the pair's time, the most two processes give on this
+   * machine (2 with a free core each and nothing shared).
+   */
+  readonly ceiling: number;
+  /** ratio / ceiling: how much of what the machine gives --workers 2 takes. */
+  readonly ofCeiling: number;
   /** elapsedMs.one / elapsedMs.two. */
   readonly elapsedRatio: number;
   /**
@@ -44,26 +55,67 @@ const BIN = fileURLToPath(new URL('../bin/ionck', import.meta.url));
 const withoutTimes = (json: string): string =>
   JSON.stringify(JSON.parse(json, (k, v) => (k === 'elapsedMs' || k === 'timing' ? undefined : v)));
 
+const checkArgs = (runs: number, seed: number, workers: number): string[] => [
+  'check',
+  '--design',
+  WORKERS_DESIGN,
+  '--profile',
+  WORKERS_PROFILE,
+  '--json',
+  '--runs',
+  String(runs),
+  '--seed',
+  String(seed),
+  '--workers',
+  String(workers),
+];
+
+/** Exit 0 (holds) or 1 (a violation) is a finished check; anything else ends the bench. */
+const finished = (workers: number, status: number | null, stderr: string): void => {
+  if (status !== 0 && status !== 1)
+    throw new Error(`ionck check --workers ${workers} exited ${status}: ${stderr}`);
+};
+
 function checkOnce(runs: number, seed: number, workers: number): { ms: number; json: string } {
-  const args = ['check', '--design', WORKERS_DESIGN, '--profile', WORKERS_PROFILE, '--json'];
   const t0 = now();
-  const r = spawnSync(
-    BIN,
-    [...args, '--runs', String(runs), '--seed', String(seed), '--workers', String(workers)],
-    {
-      encoding: 'utf8',
-      maxBuffer: 64 << 20,
-    },
-  );
+  const r = spawnSync(BIN, checkArgs(runs, seed, workers), { encoding: 'utf8', maxBuffer: 64 << 20 });
   const ms = msSince(t0);
-  if (r.status !== 0 && r.status !== 1)
-    throw new Error(`ionck check --workers ${workers} exited ${r.status}: ${r.stderr}`);
+  finished(workers, r.status, r.stderr);
   return { ms, json: r.stdout };
 }
 
-export function runWorkersBench(log: (s: string) => void, runs = 2000, reps = 2): WorkersFigures {
+/** Two copies of the --workers 1 command started together: wall time until both have ended. */
+async function pairOnce(runs: number, seed: number): Promise<number> {
+  const t0 = now();
+  const one = () =>
+    new Promise<void>((done, fail) => {
+      const c = spawn(BIN, checkArgs(runs, seed, 1), { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      c.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      c.on('error', fail);
+      c.on('close', (status) => {
+        try {
+          finished(1, status, stderr);
+          done();
+        } catch (e) {
+          fail(e);
+        }
+      });
+    });
+  await Promise.all([one(), one()]);
+  return msSince(t0);
+}
+
+export async function runWorkersBench(
+  log: (s: string) => void,
+  runs = 2000,
+  reps = 2,
+): Promise<WorkersFigures> {
   const seed = 1;
   const ms = { one: Number.POSITIVE_INFINITY, two: Number.POSITIVE_INFINITY };
+  let pairMs = Number.POSITIVE_INFINITY;
   const elapsed = { one: Number.POSITIVE_INFINITY, two: Number.POSITIVE_INFINITY };
   const elapsedOf = (json: string): number => JSON.parse(json).timing.elapsedMs;
   let one = '';
@@ -75,6 +127,7 @@ export function runWorkersBench(log: (s: string) => void, runs = 2000, reps = 2)
   for (let i = 0; i < reps; i++) {
     const a = checkOnce(runs, seed, 1);
     const b = checkOnce(runs, seed, 2);
+    pairMs = Math.min(pairMs, await pairOnce(runs, seed));
     ms.one = Math.min(ms.one, a.ms);
     ms.two = Math.min(ms.two, b.ms);
     one = a.json;
@@ -98,6 +151,9 @@ export function runWorkersBench(log: (s: string) => void, runs = 2000, reps = 2)
     seed,
     wallMs: { one: Math.round(ms.one), two: Math.round(ms.two) },
     ratio: ms.one / ms.two,
+    pairMs: Math.round(pairMs),
+    ceiling: (2 * ms.one) / pairMs,
+    ofCeiling: ms.one / ms.two / ((2 * ms.one) / pairMs),
     elapsedMs: elapsed,
     elapsedRatio: elapsed.one / elapsed.two,
     cpuRatio: cpuOne / cpuTwo,
@@ -114,6 +170,15 @@ export function runWorkersBench(log: (s: string) => void, runs = 2000, reps = 2)
         ['--workers 1, wall', `${(figures.wallMs.one / 1000).toFixed(2)} s`],
         ['--workers 2, wall', `${(figures.wallMs.two / 1000).toFixed(2)} s`],
         ['ratio (issue 14: >= 1.7)', fmtRatio(figures.ratio)],
+        [
+          'two copies of the --workers 1 command at once, wall until both end',
+          `${(figures.pairMs / 1000).toFixed(2)} s`,
+        ],
+        [
+          "this machine's ceiling for two processes: 2 x (--workers 1) / two copies",
+          fmtRatio(figures.ceiling),
+        ],
+        ['--workers 2 ratio over that ceiling', `${(100 * figures.ofCeiling).toFixed(0)}%`],
         [
           "the check's own elapsed time, 1 / 2 (node start-up aside)",
           `${(elapsed.one / 1000).toFixed(2)} s / ${(elapsed.two / 1000).toFixed(2)} s = ${fmtRatio(figures.elapsedRatio)}`,
