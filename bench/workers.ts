@@ -38,6 +38,12 @@ export interface WorkersFigures {
   readonly ceiling: number;
   /** ratio / ceiling: how much of what the machine gives --workers 2 takes. */
   readonly ofCeiling: number;
+  /**
+   * Cores the --workers 1 command keeps busy: its tasks' CPU time over their busy time. V8's GC and
+   * compiler threads run beside the JavaScript thread, so more than 1; on C cores no --workers C
+   * can give more than C / cores.
+   */
+  readonly coresOne: number;
   /** elapsedMs.one / elapsedMs.two. */
   readonly elapsedRatio: number;
   /**
@@ -120,9 +126,12 @@ export async function runWorkersBench(
   const elapsedOf = (json: string): number => JSON.parse(json).timing.elapsedMs;
   let one = '';
   let cpuOne = Number.POSITIVE_INFINITY;
+  let coresOne = 0;
   let cpuTwo = Number.POSITIVE_INFINITY;
   const cpuOf = (json: string, f: (xs: number[]) => number) =>
     f((JSON.parse(json).timing.workers as WorkerStat[]).map((w) => w.cpuMs));
+  const busyOf = (json: string) =>
+    (JSON.parse(json).timing.workers as WorkerStat[]).reduce((s, w) => s + w.busyMs, 0);
   let two = '';
   for (let i = 0; i < reps; i++) {
     const a = checkOnce(runs, seed, 1);
@@ -138,6 +147,7 @@ export async function runWorkersBench(
       cpuOne,
       cpuOf(one, (xs) => xs.reduce((s, x) => s + x, 0)),
     );
+    coresOne = Math.max(coresOne, cpuOf(one, (xs) => xs.reduce((s, x) => s + x, 0)) / busyOf(one));
     cpuTwo = Math.min(
       cpuTwo,
       cpuOf(two, (xs) => Math.max(...xs)),
@@ -154,6 +164,7 @@ export async function runWorkersBench(
     pairMs: Math.round(pairMs),
     ceiling: (2 * ms.one) / pairMs,
     ofCeiling: ms.one / ms.two / ((2 * ms.one) / pairMs),
+    coresOne,
     elapsedMs: elapsed,
     elapsedRatio: elapsed.one / elapsed.two,
     cpuRatio: cpuOne / cpuTwo,
@@ -179,6 +190,10 @@ export async function runWorkersBench(
           fmtRatio(figures.ceiling),
         ],
         ['--workers 2 ratio over that ceiling', `${(100 * figures.ofCeiling).toFixed(0)}%`],
+        [
+          'cores the --workers 1 command keeps busy (CPU / busy time; V8 GC and compiler threads)',
+          `${figures.coresOne.toFixed(2)}: at most ${fmtRatio(2 / figures.coresOne)} on 2 cores`,
+        ],
         [
           "the check's own elapsed time, 1 / 2 (node start-up aside)",
           `${(elapsed.one / 1000).toFixed(2)} s / ${(elapsed.two / 1000).toFixed(2)} s = ${fmtRatio(figures.elapsedRatio)}`,
