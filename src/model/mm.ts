@@ -200,7 +200,7 @@ export class Mm {
     for (let p = this.lowmemPages; p < n; p++) pages.zone[p] = Zone.HIGHMEM;
     // LAYOUT-6 map_lowmem(): every lowmem page linear-mapped WB
     for (let p = 0; p < this.lowmemPages; p++) pages.setLinearType(p, MemType.WB);
-    pages.typeChanges.fill(0);
+    pages.resetTypeChanges();
     const reserved: [number, number][] = [];
     // LAYOUT-6 memblock reservations (image, page tables, initrd): never given to the buddy allocator
     for (const r of layout.memblock) {

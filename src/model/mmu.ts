@@ -36,6 +36,10 @@ export function mapsPage(m: Mapping, p: number): boolean {
   return p >= m.lo && p <= m.hi && (m.run || m.pages.includes(p));
 }
 
+/** dropStaleRange's scratch (module state: one range is dropped at a time, and a drop allocates none of it). */
+const STALE_HITS: Mapping[] = [];
+const byVaddr = (a: Mapping, b: Mapping): number => a.vaddr - b.vaddr;
+
 /** A mapping object of `pages`, with their span: lowest and highest page, and one ascending run or not. */
 function mappingOf(
   id: MappingId,
@@ -231,9 +235,15 @@ export class Mmu {
   dropStaleRange(vpage: number, n: number): void {
     if (this.staleVm.size < n) {
       // fewer stale mappings than pages: visit those that start in the range, in address order
-      const hit = [...this.staleVm].filter((m) => m.vaddr >>> 12 >= vpage && m.vaddr >>> 12 < vpage + n);
-      hit.sort((a, b) => a.vaddr - b.vaddr);
-      for (const m of hit) this.dropStale(m);
+      // (gathered first: dropping one deletes it from the set being walked)
+      const hit = STALE_HITS;
+      for (const m of this.staleVm) if (m.vaddr >>> 12 >= vpage && m.vaddr >>> 12 < vpage + n) hit.push(m);
+      try {
+        if (hit.length > 1) hit.sort(byVaddr);
+        for (const m of hit) this.dropStale(m);
+      } finally {
+        hit.length = 0;
+      }
       return;
     }
     for (let v = vpage; v < vpage + n; v++) {

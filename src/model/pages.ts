@@ -85,6 +85,14 @@ export class PageState {
   readonly doubleFrees: Uint8Array;
   /** Times the linear-map PTE type of the page changed (for the `sometimes` goal). */
   readonly typeChanges: Uint16Array;
+  /**
+   * Pages whose type changed twice or more (typeChanges >= 2): while there are none, the goal that
+   * looks for one among the touched pages knows without reading them.
+   */
+  get pagesTypeChangedTwice(): number {
+    return this.changedTwice;
+  }
+  private changedTwice = 0;
 
   private readonly touchedFlag: Uint8Array;
   private touchedList: Int32Array;
@@ -112,6 +120,7 @@ export class PageState {
     this.classes = from ? from.classes.slice() : new Uint16Array(n);
     this.doubleFrees = from ? from.doubleFrees.slice() : new Uint8Array(n);
     this.typeChanges = from ? from.typeChanges.slice() : new Uint16Array(n);
+    this.changedTwice = from ? from.changedTwice : 0;
     this.touchedFlag = new Uint8Array(n);
     this.touchedList = new Int32Array(1024);
     this.dirty = new DirtyChunks(n, DIRTY_SHIFT);
@@ -147,6 +156,7 @@ export class PageState {
     if (!reuse) return new PageState(this.basePfn, this.nPages, this);
     reuse.clearTouched();
     reuse.dirty.restore(reuse.arrays(), this.arrays(), whole);
+    reuse.changedTwice = this.changedTwice;
     return reuse;
   }
 
@@ -276,8 +286,18 @@ export class PageState {
     if (old !== NO_LINEAR) this.addLive(p, old as MemType, -1);
     if (t !== NO_LINEAR) this.addLive(p, t as MemType, 1);
     this.linearType[p] = t;
-    if (old !== NO_LINEAR && t !== NO_LINEAR) this.typeChanges[p] = Math.min(65535, this.typeChanges[p]! + 1);
+    if (old !== NO_LINEAR && t !== NO_LINEAR) {
+      const n = this.typeChanges[p]!;
+      if (n === 1) this.changedTwice++;
+      this.typeChanges[p] = Math.min(65535, n + 1);
+    }
     this.touch(p);
+  }
+
+  /** Every page's type-change count back to 0 (boot: the linear map as set up is no change). */
+  resetTypeChanges(): void {
+    this.typeChanges.fill(0);
+    this.changedTwice = 0;
   }
 
   pfnOf(p: number): Pfn {

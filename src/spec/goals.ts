@@ -60,6 +60,8 @@ export const GOALS: readonly Goal[] = [
       'a lowmem page changes linear-map type twice (not required: designs that never flip PTEs cannot)',
     required: false,
     reached: (k) => {
+      // no page anywhere has changed twice: none among the touched ones either
+      if (k.mm.pages.pagesTypeChangedTwice === 0) return false;
       const tc = k.mm.pages.typeChanges;
       for (const p of k.mm.pages.touched()) if (tc[p]! >= 2) return true;
       return false;

@@ -33,6 +33,7 @@ function machineOf(k: Kernel): unknown {
       p.doubleFrees,
       p.typeChanges,
     ].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64')),
+    typeChangedTwice: p.pagesTypeChangedTwice,
     normal: k.mm.normal.stateKey(),
     highmem: k.mm.highmem?.stateKey(),
     vmalloc: k.mm.vmalloc.snapshot(),

@@ -104,6 +104,32 @@ describe('mapping counters', () => {
     expect(ps.typeMask(0, true)).toBe(0);
   });
 
+  it('counts the pages whose type changed twice or more, through copies and restores', () => {
+    const twice = (ps: PageState) => ps.typeChanges.filter((n) => n >= 2).length;
+    const template = fresh();
+    for (const p of [0, 1, 2]) template.setLinearType(p, MemType.WB);
+    template.setLinearType(0, MemType.NC);
+    template.setLinearType(0, MemType.WB);
+    expect(template.pagesTypeChangedTwice).toBe(1);
+    const run = template.clone();
+    expect(run.pagesTypeChangedTwice).toBe(1);
+    run.setLinearType(0, MemType.NC); // a third change: the same page still
+    run.setLinearType(1, MemType.NC);
+    expect(run.pagesTypeChangedTwice).toBe(1);
+    run.setLinearType(1, MemType.WB);
+    run.setLinearType(2, MemType.NC);
+    run.setLinearType(2, MemType.WB);
+    expect(run.pagesTypeChangedTwice).toBe(3);
+    expect(run.pagesTypeChangedTwice).toBe(twice(run));
+    expect(template.pagesTypeChangedTwice).toBe(1);
+    // a reusing clone restores the count with the pages, and so does a whole copy over it
+    expect(template.clone(run).pagesTypeChangedTwice).toBe(1);
+    const other = fresh();
+    expect(other.clone(run, true).pagesTypeChangedTwice).toBe(0);
+    template.resetTypeChanges();
+    expect(template.pagesTypeChangedTwice).toBe(0);
+  });
+
   it('typeMask sees stale (lazily unmapped) entries only when asked (ARCH-4)', () => {
     const ps = fresh();
     ps.setLinearType(0, MemType.WB);

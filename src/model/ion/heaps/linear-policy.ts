@@ -33,10 +33,17 @@ export interface LinearPolicy {
   readonly zeroCarveoutAtCreate: boolean;
 }
 
-/** The lowmem and the highmem pages of `pages`, each in order. */
+const NO_PAGES = new Int32Array(0);
+
+/**
+ * The lowmem and the highmem pages of `pages`, each in order. Pages all on one side (a CMA area
+ * lies in one zone) come back as `pages` itself: a page list is never written, so no copy.
+ */
 function split(mm: Mm, pages: Int32Array): { low: Int32Array; high: Int32Array } {
   let nHigh = 0;
   for (let i = 0; i < pages.length; i++) if (mm.isHighmem(pages[i]!)) nHigh++;
+  if (nHigh === 0) return { low: pages, high: NO_PAGES };
+  if (nHigh === pages.length) return { low: NO_PAGES, high: pages };
   const low = new Int32Array(pages.length - nHigh);
   const high = new Int32Array(nHigh);
   for (let i = 0, l = 0, h = 0; i < pages.length; i++) {
