@@ -10,7 +10,7 @@
  * the 1-worker command run at once measure what two processes get from this machine at all: the
  * ceiling any --workers 2 is held to here.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { WorkerStat } from '../src/properties/check-result.ts';
 import { fmtRate, fmtRatio, msSince, now, table } from './harness.ts';
@@ -90,13 +90,22 @@ function checkOnce(runs: number, seed: number, workers: number): { ms: number; j
   return { ms, json: r.stdout };
 }
 
-/** Two copies of the --workers 1 command started together: wall time until both have ended. */
-async function pairOnce(runs: number, seed: number): Promise<number> {
+/**
+ * Two copies of the --workers 1 command started together: wall time until both have ended, and
+ * each one's JSON. When one fails the other is stopped: the bench ends at once, not minutes later.
+ */
+async function pairOnce(runs: number, seed: number): Promise<{ ms: number; jsons: string[] }> {
   const t0 = now();
+  const children: ChildProcess[] = [];
   const one = () =>
-    new Promise<void>((done, fail) => {
-      const c = spawn(BIN, checkArgs(runs, seed, 1), { stdio: ['ignore', 'ignore', 'pipe'] });
+    new Promise<string>((done, fail) => {
+      const c = spawn(BIN, checkArgs(runs, seed, 1), { stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(c);
+      let stdout = '';
       let stderr = '';
+      c.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+      });
       c.stderr.on('data', (d: Buffer) => {
         stderr += d.toString();
       });
@@ -104,14 +113,19 @@ async function pairOnce(runs: number, seed: number): Promise<number> {
       c.on('close', (status) => {
         try {
           finished(1, status, stderr);
-          done();
+          done(stdout);
         } catch (e) {
           fail(e);
         }
       });
     });
-  await Promise.all([one(), one()]);
-  return msSince(t0);
+  try {
+    const jsons = await Promise.all([one(), one()]);
+    return { ms: msSince(t0), jsons };
+  } catch (e) {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    throw e;
+  }
 }
 
 export async function runWorkersBench(
@@ -130,13 +144,23 @@ export async function runWorkersBench(
   let cpuTwo = Number.POSITIVE_INFINITY;
   const cpuOf = (json: string, f: (xs: number[]) => number) =>
     f((JSON.parse(json).timing.workers as WorkerStat[]).map((w) => w.cpuMs));
+  // at least 1 ms: a check of no runs is busy for none and would divide by 0
   const busyOf = (json: string) =>
-    (JSON.parse(json).timing.workers as WorkerStat[]).reduce((s, w) => s + w.busyMs, 0);
+    Math.max(
+      1,
+      (JSON.parse(json).timing.workers as WorkerStat[]).reduce((s, w) => s + w.busyMs, 0),
+    );
   let two = '';
   for (let i = 0; i < reps; i++) {
     const a = checkOnce(runs, seed, 1);
     const b = checkOnce(runs, seed, 2);
-    pairMs = Math.min(pairMs, await pairOnce(runs, seed));
+    const pair = await pairOnce(runs, seed);
+    // the ceiling is two copies of the very check timed alone, or it measures something else
+    if (pair.jsons.some((j) => withoutTimes(j) !== withoutTimes(a.json)))
+      throw new Error('two copies of the --workers 1 check gave another result than the check alone');
+    pairMs = Math.min(pairMs, pair.ms);
+    // from the 1-worker run whose wall time is kept, as every other figure of it
+    if (a.ms < ms.one) coresOne = cpuOf(a.json, (xs) => xs.reduce((s, x) => s + x, 0)) / busyOf(a.json);
     ms.one = Math.min(ms.one, a.ms);
     ms.two = Math.min(ms.two, b.ms);
     one = a.json;
@@ -147,7 +171,6 @@ export async function runWorkersBench(
       cpuOne,
       cpuOf(one, (xs) => xs.reduce((s, x) => s + x, 0)),
     );
-    coresOne = Math.max(coresOne, cpuOf(one, (xs) => xs.reduce((s, x) => s + x, 0)) / busyOf(one));
     cpuTwo = Math.min(
       cpuTwo,
       cpuOf(two, (xs) => Math.max(...xs)),

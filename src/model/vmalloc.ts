@@ -394,7 +394,9 @@ export class VmapAllocator {
    * The longest free run purge() would leave, without purging: every lazy area and every
    * fragmented free-list block (as purgeSync() picks them) counted free, each joined with the free
    * pages on either side and with the next such range where they meet. A driver sizes a vmap at
-   * the window's edge by it (commands.ts); copying the window to purge a copy cost O(W).
+   * the window's edge by it (commands.ts); copying the window to purge a copy cost O(W). The
+   * allocator's state is unchanged, but, as every tree query does, the walk may push lazy tags
+   * down: the same state in other words, which a reusing clone's restore need not see.
    * Complexity: O((L + B) log W + (L + B) log(L + B)).
    */
   largestFreeRunAfterPurge(): number {
@@ -414,7 +416,8 @@ export class VmapAllocator {
       k++;
       // free pages after the range, then the next freed range when it starts right there
       for (;;) {
-        const next = Math.min(this.tree.firstUsed(end), this.windowPages);
+        // padding past the window counts as used: a run never ends past windowPages
+        const next = this.tree.firstUsed(end);
         if (k < order.length && freed[order[k]!] === next) {
           end = next + freed[order[k]! + 1]!;
           k++;

@@ -19,6 +19,8 @@ import { opsArb } from '../../helpers/random-ops.ts';
 /** Every per-page array, the buddy zones' lists, the vmalloc window and the small tables, side by side. */
 function machineOf(k: Kernel): unknown {
   const p = k.mm.pages;
+  // the count the lowmem-type-twice goal trusts, against the array it counts
+  expect(p.pagesTypeChangedTwice).toBe(p.typeChanges.filter((n) => n >= 2).length);
   return {
     pages: [
       p.zone,
