@@ -159,18 +159,16 @@ export async function runWorkersBench(
     if (pair.jsons.some((j) => withoutTimes(j) !== withoutTimes(a.json)))
       throw new Error('two copies of the --workers 1 check gave another result than the check alone');
     pairMs = Math.min(pairMs, pair.ms);
+    const cpuA = cpuOf(a.json, (xs) => xs.reduce((s, x) => s + x, 0));
     // from the 1-worker run whose wall time is kept, as every other figure of it
-    if (a.ms < ms.one) coresOne = cpuOf(a.json, (xs) => xs.reduce((s, x) => s + x, 0)) / busyOf(a.json);
+    if (a.ms < ms.one) coresOne = cpuA / busyOf(a.json);
     ms.one = Math.min(ms.one, a.ms);
     ms.two = Math.min(ms.two, b.ms);
     one = a.json;
     two = b.json;
     elapsed.one = Math.min(elapsed.one, elapsedOf(one));
     elapsed.two = Math.min(elapsed.two, elapsedOf(two));
-    cpuOne = Math.min(
-      cpuOne,
-      cpuOf(one, (xs) => xs.reduce((s, x) => s + x, 0)),
-    );
+    cpuOne = Math.min(cpuOne, cpuA);
     cpuTwo = Math.min(
       cpuTwo,
       cpuOf(two, (xs) => Math.max(...xs)),

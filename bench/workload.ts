@@ -93,8 +93,20 @@ function timeRun(
   best: Float64Array,
   ids: readonly InvariantId[] = INVARIANT_IDS,
 ): void {
-  const k = Kernel.boot(resolveProfile(WORKLOAD_PROFILE), design);
-  for (let i = 0; i < ops.length; i++) {
+  timeOps(Kernel.boot(resolveProfile(WORKLOAD_PROFILE), design), ops, 0, ops.length, mode, best, ids);
+}
+
+/** Apply ops[from..to) on k, each checked in `mode` (null: not checked); each op's time into `best` where smaller. */
+function timeOps(
+  k: Kernel,
+  ops: readonly Op[],
+  from: number,
+  to: number,
+  mode: CheckMode | null,
+  best: Float64Array,
+  ids: readonly InvariantId[] = INVARIANT_IDS,
+): void {
+  for (let i = from; i < to; i++) {
     const t = now();
     k.apply(ops[i]!);
     if (mode !== null) checkStep(k, ids, mode);
@@ -119,17 +131,8 @@ function timePair(
   const c = Kernel.boot(resolveProfile(WORKLOAD_PROFILE), design);
   for (let from = 0; from < ops.length; from += BLOCK) {
     const to = Math.min(ops.length, from + BLOCK);
-    for (let i = from; i < to; i++) {
-      const t = now();
-      u.apply(ops[i]!);
-      un[i] = Math.min(un[i]!, Number(now() - t));
-    }
-    for (let i = from; i < to; i++) {
-      const t = now();
-      c.apply(ops[i]!);
-      checkStep(c, INVARIANT_IDS, 'incremental');
-      inc[i] = Math.min(inc[i]!, Number(now() - t));
-    }
+    timeOps(u, ops, from, to, null, un);
+    timeOps(c, ops, from, to, 'incremental', inc);
   }
 }
 /** Ops per block of timePair: long enough that a kernel's pages stay in cache across its block. */

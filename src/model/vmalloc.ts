@@ -400,33 +400,28 @@ export class VmapAllocator {
    * Complexity: O((L + B) log W + (L + B) log(L + B)).
    */
   largestFreeRunAfterPurge(): number {
-    const freed: number[] = [];
-    for (const s of this.lazySet) freed.push(s - this.startPage, this.areaMap.get(s)!.pages);
-    for (const bs of this.freeList) {
-      const b = this.blockMap.get(bs)!;
-      if (isFragmented(b, this.blockPages)) freed.push(bs - this.startPage, this.blockPages);
-    }
-    const order = Array.from({ length: freed.length / 2 }, (_, i) => 2 * i).sort(
-      (x, y) => freed[x]! - freed[y]!,
-    );
+    // the ranges a purge frees, as window offsets
+    const freed: { start: number; pages: number }[] = [];
+    for (const s of this.lazySet)
+      freed.push({ start: s - this.startPage, pages: this.areaMap.get(s)!.pages });
+    for (const bs of this.freeList)
+      if (isFragmented(this.blockMap.get(bs)!, this.blockPages))
+        freed.push({ start: bs - this.startPage, pages: this.blockPages });
+    freed.sort(byStart);
     let best = this.tree.largest();
-    for (let k = 0; k < order.length; ) {
-      const left = this.tree.lastUsedBefore(freed[order[k]!]!) + 1;
-      let end = freed[order[k]!]! + freed[order[k]! + 1]!;
+    for (let k = 0; k < freed.length; ) {
+      const left = this.tree.lastUsedBefore(freed[k]!.start) + 1;
+      let end = freed[k]!.start + freed[k]!.pages;
       k++;
-      // free pages after the range, then the next freed range when it starts right there
-      for (;;) {
-        // padding past the window counts as used: a run never ends past windowPages
-        const next = this.tree.firstUsed(end);
-        if (k < order.length && freed[order[k]!] === next) {
-          end = next + freed[order[k]! + 1]!;
-          k++;
-        } else {
-          end = next;
-          break;
-        }
+      // the free pages after a range, and the next range when it starts where they end (padding
+      // past the window counts as used: a run never ends past windowPages)
+      let next = this.tree.firstUsed(end);
+      while (k < freed.length && freed[k]!.start === next) {
+        end = next + freed[k]!.pages;
+        k++;
+        next = this.tree.firstUsed(end);
       }
-      best = Math.max(best, end - left);
+      best = Math.max(best, next - left);
     }
     return best;
   }
