@@ -1,6 +1,6 @@
 /** Turning model state into the words and numbers of a violation report. */
 import type { Kernel } from '../model/kernel.ts';
-import { mapsPage } from '../model/mmu.ts';
+import { type Mapping, mapsPage } from '../model/mmu.ts';
 import { NO_LINEAR } from '../model/pages.ts';
 import { asVAddr, hex, type MemType, memTypeName, type Pfn } from '../model/types.ts';
 import type { MappingInfo } from './invariant.ts';
@@ -65,26 +65,39 @@ function coveringPage(k: Kernel, p: number): Covering {
   const recent: Covering = [];
   for (let id = newest; id > newest - RECENT && id > 0 && left > 0; id--) {
     const m = table.get(id);
-    if (m === undefined) continue;
-    const slot = (m.state === 'live' ? 0 : 4) + m.type;
-    if (owed[slot]! <= 0 || !mapsPage(m, p)) continue;
-    recent.push({ kind: m.kind, type: m.type, owner: m.owner, state: m.state, vaddr: m.vaddr });
-    owed[slot]!--;
-    left--;
+    if (m !== undefined && owedFor(m, p)) {
+      recent.push(entryOf(m));
+      left--;
+    }
   }
   if (left > 0)
     for (const m of table.values()) {
       if (m.id > newest - RECENT) break;
-      const slot = (m.state === 'live' ? 0 : 4) + m.type;
-      if (owed[slot]! <= 0 || !mapsPage(m, p)) continue;
-      out.push({ kind: m.kind, type: m.type, owner: m.owner, state: m.state, vaddr: m.vaddr });
-      owed[slot]!--;
+      if (!owedFor(m, p)) continue;
+      out.push(entryOf(m));
       if (--left === 0) break;
     }
   // the table's order: the older ones, then the newest in the order they were made
   for (let i = recent.length - 1; i >= 0; i--) out.push(recent[i]!);
   return out;
 }
+
+/** Does m cover page p while OWED still counts a mapping of its type and state there? Takes it off if so. */
+function owedFor(m: Mapping, p: number): boolean {
+  const slot = (m.state === 'live' ? 0 : 4) + m.type;
+  if (OWED[slot]! <= 0 || !mapsPage(m, p)) return false;
+  OWED[slot]!--;
+  return true;
+}
+
+/** m as mmu.covering lists it. */
+const entryOf = (m: Mapping): Covering[number] => ({
+  kind: m.kind,
+  type: m.type,
+  owner: m.owner,
+  state: m.state,
+  vaddr: m.vaddr,
+});
 
 /** How many of the newest mapping ids coveringPage looks up before it walks the table. */
 const RECENT = 8;
